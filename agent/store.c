@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The only file that speaks libxenstore's conventions (false/NULL + errno);
+ * everything it returns is 0/positive or -errno.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xenstore.h>
+
+#include "macro.h"
+#include "store.h"
+#include "util.h"
+
+#define STORE_TX_RETRIES 16
+#define STORE_READ_MAX_NODES 1000 /* xenstored's default per-domain quota */
+
+struct store {
+        struct xs_handle *xs;
+        char *base;
+        struct kvset published;
+        bool synced;
+};
+
+static int errno_or(int fallback)
+{
+        return errno > 0 ? -errno : -fallback;
+}
+
+int store_open(const char *base, struct store **ret)
+{
+        struct store *s = calloc(1, sizeof(*s));
+
+        if (!s)
+                return -ENOMEM;
+        s->base = strdup(base);
+        if (!s->base) {
+                free(s);
+                return -ENOMEM;
+        }
+        s->xs = xs_open(0);
+        if (!s->xs) {
+                int r = errno_or(ECONNREFUSED);
+
+                free(s->base);
+                free(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+struct store *store_close(struct store *s)
+{
+        if (!s)
+                return NULL;
+        if (s->xs)
+                xs_close(s->xs);
+        kvset_clear(&s->published);
+        free(s->base);
+        free(s);
+        return NULL;
+}
+
+int store_fd(struct store *s)
+{
+        return xs_fileno(s->xs);
+}
+
+void store_invalidate(struct store *s)
+{
+        kvset_clear(&s->published);
+        s->synced = false;
+}
+
+static bool kept(const char *key, const char *const *keep)
+{
+        for (; keep && *keep; keep++) {
+                size_t n = strlen(*keep);
+
+                if (strncmp(key, *keep, n) == 0 && (key[n] == '\0' || key[n] == '/'))
+                        return true;
+        }
+        return false;
+}
+
+/* Reads the leaves under base/rel into out (keys relative to base). */
+static int store_read_tree(struct store *s, xs_transaction_t t, const char *rel,
+                           const char *const *keep, struct kvset *out)
+{
+        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char **children = NULL;
+        unsigned n = 0, len;
+        int r = 0;
+
+        if (asprintf(&path, "%s%s%s", s->base, *rel ? "/" : "", rel) < 0)
+                return -ENOMEM;
+        children = xs_directory(s->xs, t, path, &n);
+        if (!children)
+                return errno == ENOENT ? 0 : errno_or(EIO);
+        if (n == 0 && *rel) {
+                _cleanup_free_ char *v = xs_read(s->xs, t, path, &len);
+
+                if (!v)
+                        return errno == ENOENT ? 0 : errno_or(EIO);
+                return kvset_set(out, rel, v);
+        }
+        for (unsigned i = 0; i < n && r >= 0; i++) {
+                _cleanup_free_ char *child = NULL;
+
+                if (asprintf(&child, "%s%s%s", rel, *rel ? "/" : "", children[i]) < 0)
+                        return -ENOMEM;
+                if (kept(child, keep))
+                        continue;
+                if (out->n >= STORE_READ_MAX_NODES)
+                        return -E2BIG;
+                r = store_read_tree(s, t, child, keep, out);
+        }
+        return r;
+}
+
+/*
+ * The node to remove for a key that no longer applies: its highest ancestor
+ * below base that holds no wanted key, so no empty directory is left over.
+ */
+static char *removal_root(const char *key, const struct kvset *want)
+{
+        char *p = strdup(key);
+
+        for (char *slash = p ? strchr(p, '/') : NULL; slash; slash = strchr(slash + 1, '/')) {
+                *slash = '\0';
+                if (!kvset_has_prefix(want, p))
+                        return p;
+                *slash = '/';
+        }
+        return p;
+}
+
+static int store_apply(struct store *s, xs_transaction_t t, const struct kvset *old,
+                       const struct kvset *want)
+{
+        int changes = 0;
+
+        for (size_t i = 0; i < want->n; i++) {
+                const char *prev = kvset_get(old, want->items[i].key);
+                _cleanup_free_ char *path = NULL;
+
+                if (prev && streq(prev, want->items[i].value))
+                        continue;
+                if (asprintf(&path, "%s/%s", s->base, want->items[i].key) < 0)
+                        return -ENOMEM;
+                if (!xs_write(s->xs, t, path, want->items[i].value, strlen(want->items[i].value)))
+                        return errno_or(EIO);
+                changes++;
+        }
+        for (size_t i = 0; i < old->n; i++) {
+                _cleanup_free_ char *root = NULL, *path = NULL;
+
+                if (kvset_get(want, old->items[i].key))
+                        continue;
+                root = removal_root(old->items[i].key, want);
+                if (!root || asprintf(&path, "%s/%s", s->base, root) < 0)
+                        return -ENOMEM;
+                /* Several stale keys share a root: the first removal takes them all. */
+                if (!xs_rm(s->xs, t, path) && errno != ENOENT)
+                        return errno_or(EIO);
+                changes++;
+        }
+        return changes;
+}
+
+static int store_publish_once(struct store *s, const struct kvset *want, const char *const *keep)
+{
+        struct kvset current = { 0 };
+        xs_transaction_t t;
+        int r;
+
+        t = xs_transaction_start(s->xs);
+        if (t == XBT_NULL)
+                return errno_or(EIO);
+        if (!s->synced)
+                r = store_read_tree(s, t, "", keep, &current);
+        else
+                r = kvset_copy(&current, &s->published);
+        if (r >= 0)
+                r = store_apply(s, t, &current, want);
+        kvset_clear(&current);
+        if (r < 0) {
+                int saved = errno;
+
+                xs_transaction_end(s->xs, t, true);
+                errno = saved;
+                return r;
+        }
+        if (!xs_transaction_end(s->xs, t, false))
+                return errno_or(EIO);
+        return r;
+}
+
+int store_publish(struct store *s, const struct kvset *want, const char *const *keep)
+{
+        int r = -EAGAIN;
+
+        for (int i = 0; i < STORE_TX_RETRIES && r == -EAGAIN; i++)
+                r = store_publish_once(s, want, keep);
+        if (r < 0) {
+                /* What landed is unknown now: read it back next time. */
+                store_invalidate(s);
+                return r;
+        }
+        if (kvset_copy(&s->published, want) < 0) {
+                store_invalidate(s);
+                return -ENOMEM;
+        }
+        s->synced = true;
+        return r;
+}
+
+int store_watch(struct store *s, const char *path, const char *token)
+{
+        if (!xs_watch(s->xs, path, token))
+                return errno_or(EIO);
+        return 0;
+}
+
+int store_next_event(struct store *s, char ***ret_event)
+{
+        char **ev = xs_check_watch(s->xs);
+
+        if (ev) {
+                *ret_event = ev;
+                return 1;
+        }
+        if (errno == EAGAIN)
+                return 0;
+        return errno_or(EPIPE);
+}
+
+int store_read(struct store *s, const char *path, char **ret, unsigned *ret_len)
+{
+        char *v = xs_read(s->xs, XBT_NULL, path, ret_len);
+
+        if (!v)
+                return errno_or(EIO);
+        *ret = v;
+        return 0;
+}
+
+int store_write(struct store *s, const char *path, const char *value)
+{
+        if (!xs_write(s->xs, XBT_NULL, path, value, strlen(value)))
+                return errno_or(EIO);
+        return 0;
+}
+
+int store_remove(struct store *s, const char *path)
+{
+        if (!xs_rm(s->xs, XBT_NULL, path) && errno != ENOENT)
+                return errno_or(EIO);
+        return 0;
+}

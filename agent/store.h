@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "kvset.h"
+
+/*
+ * The agent's side of xenstore: one libxenstore connection, and the set of
+ * keys last published under a base directory (relative, so it lands in the
+ * guest's own /local/domain/N). Publishing writes only what changed and
+ * removes what no longer applies, in one transaction.
+ */
+struct store;
+
+/* Connects (XENSTORED_PATH is honoured by libxenstore). */
+int store_open(const char *base, struct store **ret);
+struct store *store_close(struct store *s);
+int store_fd(struct store *s);
+
+/*
+ * Makes the tree under base equal to want, except subtrees named in keep
+ * (relative to base, e.g. "answer"), which publishing never touches.
+ * On the first call after open it reads what a previous run left behind and
+ * removes the keys that no longer apply. Returns the number of nodes written
+ * or removed, or -errno (-EPIPE: the connection is gone; reopen).
+ */
+int store_publish(struct store *s, const struct kvset *want, const char *const *keep);
+
+/* Forgets what was published: the next publish re-reads the tree. */
+void store_invalidate(struct store *s);
+
+int store_watch(struct store *s, const char *path, const char *token);
+/* Next pending watch event: 1 with *ret_event set to {path, token} (one
+ * free() releases it), 0 when none is pending, -errno on a lost connection. */
+int store_next_event(struct store *s, char ***ret_event);
+int store_read(struct store *s, const char *path, char **ret, unsigned *ret_len);
+int store_write(struct store *s, const char *path, const char *value);
+int store_remove(struct store *s, const char *path);
