@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * What a real toolstack (xl / libxl) does in xenstore when domains come and
+ * go, done as dom0 over xenstored's socket, plus the "hypervisor" side of the
+ * domain's life: its state in the domain table and VIRQ_DOM_EXC.
+ */
+#include <xenstore.h>
+
+#include "simcore.h"
+
+#define TOOLSTACK_VIRQ_DOM_EXC 3 /* VIRQ_DOM_EXC in xen/xen.h */
+
+int toolstack_open(const struct simcore_host *h, struct xs_handle **ret);
+int toolstack_write_domain(struct xs_handle *xs, unsigned domid, const char *name);
+int toolstack_remove_domain(struct xs_handle *xs, unsigned domid);
+int toolstack_raise_dom_exc(const struct simcore_host *h);
+int toolstack_wait_release(struct xs_handle *xs, const struct simcore_host *h, unsigned domid,
+                           bool until_gone);
