@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The specification and the code agree: every key in the code's table has
+ * exactly one "#### ~/PATTERN = VALUES [TAGS]" heading in protocol/PROTOCOL.md
+ * and every such heading is a key in the table, with the same bound, writer
+ * and required flag; the enum values in the headings and the table of check
+ * ids match the code's enums.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "test-protocol.h"
+#include "util.h"
+
+#define SPEC_MAX (256 * 1024)
+
+struct heading {
+        char path[PROTO_PATH_MAX];
+        char values[256];
+        char tags[32];
+        long bound;
+};
+
+static bool has_tag(const char *tags, char tag)
+{
+        for (const char *p = tags; *p; p++)
+                if (*p == tag && (p == tags || p[-1] == ',') && (p[1] == ',' || p[1] == 0))
+                        return true;
+        return false;
+}
+
+/* Parses "#### ~/PATH = VALUES [TAGS]"; then "Bound: N bytes" from the following text. */
+static bool parse_heading(const char *line, const char *rest, struct heading *h)
+{
+        const char *p = line + STRLEN("#### ~/"), *sp = strchr(p, ' '), *eq, *lb, *rb, *b;
+        const char *end = strchr(line, '\n');
+        size_t l;
+
+        if (!sp || !end || sp > end)
+                return false;
+        l = (size_t)(sp - p);
+        if (l >= sizeof(h->path))
+                return false;
+        memcpy(h->path, p, l);
+        h->path[l] = 0;
+        eq = strstr(sp, " = ");
+        lb = memrchr(line, '[', (size_t)(end - line));
+        rb = memrchr(line, ']', (size_t)(end - line));
+        if (!eq || eq > end || !lb || !rb || rb < lb || eq > lb)
+                return false;
+        l = (size_t)(lb - (eq + 3));
+        if (l >= sizeof(h->values) || (size_t)(rb - lb - 1) >= sizeof(h->tags))
+                return false;
+        memcpy(h->values, eq + 3, l);
+        h->values[l] = 0;
+        memcpy(h->tags, lb + 1, (size_t)(rb - lb - 1));
+        h->tags[rb - lb - 1] = 0;
+
+        h->bound = -1;
+        b = strstr(rest, "\nBound: ");
+        {
+                const char *next = strstr(rest, "\n#");
+
+                if (b && (!next || b < next))
+                        h->bound = strtol(b + STRLEN("\nBound: "), NULL, 10);
+        }
+        return true;
+}
+
+/* The quoted words of a heading's values must be exactly the enum's strings. */
+static void check_enum_values(const struct heading *h, const char *(*to)(int), int n)
+{
+        int found = 0;
+
+        for (const char *p = strchr(h->values, '"'); p; p = strchr(p, '"')) {
+                const char *q = strchr(p + 1, '"');
+                bool known = false;
+
+                if (!q)
+                        break;
+                for (int v = 0; v < n; v++)
+                        if (strlen(to(v)) == (size_t)(q - p - 1) &&
+                            memcmp(to(v), p + 1, (size_t)(q - p - 1)) == 0)
+                                known = true;
+                CHECK(known, "%s: value %.*s is in the code's enum", h->path, (int)(q - p + 1), p);
+                found++;
+                p = q + 1;
+        }
+        CHECK(found == n, "%s: %d values documented, %d in the code", h->path, found, n);
+}
+
+#define TO(name, type)                                  \
+        static const char *name##_to(int v)             \
+        {                                               \
+                return proto_##name##_to_string((type)v); \
+        }
+TO(guest_type, enum proto_guest_type)
+TO(verdict, enum proto_verdict)
+TO(status, enum proto_status)
+TO(state, enum proto_state)
+
+static void check_heading(const struct heading *h, int *seen)
+{
+        const struct proto_key_info *ki = NULL;
+
+        for (int k = 0; k < _PROTO_KEY_MAX; k++)
+                if (strcmp(proto_key_info(k)->pattern, h->path) == 0)
+                        ki = proto_key_info(k);
+        CHECK(ki, "documented key %s is in the code's table", h->path);
+        if (!ki)
+                return;
+        seen[ki->key]++;
+        CHECK(h->bound == (long)ki->max, "%s: documented bound %ld, code %zu", h->path, h->bound,
+              ki->max);
+        CHECK(has_tag(h->tags, 'h') == (ki->writer == PROTO_WRITER_HOST) &&
+                      has_tag(h->tags, 'w'),
+              "%s: tags [%s] match the writer (%s)", h->path, h->tags,
+              ki->writer == PROTO_WRITER_HOST ? "host" : "guest");
+        CHECK(has_tag(h->tags, 'r') == ki->required, "%s: tags [%s] match required=%d", h->path,
+              h->tags, ki->required);
+
+        switch (ki->type) {
+        case PROTO_T_GUEST_TYPE:
+                check_enum_values(h, guest_type_to, _PROTO_GUEST_MAX);
+                break;
+        case PROTO_T_VERDICT:
+                check_enum_values(h, verdict_to, _PROTO_VERDICT_MAX);
+                break;
+        case PROTO_T_STATUS:
+                check_enum_values(h, status_to, _PROTO_STATUS_MAX);
+                break;
+        case PROTO_T_STATE:
+                check_enum_values(h, state_to, _PROTO_STATE_MAX);
+                break;
+        default:
+                break;
+        }
+}
+
+/* Rows "| `id` | ..." of the check table, both ways against enum proto_check. */
+static void check_check_ids(const char *spec)
+{
+        int seen[_PROTO_CHECK_MAX] = {};
+
+        for (const char *p = strstr(spec, "\n| `"); p; p = strstr(p + 1, "\n| `")) {
+                const char *id = p + 4, *q = strchr(id, '`');
+                int r;
+
+                if (!q)
+                        break;
+                r = proto_check_from_string(id, (size_t)(q - id));
+                CHECK(r >= 0, "documented check id %.*s is in the code", (int)(q - id), id);
+                if (r >= 0)
+                        seen[r]++;
+        }
+        for (int c = 0; c < _PROTO_CHECK_MAX; c++)
+                CHECK(seen[c] == 1, "check id %s is documented once (%d)", proto_check_to_string(c),
+                      seen[c]);
+}
+
+int main(void)
+{
+        const char *top = getenv("top_srcdir");
+        char path[4096];
+        _cleanup_free_ char *spec = NULL;
+        _cleanup_close_ int fd = -1;
+        int seen[_PROTO_KEY_MAX] = {}, headings = 0, r;
+        size_t len;
+
+        snprintf(path, sizeof(path), "%s/protocol/PROTOCOL.md", top ? top : ".");
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+                fprintf(stderr, "cannot open %s: %s\n", path, strerror(errno));
+                return 99;
+        }
+        r = read_full_fd(fd, &spec, SPEC_MAX, &len);
+        if (r < 0) {
+                fprintf(stderr, "cannot read %s: %s\n", path, strerror(-r));
+                return 99;
+        }
+
+        for (const char *p = spec; p; p = strchr(p, '\n')) {
+                struct heading h;
+
+                if (*p == '\n')
+                        p++;
+                if (strncmp(p, "#### ~/", 7) != 0)
+                        continue;
+                headings++;
+                if (!parse_heading(p, strchr(p, '\n') ? strchr(p, '\n') : p, &h)) {
+                        CHECK(false, "heading %.60s follows \"#### ~/PATH = VALUES [TAGS]\"", p);
+                        continue;
+                }
+                check_heading(&h, seen);
+        }
+        CHECK(headings > 0, "%d key headings found in %s", headings, path);
+
+        for (int k = 0; k < _PROTO_KEY_MAX; k++)
+                CHECK(seen[k] == 1, "code key %s is documented once (%d)", proto_key_info(k)->pattern,
+                      seen[k]);
+        check_check_ids(spec);
+        return unit_exit();
+}
