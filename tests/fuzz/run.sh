@@ -1,0 +1,118 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# run.sh [SECONDS]: build the protocol's libFuzzer targets with clang (not
+# through automake: the main build uses gcc) and run each for SECONDS
+# (default 60), starting from its seed corpus in tests/fuzz/corpus/TARGET/.
+# SECONDS=0 only replays the seed corpus.
+#
+# Environment: FUZZ_OUT (build and work directory; default a new temporary
+# one, kept), FUZZ_TARGETS (space-separated subset), FUZZ_JOBS (targets run
+# at once; default 1), CLANG (default clang).
+# Exit status: 0 without findings; 1 on a finding (the reproducer is in
+# FUZZ_OUT/artifacts/); 77 when clang or its fuzzer runtime is missing.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+seconds=${1:-60}
+clang=${CLANG:-clang}
+targets=${FUZZ_TARGETS:-"request value path uuid schema actions address text"}
+jobs=${FUZZ_JOBS:-1}
+out=${FUZZ_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/pvh-fuzz.XXXXXX")}
+
+case $seconds in
+''|*[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;;
+esac
+
+mkdir -p "$out/obj" "$out/artifacts"
+printf '#define _GNU_SOURCE 1\n' >"$out/config.h"
+
+if ! command -v "$clang" >/dev/null 2>&1; then
+	echo "skipped: $clang not found" >&2
+	exit 77
+fi
+printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }\n' \
+	>"$out/probe.c"
+if ! "$clang" -fsanitize=fuzzer,address,undefined "$out/probe.c" -o "$out/probe" \
+	>"$out/probe.log" 2>&1; then
+	echo "skipped: $clang cannot link -fsanitize=fuzzer (no libclang_rt.fuzzer?)" >&2
+	exit 77
+fi
+
+cflags="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
+	-fno-sanitize-recover=undefined -I$out -I$top/protocol -I$top/shared
+	-Wall -Wextra -Wno-unused-parameter"
+
+# The library once, instrumented for coverage; then one binary per target.
+objs=
+for src in "$top"/protocol/*.c; do
+	obj="$out/obj/$(basename "$src" .c).o"
+	# shellcheck disable=SC2086
+	"$clang" $cflags -fsanitize=fuzzer-no-link -c "$src" -o "$obj"
+	objs="$objs $obj"
+done
+for t in $targets; do
+	# shellcheck disable=SC2086
+	"$clang" $cflags -fsanitize=fuzzer "$here/fuzz-$t.c" $objs -o "$out/fuzz-$t"
+done
+
+run_one() {
+	t=$1
+	seeds="$here/corpus/$t"
+	work="$out/corpus/$t"
+	log="$out/fuzz-$t.log"
+	mkdir -p "$work"
+	if [ "$seconds" -eq 0 ]; then
+		# Replay only: every seed once, nothing generated.
+		"$out/fuzz-$t" -runs=0 "$seeds" >"$log" 2>&1 || return 1
+	else
+		# New inputs go to the work corpus; the seeds in the tree stay as they are.
+		"$out/fuzz-$t" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+			-rss_limit_mb=1024 -print_final_stats=1 \
+			-artifact_prefix="$out/artifacts/$t-" "$work" "$seeds" >"$log" 2>&1 ||
+			return 1
+	fi
+}
+
+report() {
+	t=$1 status=$2
+	log="$out/fuzz-$t.log"
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+	cov=$(sed -n 's/.*cov: \([0-9]*\).*/\1/p' "$log" | tail -n 1)
+	if [ "$status" -eq 0 ]; then
+		printf '%-8s ok      %10s execs %8s execs/s  cov %s\n' "$t" "${runs:--}" \
+			"${rate:--}" "${cov:--}"
+	else
+		printf '%-8s FINDING (log %s)\n' "$t" "$log"
+		grep -E 'ERROR|assertion|runtime error|SUMMARY|Test unit written' "$log" | head -n 10
+	fi
+}
+
+failed=0
+set -- $targets
+while [ $# -gt 0 ]; do
+	batch=
+	i=0
+	while [ $# -gt 0 ] && [ $i -lt "$jobs" ]; do
+		batch="$batch $1"
+		shift
+		i=$((i + 1))
+	done
+	pids=
+	for t in $batch; do
+		run_one "$t" &
+		pids="$pids $!"
+	done
+	k=0
+	for t in $batch; do
+		k=$((k + 1))
+		pid=$(echo "$pids" | awk -v k="$k" '{ print $k }')
+		if wait "$pid"; then status=0; else status=1; failed=1; fi
+		report "$t" "$status"
+	done
+done
+
+echo "output: $out"
+exit $failed
