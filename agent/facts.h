@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "kcache.h"
+#include "kconfig.h"
+#include "kimage.h"
+#include "nextboot.h"
+
+enum os_family {
+        OS_OTHER,
+        OS_DEBIAN,
+        OS_UBUNTU,
+        OS_RHEL,          /* RHEL, CentOS, Alma, Rocky, Oracle */
+        OS_FEDORA,
+        OS_SUSE,
+        OS_ARCH,
+        OS_NIXOS,
+};
+
+#define INITRD_NONE 2     /* the entry loads no initramfs */
+
+/* Everything the checks judge, read from the system under the root. */
+struct facts {
+        char *guest_type;         /* NULL: /sys/hypervisor/guest_type is absent */
+        char *running_release;
+        char *arch;               /* of the running kernel */
+        char *os_id, *os_id_like, *os_version_id, *os_name;
+        enum os_family family;
+
+        struct next_boot nb;
+        int kernel_error;         /* reading the next-boot kernel: 0 or -errno */
+        struct kimage_info img;   /* valid when kernel_error == 0 */
+        char *next_release;
+        struct kconfig kcfg;
+        int builtin_blkfront;     /* modules.builtin lists it: 1, 0, or -1 unknown */
+        int initrd_blkfront;      /* 1 found, 0 not found, INITRD_NONE, or -errno */
+        char *initrd_scanned;
+
+        char *grub_terminal;      /* from /etc/default/grub and grub.d/NAME.cfg */
+        char *grub_serial_command;
+        char *decompress_hook;    /* an /etc/kernel/postinst.d hook that unpacks kernels */
+};
+
+int facts_gather(int root_fd, bool host_root, struct kcache *cache, struct facts *ret);
+void facts_done(struct facts *f);

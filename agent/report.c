@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "strv.h"
+#include "util.h"
+
+struct fact {
+        const char *key;
+        char *val; /* NULL: unknown */
+};
+
+enum {
+        F_GUEST_TYPE, F_GUEST_TYPE_SOURCE, F_RUNNING_RELEASE, F_ARCH, F_OS_ID, F_OS_VERSION_ID, F_OS_NAME,
+        F_MENU_SOURCE, F_MENU_FILE, F_GRUB_DEFAULT, F_NEXT_ENTRY, F_NEXT_KERNEL, F_NEXT_RELEASE, F_NEXT_CMDLINE,
+        F_NEXT_INITRD, F_KERNEL_FORMAT, F_KERNEL_COMPRESSION, F_KERNEL_VERSION_STRING, F_KERNEL_CONFIG,
+        F_XEN_NOTES, _F_MAX,
+};
+
+static const char *const fact_keys[_F_MAX] = {
+        "guest_type", "guest_type_source", "running_release", "arch", "os_id", "os_version_id", "os_name",
+        "menu_source", "menu_file", "grub_default", "next_entry", "next_kernel", "next_release", "next_cmdline",
+        "next_initrd", "kernel_format", "kernel_compression", "kernel_version_string", "kernel_config",
+        "xen_notes",
+};
+
+static char *dup_or_null(const char *s)
+{
+        return s ? strdup(s) : NULL;
+}
+
+static char *join_initrd(const struct next_boot *nb)
+{
+        char *s = NULL;
+
+        for (size_t i = 0; i < nb->n_initrd; i++) {
+                char *n = s ? strdup_printf("%s %s", s, nb->initrd_paths[i]) : strdup(nb->initrd_paths[i]);
+                free(s);
+                if (!n)
+                        return NULL;
+                s = n;
+        }
+        return s;
+}
+
+static char *notes_text(const struct facts *f)
+{
+        const struct xen_notes *n = &f->img.notes;
+        char feat[32] = "none";
+
+        if (f->kernel_error < 0 || (f->img.notes_error < 0 && f->img.notes_error != -ENODATA))
+                return NULL;
+        if (!n->xen)
+                return strdup("none");
+        if (n->has_features)
+                snprintf(feat, sizeof(feat), "0x%08x", n->features);
+        return strdup_printf("%s%s features=%s", n->elf64 ? "elf64" : "elf32", n->phys32_entry ? " phys32_entry" : "",
+                             feat);
+}
+
+static void fill_image(const struct facts *f, struct fact *v)
+{
+        if (f->kernel_error < 0)
+                return;
+        v[F_KERNEL_FORMAT].val = strdup(kformat_name(f->img.format));
+        if (f->img.format != KFORMAT_UNKNOWN)
+                v[F_KERNEL_COMPRESSION].val = strdup(kcomp_name(f->img.comp));
+        v[F_KERNEL_VERSION_STRING].val = f->img.version[0] ? strdup(f->img.version) : NULL;
+        v[F_XEN_NOTES].val = notes_text(f);
+}
+
+static void fill(const struct facts *f, struct fact *v)
+{
+        for (size_t i = 0; i < _F_MAX; i++)
+                v[i] = (struct fact){ .key = fact_keys[i] };
+        v[F_GUEST_TYPE].val = strdup(f->guest_type ? f->guest_type : "PV");
+        v[F_GUEST_TYPE_SOURCE].val = strdup(f->guest_type ? "/sys/hypervisor/guest_type" : "absent (kernel < 4.13)");
+        v[F_RUNNING_RELEASE].val = dup_or_null(f->running_release);
+        v[F_ARCH].val = dup_or_null(f->arch);
+        v[F_OS_ID].val = dup_or_null(f->os_id);
+        v[F_OS_VERSION_ID].val = dup_or_null(f->os_version_id);
+        v[F_OS_NAME].val = dup_or_null(f->os_name);
+        v[F_MENU_SOURCE].val = strdup(menu_source_name(f->nb.source));
+        v[F_MENU_FILE].val = dup_or_null(f->nb.menu_file);
+        v[F_GRUB_DEFAULT].val = dup_or_null(f->nb.default_value);
+        v[F_NEXT_ENTRY].val = dup_or_null(f->nb.title);
+        v[F_NEXT_KERNEL].val = dup_or_null(f->nb.kernel_path);
+        v[F_NEXT_RELEASE].val = dup_or_null(f->next_release);
+        v[F_NEXT_CMDLINE].val = dup_or_null(f->nb.args);
+        v[F_NEXT_INITRD].val = join_initrd(&f->nb);
+        v[F_KERNEL_CONFIG].val = dup_or_null(f->kcfg.path);
+        fill_image(f, v);
+}
+
+static void facts_free(struct fact *v)
+{
+        for (size_t i = 0; i < _F_MAX; i++)
+                free(v[i].val);
+}
+
+/* Guest-controlled text on a terminal: control characters escaped. */
+static void text_string(FILE *out, const char *s)
+{
+        for (; *s; s++) {
+                unsigned char c = (unsigned char)*s;
+
+                if (c < 0x20 || c == 0x7F)
+                        fprintf(out, "\\x%02x", c);
+                else
+                        fputc(c, out);
+        }
+}
+
+int report_text(FILE *out, const struct facts *f, const struct check_result *res, enum verdict v)
+{
+        struct fact facts[_F_MAX];
+
+        for (size_t i = 0; i < _CHECK_MAX; i++) {
+                fprintf(out, "%-8s %-15s ", check_status_name(res[i].status), check_id_name(res[i].id));
+                text_string(out, res[i].reason ? res[i].reason : "");
+                fputc('\n', out);
+                if (res[i].fix && res[i].status != CHECK_PASS) {
+                        fprintf(out, "%-8s %-15s fix: ", "", "");
+                        text_string(out, res[i].fix);
+                        fputc('\n', out);
+                }
+        }
+        fill(f, facts);
+        fprintf(out, "\nfacts:\n");
+        for (size_t i = 0; i < _F_MAX; i++) {
+                fprintf(out, "  %-22s ", facts[i].key);
+                text_string(out, facts[i].val ? facts[i].val : "-");
+                fputc('\n', out);
+        }
+        facts_free(facts);
+        fprintf(out, "\nverdict: %s\n", verdict_name(v));
+        return ferror(out) ? -EIO : 0;
+}
+
+static size_t utf8_len(const unsigned char *s)
+{
+        size_t n = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : 0;
+
+        if (n == 0 || s[0] > 0xF4)
+                return 0;
+        for (size_t i = 1; i < n; i++)
+                if ((s[i] & 0xC0) != 0x80)
+                        return 0;
+        /* Overlong three- and four-byte forms, surrogates, beyond U+10FFFF. */
+        if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0) || (s[0] == 0xF0 && s[1] < 0x90) ||
+            (s[0] == 0xF4 && s[1] >= 0x90))
+                return 0;
+        return n;
+}
+
+void json_string(FILE *out, const char *s)
+{
+        const unsigned char *p = (const unsigned char *)s;
+
+        fputc('"', out);
+        while (*p) {
+                size_t n;
+
+                if (*p == '"' || *p == '\\')
+                        fprintf(out, "\\%c", *p++);
+                else if (*p == '\n')
+                        fputs("\\n", out), p++;
+                else if (*p == '\t')
+                        fputs("\\t", out), p++;
+                else if (*p < 0x20 || *p == 0x7F)
+                        fprintf(out, "\\u%04x", *p++);
+                else if (*p < 0x80)
+                        fputc(*p++, out);
+                else if ((n = utf8_len(p)) > 0) {
+                        fwrite(p, 1, n, out);
+                        p += n;
+                } else {
+                        fputs("\\ufffd", out);
+                        p++;
+                }
+        }
+        fputc('"', out);
+}
+
+static void json_value(FILE *out, const char *s)
+{
+        if (s)
+                json_string(out, s);
+        else
+                fputs("null", out);
+}
+
+int report_json(FILE *out, const struct facts *f, const struct check_result *res, enum verdict v)
+{
+        struct fact facts[_F_MAX];
+
+        fprintf(out, "{\n  \"verdict\": \"%s\",\n  \"checks\": [\n", verdict_name(v));
+        for (size_t i = 0; i < _CHECK_MAX; i++) {
+                fprintf(out, "    {\"id\": \"%s\", \"status\": \"%s\", \"reason\": ", check_id_name(res[i].id),
+                        check_status_name(res[i].status));
+                json_value(out, res[i].reason);
+                fputs(", \"fix\": ", out);
+                json_value(out, res[i].status == CHECK_PASS ? NULL : res[i].fix);
+                fprintf(out, "}%s\n", i + 1 < _CHECK_MAX ? "," : "");
+        }
+        fill(f, facts);
+        fputs("  ],\n  \"facts\": {\n", out);
+        for (size_t i = 0; i < _F_MAX; i++) {
+                fprintf(out, "    \"%s\": ", facts[i].key);
+                json_value(out, facts[i].val);
+                fprintf(out, "%s\n", i + 1 < _F_MAX ? "," : "");
+        }
+        facts_free(facts);
+        fputs("  }\n}\n", out);
+        return ferror(out) ? -EIO : 0;
+}
