@@ -336,6 +336,9 @@ static int check_kernel_format(const struct facts *f, struct check_result *r)
         if (f->img.format != KFORMAT_BZIMAGE)
                 return set(r, CHECK_UNKNOWN, "reinstall the kernel package",
                            "%s is neither a bzImage nor an ELF image", f->nb.kernel_path);
+        if (f->img.notes_error == -EPIPE)
+                return set(r, CHECK_UNKNOWN, "reinstall the kernel package", "%s is a truncated bzImage",
+                           f->nb.kernel_path);
         if (f->decompress_hook) {
                 snprintf(fix, sizeof(fix), "remove %s", f->decompress_hook);
                 return set(r, CHECK_WARN, fix, "%s is a bzImage, but %s would decompress the next kernel installed",

@@ -808,9 +808,21 @@ const struct boot_entry *grub_resolve_default(const struct boot_entry *menu, con
 }
 
 /* "(hd0,msdos1)/boot/vmlinuz" → "/boot/vmlinuz"; a /boot on its own partition is tried too. */
+static char *squeeze_slashes(const char *path)
+{
+        char *s = strdup(path), *w = s;
+
+        for (const char *r = path; s && *r; r++)
+                if (*r != '/' || w == s || w[-1] != '/')
+                        *w++ = *r;
+        if (s)
+                *w = '\0';
+        return s;
+}
+
 char *grub_path_in_root(int root_fd, const char *path)
 {
-        _cleanup_free_ char *under_boot = NULL;
+        _cleanup_free_ char *under_boot = NULL, *clean = NULL;
         const char *p = path;
 
         if (*p == '(') {
@@ -819,6 +831,10 @@ char *grub_path_in_root(int root_fd, const char *path)
                         return NULL;
                 p = close + 1;
         }
+        clean = squeeze_slashes(p);
+        if (!clean)
+                return NULL;
+        p = clean;
         if (*p != '/')
                 return strdup_printf("/%s", p);
         if (root_fd < 0 || root_stat(root_fd, p, &(struct stat){}) >= 0 || startswith(p, "/boot/"))

@@ -100,6 +100,7 @@ static int inspect_bzimage(const uint8_t *d, size_t len, struct kimage_info *inf
         const uint8_t *payload;
 
         info->format = KFORMAT_BZIMAGE;
+        info->comp = KCOMP_UNKNOWN;
         info->protocol = le16(d + HDR_VERSION);
         if (kv != 0)
                 copy_version(d, setup < len ? setup : len, (size_t)kv + 0x200, info);

@@ -33,6 +33,22 @@ const char *menu_source_name(enum menu_source s)
         return "?";
 }
 
+/* BLS initrd lines may name variables ("$tuned_initrd") that expand to several paths or none. */
+static int add_initrd(int root_fd, struct next_boot *nb, const char *path, const struct grub_env *env)
+{
+        _cleanup_free_ char *expanded = env ? bls_expand(path, env) : strdup(path);
+        char *save = NULL;
+
+        if (!expanded)
+                return -ENOMEM;
+        for (char *w = strtok_r(expanded, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+                int r = strv_push(&nb->initrd_paths, &nb->n_initrd, grub_path_in_root(root_fd, w));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* Copies the chosen entry into nb, with paths mapped into the root. */
 static int take_entry(int root_fd, struct next_boot *nb, const struct boot_entry *e, const struct grub_env *env)
 {
@@ -45,13 +61,18 @@ static int take_entry(int root_fd, struct next_boot *nb, const struct boot_entry
         nb->args = e->args ? (env ? bls_expand(e->args, env) : strdup(e->args)) : NULL;
         if (e->args && !nb->args)
                 return -ENOMEM;
+        if (nb->args) {
+                size_t n = strlen(nb->args);
+                while (n > 0 && (nb->args[n - 1] == ' ' || nb->args[n - 1] == '\t'))
+                        nb->args[--n] = '\0';
+        }
         if (e->kernel) {
                 nb->kernel_path = grub_path_in_root(root_fd, e->kernel);
                 if (!nb->kernel_path)
                         return -ENOMEM;
         }
         for (size_t i = 0; i < e->n_initrd; i++) {
-                r = strv_push(&nb->initrd_paths, &nb->n_initrd, grub_path_in_root(root_fd, e->initrd[i]));
+                r = add_initrd(root_fd, nb, e->initrd[i], env);
                 if (r < 0)
                         return r;
         }

@@ -1,0 +1,78 @@
+#!/bin/sh
+# Golden-output tests of `pvh-agent check`: each tests/rootfs/<case>/ holds a
+# root tree, a "generate" spec for its kernels and initramfs images (made here
+# with the real compressors), and the expected JSON and text reports.
+# CASES="a b" runs only those; UPDATE=1 rewrites the expected files.
+set -eu
+: "${top_srcdir:?}" "${top_builddir:?}"
+agent=$top_builddir/pvh-agent
+mkkernel=$top_builddir/tests/kernels/mkkernel
+
+for tool in gzip bzip2 xz lzop lz4 zstd cpio; do
+	if ! command -v "$tool" >/dev/null; then
+		echo "agent-check: $tool is missing (scripts/deps installs it)" >&2
+		exit 77
+	fi
+done
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+exit_for() {
+	case $1 in
+	ready) echo 0 ;;
+	fixable) echo 1 ;;
+	blocked) echo 2 ;;
+	unknown) echo 3 ;;
+	*) echo none ;;
+	esac
+}
+
+run_case() { # DIR NAME
+	dir=$1 name=$2 root=$tmp/$2
+	cp -a "$dir/root" "$root" || return 1
+	if ! sh "$top_srcdir/tests/kernels/gen.sh" "$mkkernel" "$dir/generate" "$root"; then
+		echo "FAIL $name: could not generate its images"
+		return 1
+	fi
+	js=0 ts=0
+	"$agent" check --root "$root" --json >"$tmp/$name.json" || js=$?
+	"$agent" check --root "$root" >"$tmp/$name.txt" || ts=$?
+	verdict=$(sed -n 's/^  "verdict": "\(.*\)",$/\1/p' "$tmp/$name.json")
+	want=$(exit_for "$verdict")
+	if [ "$js" != "$want" ] || [ "$ts" != "$want" ]; then
+		echo "FAIL $name: exit status $js (json), $ts (text) for verdict '$verdict'"
+		return 1
+	fi
+	if command -v python3 >/dev/null && ! python3 -m json.tool "$tmp/$name.json" >/dev/null; then
+		echo "FAIL $name: the JSON does not parse"
+		return 1
+	fi
+	if [ -n "${UPDATE:-}" ]; then
+		cp "$tmp/$name.json" "$dir/expected.json"
+		cp "$tmp/$name.txt" "$dir/expected.txt"
+		return 0
+	fi
+	rc=0
+	for ext in json txt; do
+		if ! diff -u "$dir/expected.$ext" "$tmp/$name.$ext"; then
+			echo "FAIL $name: the $ext report differs from expected.$ext"
+			rc=1
+		fi
+	done
+	[ $rc = 0 ] && echo "ok   $name: $verdict"
+	return $rc
+}
+
+fail=0 n=0
+for dir in "$top_srcdir"/tests/rootfs/*/; do
+	name=$(basename "$dir")
+	if [ -n "${CASES:-}" ]; then
+		case " $CASES " in *" $name "*) ;; *) continue ;; esac
+	fi
+	n=$((n + 1))
+	run_case "$dir" "$name" || fail=1
+done
+[ "$n" -gt 0 ] || { echo "agent-check: no cases ran" >&2; exit 99; }
+echo "$n cases"
+exit $fail
