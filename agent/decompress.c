@@ -20,6 +20,8 @@
 #define LZ4_LEGACY_MAGIC 0x184C2102u
 #define LZ4_LEGACY_BLOCK (8u << 20)
 #define LZO_BLOCK_MAX (8u << 20)
+/* Kernels use dictionaries of 32-64 MiB; a header asking for more is refused, not obeyed. */
+#define LZMA_MEMLIMIT (256u << 20)
 
 struct dctx {
         decomp_sink_fn sink;
@@ -147,7 +149,7 @@ static int dec_lzma(struct dctx *d, const uint8_t *in, size_t len, bool xz, size
         lzma_ret lr;
         int r = 0;
 
-        lr = xz ? lzma_stream_decoder(&s, UINT64_MAX, 0) : lzma_alone_decoder(&s, UINT64_MAX);
+        lr = xz ? lzma_stream_decoder(&s, LZMA_MEMLIMIT, 0) : lzma_alone_decoder(&s, LZMA_MEMLIMIT);
         if (lr != LZMA_OK)
                 return -ENOMEM;
         s.next_in = in;
@@ -161,6 +163,8 @@ static int dec_lzma(struct dctx *d, const uint8_t *in, size_t len, bool xz, size
                         break;
                 if (lr == LZMA_BUF_ERROR)
                         r = -EPIPE;
+                else if (lr == LZMA_MEMLIMIT_ERROR)
+                        r = -E2BIG;
                 else if (lr != LZMA_OK)
                         r = lr == LZMA_MEM_ERROR ? -ENOMEM : -EBADMSG;
         }
@@ -177,7 +181,8 @@ static int dec_zstd(struct dctx *d, const uint8_t *in, size_t len, size_t *used)
 
         if (!z)
                 return -ENOMEM;
-        ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, 31);
+        /* 128 MiB, as the kernel's own zstd build uses at most; a bigger window is refused. */
+        ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, 27);
         while (r == 0) {
                 ZSTD_outBuffer ob = { .dst = d->buf, .size = OUT_CHUNK };
                 size_t zr = ZSTD_decompressStream(z, &ob, &ib);
@@ -209,6 +214,8 @@ static int dec_lz4(struct dctx *d, const uint8_t *in, size_t len, size_t *used)
         size_t pos = 4;
         int r = 0;
 
+        if (len < 4 || le32(in) != LZ4_LEGACY_MAGIC)
+                return -EBADMSG;
         if (!out)
                 return -ENOMEM;
         while (r == 0) {
@@ -276,6 +283,8 @@ static int lzop_header(struct rd *rd, uint32_t *ret_flags)
         uint32_t version, flags, name_len, v;
         int r;
 
+        if (kcomp_detect(rd->p, rd->len) != KCOMP_LZO)
+                return -EBADMSG;
         if ((r = rd_skip(rd, 9)) < 0 || (r = rd_be(rd, 2, &version)) < 0 || (r = rd_skip(rd, 2)) < 0)
                 return r;
         if (version >= 0x0940 && (r = rd_skip(rd, 2)) < 0)

@@ -4,6 +4,7 @@
  *   mkkernel elf OUT NOTES BITS RELEASE   a vmlinux-like ELF with Xen notes
  *   mkkernel bzimage OUT PAYLOAD USIZE VERSION
  *                                         a bzImage header around a compressed payload
+ * MKKERNEL_SMALL=1 makes tiny ones, for fuzzing seeds.
  * NOTES: xenpvh (PVH entry + XENFEAT_linux_rsdp_unrestricted), pvhonly (PVH
  * entry, no XEN_PVH), pv (Xen notes, no PVH entry), none (no Xen notes).
  */
@@ -14,9 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAD_BEFORE (300u << 10)  /* beyond the reader's 64 KiB head and one LZO block */
-#define PAD_AFTER (200u << 10)   /* never needs decompressing */
+#define PAD_BEFORE (small ? 512u : 300u << 10)  /* beyond the reader's 64 KiB head and one LZO block */
+#define PAD_AFTER (small ? 256u : 200u << 10)   /* never needs decompressing */
 #define LOAD_OFF 0x1000u
+
+/* MKKERNEL_SMALL=1: tiny images, for fuzzing seeds. */
+static int small;
 
 struct out {
         uint8_t *p;
@@ -196,6 +200,7 @@ int main(int argc, char **argv)
         struct out o = {};
         FILE *f;
 
+        small = getenv("MKKERNEL_SMALL") != NULL;
         if (argc == 6 && strcmp(argv[1], "elf") == 0)
                 make_elf(argv[3], atoi(argv[4]), argv[5], &o);
         else if (argc == 6 && strcmp(argv[1], "bzimage") == 0) {
