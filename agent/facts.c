@@ -2,12 +2,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 
 #include "cpio.h"
 #include "facts.h"
+#include "log.h"
 #include "rootfs.h"
 #include "strv.h"
 #include "util.h"
@@ -149,7 +151,11 @@ static int inspect_kernel(int root_fd, struct kcache *cache, struct facts *f)
                 r = kimage_inspect(m.data, m.len, &f->img);
                 if (r >= 0)
                         r = kcache_put_kimage(cache, &m.st, &f->img);
-        }
+                log_debug("Inspected %s: %s, %s; notes %s after %" PRIu64 " of %" PRIu32 " bytes.",
+                          f->nb.kernel_path, kformat_name(f->img.format), kcomp_name(f->img.comp),
+                          f->img.notes_error == 0 ? "read" : "not read", f->img.out_bytes, f->img.usize);
+        } else
+                log_debug("Kernel image %s: cached result.", f->nb.kernel_path);
         mapped_done(&m);
         return r;
 }
