@@ -25,6 +25,7 @@
 
 struct dctx {
         decomp_sink_fn sink;
+        decomp_need_fn need;
         void *userdata;
         uint64_t out, out_max;
         uint8_t *buf;
@@ -234,6 +235,15 @@ static int dec_lz4(struct dctx *d, const uint8_t *in, size_t len, size_t *used)
                         return -EBADMSG;
                 if (csize > len - pos - 4)
                         return -EPIPE;
+                /* Every block but the last holds 8 MiB: one followed by another may go unread. */
+                if (d->need && len - pos - 4 - csize >= 8 && d->out + LZ4_LEGACY_BLOCK <= d->need(d->userdata)) {
+                        if (LZ4_LEGACY_BLOCK > d->out_max - d->out)
+                                return -EFBIG;
+                        d->out += LZ4_LEGACY_BLOCK;
+                        pos += 4 + csize;
+                        r = d->sink(NULL, LZ4_LEGACY_BLOCK, d->userdata);
+                        continue;
+                }
                 n = LZ4_decompress_safe((const char *)in + pos + 4, (char *)out, (int)csize, LZ4_LEGACY_BLOCK);
                 if (n < 0)
                         return -EBADMSG;
@@ -365,8 +375,14 @@ static int dec_lzo(struct dctx *d, const uint8_t *in, size_t len, size_t *used)
 int decompress(enum kcomp c, const uint8_t *in, size_t in_len, uint64_t out_max, decomp_sink_fn sink,
                void *userdata, size_t *ret_used)
 {
+        return decompress_skipping(c, in, in_len, out_max, sink, NULL, userdata, ret_used);
+}
+
+int decompress_skipping(enum kcomp c, const uint8_t *in, size_t in_len, uint64_t out_max, decomp_sink_fn sink,
+                        decomp_need_fn need, void *userdata, size_t *ret_used)
+{
         _cleanup_free_ uint8_t *buf = malloc(OUT_CHUNK);
-        struct dctx d = { .sink = sink, .userdata = userdata, .out_max = out_max, .buf = buf };
+        struct dctx d = { .sink = sink, .need = need, .userdata = userdata, .out_max = out_max, .buf = buf };
         size_t used = 0;
         int r = -EOPNOTSUPP;
 

@@ -54,7 +54,7 @@ static void note_one(struct xen_notes *n, const uint8_t *name, size_t namesz, ui
         }
 }
 
-void elfnotes_parse_segment(const uint8_t *p, size_t len, struct xen_notes *notes)
+bool elfnotes_parse_segment(const uint8_t *p, size_t len, struct xen_notes *notes)
 {
         size_t pos = 0;
 
@@ -63,14 +63,15 @@ void elfnotes_parse_segment(const uint8_t *p, size_t len, struct xen_notes *note
                 size_t left = len - pos - 12, name_span, desc_span;
 
                 if (namesz > left || align4(namesz) > left)
-                        return;
+                        return false;
                 name_span = align4(namesz);
                 if (descsz > left - name_span)
-                        return;
+                        return false;
                 desc_span = align4(descsz) <= left - name_span ? align4(descsz) : descsz;
                 note_one(notes, p + pos + 12, namesz, type, p + pos + 12 + name_span, descsz);
                 pos += 12 + name_span + desc_span;
         }
+        return pos == len;
 }
 
 int elfnotes_init(struct elfnotes *e)
@@ -173,10 +174,33 @@ static int capture(struct elfnotes *e, uint64_t at, const uint8_t *buf, size_t l
         }
         if (!all)
                 return 0;
+        e->well_formed = true;
         for (size_t i = 0; i < e->n_seg; i++)
-                elfnotes_parse_segment(e->seg[i].buf, e->seg[i].size, &e->notes);
+                if (!elfnotes_parse_segment(e->seg[i].buf, e->seg[i].size, &e->notes))
+                        e->well_formed = false;
         e->state = ST_DONE;
         return 1;
+}
+
+uint64_t elfnotes_need(const struct elfnotes *e)
+{
+        uint64_t need = UINT64_MAX;
+
+        if (e->state != ST_NOTES)
+                return e->state == ST_DONE ? UINT64_MAX : e->pos;
+        for (size_t i = 0; i < e->n_seg; i++)
+                if (e->seg[i].filled < e->seg[i].size && e->seg[i].off + e->seg[i].filled < need)
+                        need = e->seg[i].off + e->seg[i].filled;
+        return need;
+}
+
+/* Bytes that went by unread: fine unless a note segment wanted them. */
+static int skipped(struct elfnotes *e, size_t len)
+{
+        if (e->state != ST_NOTES || e->pos + len > elfnotes_need(e))
+                return -EBADMSG;
+        e->pos += len;
+        return 0;
 }
 
 int elfnotes_feed(struct elfnotes *e, const uint8_t *buf, size_t len)
@@ -186,6 +210,8 @@ int elfnotes_feed(struct elfnotes *e, const uint8_t *buf, size_t len)
 
         if (e->state == ST_DONE)
                 return 1;
+        if (!buf)
+                return skipped(e, len);
         if (e->head_len < ELFNOTES_HEAD) {
                 size_t n = ELFNOTES_HEAD - e->head_len < len ? ELFNOTES_HEAD - e->head_len : len;
                 memcpy(e->head + e->head_len, buf, n);

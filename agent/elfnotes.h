@@ -19,8 +19,8 @@ struct xen_notes {
         char salt[128];           /* "Linux" note 0x100, the release on most distributions */
 };
 
-/* Walks the notes of one PT_NOTE segment; malformed trailing notes end the walk. */
-void elfnotes_parse_segment(const uint8_t *p, size_t len, struct xen_notes *notes);
+/* Walks the notes of one PT_NOTE segment; false when they do not fill it exactly. */
+bool elfnotes_parse_segment(const uint8_t *p, size_t len, struct xen_notes *notes);
 
 /*
  * A streaming reader for the notes of an ELF image: feed it the image from
@@ -43,12 +43,18 @@ struct elfnotes {
                 uint8_t *buf;
         } seg[ELFNOTES_SEGS];
         size_t n_seg;
+        bool well_formed;         /* every segment held a clean chain of notes */
         struct xen_notes notes;
 };
 
 int elfnotes_init(struct elfnotes *e);
-/* 0: more please; 1: done, notes in e->notes; < 0: -ENOEXEC (no ELF), -EBADMSG, -ENODATA (no notes). */
+/*
+ * 0: more please; 1: done, notes in e->notes; < 0: -ENOEXEC (no ELF),
+ * -EBADMSG, -ENODATA (no notes). buf NULL: len bytes went by unread.
+ */
 int elfnotes_feed(struct elfnotes *e, const uint8_t *buf, size_t len);
+/* The lowest offset of the image still needed. */
+uint64_t elfnotes_need(const struct elfnotes *e);
 /* At the end of the data: 1 when done, -EPIPE when the image ended before its notes. */
 int elfnotes_finish(const struct elfnotes *e);
 void elfnotes_done(struct elfnotes *e);

@@ -151,9 +151,11 @@ static int inspect_kernel(int root_fd, struct kcache *cache, struct facts *f)
                 r = kimage_inspect(m.data, m.len, &f->img);
                 if (r >= 0)
                         r = kcache_put_kimage(cache, &m.st, &f->img);
-                log_debug("Inspected %s: %s, %s; notes %s after %" PRIu64 " of %" PRIu32 " bytes.",
+                log_debug("Inspected %s: %s, %s; notes %s after %" PRIu64 " of %" PRIu32 " bytes (%" PRIu64
+                          " skipped).",
                           f->nb.kernel_path, kformat_name(f->img.format), kcomp_name(f->img.comp),
-                          f->img.notes_error == 0 ? "read" : "not read", f->img.out_bytes, f->img.usize);
+                          f->img.notes_error == 0 ? "read" : "not read", f->img.out_bytes, f->img.usize,
+                          f->img.skipped_bytes);
         } else
                 log_debug("Kernel image %s: cached result.", f->nb.kernel_path);
         mapped_done(&m);

@@ -43,17 +43,32 @@ static uint32_t le32(const uint8_t *p)
 struct feed {
         struct elfnotes en;
         int result;
+        bool skipped;
+        uint64_t skipped_bytes;
 };
 
 static int notes_sink(const uint8_t *buf, size_t len, void *userdata)
 {
         struct feed *f = userdata;
 
+        f->skipped = f->skipped || !buf;
+        f->skipped_bytes += buf ? 0 : len;
         f->result = elfnotes_feed(&f->en, buf, len);
         return f->result;
 }
 
-/* Decompresses (or just walks) data until the ELF notes are read. */
+static uint64_t notes_need(void *userdata)
+{
+        struct feed *f = userdata;
+
+        return elfnotes_need(&f->en);
+}
+
+/*
+ * Decompresses (or just walks) data until the ELF notes are read. Skipping
+ * blocks rests on their sizes being what the format says; if the notes then
+ * do not read cleanly, everything is decompressed after all.
+ */
 static int read_notes(enum kcomp comp, const uint8_t *p, size_t len, struct kimage_info *info)
 {
         struct feed f = {};
@@ -61,7 +76,15 @@ static int read_notes(enum kcomp comp, const uint8_t *p, size_t len, struct kima
 
         if (r < 0)
                 return r;
-        r = decompress(comp, p, len, OUT_MAX, notes_sink, &f, NULL);
+        r = decompress_skipping(comp, p, len, OUT_MAX, notes_sink, notes_need, &f, NULL);
+        if (f.skipped && (r != 1 || !f.en.well_formed)) {
+                elfnotes_done(&f.en);
+                f = (struct feed){};
+                r = elfnotes_init(&f.en);
+                if (r < 0)
+                        return r;
+                r = decompress(comp, p, len, OUT_MAX, notes_sink, &f, NULL);
+        }
         if (r == -ENOMEM) {
                 elfnotes_done(&f.en);
                 return r;
@@ -74,6 +97,7 @@ static int read_notes(enum kcomp comp, const uint8_t *p, size_t len, struct kima
                 info->notes_error = r;
         info->notes = f.en.notes;
         info->out_bytes = f.en.pos;
+        info->skipped_bytes = f.skipped_bytes;
         elfnotes_done(&f.en);
         return 0;
 }

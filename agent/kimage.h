@@ -23,7 +23,8 @@ struct kimage_info {
         uint32_t usize;           /* uncompressed size the payload declares */
         int notes_error;          /* 0: the notes were read; else -errno */
         struct xen_notes notes;
-        uint64_t out_bytes;       /* how much was decompressed to reach them */
+        uint64_t out_bytes;       /* how far into vmlinux the notes were */
+        uint64_t skipped_bytes;   /* of which skipped without decompressing */
 };
 
 const char *kformat_name(enum kformat f);

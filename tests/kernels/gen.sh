@@ -2,6 +2,7 @@
 # Generates the binary files of a test root from its "generate" spec, with the
 # real compressors:
 #   kernel PATH COMP NOTES BITS VERSION...   COMP: raw gzip bzip2 lzma xz lzo lz4 zstd
+#                                            NOTES:big puts the notes 20 MiB into vmlinux
 #   initrd PATH COMP with|without [early]    an initramfs, xen-blkfront.ko.xz or not
 #   truncate PATH BYTES
 # usage: gen.sh MKKERNEL SPEC ROOT
@@ -26,8 +27,10 @@ compress() { # COMP IN OUT
 kernel() { # PATH COMP NOTES BITS VERSION
 	path=$1 comp=$2 notes=$3 bits=$4 version=$5
 	release=${version%% *}
+	big=
+	case $notes in *:big) notes=${notes%:big} big=1 ;; esac
 	mkdir -p "$(dirname "$root/$path")"
-	"$mkkernel" elf "$tmp/vmlinux" "$notes" "$bits" "$release"
+	MKKERNEL_BIG=$big "$mkkernel" elf "$tmp/vmlinux" "$notes" "$bits" "$release"
 	if [ "$comp" = raw ]; then
 		cp "$tmp/vmlinux" "$root/$path"
 		return

@@ -4,7 +4,8 @@
  *   mkkernel elf OUT NOTES BITS RELEASE   a vmlinux-like ELF with Xen notes
  *   mkkernel bzimage OUT PAYLOAD USIZE VERSION
  *                                         a bzImage header around a compressed payload
- * MKKERNEL_SMALL=1 makes tiny ones, for fuzzing seeds.
+ * MKKERNEL_SMALL=1 makes tiny ones, for fuzzing seeds; MKKERNEL_BIG=1 puts
+ * the notes 20 MiB in.
  * NOTES: xenpvh (PVH entry + XENFEAT_linux_rsdp_unrestricted), pvhonly (PVH
  * entry, no XEN_PVH), pv (Xen notes, no PVH entry), none (no Xen notes).
  */
@@ -15,21 +16,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAD_BEFORE (small ? 512u : 300u << 10)  /* beyond the reader's 64 KiB head and one LZO block */
+/* Beyond the reader's 64 KiB head and one LZO block; MKKERNEL_BIG=1: beyond two 8 MiB LZ4 blocks. */
+#define PAD_BEFORE (small ? 512u : big ? 20u << 20 : 300u << 10)
 #define PAD_AFTER (small ? 256u : 200u << 10)   /* never needs decompressing */
 #define LOAD_OFF 0x1000u
 
 /* MKKERNEL_SMALL=1: tiny images, for fuzzing seeds. */
-static int small;
+static int small, big;
 
 struct out {
         uint8_t *p;
-        size_t len;
+        size_t len, cap;
 };
 
 static void put(struct out *o, const void *p, size_t n)
 {
-        o->p = realloc(o->p, o->len + n);
+        if (o->len + n > o->cap) {
+                o->cap = (o->len + n) * 2;
+                o->p = realloc(o->p, o->cap);
+        }
         if (!o->p)
                 exit(99);
         memcpy(o->p + o->len, p, n);
@@ -200,7 +205,8 @@ int main(int argc, char **argv)
         struct out o = {};
         FILE *f;
 
-        small = getenv("MKKERNEL_SMALL") != NULL;
+        small = getenv("MKKERNEL_SMALL") && *getenv("MKKERNEL_SMALL");
+        big = getenv("MKKERNEL_BIG") && *getenv("MKKERNEL_BIG");
         if (argc == 6 && strcmp(argv[1], "elf") == 0)
                 make_elf(argv[3], atoi(argv[4]), argv[5], &o);
         else if (argc == 6 && strcmp(argv[1], "bzimage") == 0) {
