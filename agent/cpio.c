@@ -51,6 +51,11 @@ static int header_done(struct cpio_stream *s)
 
         if (memcmp(s->hdr, "07070", 5) != 0 || (s->hdr[5] != '1' && s->hdr[5] != '2'))
                 return -EBADMSG;
+        for (size_t i = 0; i < 13; i++) {
+                uint32_t v;
+                if (hex8(s->hdr + 6 + i * 8, &v) < 0)
+                        return -EBADMSG;
+        }
         if (hex8(s->hdr + 6 + 6 * 8, &filesize) < 0 || hex8(s->hdr + 6 + 11 * 8, &namesize) < 0)
                 return -EBADMSG;
         if (namesize == 0 || namesize > sizeof(s->name) - 1)

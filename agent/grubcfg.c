@@ -201,6 +201,8 @@ static bool word_is(const struct word *w, const char *s)
 /* Lexes the next command: 1 when one was read, 0 at the end of the input. */
 static int lex_cmd(struct lexer *l, struct cmd *c)
 {
+        const char *start;
+
         cmd_clear(c);
         while (l->p < l->end) {
                 char ch = *l->p;
@@ -223,9 +225,16 @@ static int lex_cmd(struct lexer *l, struct cmd *c)
                 }
                 if (c->n >= WORDS_MAX)
                         return -E2BIG;
+                start = l->p;
                 r = lex_word(l, &c->w[c->n]);
                 if (r < 0)
                         return r;
+                /* "}" after words ("{ linux /k }") closes the block: it is the next command. */
+                if (c->n > 0 && word_is(&c->w[c->n], "}")) {
+                        free(c->w[c->n].s);
+                        l->p = start;
+                        return 1;
+                }
                 c->n++;
                 /* "{" ends a menuentry head; "}" closes a block. */
                 if (word_is(&c->w[c->n - 1], "{") || (c->n == 1 && word_is(&c->w[0], "}")))
