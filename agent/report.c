@@ -102,16 +102,22 @@ static void facts_free(struct fact *v)
                 free(v[i].val);
 }
 
-/* Guest-controlled text on a terminal: control characters escaped. */
+static size_t utf8_len(const unsigned char *s);
+
+/* Guest-controlled text on a terminal: control characters and bytes that are not UTF-8 escaped. */
 static void text_string(FILE *out, const char *s)
 {
-        for (; *s; s++) {
-                unsigned char c = (unsigned char)*s;
+        const unsigned char *p = (const unsigned char *)s;
 
-                if (c < 0x20 || c == 0x7F)
-                        fprintf(out, "\\x%02x", c);
-                else
-                        fputc(c, out);
+        while (*p) {
+                size_t n = *p >= 0x80 ? utf8_len(p) : 1;
+
+                if (*p < 0x20 || *p == 0x7F || n == 0) {
+                        fprintf(out, "\\x%02x", *p);
+                        n = 1;
+                } else
+                        fwrite(p, 1, n, out);
+                p += n;
         }
 }
 

@@ -64,7 +64,27 @@ run_case() { # DIR NAME
 	return $rc
 }
 
+# Usage errors exit 4 or more, never with a verdict's status.
+usage() { # WANT ARGS...
+	want=$1
+	shift
+	rc=0
+	"$agent" "$@" >/dev/null 2>&1 || rc=$?
+	if [ "$rc" != "$want" ]; then
+		echo "FAIL pvh-agent $*: exit status $rc, want $want"
+		return 1
+	fi
+}
+
 fail=0 n=0
+if [ -z "${CASES:-}" ]; then
+	usage 4 || fail=1
+	usage 4 frobnicate || fail=1
+	usage 4 check --bogus || fail=1
+	usage 4 check extra-argument || fail=1
+	usage 4 check --root "$tmp/does-not-exist" || fail=1
+	usage 0 --help || fail=1
+fi
 for dir in "$top_srcdir"/tests/rootfs/*/; do
 	name=$(basename "$dir")
 	if [ -n "${CASES:-}" ]; then
