@@ -5,6 +5,7 @@
 #                                            NOTES:big puts the notes 20 MiB into vmlinux
 #   initrd PATH COMP with|without [early]    an initramfs, xen-blkfront.ko.xz or not
 #   truncate PATH BYTES
+#   gzip PATH SOURCE                         PATH: SOURCE (in the root) gzipped, SOURCE removed
 # usage: gen.sh MKKERNEL SPEC ROOT
 set -eu
 mkkernel=$1 spec=$2 root=$3
@@ -71,6 +72,7 @@ while read -r what path rest; do
 		kernel "$path" "$comp" "$notes" "$bits" "$*" ;;
 	initrd) kernel_args=$rest; initrd "$path" $kernel_args ;;
 	truncate) truncate -s "$rest" "$root/$path" ;;
+	gzip) gzip -9 -n -c "$root/$rest" >"$root/$path" && rm "$root/$rest" ;;
 	*) echo "gen.sh: unknown line '$what'" >&2; exit 99 ;;
 	esac
 done <"$spec"
