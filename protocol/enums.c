@@ -52,17 +52,17 @@ static const char *const reasons[_PROTO_REASON_MAX] = {
 };
 
 static const char *const checks[_PROTO_CHECK_MAX] = {
+        [PROTO_CHECK_GUEST_TYPE] = "guest_type",
+        [PROTO_CHECK_NEXT_BOOT] = "next_boot",
         [PROTO_CHECK_KERNEL_VERSION] = "kernel_version",
-        [PROTO_CHECK_KERNEL_CONFIG] = "kernel_config",
-        [PROTO_CHECK_KERNEL_IMAGE] = "kernel_image",
-        [PROTO_CHECK_DECOMPRESS_HOOK] = "decompress_hook",
+        [PROTO_CHECK_KERNEL_PVH] = "kernel_pvh",
+        [PROTO_CHECK_KERNEL_FORMAT] = "kernel_format",
         [PROTO_CHECK_BLKFRONT] = "blkfront",
         [PROTO_CHECK_ROOT_DEVICE] = "root_device",
         [PROTO_CHECK_GRUB_MENU] = "grub_menu",
         [PROTO_CHECK_CONSOLE] = "console",
-        [PROTO_CHECK_EARLYPRINTK] = "earlyprintk",
         [PROTO_CHECK_GRUB_TERMINAL] = "grub_terminal",
-        [PROTO_CHECK_BOOT_PARAMS] = "boot_params",
+        [PROTO_CHECK_KERNEL_PARAMS] = "kernel_params",
         [PROTO_CHECK_PV_ROLLBACK] = "pv_rollback",
         [PROTO_CHECK_ARCH] = "arch",
 };

@@ -114,7 +114,7 @@ static const struct value_case value_cases[] = {
         BAD(PROTO_T_ACTION, "abcdefghijabcdefghijabcdefghijabc", TOO_LONG),
         OK(PROTO_T_REASON, "busy"),
         BAD(PROTO_T_REASON, "bu sy", CHARSET),
-        OK(PROTO_T_CHECK_ID, "kernel_config"),
+        OK(PROTO_T_CHECK_ID, "kernel_pvh"),
         OK(PROTO_T_CHECK_ID, "future_check2"),
         BAD(PROTO_T_CHECK_ID, "kernel-config", CHARSET),
         BAD(PROTO_T_CHECK_ID, "2fast", CHARSET),
