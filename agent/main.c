@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "checks.h"
+#include "cmd.h"
 #include "facts.h"
 #include "kcache.h"
 #include "log.h"
@@ -123,6 +124,9 @@ int main(int argc, char **argv)
         int r;
 
         log_setup("pvh-agent", false);
+        /* No command, or options first: the daemon. */
+        if (argc < 2 || (argv[1][0] == '-' && !streq(argv[1], "-h") && !streq(argv[1], "--help")))
+                return cmd_daemon(argc, argv);
         r = parse_argv(argc, argv, &a);
         if (r <= 0)
                 return r < 0 ? EXIT_USAGE : 0;

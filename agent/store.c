@@ -3,10 +3,12 @@
  * The only file that speaks libxenstore's conventions (false/NULL + errno);
  * everything it returns is 0/positive or -errno.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <xenstore.h>
 
 #include "macro.h"
@@ -16,8 +18,11 @@
 #define STORE_TX_RETRIES 16
 #define STORE_READ_MAX_NODES 1000 /* xenstored's default per-domain quota */
 
+#define STORE_FD_SCAN 1024
+
 struct store {
         struct xs_handle *xs;
+        int conn_fd;
         char *base;
         struct kvset published;
         bool synced;
@@ -28,9 +33,48 @@ static int errno_or(int fallback)
         return errno > 0 ? -errno : -fallback;
 }
 
+/* Marks in open[] the descriptors below STORE_FD_SCAN this process has open. */
+static void scan_fds(bool open[STORE_FD_SCAN])
+{
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+
+        memset(open, 0, STORE_FD_SCAN * sizeof(bool));
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                unsigned fd;
+
+                if (safe_atou(de->d_name, &fd) >= 0 && fd < STORE_FD_SCAN && (int)fd != dirfd(d))
+                        open[fd] = true;
+        }
+        closedir(d);
+}
+
+/*
+ * libxenstore does not say when its connection is gone: its reader thread
+ * just ends, and the watch pipe never becomes readable. The connection's
+ * own descriptor does tell (EPOLLRDHUP), so we find it: the socket that
+ * xs_open() added. We never read from it; libxenstore does.
+ */
+static int find_conn_fd(const bool before[STORE_FD_SCAN])
+{
+        bool after[STORE_FD_SCAN];
+
+        scan_fds(after);
+        for (int fd = 0; fd < STORE_FD_SCAN; fd++) {
+                struct stat st;
+
+                if (after[fd] && !before[fd] && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
+                        return fd;
+        }
+        return -1;
+}
+
 int store_open(const char *base, struct store **ret)
 {
         struct store *s = calloc(1, sizeof(*s));
+        bool before[STORE_FD_SCAN];
 
         if (!s)
                 return -ENOMEM;
@@ -39,7 +83,9 @@ int store_open(const char *base, struct store **ret)
                 free(s);
                 return -ENOMEM;
         }
+        scan_fds(before);
         s->xs = xs_open(0);
+        s->conn_fd = s->xs ? find_conn_fd(before) : -1;
         if (!s->xs) {
                 int r = errno_or(ECONNREFUSED);
 
@@ -66,6 +112,11 @@ struct store *store_close(struct store *s)
 int store_fd(struct store *s)
 {
         return xs_fileno(s->xs);
+}
+
+int store_conn_fd(struct store *s)
+{
+        return s->conn_fd;
 }
 
 void store_invalidate(struct store *s)

@@ -16,7 +16,11 @@ struct store;
 /* Connects (XENSTORED_PATH is honoured by libxenstore). */
 int store_open(const char *base, struct store **ret);
 struct store *store_close(struct store *s);
+/* Readable when watch events are pending. */
 int store_fd(struct store *s);
+/* The connection to xenstored, to poll for EPOLLRDHUP only (never read it);
+ * -1 where it is not a socket (a guest's /dev/xen/xenbus, which never hangs up). */
+int store_conn_fd(struct store *s);
 
 /*
  * Makes the tree under base equal to want, except subtrees named in keep

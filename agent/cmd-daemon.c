@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cmd.h"
+#include "daemon.h"
+#include "log.h"
+#include "util.h"
+
+static void daemon_help(FILE *out)
+{
+        fprintf(out,
+                "Usage: pvh-agent [-f] [-v] [--root DIR] [--state-dir DIR]\n"
+                "       pvh-agent check [--root DIR] [--json] [--cache FILE] [-v]\n"
+                "\n"
+                "Without a command, runs the agent: publishes this guest's PVH readiness to\n"
+                "xenstore (~/data/pvh) and keeps it up to date.\n"
+                "\n"
+                "  -f, --foreground     do not go to the background (systemd runs it so)\n"
+                "  -v, --verbose        debug messages\n"
+                "  --root DIR           judge the system installed under DIR (default /)\n"
+                "  --state-dir DIR      where state is kept (default " DEFAULT_STATE_DIR ")\n"
+                "\n"
+                "xenstore is reached through XENSTORED_PATH when it is set.\n");
+}
+
+int cmd_daemon(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "foreground", no_argument, NULL, 'f' },
+                { "verbose", no_argument, NULL, 'v' },
+                { "root", required_argument, NULL, 'r' },
+                { "state-dir", required_argument, NULL, 's' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        struct daemon_options o = { .root = "/", .state_dir = DEFAULT_STATE_DIR };
+        bool verbose = false;
+        int c;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "fvh", opts, NULL)) >= 0) {
+                switch (c) {
+                case 'f':
+                        o.foreground = true;
+                        break;
+                case 'v':
+                        verbose = true;
+                        break;
+                case 'r':
+                        o.root = optarg;
+                        break;
+                case 's':
+                        o.state_dir = optarg;
+                        break;
+                case 'h':
+                        daemon_help(stdout);
+                        return 0;
+                default:
+                        return CMD_EXIT_USAGE;
+                }
+        }
+        if (optind < argc) {
+                log_error("Unknown command '%s'.", argv[optind]);
+                return CMD_EXIT_USAGE;
+        }
+        log_setup("pvh-agent", verbose);
+        return daemon_main(&o);
+}

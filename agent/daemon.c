@@ -1,0 +1,523 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * pvh-agent as a daemon: publish the guest state to xenstore once, then keep
+ * it true. One epoll loop over xenstore, netlink, inotify, signals and a few
+ * timers; nothing runs while nothing changes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+
+#include "checks.h"
+#include "daemon.h"
+#include "facts.h"
+#include "fswatch.h"
+#include "kcache.h"
+#include "log.h"
+#include "loop.h"
+#include "macro.h"
+#include "netwatch.h"
+#include "protocol.h"
+#include "rootfs.h"
+#include "state.h"
+#include "store.h"
+#include "util.h"
+
+#define STORE_BASE "data/pvh"
+#define PROBE_DEBOUNCE_USEC (250 * 1000ULL)
+#define NET_DEBOUNCE_USEC (100 * 1000ULL)
+#define BACKOFF_MIN_USEC (100 * 1000ULL)
+#define BACKOFF_MAX_USEC (30 * 1000 * 1000ULL)
+
+struct daemon {
+        const struct daemon_options *opt;
+        struct loop *loop;
+        int root_fd;
+        bool host_root;
+        struct kcache *cache;
+        struct agent_ident ident;
+
+        struct store *store;
+        struct loop_source *store_src, *hup_src, *reconnect_timer;
+        uint64_t backoff_usec;
+        int refused; /* the last refusal logged, so each is logged once */
+
+        struct netwatch *net;
+        struct loop_source *net_src, *net_timer;
+        struct fswatch *fs;
+        struct loop_source *fs_src, *probe_timer;
+        struct loop_source *sig_src, *watchdog_timer;
+
+        struct kvset probe_kv, net_kv;
+        char verdict[16];
+        bool ready;
+};
+
+static const char *const keep_subtrees[] = { "answer", "last_request", NULL };
+
+static void daemon_status(struct daemon *d)
+{
+        sd_notifyf(0, "STATUS=verdict %s; xenstore %s", d->verdict[0] ? d->verdict : "unknown",
+                   d->store ? "connected" : "reconnecting");
+}
+
+/* Errors that mean xenstored refused this write; the connection is fine. */
+static bool is_refusal(int r)
+{
+        return r == -EACCES || r == -EPERM || r == -ENOSPC || r == -E2BIG || r == -EDQUOT ||
+               r == -EINVAL || r == -EROFS || r == -ENOENT;
+}
+
+static void store_lost(struct daemon *d, int r);
+
+static int publish(struct daemon *d)
+{
+        struct kvset want = { 0 };
+        int r;
+
+        if (!d->store)
+                return 0;
+        r = state_add_ident(&want, &d->ident);
+        for (size_t i = 0; r >= 0 && i < d->probe_kv.n; i++)
+                r = kvset_set(&want, d->probe_kv.items[i].key, d->probe_kv.items[i].value);
+        for (size_t i = 0; r >= 0 && i < d->net_kv.n; i++)
+                r = kvset_set(&want, d->net_kv.items[i].key, d->net_kv.items[i].value);
+        if (r >= 0)
+                r = store_publish(d->store, &want, keep_subtrees);
+        kvset_clear(&want);
+        if (r >= 0) {
+                if (r > 0)
+                        log_debug("Published %d change(s).", r);
+                d->refused = 0;
+                if (!d->ready) {
+                        d->ready = true;
+                        sd_notify(0, "READY=1");
+                        log_info("Published the guest state; verdict %s.", d->verdict);
+                }
+                daemon_status(d);
+                return 0;
+        }
+        if (is_refusal(r)) {
+                if (d->refused != r)
+                        log_warning_errno(r, "xenstore refused the guest state: %m");
+                d->refused = r;
+                return r;
+        }
+        store_lost(d, r);
+        return r;
+}
+
+static int probe(struct daemon *d)
+{
+        struct check_result res[_CHECK_MAX];
+        struct kvset kv = { 0 };
+        struct facts f;
+        enum verdict v;
+        int r;
+
+        r = facts_gather(d->root_fd, d->host_root, d->cache, &f);
+        if (r < 0)
+                return log_error_errno(r, "Failed to gather facts: %m");
+        r = checks_run(&f, res);
+        if (r < 0) {
+                facts_done(&f);
+                return log_error_errno(r, "Failed to run the checks: %m");
+        }
+        v = checks_verdict(res, _CHECK_MAX);
+        r = state_add_probe(&kv, &f, res, v);
+        checks_done(res);
+        facts_done(&f);
+        if (r < 0) {
+                kvset_clear(&kv);
+                return log_error_errno(r, "Failed to encode the guest state: %m");
+        }
+        if (!streq(d->verdict, verdict_name(v)) && d->verdict[0])
+                log_info("Verdict changed: %s -> %s.", d->verdict, verdict_name(v));
+        snprintf(d->verdict, sizeof(d->verdict), "%s", verdict_name(v));
+        kvset_clear(&d->probe_kv);
+        d->probe_kv = kv;
+        if (kcache_save(d->cache) < 0)
+                log_debug("Could not save the kernel cache.");
+        return 0;
+}
+
+static int net_refresh(struct daemon *d)
+{
+        struct net_iface *ifs;
+        struct kvset kv = { 0 };
+        size_t n;
+        int r;
+
+        r = netwatch_snapshot(d->net, &ifs, &n);
+        if (r < 0)
+                return r;
+        r = state_add_net(&kv, ifs, n);
+        net_ifaces_free(ifs, n);
+        if (r < 0) {
+                kvset_clear(&kv);
+                return r;
+        }
+        kvset_clear(&d->net_kv);
+        d->net_kv = kv;
+        return 0;
+}
+
+/* ---- xenstore connection ---------------------------------------------------- */
+
+static int on_store_event(struct loop_source *src, int fd, uint32_t events, void *userdata)
+{
+        struct daemon *d = userdata;
+        char **ev;
+        int r;
+
+        while ((r = store_next_event(d->store, &ev)) > 0) {
+                log_debug("Watch event on '%s'.", ev[0]);
+                free(ev);
+        }
+        if (r < 0)
+                store_lost(d, r);
+        return 0;
+}
+
+static int on_store_hangup(struct loop_source *src, int fd, uint32_t events, void *userdata)
+{
+        store_lost(userdata, -ECONNRESET);
+        return 0;
+}
+
+static void store_disconnect(struct daemon *d)
+{
+        loop_source_remove(d->store_src);
+        loop_source_remove(d->hup_src);
+        d->store_src = d->hup_src = NULL;
+        d->store = store_close(d->store);
+}
+
+static int store_connect(struct daemon *d)
+{
+        int r = store_open(STORE_BASE, &d->store);
+
+        if (r < 0)
+                return r;
+        r = loop_add_io(d->loop, store_fd(d->store), EPOLLIN, on_store_event, d, &d->store_src);
+        if (r >= 0 && store_conn_fd(d->store) >= 0)
+                r = loop_add_io(d->loop, store_conn_fd(d->store), EPOLLRDHUP, on_store_hangup, d,
+                                &d->hup_src);
+        if (r < 0) {
+                store_disconnect(d);
+                return r;
+        }
+        d->backoff_usec = 0;
+        return 0;
+}
+
+static void schedule_reconnect(struct daemon *d)
+{
+        d->backoff_usec = d->backoff_usec ? d->backoff_usec * 2 : BACKOFF_MIN_USEC;
+        if (d->backoff_usec > BACKOFF_MAX_USEC)
+                d->backoff_usec = BACKOFF_MAX_USEC;
+        loop_timer_set(d->reconnect_timer, d->backoff_usec, 0);
+}
+
+static void store_lost(struct daemon *d, int r)
+{
+        if (d->store)
+                log_warning_errno(r, "Lost the connection to xenstore: %m; reconnecting.");
+        store_disconnect(d);
+        daemon_status(d);
+        schedule_reconnect(d);
+}
+
+static int on_reconnect(struct loop_source *src, int fd, uint32_t events, void *userdata)
+{
+        struct daemon *d = userdata;
+        int r = store_connect(d);
+
+        if (r < 0) {
+                log_debug_errno(r, "xenstore still unreachable: %m");
+                schedule_reconnect(d);
+                return 0;
+        }
+        log_info("Connected to xenstore; publishing everything again.");
+        return publish(d);
+}
+
+/* ---- netlink, files, signals, watchdog ------------------------------------ */
+
+static void on_net_change(void *userdata)
+{
+        struct daemon *d = userdata;
+
+        /* A burst of link and address events becomes one publish. */
+        loop_timer_set(d->net_timer, NET_DEBOUNCE_USEC, 0);
+}
+
+static int on_net_io(struct loop_source *src, int fd, uint32_t events, void *userdata)
+{
+        struct daemon *d = userdata;
+        int r = netwatch_dispatch(d->net);
+
+        if (r < 0)
+                return log_error_errno(r, "Failed to read netlink: %m");
+        if (r > 0) {
+                /* Re-dumped after an overrun: the socket is a new one. */
+                log_warning("Netlink overrun; re-read every interface.");
+                loop_source_remove(d->net_src);
+                return loop_add_io(d->loop, netwatch_fd(d->net), EPOLLIN, on_net_io, d, &d->net_src);
+        }
+        return 0;
+}
+
+static int on_net_timer(struct loop_source *src, int fd, uint32_t events, void *userdata)
+{
+        struct daemon *d = userdata;
+        int r = net_refresh(d);
+
+        return r < 0 ? log_error_errno(r, "Failed to read the interfaces: %m") : publish(d);
+}
+
+static int on_fs_io(struct loop_source *src, int fd, uint32_t events, void *userdata)
+{
+        struct daemon *d = userdata;
+
+        if (fswatch_drain(d->fs) > 0)
+                loop_timer_set(d->probe_timer, PROBE_DEBOUNCE_USEC, 0);
+        return 0;
+}
+
+static int on_probe_timer(struct loop_source *src, int fd, uint32_t events, void *userdata)
+{
+        struct daemon *d = userdata;
+
+        /* Directories that appeared since (a new grub.d, a first BLS entry) get watched. */
+        fswatch_refresh(d->fs);
+        if (probe(d) < 0)
+                return 0;
+        return publish(d);
+}
+
+static int on_signal(struct loop_source *src, int fd, uint32_t events, void *userdata)
+{
+        struct daemon *d = userdata;
+        struct signalfd_siginfo si;
+
+        while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+                if (si.ssi_signo == SIGHUP) {
+                        log_info("SIGHUP: probing and publishing everything again.");
+                        if (d->store)
+                                store_invalidate(d->store);
+                        loop_timer_set(d->probe_timer, 0, 0);
+                        continue;
+                }
+                log_info("Signal %u: stopping.", si.ssi_signo);
+                loop_quit(d->loop, 0);
+        }
+        return 0;
+}
+
+static int on_watchdog(struct loop_source *src, int fd, uint32_t events, void *userdata)
+{
+        sd_notify(0, "WATCHDOG=1");
+        return 0;
+}
+
+/* ---- setup ----------------------------------------------------------------- */
+
+static void make_ident(struct daemon *d)
+{
+        _cleanup_free_ char *boot_id = NULL;
+        uuid_t u;
+
+        d->ident.version = PACKAGE_VERSION;
+        d->ident.actions = 0;
+        uuid_generate_random(u);
+        uuid_unparse_lower(u, d->ident.instance);
+        if (root_read_file(d->root_fd, "/proc/sys/kernel/random/boot_id", 64, &boot_id, NULL) >= 0) {
+                boot_id[strcspn(boot_id, "\n")] = '\0';
+                if (proto_uuid_decode(boot_id, strlen(boot_id), &(struct proto_uuid){ 0 }) >= 0)
+                        snprintf(d->ident.boot_id, sizeof(d->ident.boot_id), "%s", boot_id);
+        }
+}
+
+static int setup_signals(struct daemon *d)
+{
+        sigset_t mask;
+        int fd, r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return -errno;
+        fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        r = loop_add_io(d->loop, fd, EPOLLIN, on_signal, d, &d->sig_src);
+        if (r < 0)
+                close(fd);
+        return r;
+}
+
+static int setup_watchdog(struct daemon *d)
+{
+        uint64_t usec = 0;
+        int r;
+
+        if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+                return 0;
+        r = loop_add_timer(d->loop, on_watchdog, d, &d->watchdog_timer);
+        if (r < 0)
+                return r;
+        return loop_timer_set(d->watchdog_timer, usec / 2, usec / 2);
+}
+
+static int setup_timers(struct daemon *d)
+{
+        int r = loop_add_timer(d->loop, on_reconnect, d, &d->reconnect_timer);
+
+        if (r >= 0)
+                r = loop_add_timer(d->loop, on_net_timer, d, &d->net_timer);
+        if (r >= 0)
+                r = loop_add_timer(d->loop, on_probe_timer, d, &d->probe_timer);
+        return r;
+}
+
+static int setup_sources(struct daemon *d)
+{
+        int r = setup_signals(d);
+
+        if (r >= 0)
+                r = setup_timers(d);
+        if (r >= 0)
+                r = netwatch_new(d->root_fd, on_net_change, d, &d->net);
+        if (r >= 0)
+                r = loop_add_io(d->loop, netwatch_fd(d->net), EPOLLIN, on_net_io, d, &d->net_src);
+        if (r >= 0)
+                r = fswatch_new(d->opt->root, &d->fs);
+        if (r >= 0)
+                r = loop_add_io(d->loop, fswatch_fd(d->fs), EPOLLIN, on_fs_io, d, &d->fs_src);
+        if (r >= 0)
+                r = setup_watchdog(d);
+        return r;
+}
+
+static int cache_path(const struct daemon_options *o, char **ret)
+{
+        if (mkdir(o->state_dir, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        return asprintf(ret, "%s/kernel-cache", o->state_dir) < 0 ? -ENOMEM : 0;
+}
+
+static int daemon_setup(struct daemon *d)
+{
+        _cleanup_free_ char *cache = NULL;
+        struct stat a, b;
+        int r;
+
+        d->root_fd = open(d->opt->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (d->root_fd < 0)
+                return log_error_errno(-errno, "Failed to open root '%s': %m", d->opt->root);
+        d->host_root = fstat(d->root_fd, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev &&
+                       a.st_ino == b.st_ino;
+        if (cache_path(d->opt, &cache) < 0)
+                log_warning("State directory '%s' is not usable; kernel results are not kept.",
+                            d->opt->state_dir);
+        r = kcache_new(cache, &d->cache);
+        if (r < 0 && cache) {
+                log_warning_errno(r, "Ignoring the kernel cache '%s': %m", cache);
+                r = kcache_new(NULL, &d->cache);
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the kernel cache: %m");
+        make_ident(d);
+        r = loop_new(&d->loop);
+        if (r >= 0)
+                r = setup_sources(d);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the event sources: %m");
+        return 0;
+}
+
+static void daemon_teardown(struct daemon *d)
+{
+        store_disconnect(d);
+        netwatch_free(d->net);
+        fswatch_free(d->fs);
+        d->loop = loop_free(d->loop);
+        kcache_free(d->cache);
+        kvset_clear(&d->probe_kv);
+        kvset_clear(&d->net_kv);
+        if (d->root_fd >= 0)
+                close(d->root_fd);
+}
+
+static int daemonize(void)
+{
+        pid_t pid = fork();
+        int fd;
+
+        if (pid < 0)
+                return -errno;
+        if (pid > 0)
+                _exit(0);
+        if (setsid() < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid > 0)
+                _exit(0);
+        if (chdir("/") < 0)
+                return -errno;
+        fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        dup2(fd, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        if (fd > STDERR_FILENO)
+                close(fd);
+        return 0;
+}
+
+int daemon_main(const struct daemon_options *o)
+{
+        struct daemon d = { .opt = o, .root_fd = -1 };
+        int r;
+
+        if (!o->foreground) {
+                r = daemonize();
+                if (r < 0) {
+                        log_error_errno(r, "Failed to go to the background: %m");
+                        return 1;
+                }
+        }
+        r = daemon_setup(&d);
+        if (r >= 0)
+                r = probe(&d);
+        if (r >= 0)
+                r = net_refresh(&d);
+        if (r < 0) {
+                daemon_teardown(&d);
+                return 1;
+        }
+        if (store_connect(&d) < 0) {
+                log_warning("xenstore is not reachable yet; retrying.");
+                schedule_reconnect(&d);
+        } else
+                publish(&d);
+        r = loop_run(d.loop);
+        sd_notify(0, "STOPPING=1");
+        daemon_teardown(&d);
+        return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+struct daemon_options {
+        const char *root;      /* the system the agent judges: "/" in production */
+        const char *state_dir; /* kernel cache, request ids, prepare backups */
+        bool foreground;
+};
+
+/* Runs the agent until SIGTERM or SIGINT; returns an exit status. */
+int daemon_main(const struct daemon_options *o);

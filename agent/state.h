@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+
+#include "checks.h"
+#include "facts.h"
+#include "kvset.h"
+#include "netwatch.h"
+
+/* Who is publishing: fixed for the life of one agent process. */
+struct agent_ident {
+        const char *version;
+        char instance[37];
+        char boot_id[37]; /* "" when unknown */
+        unsigned actions; /* mask of 1u << enum proto_action */
+};
+
+/*
+ * The guest state as protocol keys, relative to ~/data/pvh. Every value is
+ * held to its key's type and bound (proto_key_check); free text is
+ * sanitized, and whatever cannot be made valid is left out.
+ */
+int state_add_ident(struct kvset *out, const struct agent_ident *id);
+int state_add_probe(struct kvset *out, const struct facts *f,
+                    const struct check_result res[static _CHECK_MAX], enum verdict v);
+int state_add_net(struct kvset *out, const struct net_iface *ifs, size_t n);
+
+/* The protocol's word for a checker status. */
+const char *state_status_word(enum check_status s);
