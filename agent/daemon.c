@@ -27,6 +27,7 @@
 #include "macro.h"
 #include "netwatch.h"
 #include "protocol.h"
+#include "requests.h"
 #include "rootfs.h"
 #include "state.h"
 #include "store.h"
@@ -45,6 +46,7 @@ struct daemon {
         bool host_root;
         struct kcache *cache;
         struct agent_ident ident;
+        struct requests *rq;
 
         struct store *store;
         struct loop_source *store_src, *hup_src, *reconnect_timer;
@@ -171,17 +173,77 @@ static int net_refresh(struct daemon *d)
         return 0;
 }
 
+/* ---- requests ---------------------------------------------------------------- */
+
+static void finish(struct daemon *d, const struct proto_request *req, enum proto_state st,
+                   enum proto_reason reason, const char *message)
+{
+        int r = requests_finish(d->rq, d->store, &req->id, st, reason, message, NULL, 0);
+
+        if (r < 0)
+                log_warning_errno(r, "Failed to answer request %s: %m", req->id.s);
+}
+
+static void run_request(struct daemon *d, const struct proto_request *req)
+{
+        char msg[64];
+
+        switch (req->action) {
+        case PROTO_ACTION_PING:
+                finish(d, req, PROTO_STATE_DONE, 0, "pong");
+                return;
+        case PROTO_ACTION_PROBE:
+                if (probe(d) < 0) {
+                        finish(d, req, PROTO_STATE_FAILED, PROTO_REASON_ERROR,
+                               "the checks could not be run; see the agent's log");
+                        return;
+                }
+                publish(d);
+                snprintf(msg, sizeof(msg), "verdict %s", d->verdict);
+                finish(d, req, PROTO_STATE_DONE, 0, msg);
+                return;
+        case PROTO_ACTION_PREPARE:
+        case PROTO_ACTION_ROLLBACK:
+        case _PROTO_ACTION_MAX:
+                break;
+        }
+        snprintf(msg, sizeof(msg), "this agent does not take '%s' requests",
+                 proto_action_to_string(req->action));
+        finish(d, req, PROTO_STATE_FAILED, PROTO_REASON_UNKNOWN_ACTION, msg);
+}
+
+static void handle_request(struct daemon *d)
+{
+        struct proto_request req;
+        int r = requests_take(d->rq, d->store, false, &req);
+
+        if (r < 0 && !is_refusal(r)) {
+                store_lost(d, r);
+                return;
+        }
+        if (r < 0) {
+                log_warning_errno(r, "Could not take the waiting request: %m");
+                return;
+        }
+        if (r > 0)
+                run_request(d, &req);
+}
+
 /* ---- xenstore connection ---------------------------------------------------- */
 
 static int on_store_event(struct loop_source *src, int fd, uint32_t events, void *userdata)
 {
         struct daemon *d = userdata;
         char **ev;
-        int r;
+        int r = 0;
 
-        while ((r = store_next_event(d->store, &ev)) > 0) {
+        while (d->store && (r = store_next_event(d->store, &ev)) > 0) {
+                bool request = streq(ev[1], "request");
+
                 log_debug("Watch event on '%s'.", ev[0]);
                 free(ev);
+                if (request)
+                        handle_request(d);
         }
         if (r < 0)
                 store_lost(d, r);
@@ -212,6 +274,9 @@ static int store_connect(struct daemon *d)
         if (r >= 0 && store_conn_fd(d->store) >= 0)
                 r = loop_add_io(d->loop, store_conn_fd(d->store), EPOLLRDHUP, on_store_hangup, d,
                                 &d->hup_src);
+        /* Fires once at once: a request written while the agent was away is taken. */
+        if (r >= 0)
+                r = store_watch(d->store, REQUEST_PATH, "request");
         if (r < 0) {
                 store_disconnect(d);
                 return r;
@@ -338,7 +403,7 @@ static void make_ident(struct daemon *d)
         uuid_t u;
 
         d->ident.version = PACKAGE_VERSION;
-        d->ident.actions = 0;
+        d->ident.actions = 1u << PROTO_ACTION_PING | 1u << PROTO_ACTION_PROBE;
         uuid_generate_random(u);
         uuid_unparse_lower(u, d->ident.instance);
         if (root_read_file(d->root_fd, "/proc/sys/kernel/random/boot_id", 64, &boot_id, NULL) >= 0) {
@@ -440,7 +505,9 @@ static int daemon_setup(struct daemon *d)
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the kernel cache: %m");
         make_ident(d);
-        r = loop_new(&d->loop);
+        r = requests_new(cache ? d->opt->state_dir : NULL, &d->rq);
+        if (r >= 0)
+                r = loop_new(&d->loop);
         if (r >= 0)
                 r = setup_sources(d);
         if (r < 0)
@@ -455,6 +522,7 @@ static void daemon_teardown(struct daemon *d)
         fswatch_free(d->fs);
         d->loop = loop_free(d->loop);
         kcache_free(d->cache);
+        d->rq = requests_free(d->rq);
         kvset_clear(&d->probe_kv);
         kvset_clear(&d->net_kv);
         if (d->root_fd >= 0)

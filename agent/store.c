@@ -22,6 +22,7 @@
 
 struct store {
         struct xs_handle *xs;
+        xs_transaction_t tx;
         int conn_fd;
         char *base;
         struct kvset published;
@@ -286,6 +287,58 @@ int store_next_event(struct store *s, char ***ret_event)
         if (errno == EAGAIN)
                 return 0;
         return errno_or(EPIPE);
+}
+
+int store_tx_begin(struct store *s)
+{
+        if (s->tx != XBT_NULL)
+                return -EBUSY;
+        s->tx = xs_transaction_start(s->xs);
+        return s->tx == XBT_NULL ? errno_or(EIO) : 0;
+}
+
+int store_tx_read(struct store *s, const char *path, char **ret, unsigned *ret_len)
+{
+        char *v = xs_read(s->xs, s->tx, path, ret_len);
+
+        if (!v)
+                return errno_or(EIO);
+        *ret = v;
+        return 0;
+}
+
+int store_tx_write(struct store *s, const char *path, const char *value)
+{
+        if (!xs_write(s->xs, s->tx, path, value, strlen(value)))
+                return errno_or(EIO);
+        return 0;
+}
+
+int store_tx_remove(struct store *s, const char *path)
+{
+        if (!xs_rm(s->xs, s->tx, path) && errno != ENOENT)
+                return errno_or(EIO);
+        return 0;
+}
+
+int store_tx_list(struct store *s, const char *path, char ***ret, unsigned *ret_n)
+{
+        char **v = xs_directory(s->xs, s->tx, path, ret_n);
+
+        if (!v)
+                return errno_or(EIO);
+        *ret = v;
+        return 0;
+}
+
+int store_tx_end(struct store *s, bool commit)
+{
+        xs_transaction_t t = s->tx;
+
+        s->tx = XBT_NULL;
+        if (!xs_transaction_end(s->xs, t, !commit))
+                return commit ? errno_or(EIO) : 0;
+        return 0;
 }
 
 int store_read(struct store *s, const char *path, char **ret, unsigned *ret_len)

@@ -38,6 +38,18 @@ int store_watch(struct store *s, const char *path, const char *token);
 /* Next pending watch event: 1 with *ret_event set to {path, token} (one
  * free() releases it), 0 when none is pending, -errno on a lost connection. */
 int store_next_event(struct store *s, char ***ret_event);
+/*
+ * One transaction for a few reads and writes that belong together (taking a
+ * request). store_tx_end() returns -EAGAIN when xenstored saw a conflict:
+ * the caller starts over. Paths are relative to the domain home.
+ */
+int store_tx_begin(struct store *s);
+int store_tx_read(struct store *s, const char *path, char **ret, unsigned *ret_len);
+int store_tx_write(struct store *s, const char *path, const char *value);
+int store_tx_remove(struct store *s, const char *path);
+int store_tx_list(struct store *s, const char *path, char ***ret, unsigned *ret_n);
+int store_tx_end(struct store *s, bool commit);
+
 int store_read(struct store *s, const char *path, char **ret, unsigned *ret_len);
 int store_write(struct store *s, const char *path, const char *value);
 int store_remove(struct store *s, const char *path);

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "protocol.h"
+#include "store.h"
+
+/*
+ * Host requests (~/control/pvh/request) and their answers
+ * (~/data/pvh/answer/$UUID), as PROTOCOL.md "Requests and answers" says:
+ * taken and acknowledged in one transaction, never run twice (the last ids
+ * are kept in the state directory), one at a time, never ignored.
+ */
+struct requests;
+
+#define REQUEST_PATH "control/pvh/request"
+#define REQUESTS_REMEMBERED 64
+
+int requests_new(const char *state_dir, struct requests **ret);
+struct requests *requests_free(struct requests *rq);
+
+/*
+ * Takes the waiting request, if there is one. Requests that cannot run
+ * (malformed, duplicate, busy) are answered here. Returns 1 with *ret set
+ * when the request must run, 0 when there is nothing to run, or -errno.
+ */
+int requests_take(struct requests *rq, struct store *s, bool busy, struct proto_request *ret);
+
+int requests_running(struct requests *rq, struct store *s, const struct proto_uuid *id);
+
+/* The final answer: done (reason ignored) or failed; output may be NULL. */
+int requests_finish(struct requests *rq, struct store *s, const struct proto_uuid *id,
+                    enum proto_state state, enum proto_reason reason, const char *message,
+                    const char *output, size_t output_len);
