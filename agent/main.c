@@ -15,6 +15,7 @@
 #include "kcache.h"
 #include "log.h"
 #include "macro.h"
+#include "prepare-cli.h"
 #include "report.h"
 #include "util.h"
 
@@ -127,6 +128,8 @@ int main(int argc, char **argv)
         /* No command, or options first: the daemon. */
         if (argc < 2 || (argv[1][0] == '-' && !streq(argv[1], "-h") && !streq(argv[1], "--help")))
                 return cmd_daemon(argc, argv);
+        if (prepare_cli_handles(argv[1]))
+                return prepare_cli_main(argc, argv);
         r = parse_argv(argc, argv, &a);
         if (r <= 0)
                 return r < 0 ? EXIT_USAGE : 0;

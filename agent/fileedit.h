@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+/*
+ * Crash-safe file changes inside one directory fd. A file is replaced by
+ * writing a temporary file beside it, fsync, rename over the old one, fsync
+ * of the directory: at any instant the name holds either the old or the new
+ * bytes. The temporary name is fixed per file (.pvh-agent.NAME.tmp), so a
+ * leftover from a crash is found and removed by fileedit_clean().
+ */
+
+struct file_meta {
+        mode_t mode;              /* permission bits, 07777 */
+        uid_t uid;
+        gid_t gid;
+        struct timespec atime, mtime;
+        bool has_times;
+};
+
+/* The parent directory of an absolute path inside the root; *ret_base points into path. */
+int fileedit_open_parent(int root_fd, const char *path, const char **ret_base);
+/* The bytes and metadata of a regular file; -ENOENT when absent, -ELOOP for a symlink. */
+int fileedit_read(int dir_fd, const char *name, size_t max, char **ret, size_t *ret_len,
+                  struct file_meta *ret_meta);
+int fileedit_replace(int dir_fd, const char *name, const void *data, size_t len, const struct file_meta *meta);
+/* Removes name (absent is fine) and makes the removal durable. */
+int fileedit_remove(int dir_fd, const char *name);
+/* Removes the temporary file a crash may have left beside name. */
+int fileedit_clean(int dir_fd, const char *name);
+int fileedit_fsync_dir(int dir_fd);
+/* Makes every missing directory of a relative path under dir_fd (0755), durably. */
+int fileedit_mkdir_p(int dir_fd, const char *rel);
+/* Removes a directory tree under dir_fd (our own state only: no symlinks followed). */
+int fileedit_rm_rf(int dir_fd, const char *name);

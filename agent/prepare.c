@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks.h"
+#include "facts.h"
+#include "kcache.h"
+#include "macro.h"
+#include "prepare-internal.h"
+#include "strv.h"
+#include "util.h"
+
+static int answer(struct prepare_answer *a, bool ok, const char *reason, const char *fmt, ...) _printf_(4, 5);
+static int answer(struct prepare_answer *a, bool ok, const char *reason, const char *fmt, ...)
+{
+        va_list ap;
+        int r;
+
+        free(a->message);
+        a->message = NULL;
+        a->ok = ok;
+        a->reason = ok ? NULL : reason;
+        va_start(ap, fmt);
+        r = vasprintf(&a->message, fmt, ap);
+        va_end(ap);
+        if (r < 0) {
+                a->message = NULL;
+                return -ENOMEM;
+        }
+        return textbuf_error(&a->output);
+}
+
+void prepare_answer_done(struct prepare_answer *a)
+{
+        free(a->message);
+        textbuf_done(&a->output);
+        *a = (struct prepare_answer){};
+}
+
+static void answer_init(struct prepare_answer *a)
+{
+        *a = (struct prepare_answer){};
+        textbuf_init(&a->output, PREPARE_OUTPUT_MAX);
+}
+
+/* ---- facts and the verdict ---- */
+
+static int gather(const struct prepare_ctx *ctx, struct facts *f, struct check_result res[static _CHECK_MAX],
+                  enum verdict *ret_verdict)
+{
+        struct kcache *cache = NULL;
+        int r = kcache_new(NULL, &cache);
+
+        if (r < 0)
+                return r;
+        r = facts_gather(ctx->root_fd, ctx->host_root, cache, f);
+        kcache_free(cache);
+        if (r < 0)
+                return r;
+        r = checks_run(f, res);
+        if (r < 0) {
+                facts_done(f);
+                return r;
+        }
+        *ret_verdict = checks_verdict(res, _CHECK_MAX);
+        return 0;
+}
+
+static int verdict_now(const struct prepare_ctx *ctx, enum verdict *ret)
+{
+        struct check_result res[_CHECK_MAX];
+        struct facts f;
+        int r = gather(ctx, &f, res, ret);
+
+        if (r < 0)
+                return r;
+        checks_done(res);
+        facts_done(&f);
+        return 0;
+}
+
+/* ---- the manual change for systems prepare does not edit ---- */
+
+static const char *const manual_nixos =
+        "NixOS generates its boot menu: change configuration.nix instead of any file under /boot:\n"
+        "  boot.kernelParams = [ \"console=hvc0\" ];  (last console=; drop console=ttyS*, nopv, xen_nopv,\n"
+        "                                            acpi=off and earlyprintk=xen from it)\n"
+        "  boot.loader.grub.extraConfig: no serial/terminal_* lines\n"
+        "then run: nixos-rebuild boot\n";
+
+int prepare_plan_manual(const struct facts *f, struct plan *p)
+{
+        if (f->family == OS_NIXOS)
+                return plan_set_unsupported(p, "NixOS is declarative: the agent changes nothing", manual_nixos);
+        if (f->nb.source == MENU_LEGACY)
+                return plan_set_unsupported(p, "only a GRUB legacy menu (menu.lst) was found",
+                                            "Install GRUB 2 (pvhgrub reads /boot/grub/grub.cfg only), then prepare "
+                                            "again.\n");
+        return plan_set_unsupported(
+                p, "the agent does not know how to change this system's boot configuration",
+                "Make console=hvc0 the last console= on the kernel command line of every boot entry, remove "
+                "console=ttyS*, nopv, xen_nopv, acpi=off and earlyprintk=xen, set GRUB_TERMINAL=console, make sure "
+                "/boot/grub/grub.cfg exists, and regenerate the boot menu.\n");
+}
+
+/* Checks prepare cannot fix: nothing is changed, and their fixes are what to do. */
+static int plan_blocked(const struct check_result res[static _CHECK_MAX], struct plan *p)
+{
+        struct textbuf b;
+        int r;
+
+        textbuf_init(&b, PREPARE_OUTPUT_MAX);
+        for (size_t i = 0; i < _CHECK_MAX; i++)
+                if (res[i].status == CHECK_BLOCKED)
+                        textbuf_printf(&b, "%s: %s\n  fix: %s\n", check_id_name(res[i].id), res[i].reason,
+                                       res[i].fix ? res[i].fix : "-");
+        r = textbuf_error(&b);
+        if (r >= 0)
+                r = plan_set_unsupported(p, "checks fail that prepare cannot fix", b.data ? b.data : "");
+        textbuf_done(&b);
+        return r;
+}
+
+static int plan_for(const struct prepare_ctx *ctx, const struct facts *f,
+                    const struct check_result res[static _CHECK_MAX], enum verdict v, struct plan *p)
+{
+        if (f->family == OS_NIXOS || f->nb.source == MENU_LEGACY)
+                return prepare_plan_manual(f, p);
+        if (v == VERDICT_BLOCKED)
+                return plan_blocked(res, p);
+        switch (f->family) {
+        case OS_DEBIAN:
+        case OS_UBUNTU:
+                return prepare_plan_debian(ctx, f, p);
+        case OS_FEDORA:
+        case OS_RHEL:
+                return prepare_plan_fedora(ctx, f, p);
+        case OS_SUSE:
+        case OS_ARCH:
+        case OS_NIXOS:
+        case OS_OTHER:
+                break;
+        }
+        return prepare_plan_manual(f, p);
+}
+
+int prepare_plan(const struct prepare_ctx *ctx, struct plan **ret)
+{
+        struct check_result res[_CHECK_MAX];
+        struct plan *p = NULL;
+        struct facts f;
+        enum verdict v;
+        int r = gather(ctx, &f, res, &v);
+
+        if (r < 0)
+                return r;
+        r = plan_new(&p);
+        if (r >= 0)
+                r = plan_for(ctx, &f, res, v, p);
+        checks_done(res);
+        facts_done(&f);
+        if (r < 0) {
+                plan_free(p);
+                return r;
+        }
+        *ret = p;
+        return 0;
+}
+
+/* ---- the entry points ---- */
+
+static int run_plan(const struct prepare_ctx *ctx, const struct plan *p, struct prepare_answer *a)
+{
+        enum verdict v;
+        int r;
+
+        r = plan_render(p, &a->output);
+        if (r < 0)
+                return r;
+        r = tx_apply(ctx, p, &a->output);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                int k = tx_rollback(ctx, true, &a->output);
+                if (k < 0 && k != -ENOENT)
+                        return answer(a, false, "error", "prepare failed (%s), and so did undoing it (%s)",
+                                      strerror(-r), strerror(-k));
+                return answer(a, false, "error", "prepare failed (%s); every change was undone",
+                              r == -ESTALE ? "a file changed while it ran" : strerror(-r));
+        }
+        r = verdict_now(ctx, &v);
+        if (r < 0)
+                return answer(a, true, NULL, "prepared; checking again failed: %s", strerror(-r));
+        return answer(a, true, NULL, "prepared; verdict %s", verdict_name(v));
+}
+
+int prepare_run(const struct prepare_ctx *ctx, bool dry_run, struct prepare_answer *ret)
+{
+        struct prepare_answer a;
+        struct plan *p = NULL;
+        enum tx_state st = TX_NONE;
+        int r;
+
+        answer_init(&a);
+        if (!dry_run) {
+                struct prepare_answer rec;
+
+                if ((r = prepare_recover(ctx, &rec)) < 0)
+                        goto out;
+                if (rec.message)
+                        textbuf_printf(&a.output, "%s\n", rec.message);
+                prepare_answer_done(&rec);
+        }
+        if ((r = tx_state(ctx, &st)) < 0 || (r = prepare_plan(ctx, &p)) < 0)
+                goto out;
+        if (p->unsupported) {
+                r = plan_render(p, &a.output);
+                if (r >= 0)
+                        r = answer(&a, false, "unsupported", "%s; nothing was changed", p->summary);
+        } else if (plan_is_empty(p))
+                r = answer(&a, true, NULL, "%s", st == TX_PREPARED ? "already prepared; nothing to change"
+                                                                   : "nothing to change");
+        else if (dry_run) {
+                r = plan_render(p, &a.output);
+                if (r >= 0)
+                        r = answer(&a, true, NULL, "dry run: nothing was changed");
+        } else if (st == TX_PREPARED)
+                r = answer(&a, false, "error",
+                           "a previous prepare is in place and the configuration changed since: roll it back first");
+        else
+                r = run_plan(ctx, p, &a);
+out:
+        plan_free(p);
+        if (r < 0) {
+                prepare_answer_done(&a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+}
+
+static int rollback(const struct prepare_ctx *ctx, bool force, struct prepare_answer *ret)
+{
+        struct prepare_answer a;
+        int r;
+
+        answer_init(&a);
+        r = tx_rollback(ctx, force, &a.output);
+        if (r == -ENOENT)
+                r = answer(&a, false, "error", "nothing to roll back");
+        else if (r == -EBUSY)
+                r = answer(&a, false, "error", "files changed since prepare; nothing was rolled back");
+        else if (r == -EIO)
+                r = answer(&a, false, "error", "files restored, but regenerating failed: the saved boot menu was put back");
+        else if (r < 0 && r != -ENOMEM)
+                r = answer(&a, false, "error", "rollback failed: %s", strerror(-r));
+        else if (r >= 0)
+                r = answer(&a, true, NULL, "rolled back");
+        if (r < 0) {
+                prepare_answer_done(&a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+}
+
+int prepare_rollback(const struct prepare_ctx *ctx, struct prepare_answer *ret)
+{
+        return rollback(ctx, false, ret);
+}
+
+int prepare_rollback_force(const struct prepare_ctx *ctx, struct prepare_answer *ret)
+{
+        return rollback(ctx, true, ret);
+}
+
+/*
+ * At start-up: a prepare without its "done" record is undone, a rollback
+ * that did not finish is finished. Either way the system ends as it was
+ * before prepare. The answer is ok, without a message, when there was
+ * nothing to do; otherwise it fails with reason "interrupted" and says which.
+ */
+int prepare_recover(const struct prepare_ctx *ctx, struct prepare_answer *ret)
+{
+        struct prepare_answer a;
+        enum tx_state st;
+        int r;
+
+        answer_init(&a);
+        if ((r = tx_clean(ctx)) < 0 || (r = tx_state(ctx, &st)) < 0)
+                goto out;
+        if (st == TX_NONE || st == TX_PREPARED) {
+                a.ok = true;
+                *ret = a;
+                return 0;
+        }
+        r = tx_rollback(ctx, true, &a.output);
+        if (r == -ENOMEM)
+                goto out;
+        r = answer(&a, false, "interrupted", "%s%s",
+                   st == TX_INCOMPLETE ? "an interrupted prepare was undone" : "an interrupted rollback was finished",
+                   r < 0 ? r == -EIO ? " (regenerating failed: the saved boot menu was put back)" : "; it failed"
+                         : "");
+out:
+        if (r < 0) {
+                prepare_answer_done(&a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+}

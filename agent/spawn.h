@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Runs one program with a fixed argument vector through execve, never a
+ * shell: in its own process group, stdin from /dev/null, stdout and stderr
+ * into one pipe of which at most output_max bytes are kept, with a clean
+ * signal mask, and killed with its whole group when the timeout expires.
+ */
+struct spawn_cmd {
+        const char *path;          /* absolute; inside root_fd when that is >= 0 */
+        char *const *argv;
+        char *const *envp;
+        int root_fd;               /* >= 0: chroot there first; -1: run as we are */
+        uint64_t timeout_usec;
+        size_t output_max;
+};
+
+struct spawn_result {
+        int status;                /* exit status 0..255, 128+N when killed by signal N */
+        bool timed_out;
+        char *output;              /* NUL-terminated */
+        size_t output_len;
+        size_t omitted;            /* output bytes beyond output_max */
+};
+
+/* < 0 only when the program could not be started; its failures are in ret. */
+int spawn_run(const struct spawn_cmd *c, struct spawn_result *ret);
+void spawn_result_done(struct spawn_result *r);
