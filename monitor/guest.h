@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "protocol.h"
+#include "xstore.h"
+
+/*
+ * What one guest published, read with every bound of PROTOCOL.md: values
+ * over their bound are refused, invalid values are kept only as their error,
+ * and a guest with more than PROTO_NODES_MAX nodes is marked invalid. Memory
+ * per guest is bounded by the key bounds.
+ */
+
+#define GUEST_NAME_MAX 64 /* the toolstack's name; longer names are refused */
+#define GUESTS_MAX 4096   /* guests read in one pass */
+
+/* The single-valued keys a guest publishes, in display order. */
+enum guest_field {
+        GF_SCHEMA,
+        GF_AGENT_VERSION,
+        GF_AGENT_ACTIONS,
+        GF_AGENT_INSTANCE,
+        GF_AGENT_BOOT_ID,
+        GF_GUEST_TYPE,
+        GF_KERNEL_RELEASE,
+        GF_KERNEL_ARCH,
+        GF_OS_ID,
+        GF_OS_VERSION_ID,
+        GF_OS_PRETTY_NAME,
+        GF_NEXT_BOOT_KERNEL,
+        GF_NEXT_BOOT_RELEASE,
+        GF_VERDICT,
+        GF_LAST_REQUEST,
+        _GF_MAX,
+};
+
+enum guest_agent {
+        GUEST_AGENT_NONE,         /* no schema: no agent has published */
+        GUEST_AGENT_OK,           /* schema 1.x */
+        GUEST_AGENT_INCOMPATIBLE, /* another major: only schema and version read */
+        GUEST_AGENT_INVALID,      /* schema invalid, or too many nodes */
+};
+
+/* A value: err 0 and val set, -ENOENT absent, or -PROTO_E_* invalid. */
+struct gvalue {
+        int err;
+        char *val;
+};
+
+struct gcheck {
+        char id[PROTO_CHECK_ID_MAX + 1]; /* empty when the id is malformed */
+        int status;                      /* enum proto_status, or -PROTO_E_* / -ENOENT */
+        struct gvalue reason;            /* read only with GUEST_READ_REASONS */
+};
+
+struct ganswer {
+        char id[PROTO_UUID_LEN + 1];
+        struct gvalue state, action, reason, message;
+};
+
+struct guest {
+        unsigned domid;
+        struct gvalue name;
+        enum guest_agent agent;
+        int agent_err;              /* why GUEST_AGENT_INVALID */
+        struct gvalue f[_GF_MAX];
+        struct gcheck *checks;
+        unsigned n_checks;
+        unsigned checks_omitted;    /* entries beyond PROTO_CHECKS_MAX */
+        unsigned n_failing;
+        struct ganswer last;        /* from last_request, when it is valid */
+        unsigned nodes;             /* nodes read or listed */
+};
+
+enum {
+        GUEST_READ_REASONS = 1 << 0, /* check reasons (for JSON and details) */
+};
+
+/* Reads everything of domid; ret is cleared first. Fails only on xenstore errors. */
+int guest_read(struct xstore *x, unsigned domid, unsigned flags, struct guest *ret);
+void guest_done(struct guest *g);
+/* The field's key in the protocol's table. */
+enum proto_key guest_field_key(enum guest_field f);
+/* The JSON name of a field, e.g. "agent_version". */
+const char *guest_field_name(enum guest_field f);
+/* A value's text, or NULL when absent or invalid. */
+const char *guest_get(const struct guest *g, enum guest_field f);
+/* The verdict word to show: the agent's, or "none", "incompatible", "invalid". */
+const char *guest_verdict_word(const struct guest *g);
+/* Whether the guest's agent lists the action in agent/actions. */
+bool guest_offers(const struct guest *g, enum proto_action a);
+
+/* Reads one answer: ~/data/pvh/answer/ID/{state,action,reason,message}. */
+int guest_read_answer(struct xstore *x, unsigned domid, const char *id, struct ganswer *ret);
+void ganswer_done(struct ganswer *a);
+/* Joins output chunks 0.. up to the first missing one; at most the protocol's 16 KiB. */
+int guest_read_output(struct xstore *x, unsigned domid, const char *id, char **ret,
+                      size_t *ret_len, uint32_t *ret_omitted);

@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "render.h"
+#include "util.h"
+
+#define CELL_WIDTH_MAX 40 /* columns of one table cell; longer text is cut with "~" */
+
+#define COLOR_RESET "\033[0m"
+#define COLOR_GREEN "\033[32m"
+#define COLOR_YELLOW "\033[33m"
+#define COLOR_RED "\033[31m"
+#define COLOR_MAGENTA "\033[35m"
+#define COLOR_DIM "\033[2m"
+#define COLOR_BOLD "\033[1m"
+
+int render_color_from_string(const char *s, enum render_color *ret)
+{
+        static const char *const names[] = { "auto", "always", "never" };
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (streq(s, names[i])) {
+                        *ret = (enum render_color)i;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+bool render_use_color(enum render_color mode, int fd)
+{
+        const char *term = getenv("TERM");
+
+        switch (mode) {
+        case RENDER_COLOR_ALWAYS:
+                return true;
+        case RENDER_COLOR_NEVER:
+                return false;
+        case RENDER_COLOR_AUTO:
+                break;
+        }
+        if (getenv("NO_COLOR") || (term && streq(term, "dumb")))
+                return false;
+        return isatty(fd) == 1;
+}
+
+/* Length of the UTF-8 sequence a lead byte starts, 0 for a byte that cannot start one. */
+static size_t utf8_seq_len(unsigned char c)
+{
+        if (c >= 0xc2 && c <= 0xdf)
+                return 2;
+        if (c >= 0xe0 && c <= 0xef)
+                return 3;
+        if (c >= 0xf0 && c <= 0xf4)
+                return 4;
+        return 0;
+}
+
+/* A valid character the protocol allows in TEXT (no C1, no bidi controls, ...). */
+static size_t allowed_char(const char *s, size_t len)
+{
+        size_t n = utf8_seq_len((unsigned char)s[0]);
+
+        if (n == 0 || n > len)
+                return 0;
+        return proto_value_check(PROTO_T_TEXT, s, n, 4) == 0 ? n : 0;
+}
+
+char *render_escape(const char *s, size_t len)
+{
+        char *out = malloc(len * 4 + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < len;) {
+                unsigned char c = (unsigned char)s[i];
+                size_t n;
+
+                if (c == '\\') {
+                        o = stpcpy(o, "\\\\");
+                        i++;
+                } else if (c >= 0x20 && c < 0x7f) {
+                        *o++ = (char)c;
+                        i++;
+                } else if (c == '\n' || c == '\t') {
+                        o = stpcpy(o, c == '\n' ? "\\n" : "\\t");
+                        i++;
+                } else if ((n = allowed_char(s + i, len - i)) > 0) {
+                        memcpy(o, s + i, n);
+                        o += n;
+                        i += n;
+                } else {
+                        o += sprintf(o, "\\x%02x", c);
+                        i++;
+                }
+        }
+        *o = 0;
+        return out;
+}
+
+/* Decodes one UTF-8 character known to be valid (allowed_char() said so). */
+static uint32_t utf8_decode(const unsigned char *s, size_t n)
+{
+        uint32_t cp = n == 2 ? s[0] & 0x1f : n == 3 ? s[0] & 0x0f : s[0] & 0x07;
+
+        for (size_t i = 1; i < n; i++)
+                cp = (cp << 6) | (s[i] & 0x3f);
+        return cp;
+}
+
+static void json_codepoint(FILE *f, uint32_t cp)
+{
+        if (cp >= 0x10000) {
+                cp -= 0x10000;
+                fprintf(f, "\\u%04x\\u%04x", 0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+        } else
+                fprintf(f, "\\u%04x", cp);
+}
+
+void render_json_string(FILE *f, const char *s, size_t len)
+{
+        fputc('"', f);
+        for (size_t i = 0; i < len;) {
+                unsigned char c = (unsigned char)s[i];
+                size_t n;
+
+                if (c == '"' || c == '\\') {
+                        fputc('\\', f);
+                        fputc(c, f);
+                        i++;
+                } else if (c >= 0x20 && c < 0x7f) {
+                        fputc(c, f);
+                        i++;
+                } else if (c == '\n' || c == '\t') {
+                        fputs(c == '\n' ? "\\n" : "\\t", f);
+                        i++;
+                } else if (c >= 0x80 && (n = allowed_char(s + i, len - i)) > 0) {
+                        json_codepoint(f, utf8_decode((const unsigned char *)s + i, n));
+                        i += n;
+                } else {
+                        json_codepoint(f, c < 0x80 ? c : 0xfffd);
+                        i++;
+                }
+        }
+        fputc('"', f);
+}
+
+void render_json_cstr(FILE *f, const char *s)
+{
+        if (!s)
+                fputs("null", f);
+        else
+                render_json_string(f, s, strlen(s));
+}
+
+/* ---- the table ----------------------------------------------------------- */
+
+enum column {
+        COL_DOMID,
+        COL_NAME,
+        COL_TYPE,
+        COL_KERNEL,
+        COL_OS,
+        COL_VERDICT,
+        COL_FAILING,
+        COL_AGENT,
+        COL_LAST,
+        _COL_MAX,
+};
+
+static const char *const column_titles[_COL_MAX] = {
+        "DOMID", "NAME", "TYPE", "KERNEL", "OS", "VERDICT", "FAILING", "AGENT", "LAST-ANSWER",
+};
+
+struct cell {
+        char *text;         /* escaped, cut to CELL_WIDTH_MAX */
+        const char *color;  /* one of ours, or NULL */
+        size_t width;
+};
+
+static size_t display_width(const char *s)
+{
+        size_t w = 0;
+
+        for (; *s; s++)
+                if (((unsigned char)*s & 0xc0) != 0x80)
+                        w++;
+        return w;
+}
+
+/* Cuts escaped text at a character boundary so it shows in at most max columns. */
+static void cut(char *s, size_t max)
+{
+        size_t w = 0;
+
+        for (char *p = s; *p; p++) {
+                if (((unsigned char)*p & 0xc0) == 0x80)
+                        continue;
+                if (++w == max && p[1]) {
+                        char *q = p + 1;
+
+                        while (((unsigned char)*q & 0xc0) == 0x80)
+                                q++;
+                        if (*q) {
+                                *p = '~';
+                                p[1] = 0;
+                        }
+                        return;
+                }
+        }
+}
+
+static int cell_set(struct cell *c, const char *text, const char *color)
+{
+        c->text = render_escape(text, strlen(text));
+        if (!c->text)
+                return -ENOMEM;
+        cut(c->text, CELL_WIDTH_MAX);
+        c->width = display_width(c->text);
+        c->color = color;
+        return 0;
+}
+
+static int cell_value(struct cell *c, const struct gvalue *v)
+{
+        char buf[64];
+
+        if (v->err == 0)
+                return cell_set(c, v->val, NULL);
+        if (v->err == -ENOENT)
+                return cell_set(c, "-", NULL);
+        snprintf(buf, sizeof(buf), "invalid:%s", proto_error_name(v->err));
+        return cell_set(c, buf, COLOR_MAGENTA);
+}
+
+static const char *verdict_color(const char *w)
+{
+        if (streq(w, "ready"))
+                return COLOR_GREEN;
+        if (streq(w, "fixable"))
+                return COLOR_YELLOW;
+        if (streq(w, "blocked"))
+                return COLOR_RED;
+        if (streq(w, "none"))
+                return COLOR_DIM;
+        return COLOR_MAGENTA;
+}
+
+static int cell_os(struct cell *c, const struct guest *g)
+{
+        const struct gvalue *id = &g->f[GF_OS_ID], *ver = &g->f[GF_OS_VERSION_ID];
+        char buf[160];
+
+        if (id->err < 0 || ver->err == -ENOENT)
+                return cell_value(c, id->err == 0 || id->err != -ENOENT ? id : &g->f[GF_OS_PRETTY_NAME]);
+        if (ver->err < 0)
+                return cell_value(c, ver);
+        snprintf(buf, sizeof(buf), "%s %s", id->val, ver->val);
+        return cell_set(c, buf, NULL);
+}
+
+static int cell_failing(struct cell *c, const struct guest *g)
+{
+        char buf[PROTO_CHECKS_MAX * (PROTO_CHECK_ID_MAX + 1) + 32] = "";
+        size_t o = 0;
+
+        for (unsigned i = 0; i < g->n_checks; i++) {
+                const struct gcheck *k = &g->checks[i];
+
+                if (k->status == PROTO_STATUS_FAIL)
+                        o += (size_t)sprintf(buf + o, "%s%s", o ? "," : "", k->id);
+                else if (k->status < 0 && k->status != -ENOENT)
+                        o += (size_t)sprintf(buf + o, "%s%s", o ? "," : "", k->id[0] ? "?" : "?id");
+        }
+        if (g->checks_omitted)
+                o += (size_t)sprintf(buf + o, "%s+%u", o ? "," : "", g->checks_omitted);
+        return cell_set(c, o ? buf : "-", NULL);
+}
+
+static int cell_last(struct cell *c, const struct guest *g)
+{
+        char buf[96];
+
+        if (g->f[GF_LAST_REQUEST].err == -ENOENT)
+                return cell_set(c, "-", NULL);
+        if (g->f[GF_LAST_REQUEST].err < 0)
+                return cell_value(c, &g->f[GF_LAST_REQUEST]);
+        if (g->last.state.err < 0)
+                return cell_value(c, &g->last.state);
+        snprintf(buf, sizeof(buf), "%s:%s", g->last.action.err == 0 ? g->last.action.val : "?",
+                 g->last.state.val);
+        return cell_set(c, buf, NULL);
+}
+
+static int row_fill(struct cell *row, const struct guest *g)
+{
+        const char *verdict = guest_verdict_word(g);
+        char domid[16];
+        int r;
+
+        snprintf(domid, sizeof(domid), "%u", g->domid);
+        r = cell_set(&row[COL_DOMID], domid, NULL);
+        if (r >= 0)
+                r = cell_value(&row[COL_NAME], &g->name);
+        if (r >= 0 && g->agent != GUEST_AGENT_OK) {
+                for (int i = COL_TYPE; i < _COL_MAX && r >= 0; i++)
+                        r = i == COL_VERDICT ? cell_set(&row[i], verdict, verdict_color(verdict))
+                            : i == COL_AGENT ? cell_value(&row[i], &g->f[GF_AGENT_VERSION])
+                                             : cell_set(&row[i], "-", NULL);
+                return r;
+        }
+        if (r >= 0)
+                r = cell_value(&row[COL_TYPE], &g->f[GF_GUEST_TYPE]);
+        if (r >= 0)
+                r = cell_value(&row[COL_KERNEL], &g->f[GF_KERNEL_RELEASE]);
+        if (r >= 0)
+                r = cell_os(&row[COL_OS], g);
+        if (r >= 0)
+                r = cell_set(&row[COL_VERDICT], verdict, verdict_color(verdict));
+        if (r >= 0)
+                r = cell_failing(&row[COL_FAILING], g);
+        if (r >= 0)
+                r = cell_value(&row[COL_AGENT], &g->f[GF_AGENT_VERSION]);
+        if (r >= 0)
+                r = cell_last(&row[COL_LAST], g);
+        return r;
+}
+
+static void print_row(FILE *f, const struct cell *row, const size_t *width, bool color)
+{
+        for (int i = 0; i < _COL_MAX; i++) {
+                bool last = i == _COL_MAX - 1;
+                bool paint = color && row[i].color;
+
+                fprintf(f, "%s%s%s", paint ? row[i].color : "", row[i].text, paint ? COLOR_RESET : "");
+                if (!last)
+                        fprintf(f, "%*s", (int)(width[i] - row[i].width + 2), "");
+        }
+        fputc('\n', f);
+}
+
+static void rows_free(struct cell *rows, size_t n)
+{
+        for (size_t i = 0; i < n * _COL_MAX; i++)
+                free(rows[i].text);
+        free(rows);
+}
+
+int render_table(FILE *f, const struct guest *g, unsigned n, bool color)
+{
+        struct cell *rows = calloc(((size_t)n + 1) * _COL_MAX, sizeof(*rows));
+        size_t width[_COL_MAX] = {};
+        int r = 0;
+
+        if (!rows)
+                return -ENOMEM;
+        for (int i = 0; i < _COL_MAX && r >= 0; i++)
+                r = cell_set(&rows[i], column_titles[i], color ? COLOR_BOLD : NULL);
+        for (unsigned k = 0; k < n && r >= 0; k++)
+                r = row_fill(rows + (k + 1) * _COL_MAX, &g[k]);
+        if (r < 0) {
+                rows_free(rows, n + 1);
+                return r;
+        }
+        for (size_t k = 0; k <= n; k++)
+                for (int i = 0; i < _COL_MAX; i++)
+                        if (rows[k * _COL_MAX + i].width > width[i])
+                                width[i] = rows[k * _COL_MAX + i].width;
+        for (size_t k = 0; k <= n; k++)
+                print_row(f, rows + k * _COL_MAX, width, color);
+        rows_free(rows, n + 1);
+        return 0;
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static void json_invalid(FILE *f, bool *first, const char *what, const char *sub, int err)
+{
+        fprintf(f, "%s\"%s%s%s\":\"%s\"", *first ? "" : ",", what, sub ? "/" : "", sub ? sub : "",
+                proto_error_name(err));
+        *first = false;
+}
+
+static void json_invalid_map(FILE *f, const struct guest *g)
+{
+        bool first = true;
+
+        fputs(",\"invalid\":{", f);
+        if (g->agent == GUEST_AGENT_INVALID)
+                json_invalid(f, &first, g->agent_err == -PROTO_E_TOO_MANY ? "nodes" : "schema",
+                             NULL, g->agent_err);
+        if (g->name.err < 0 && g->name.err != -ENOENT)
+                json_invalid(f, &first, "name", NULL, g->name.err);
+        for (int i = 0; i < _GF_MAX; i++)
+                if (g->f[i].err < 0 && g->f[i].err != -ENOENT)
+                        json_invalid(f, &first, guest_field_name(i), NULL, g->f[i].err);
+        for (unsigned i = 0; i < g->n_checks; i++) {
+                const struct gcheck *c = &g->checks[i];
+
+                if (!c->id[0])
+                        json_invalid(f, &first, "checks", "id", -PROTO_E_CHARSET);
+                else if (c->status < 0 && c->status != -ENOENT)
+                        json_invalid(f, &first, "checks", c->id, c->status);
+                else if (c->reason.err < 0 && c->reason.err != -ENOENT)
+                        json_invalid(f, &first, "checks", c->id, c->reason.err);
+        }
+        if (g->last.state.err < 0 && g->last.state.err != -ENOENT)
+                json_invalid(f, &first, "last_answer", "state", g->last.state.err);
+        fputc('}', f);
+}
+
+static void json_checks(FILE *f, const struct guest *g)
+{
+        bool first = true;
+
+        fputs(",\"checks\":[", f);
+        for (unsigned i = 0; i < g->n_checks; i++) {
+                const struct gcheck *c = &g->checks[i];
+
+                if (!c->id[0])
+                        continue;
+                fprintf(f, "%s{\"id\":", first ? "" : ",");
+                render_json_cstr(f, c->id);
+                fputs(",\"status\":", f);
+                render_json_cstr(f, c->status >= 0 ? proto_status_to_string(c->status) : NULL);
+                fputs(",\"reason\":", f);
+                render_json_cstr(f, c->reason.err == 0 ? c->reason.val : NULL);
+                fputc('}', f);
+                first = false;
+        }
+        fputs("],\"failing\":[", f);
+        first = true;
+        for (unsigned i = 0; i < g->n_checks; i++)
+                if (g->checks[i].status == PROTO_STATUS_FAIL) {
+                        fputs(first ? "" : ",", f);
+                        render_json_cstr(f, g->checks[i].id);
+                        first = false;
+                }
+        fprintf(f, "],\"checks_omitted\":%u", g->checks_omitted);
+}
+
+static void json_last(FILE *f, const struct guest *g)
+{
+        fputs(",\"last_answer\":", f);
+        if (!guest_get(g, GF_LAST_REQUEST)) {
+                fputs("null", f);
+                return;
+        }
+        fputs("{\"id\":", f);
+        render_json_cstr(f, g->last.id);
+        fputs(",\"action\":", f);
+        render_json_cstr(f, g->last.action.err == 0 ? g->last.action.val : NULL);
+        fputs(",\"state\":", f);
+        render_json_cstr(f, g->last.state.err == 0 ? g->last.state.val : NULL);
+        fputs(",\"reason\":", f);
+        render_json_cstr(f, g->last.reason.err == 0 ? g->last.reason.val : NULL);
+        fputs(",\"message\":", f);
+        render_json_cstr(f, g->last.message.err == 0 ? g->last.message.val : NULL);
+        fputc('}', f);
+}
+
+void render_guest_json(FILE *f, const struct guest *g)
+{
+        static const char *const agent_words[] = {
+                [GUEST_AGENT_NONE] = "none",
+                [GUEST_AGENT_OK] = "ok",
+                [GUEST_AGENT_INCOMPATIBLE] = "incompatible",
+                [GUEST_AGENT_INVALID] = "invalid",
+        };
+
+        fprintf(f, "{\"domid\":%u,\"name\":", g->domid);
+        render_json_cstr(f, g->name.err == 0 ? g->name.val : NULL);
+        fprintf(f, ",\"agent\":\"%s\",\"verdict\":", agent_words[g->agent]);
+        render_json_cstr(f, guest_verdict_word(g));
+        for (int i = 0; i < _GF_MAX; i++) {
+                if (i == GF_VERDICT)
+                        continue;
+                fprintf(f, ",\"%s\":", guest_field_name(i));
+                render_json_cstr(f, guest_get(g, i));
+        }
+        json_checks(f, g);
+        json_last(f, g);
+        json_invalid_map(f, g);
+        fputc('}', f);
+}

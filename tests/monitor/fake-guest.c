@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * fake-guest: stands in for pvh-agent in the monitor's tests, run as a guest
+ * (XENSTORED_PATH=HOST/guest/N.sock). It writes what the test tells it,
+ * valid or not, and answers requests the way PROTOCOL.md describes.
+ *
+ *   fake-guest publish FILE        "KEY VALUE" lines under data/pvh, one
+ *                                  transaction; VALUE takes \n \t \\ \xNN;
+ *                                  "-KEY" removes KEY
+ *   fake-guest flood KEY N         writes KEY N times ("flood-1" .. "flood-N")
+ *   fake-guest nodes N             tries to create N check entries
+ *   fake-guest answer [VERDICT]    answers requests until killed
+ *
+ * Exit status 0, or 1 with a message on stderr.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <xenstore.h>
+
+#include "macro.h"
+#include "protocol.h"
+#include "util.h"
+
+static struct xs_handle *xs;
+
+static int die(const char *what, const char *path)
+{
+        fprintf(stderr, "fake-guest: %s %s: %s\n", what, path ? path : "", strerror(errno));
+        exit(1);
+}
+
+static int unescape(const char *in, char *out)
+{
+        int n = 0;
+
+        for (; *in; in++) {
+                unsigned v;
+
+                if (*in != '\\') {
+                        out[n++] = *in;
+                        continue;
+                }
+                in++;
+                if (*in == 'n')
+                        out[n++] = '\n';
+                else if (*in == 't')
+                        out[n++] = '\t';
+                else if (*in == 'x' && sscanf(in + 1, "%2x", &v) == 1) {
+                        out[n++] = (char)v;
+                        in += 2;
+                } else if (*in)
+                        out[n++] = *in;
+                else
+                        break;
+        }
+        return n;
+}
+
+static void publish_line(xs_transaction_t t, char *line)
+{
+        char path[8300], *val = malloc(strlen(line) + 1);
+        char *sp;
+        int n;
+
+        line[strcspn(line, "\n")] = 0;
+        if (!*line || *line == '#' || !val) {
+                free(val);
+                return;
+        }
+        if (*line == '-') {
+                snprintf(path, sizeof(path), "data/pvh/%s", line + 1);
+                xs_rm(xs, t, path);
+                free(val);
+                return;
+        }
+        sp = strchr(line, ' ');
+        if (sp)
+                *sp = 0;
+        snprintf(path, sizeof(path), "data/pvh/%s", line);
+        n = unescape(sp ? sp + 1 : "", val);
+        if (!xs_write(xs, t, path, val, (unsigned)n))
+                die("write", path);
+        free(val);
+}
+
+static int cmd_publish(const char *file)
+{
+        FILE *f = fopen(file, "re");
+        char line[8192];
+
+        if (!f)
+                die("open", file);
+        for (;;) {
+                xs_transaction_t t = xs_transaction_start(xs);
+
+                if (t == XBT_NULL)
+                        die("transaction", NULL);
+                rewind(f);
+                while (fgets(line, sizeof(line), f))
+                        publish_line(t, line);
+                if (xs_transaction_end(xs, t, false))
+                        break;
+                if (errno != EAGAIN)
+                        die("commit", file);
+        }
+        fclose(f);
+        return 0;
+}
+
+static int cmd_flood(const char *key, unsigned n)
+{
+        char path[256], val[32];
+
+        snprintf(path, sizeof(path), "data/pvh/%s", key);
+        for (unsigned i = 1; i <= n; i++) {
+                int len = snprintf(val, sizeof(val), "flood-%u", i);
+
+                if (!xs_write(xs, XBT_NULL, path, val, (unsigned)len))
+                        die("write", path);
+        }
+        return 0;
+}
+
+static int cmd_nodes(unsigned n)
+{
+        unsigned i;
+
+        for (i = 0; i < n; i++) {
+                char path[64];
+
+                snprintf(path, sizeof(path), "data/pvh/checks/c%u/status", i);
+                if (!xs_write(xs, XBT_NULL, path, "fail", 4))
+                        break;
+        }
+        printf("%u\n", i);
+        return 0;
+}
+
+/* ---- answering ---------------------------------------------------------------- */
+
+static void answer_write(xs_transaction_t t, const char *id, const char *key, const char *val)
+{
+        char path[128];
+
+        snprintf(path, sizeof(path), "data/pvh/answer/%s/%s", id, key);
+        if (!xs_write(xs, t, path, val, (unsigned)strlen(val)))
+                die("write", path);
+}
+
+/* Takes the request: empties the node and writes "accepted", in one transaction. */
+static bool take(struct proto_request *ret, int *ret_err, struct proto_uuid *ret_id)
+{
+        for (;;) {
+                xs_transaction_t t = xs_transaction_start(xs);
+                unsigned len = 0;
+                char *v = xs_read(xs, t, "control/pvh/request", &len);
+                bool got = v && len > 0;
+
+                if (got) {
+                        *ret_err = proto_request_decode(v, len, ret);
+                        if (proto_request_id(v, len, ret_id) < 0)
+                                strcpy(ret_id->s, "00000000-0000-0000-0000-000000000000");
+                        xs_write(xs, t, "control/pvh/request", "", 0);
+                        answer_write(t, ret_id->s, "state", *ret_err < 0 ? "failed" : "accepted");
+                        if (*ret_err < 0) {
+                                answer_write(t, ret_id->s, "reason",
+                                             proto_reason_to_string(proto_request_error_reason(*ret_err)));
+                                answer_write(t, ret_id->s, "message", proto_strerror(*ret_err));
+                        } else
+                                answer_write(t, ret_id->s, "action", proto_action_to_string(ret->action));
+                        xs_write(xs, t, "data/pvh/last_request", ret_id->s, PROTO_UUID_LEN);
+                }
+                free(v);
+                if (xs_transaction_end(xs, t, !got))
+                        return got;
+                if (errno != EAGAIN)
+                        return false;
+        }
+}
+
+static const char dry_run_diff[] =
+        "--- a/etc/default/grub\n"
+        "+++ b/etc/default/grub\n"
+        "@@ -1 +1 @@\n"
+        "-GRUB_CMDLINE_LINUX=\"console=ttyS0\"\n"
+        "+GRUB_CMDLINE_LINUX=\"console=ttyS0 console=hvc0\"\n"
+        "update-grub\n";
+
+static void finish(const char *id, const struct proto_request *req, const char *verdict)
+{
+        bool dry = req->args & (1u << PROTO_ARG_DRY_RUN);
+
+        for (;;) {
+                xs_transaction_t t = xs_transaction_start(xs);
+
+                switch (req->action) {
+                case PROTO_ACTION_PING:
+                        answer_write(t, id, "message", "pong");
+                        break;
+                case PROTO_ACTION_PROBE:
+                        answer_write(t, id, "message", verdict);
+                        break;
+                case PROTO_ACTION_PREPARE:
+                        answer_write(t, id, "message", dry ? verdict : "ready");
+                        answer_write(t, id, "output/0", dry ? dry_run_diff : "updated /etc/default/grub\n");
+                        if (!dry)
+                                xs_write(xs, t, "data/pvh/verdict", "ready", 5);
+                        break;
+                default:
+                        answer_write(t, id, "message", "nothing to roll back");
+                        answer_write(t, id, "reason", "error");
+                        break;
+                }
+                answer_write(t, id, "state", req->action == PROTO_ACTION_ROLLBACK ? "failed" : "done");
+                if (xs_transaction_end(xs, t, false) || errno != EAGAIN)
+                        return;
+        }
+}
+
+static _noreturn_ void cmd_answer(const char *verdict)
+{
+        struct pollfd p = { .fd = xs_fileno(xs), .events = POLLIN };
+
+        if (!xs_watch(xs, "control/pvh/request", "req"))
+                die("watch", "control/pvh/request");
+        for (;;) {
+                struct proto_request req;
+                struct proto_uuid id;
+                char **ev;
+                int err;
+
+                if (poll(&p, 1, -1) < 0 && errno != EINTR)
+                        die("poll", NULL);
+                while ((ev = xs_check_watch(xs)))
+                        free(ev);
+                while (take(&req, &err, &id))
+                        if (err >= 0) {
+                                if (req.action != PROTO_ACTION_PING)
+                                        answer_write(XBT_NULL, id.s, "state", "running");
+                                finish(id.s, &req, verdict);
+                        }
+        }
+}
+
+int main(int argc, char **argv)
+{
+        unsigned n = 0;
+
+        if (argc < 2) {
+                fprintf(stderr, "usage: fake-guest publish FILE | flood KEY N | nodes N | answer [VERDICT]\n");
+                return 1;
+        }
+        xs = xs_open(0);
+        if (!xs)
+                die("open", "xenstore");
+        if (streq(argv[1], "publish") && argc == 3)
+                return cmd_publish(argv[2]);
+        if (streq(argv[1], "flood") && argc == 4 && safe_atou(argv[3], &n) >= 0)
+                return cmd_flood(argv[2], n);
+        if (streq(argv[1], "nodes") && argc == 3 && safe_atou(argv[2], &n) >= 0)
+                return cmd_nodes(n);
+        if (streq(argv[1], "answer"))
+                cmd_answer(argc > 2 ? argv[2] : "fixable");
+        fprintf(stderr, "fake-guest: bad usage\n");
+        return 1;
+}

@@ -1,0 +1,41 @@
+# Helpers for the monitor's tests; sourced after tests/lib.sh's conventions.
+. "$top_srcdir/tests/lib.sh"
+
+MONITOR=$top_builddir/pvh-monitor
+FAKE_GUEST=$top_builddir/tests/monitor/fake-guest
+FIXTURES=$top_srcdir/tests/monitor/guests
+GOLDEN=$top_srcdir/tests/monitor/golden
+
+require_monitor() {
+	require_sim
+	[ -x "$MONITOR" ] || skip "$MONITOR is not built"
+	[ -x "$FAKE_GUEST" ] || skip "$FAKE_GUEST is not built (make check builds it)"
+	command -v jq >/dev/null || skip "jq is not installed"
+}
+
+# monitor ARGS...: pvh-monitor as dom0 of host $H.
+monitor() {
+	as "$H" 0 "$MONITOR" "$@"
+}
+
+# guest_publish DOMID FIXTURE: the guest's state as its agent would publish it.
+guest_publish() {
+	as "$H" "$1" "$FAKE_GUEST" publish "$FIXTURES/$2" || fail "publish $2 as $1"
+}
+
+# guest_agent DOMID [VERDICT]: something answering the guest's requests, in the
+# background until the test ends. The one place to swap in the real agent.
+guest_agent() {
+	env "$(sim_env "$H" "$1")" "$FAKE_GUEST" answer "${2:-fixable}" &
+	track $!
+	AGENT_PID=$!
+}
+
+# create_guests LIST: "DOMID NAME FIXTURE|-" lines; creates and publishes.
+create_guests() {
+	while read -r _d _n _f _rest; do
+		case $_d in '#'* | '') continue ;; esac
+		"$XENSIM" create "$H" "$_d" "$_n" || fail "create $_d"
+		[ "$_f" = - ] || guest_publish "$_d" "$_f"
+	done <"$1"
+}
