@@ -237,8 +237,8 @@ static int target_init(struct xstore *x, const struct request_args *a, unsigned 
         int r;
 
         *t = (struct target){ .domid = domid };
-        t->answer.state.err = t->answer.action.err = -ENOENT;
-        t->answer.reason.err = t->answer.message.err = -ENOENT;
+        t->answer.state.err = t->answer.action.err = GV_ABSENT;
+        t->answer.reason.err = t->answer.message.err = GV_ABSENT;
         r = guest_read(x, domid, 0, &g);
         if (r < 0) {
                 guest_done(&g);

@@ -60,7 +60,7 @@ static int read_value(struct xstore *x, const char *path, enum proto_key key, st
 
         r = xstore_read(x, path, k->max, &v, &len);
         if (r == -ENOENT || r == -E2BIG || r == -EACCES) {
-                ret->err = r == -E2BIG ? -PROTO_E_TOO_LONG : -ENOENT;
+                ret->err = r == -E2BIG ? -PROTO_E_TOO_LONG : GV_ABSENT;
                 return 0;
         }
         if (r < 0)
@@ -98,7 +98,7 @@ static int read_name(struct xstore *x, struct guest *g)
         snprintf(path, sizeof(path), HOME_FMT "name", g->domid);
         r = xstore_read(x, path, GUEST_NAME_MAX, &v, &len);
         if (r == -ENOENT || r == -E2BIG || r == -EACCES) {
-                g->name.err = r == -E2BIG ? -PROTO_E_TOO_LONG : -ENOENT;
+                g->name.err = r == -E2BIG ? -PROTO_E_TOO_LONG : GV_ABSENT;
                 return 0;
         }
         if (r < 0)
@@ -120,7 +120,7 @@ static int read_check(struct xstore *x, struct guest *g, const char *id, unsigne
         int r;
 
         c->status = -PROTO_E_PATH;
-        c->reason.err = -ENOENT;
+        c->reason.err = GV_ABSENT;
         if (proto_value_check(PROTO_T_CHECK_ID, id, strlen(id), PROTO_CHECK_ID_MAX) < 0)
                 return 0;
         strcpy(c->id, id);
@@ -204,7 +204,7 @@ static void judge_schema(struct guest *g)
         struct proto_schema sc;
         int r;
 
-        if (s->err == -ENOENT) {
+        if (s->err == GV_ABSENT) {
                 g->agent = GUEST_AGENT_NONE;
                 return;
         }
@@ -224,9 +224,9 @@ int guest_read(struct xstore *x, unsigned domid, unsigned flags, struct guest *r
 
         *ret = (struct guest){ .domid = domid };
         for (int f = 0; f < _GF_MAX; f++)
-                ret->f[f].err = -ENOENT;
-        ret->last.state.err = ret->last.action.err = -ENOENT;
-        ret->last.reason.err = ret->last.message.err = -ENOENT;
+                ret->f[f].err = GV_ABSENT;
+        ret->last.state.err = ret->last.action.err = GV_ABSENT;
+        ret->last.reason.err = ret->last.message.err = GV_ABSENT;
         r = read_name(x, ret);
         if (r < 0)
                 return r;
@@ -283,7 +283,7 @@ const char *guest_verdict_word(const struct guest *g)
         case GUEST_AGENT_OK:
                 break;
         }
-        if (g->f[GF_VERDICT].err == -ENOENT)
+        if (g->f[GF_VERDICT].err == GV_ABSENT)
                 return "missing";
         if (g->f[GF_VERDICT].err < 0)
                 return "invalid";
@@ -343,7 +343,7 @@ int guest_read_output(struct xstore *x, unsigned domid, const char *id, char **r
                 r = read_key(x, domid, PROTO_KEY_ANSWER_OUTPUT, &a, &c);
                 if (r < 0)
                         return r;
-                if (c.err == -ENOENT)
+                if (c.err == GV_ABSENT)
                         break;
                 if (c.err < 0) {
                         len += (size_t)sprintf(out + len, "[chunk %u invalid: %s]\n", a.index,

@@ -44,7 +44,8 @@ enum guest_agent {
         GUEST_AGENT_INVALID,      /* schema invalid, or too many nodes */
 };
 
-/* A value: err 0 and val set, -ENOENT absent, or -PROTO_E_* invalid. */
+/* A value: err 0 and val set, GV_ABSENT, or -PROTO_E_* invalid. */
+#define GV_ABSENT (-10000)
 struct gvalue {
         int err;
         char *val;
@@ -52,7 +53,7 @@ struct gvalue {
 
 struct gcheck {
         char id[PROTO_CHECK_ID_MAX + 1]; /* empty when the id is malformed */
-        int status;                      /* enum proto_status, or -PROTO_E_* / -ENOENT */
+        int status;                      /* enum proto_status, or -PROTO_E_* / GV_ABSENT */
         struct gvalue reason;            /* read only with GUEST_READ_REASONS */
 };
 

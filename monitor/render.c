@@ -233,7 +233,7 @@ static int cell_value(struct cell *c, const struct gvalue *v)
 
         if (v->err == 0)
                 return cell_set(c, v->val, NULL);
-        if (v->err == -ENOENT)
+        if (v->err == GV_ABSENT)
                 return cell_set(c, "-", NULL);
         snprintf(buf, sizeof(buf), "invalid:%s", proto_error_name(v->err));
         return cell_set(c, buf, COLOR_MAGENTA);
@@ -257,8 +257,10 @@ static int cell_os(struct cell *c, const struct guest *g)
         const struct gvalue *id = &g->f[GF_OS_ID], *ver = &g->f[GF_OS_VERSION_ID];
         char buf[160];
 
-        if (id->err < 0 || ver->err == -ENOENT)
-                return cell_value(c, id->err == 0 || id->err != -ENOENT ? id : &g->f[GF_OS_PRETTY_NAME]);
+        if (id->err == GV_ABSENT)
+                return cell_value(c, &g->f[GF_OS_PRETTY_NAME]);
+        if (id->err < 0 || ver->err == GV_ABSENT)
+                return cell_value(c, id);
         if (ver->err < 0)
                 return cell_value(c, ver);
         snprintf(buf, sizeof(buf), "%s %s", id->val, ver->val);
@@ -275,7 +277,7 @@ static int cell_failing(struct cell *c, const struct guest *g)
 
                 if (k->status == PROTO_STATUS_FAIL)
                         o += (size_t)sprintf(buf + o, "%s%s", o ? "," : "", k->id);
-                else if (k->status < 0 && k->status != -ENOENT)
+                else if (k->status < 0 && k->status != GV_ABSENT)
                         o += (size_t)sprintf(buf + o, "%s%s", o ? "," : "", k->id[0] ? "?" : "?id");
         }
         if (g->checks_omitted)
@@ -287,7 +289,7 @@ static int cell_last(struct cell *c, const struct guest *g)
 {
         char buf[96];
 
-        if (g->f[GF_LAST_REQUEST].err == -ENOENT)
+        if (g->f[GF_LAST_REQUEST].err == GV_ABSENT)
                 return cell_set(c, "-", NULL);
         if (g->f[GF_LAST_REQUEST].err < 0)
                 return cell_value(c, &g->f[GF_LAST_REQUEST]);
@@ -395,22 +397,22 @@ static void json_invalid_map(FILE *f, const struct guest *g)
         if (g->agent == GUEST_AGENT_INVALID)
                 json_invalid(f, &first, g->agent_err == -PROTO_E_TOO_MANY ? "nodes" : "schema",
                              NULL, g->agent_err);
-        if (g->name.err < 0 && g->name.err != -ENOENT)
+        if (g->name.err < 0 && g->name.err != GV_ABSENT)
                 json_invalid(f, &first, "name", NULL, g->name.err);
         for (int i = 0; i < _GF_MAX; i++)
-                if (g->f[i].err < 0 && g->f[i].err != -ENOENT)
+                if (g->f[i].err < 0 && g->f[i].err != GV_ABSENT)
                         json_invalid(f, &first, guest_field_name(i), NULL, g->f[i].err);
         for (unsigned i = 0; i < g->n_checks; i++) {
                 const struct gcheck *c = &g->checks[i];
 
                 if (!c->id[0])
                         json_invalid(f, &first, "checks", "id", -PROTO_E_CHARSET);
-                else if (c->status < 0 && c->status != -ENOENT)
+                else if (c->status < 0 && c->status != GV_ABSENT)
                         json_invalid(f, &first, "checks", c->id, c->status);
-                else if (c->reason.err < 0 && c->reason.err != -ENOENT)
+                else if (c->reason.err < 0 && c->reason.err != GV_ABSENT)
                         json_invalid(f, &first, "checks", c->id, c->reason.err);
         }
-        if (g->last.state.err < 0 && g->last.state.err != -ENOENT)
+        if (g->last.state.err < 0 && g->last.state.err != GV_ABSENT)
                 json_invalid(f, &first, "last_answer", "state", g->last.state.err);
         fputc('}', f);
 }
