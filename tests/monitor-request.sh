@@ -63,7 +63,7 @@ expect_eq "nothing written to a guest without an agent" "" \
 	"$(as "$H" 0 xenstore-read /local/domain/3/control/pvh/request 2>/dev/null || true)"
 
 # A guest destroyed while the monitor waits for its answer.
-monitor request --wait 60 --json doomed ping >"$T/gone" &
+env "$(sim_env "$H" 0)" "$MONITOR" request --wait 60 --json doomed ping >"$T/gone" &
 REQ=$!
 track $REQ
 wait_for 300 as "$H" 0 xenstore-read /local/domain/4/control/pvh/request || fail "request never sent"
