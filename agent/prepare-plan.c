@@ -182,6 +182,8 @@ int plan_render(const struct plan *p, struct textbuf *out)
                 textbuf_printf(out, "%s\n", p->manual ? p->manual : "");
                 return textbuf_error(out);
         }
+        for (size_t i = 0; i < p->n_mkdirs; i++)
+                textbuf_printf(out, "mkdir: %s\n", p->mkdirs[i]);
         for (size_t i = 0; i < p->n_files; i++) {
                 const struct plan_file *f = &p->files[i];
                 int r;

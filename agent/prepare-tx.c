@@ -510,6 +510,18 @@ static int restore_file(const struct prepare_ctx *ctx, const struct plan_file *f
         return put_file(ctx, f, f->old, f->old_len, true, &f->meta);
 }
 
+/* A crash between writing a temporary file and renaming it leaves the temporary file. */
+static int clean_temp(const struct prepare_ctx *ctx, const struct plan_file *f)
+{
+        _cleanup_close_ int dir_fd = -1;
+        const char *base;
+
+        dir_fd = fileedit_open_parent(ctx->root_fd, f->path, &base);
+        if (dir_fd < 0)
+                return dir_fd == -ENOENT ? 0 : dir_fd;
+        return fileedit_clean(dir_fd, base);
+}
+
 static int restore_files(const struct prepare_ctx *ctx, int tx_fd, const struct plan *p, bool outputs)
 {
         for (size_t i = p->n_files; i-- > 0;) {
@@ -518,7 +530,9 @@ static int restore_files(const struct prepare_ctx *ctx, int tx_fd, const struct 
 
                 if ((f->kind == PLAN_OUTPUT) != outputs)
                         continue;
-                r = restore_file(ctx, f);
+                r = clean_temp(ctx, f);
+                if (r >= 0)
+                        r = restore_file(ctx, f);
                 if (r < 0 || (r = journal_append(tx_fd, "restored %zu\n", i)) < 0)
                         return r;
         }
