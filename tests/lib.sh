@@ -89,3 +89,12 @@ wait_for() {
 wait_line() {
 	wait_for 300 grep -qx "$2" "$1" || fail "no '$2' in $1: $(cat "$1")"
 }
+
+# sim_start_with DIR XENSTORED-ARGS...: sim_start, with arguments for
+# xenstored (e.g. -T DIR/trace).
+sim_start_with() {
+	_h=$1
+	shift
+	TEST_HOSTS="$TEST_HOSTS $_h"
+	"$XENSIM" start "$_h" -- "$@" || fail "xensim start $_h -- $*"
+}

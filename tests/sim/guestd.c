@@ -23,6 +23,7 @@
 #include "macro.h"
 #include "proxy.h"
 #include "simcore.h"
+#include "toolstack.h"
 #include "util.h"
 
 #define START_TRIES 3000 /* x 10 ms for xenstored to answer */
@@ -36,6 +37,7 @@ struct guestd {
         struct proxy_watcher sig;
         struct proxy_watcher ctl;
         struct xs_handle *xs;
+        sigset_t oldmask; /* for xenstored: the mask we started with */
         pid_t xenstored;
         int xenstored_status;
         bool stopping;
@@ -203,6 +205,82 @@ static int guestd_del(struct guestd *g, unsigned domid)
         return 0;
 }
 
+/* ---- restarting xenstored ---- */
+
+/* As a toolstack restores a domain on a fresh xenstored: its keys, then XS_INTRODUCE. */
+static int guestd_restore(struct guestd *g, unsigned domid)
+{
+        struct toolstack_record rec;
+        int r;
+
+        r = toolstack_record_load(g->host, domid, &rec);
+        if (r < 0)
+                return log_error_errno(r, "dom%u: no toolstack record: %m", domid);
+        r = toolstack_write_domain(g->xs, domid, rec.name, rec.uuid);
+        if (r < 0)
+                return log_error_errno(r, "dom%u: cannot write its keys again: %m", domid);
+        if (!xs_introduce_domain(g->xs, domid, 0, SIMCORE_GUEST_PORT))
+                return log_error_errno(-errno, "dom%u: XS_INTRODUCE failed: %m", domid);
+        r = proxy_dom_resume(g->doms[domid]);
+        if (r < 0)
+                return log_error_errno(r, "dom%u: cannot serve its socket again: %m", domid);
+        log_debug("dom%u: introduced again", domid);
+        return 0;
+}
+
+/* Kills xenstored (SIGKILL, as a crash would), waits for it, and forgets its connections. */
+static void guestd_kill_xenstored(struct guestd *g)
+{
+        char path[4096];
+
+        if (g->xenstored > 0) {
+                (void)kill(g->xenstored, SIGKILL);
+                (void)waitpid(g->xenstored, &g->xenstored_status, 0);
+                g->xenstored = 0;
+        }
+        if (g->xs) {
+                xs_close(g->xs);
+                g->xs = NULL;
+        }
+        for (unsigned d = 1; d < SIMCORE_DOMID_MAX; d++)
+                if (g->doms[d])
+                        proxy_dom_reset(g->doms[d]);
+        /* dom0's page (xsd_kva) starts fresh too, and the new instance binds the socket anew. */
+        (void)simcore_ring_create(g->host, 0);
+        if (simcore_path(g->host, path, sizeof(path), "run/socket") >= 0)
+                (void)unlink(path);
+}
+
+static int guestd_restart(struct guestd *g)
+{
+        bool exc = false;
+        int r;
+
+        log_info("restarting xenstored (pid %d)", (int)g->xenstored);
+        guestd_kill_xenstored(g);
+        r = xenstored_spawn(g, &g->oldmask);
+        if (r >= 0)
+                r = xenstored_wait(g);
+        if (r < 0)
+                return log_error_errno(r, "xenstored did not come back: %m");
+        for (unsigned d = 1; d < SIMCORE_DOMID_MAX; d++) {
+                enum simcore_state s = simcore_dom_state(g->host, d);
+
+                /* A domain being destroyed is left to its destroyer. */
+                if (!g->doms[d] || s == SIMCORE_NONE || s == SIMCORE_DYING)
+                        continue;
+                r = guestd_restore(g, d);
+                if (r < 0)
+                        return r;
+                exc = exc || s != SIMCORE_RUNNING;
+        }
+        /* The new xenstored learns of shut down domains as the old one did: from the VIRQ. */
+        if (exc)
+                (void)toolstack_raise_dom_exc(g->host);
+        log_info("xenstored restarted, pid %d", (int)g->xenstored);
+        return 0;
+}
+
 static void guestd_stop(struct guestd *g)
 {
         if (g->stopping)
@@ -232,6 +310,14 @@ static int ctl_command(struct guestd *g, char *line)
                 return 0;
         if (g->stopping)
                 return -ESHUTDOWN;
+        if (streq(line, "restart")) {
+                int r = guestd_restart(g);
+
+                /* Half a host is worse than none: what cannot be restored stops. */
+                if (r < 0)
+                        guestd_stop(g);
+                return r;
+        }
         if (startswith(line, "add ") && safe_atou(line + 4, &domid) >= 0)
                 return guestd_add(g, domid);
         if (startswith(line, "del ") && safe_atou(line + 4, &domid) >= 0)
@@ -334,7 +420,7 @@ static void sig_handler(struct proxy_watcher *w, uint32_t events)
         }
 }
 
-static int guestd_setup(struct guestd *g, sigset_t *old)
+static int guestd_setup(struct guestd *g)
 {
         sigset_t mask;
         int r;
@@ -351,14 +437,14 @@ static int guestd_setup(struct guestd *g, sigset_t *old)
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
-        if (sigprocmask(SIG_BLOCK, &mask, old) < 0)
+        if (sigprocmask(SIG_BLOCK, &mask, &g->oldmask) < 0)
                 return -errno;
         g->sig = (struct proxy_watcher){ .fd = signalfd(-1, &mask, SFD_CLOEXEC), .handler = sig_handler };
         if (g->sig.fd < 0 || guestd_watch(g, &g->sig) < 0)
                 return -errno;
         r = write_pidfile(g, "guestd.pid", getpid());
         if (r >= 0)
-                r = xenstored_spawn(g, old);
+                r = xenstored_spawn(g, &g->oldmask);
         if (r >= 0)
                 r = xenstored_wait(g);
         if (r >= 0)
@@ -424,10 +510,9 @@ static void guestd_cleanup(struct guestd *g)
 int guestd_run(const struct guestd_config *cfg)
 {
         struct guestd g = { .cfg = cfg, .epfd = -1, .ctl.fd = -1, .sig.fd = -1 };
-        sigset_t old;
         int r;
 
-        r = guestd_setup(&g, &old);
+        r = guestd_setup(&g);
         guestd_ready(cfg, r);
         if (r >= 0) {
                 log_debug("host %s is up, xenstored pid %d", cfg->dir, (int)g.xenstored);

@@ -5,8 +5,14 @@
  * The host's supervisor process: runs xenstored (with the hypervisor preload
  * library) as its child, and serves the guest xenbus side of every simulated
  * domain in one epoll loop. xensim talks to it over DIR/guestd.sock, one
- * line per command: "add DOMID", "del DOMID", "stop"; each answered by "ok"
- * or "error ERRNO".
+ * line per command: "add DOMID", "del DOMID", "restart", "stop"; each
+ * answered by "ok" or "error ERRNO".
+ *
+ * "restart" kills xenstored (SIGKILL) and starts it again with the same
+ * arguments; every guest client's connection is closed, the rings are
+ * zeroed, and each domain's toolstack keys are written again before it is
+ * introduced again. When xenstored dies by itself, the host stops: a crash
+ * of xenstored is a finding, not something to paper over.
  */
 struct guestd_config {
         const char *dir;         /* the host directory, absolute */

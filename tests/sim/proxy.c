@@ -781,15 +781,20 @@ static int listen_unix(const char *path)
         return fd;
 }
 
+/* xenstored bound its end while handling XS_INTRODUCE: learn its port now. */
+static void dom_learn_peer(struct proxy_dom *d)
+{
+        (void)simcore_evtchn_drain(d->evtchn.fd, dom_on_event, d);
+        if (!d->have_peer)
+                log_warning("dom%u: no event channel peer yet", d->domid);
+}
+
 int proxy_dom_start(struct proxy_dom *d)
 {
         char path[4096];
         int r;
 
-        /* xenstored bound its end while handling XS_INTRODUCE: learn its port now. */
-        (void)simcore_evtchn_drain(d->evtchn.fd, dom_on_event, d);
-        if (!d->have_peer)
-                log_warning("dom%u: no event channel peer yet", d->domid);
+        dom_learn_peer(d);
         r = simcore_path(d->host, path, sizeof(path), "guest/%u.sock", d->domid);
         if (r < 0)
                 return r;
@@ -802,10 +807,9 @@ int proxy_dom_start(struct proxy_dom *d)
         return watcher_add(d->epfd, &d->listener);
 }
 
-void proxy_dom_free(struct proxy_dom *d)
+/* Forgets every client and request: the store that knew them is gone. */
+static void dom_drop_all(struct proxy_dom *d)
 {
-        if (!d)
-                return;
         while (d->clients) {
                 struct client *c = d->clients;
 
@@ -813,7 +817,7 @@ void proxy_dom_free(struct proxy_dom *d)
                 held_free_all(c->watches);
                 held_free_all(c->txs);
                 bufq_clear(&c->out);
-                close(c->w.fd);
+                close(c->w.fd); /* the client reads end of file, as from a reset xenbus */
                 free(c);
         }
         while (d->pending) {
@@ -823,6 +827,42 @@ void proxy_dom_free(struct proxy_dom *d)
                 pending_free(p);
         }
         bufq_clear(&d->to_ring);
+        d->in_len = 0;
+}
+
+void proxy_dom_reset(struct proxy_dom *d)
+{
+        dom_drop_all(d);
+        /* Nobody is served until the domain is introduced again; connects wait in the backlog. */
+        if (d->listener.fd >= 0)
+                (void)epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->listener.fd, NULL);
+        /* Stale notifications from the old xenstored must not name our peer. */
+        (void)simcore_evtchn_drain(d->evtchn.fd, NULL, NULL);
+        d->have_peer = false;
+        d->broken = false;
+        /* A fresh page, as a new XS_INTRODUCE expects: indexes 0, no features, connected. */
+        memset(d->intf, 0, SIMCORE_PAGE_SIZE);
+}
+
+int proxy_dom_resume(struct proxy_dom *d)
+{
+        int r;
+
+        dom_learn_peer(d);
+        if (d->listener.fd >= 0) {
+                r = watcher_add(d->epfd, &d->listener);
+                if (r < 0)
+                        return r;
+        }
+        dom_pump(d);
+        return 0;
+}
+
+void proxy_dom_free(struct proxy_dom *d)
+{
+        if (!d)
+                return;
+        dom_drop_all(d);
         if (d->listener.fd >= 0)
                 close(d->listener.fd);
         if (d->sock_path[0])

@@ -26,5 +26,13 @@ struct proxy_watcher {
 int proxy_dom_new(struct simcore_host *host, int epfd, unsigned domid, struct proxy_dom **ret);
 /* Call once xenstored has been told about the domain (XS_INTRODUCE): starts serving clients. */
 int proxy_dom_start(struct proxy_dom *d);
+/*
+ * xenstored is gone: every client's connection is closed (it reads end of
+ * file), requests in flight are forgotten, the ring page is zeroed and the
+ * socket stops accepting, though it keeps listening.
+ */
+void proxy_dom_reset(struct proxy_dom *d);
+/* Call once the new xenstored has been told about the domain: serves clients again. */
+int proxy_dom_resume(struct proxy_dom *d);
 void proxy_dom_free(struct proxy_dom *d);
 unsigned proxy_dom_nclients(const struct proxy_dom *d);

@@ -2,10 +2,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
 
@@ -139,13 +141,9 @@ static void tx_domain(struct tx *tx, unsigned domid, const char *name, const cha
         tx_values(tx, values, ELEMENTSOF(values));
 }
 
-int toolstack_write_domain(struct xs_handle *xs, unsigned domid, const char *name)
+int toolstack_write_domain(struct xs_handle *xs, unsigned domid, const char *name,
+                           const char *uuid)
 {
-        char uuid[UUID_STR_LEN];
-        uuid_t u;
-
-        uuid_generate(u);
-        uuid_unparse_lower(u, uuid);
         for (int attempt = 0; attempt < 100; attempt++) {
                 struct tx tx = { .xs = xs };
 
@@ -164,6 +162,89 @@ int toolstack_write_domain(struct xs_handle *xs, unsigned domid, const char *nam
                         return -errno;
         }
         return -EAGAIN;
+}
+
+/*
+ * What the toolstack remembers of a domain outside xenstore (libxl keeps it
+ * in its own files and the hypervisor): DIR/domain/N holds "NAME\nUUID\n".
+ */
+static int record_path(const struct simcore_host *h, unsigned domid, char *buf, size_t size)
+{
+        int r = simcore_path(h, buf, size, "domain");
+
+        if (r < 0)
+                return r;
+        if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        return simcore_path(h, buf, size, "domain/%u", domid);
+}
+
+int toolstack_record_new(const struct simcore_host *h, unsigned domid, const char *name,
+                         struct toolstack_record *ret)
+{
+        char path[4096], buf[sizeof(ret->name) + sizeof(ret->uuid) + 2];
+        _cleanup_close_ int fd = -1;
+        uuid_t u;
+        int r;
+
+        if (strlen(name) >= sizeof(ret->name) || strchr(name, '\n'))
+                return -EINVAL;
+        strcpy(ret->name, name);
+        uuid_generate(u);
+        uuid_unparse_lower(u, ret->uuid);
+        r = record_path(h, domid, path, sizeof(path));
+        if (r < 0)
+                return r;
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
+        snprintf(buf, sizeof(buf), "%s\n%s\n", ret->name, ret->uuid);
+        return write_all(fd, buf, strlen(buf));
+}
+
+int toolstack_record_load(const struct simcore_host *h, unsigned domid,
+                          struct toolstack_record *ret)
+{
+        char path[4096], buf[sizeof(ret->name) + sizeof(ret->uuid) + 2];
+        _cleanup_close_ int fd = -1;
+        char *nl, *uuid;
+        ssize_t n;
+        int r;
+
+        r = record_path(h, domid, path, sizeof(path));
+        if (r < 0)
+                return r;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = 0;
+        nl = strchr(buf, '\n');
+        if (!nl)
+                return -EBADMSG;
+        *nl = 0;
+        uuid = nl + 1;
+        uuid[strcspn(uuid, "\n")] = 0;
+        if (strlen(buf) >= sizeof(ret->name) || strlen(uuid) != UUID_STR_LEN - 1)
+                return -EBADMSG;
+        strcpy(ret->name, buf);
+        strcpy(ret->uuid, uuid);
+        return 0;
+}
+
+int toolstack_record_remove(const struct simcore_host *h, unsigned domid)
+{
+        char path[4096];
+        int r;
+
+        r = record_path(h, domid, path, sizeof(path));
+        if (r < 0)
+                return r;
+        if (unlink(path) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
 }
 
 /* As libxl's domain destruction: the domain's directory, its /vm and /libxl entries. */

@@ -26,6 +26,7 @@
 #include "macro.h"
 #include "simcore.h"
 #include "toolstack.h"
+#include "trace.h"
 #include "util.h"
 
 #define USAGE_ERROR INT_MIN
@@ -44,6 +45,9 @@ static int usage(FILE *f)
               "  destroy DIR DOMID|FIRST-LAST    destroy domains, as xl destroy\n"
               "  list DIR                        DOMID STATE NAME, one per line\n"
               "  env DIR [DOMID]                 XENSTORED_PATH=... for dom0 or a guest\n"
+              "  restart-xenstored DIR           kill xenstored, start a new one, restore domains\n"
+              "  trace-mark DIR                  the trace's current size, for --since\n"
+              "  trace-count DIR DOMID [--since MARK]  requests DOMID sent, per the trace\n"
               "  stop DIR                        stop everything, wait for it to exit\n",
               f);
         return f == stdout ? 0 : 2;
@@ -340,13 +344,17 @@ static int cmd_stop(const char *dir)
 static int create_one(struct simcore_host *h, struct xs_handle *xs, int ctl, unsigned domid,
                       const char *name)
 {
+        struct toolstack_record rec;
         int r;
 
         if (simcore_dom_state(h, domid) != SIMCORE_NONE)
                 return log_error_errno(-EEXIST, "domain %u exists", domid);
+        r = toolstack_record_new(h, domid, name, &rec);
+        if (r < 0)
+                return log_error_errno(r, "domain %u: cannot record it: %m", domid);
         /* The domain exists for the hypervisor first: only then can nodes belong to it. */
         simcore_dom_set_state(h, domid, SIMCORE_RUNNING);
-        r = toolstack_write_domain(xs, domid, name);
+        r = toolstack_write_domain(xs, domid, rec.name, rec.uuid);
         if (r < 0) {
                 log_error_errno(r, "domain %u: cannot write its xenstore keys: %m", domid);
                 goto fail;
@@ -359,6 +367,7 @@ static int create_one(struct simcore_host *h, struct xs_handle *xs, int ctl, uns
         return 0;
 fail:
         (void)toolstack_remove_domain(xs, domid);
+        (void)toolstack_record_remove(h, domid);
         simcore_dom_set_state(h, domid, SIMCORE_NONE);
         return r;
 }
@@ -410,6 +419,7 @@ static int destroy_one(struct simcore_host *h, struct xs_handle *xs, int ctl, un
         if (r < 0)
                 log_error_errno(r, "domain %u: xenstored did not release it: %m", domid);
         (void)ctl_call(ctl, "del %u\n", domid);
+        (void)toolstack_record_remove(h, domid);
         simcore_dom_set_state(h, domid, SIMCORE_NONE);
         return r;
 }
@@ -526,6 +536,130 @@ static int cmd_env(const char *dir, const char *id)
         return r;
 }
 
+/* ---- restart ---- */
+
+static int cmd_restart(const char *dir)
+{
+        struct simcore_host *h;
+        int fd, r;
+
+        r = host_open_running(dir, &h);
+        if (r < 0)
+                return r;
+        r = fd = ctl_connect(h);
+        if (fd >= 0) {
+                r = ctl_call(fd, "restart\n");
+                close(fd);
+        }
+        simcore_host_close(h);
+        if (r < 0)
+                return log_error_errno(r, "restarting xenstored in %s failed: %m (see %s/host.log)",
+                                       dir, dir);
+        return 0;
+}
+
+/* ---- the trace ---- */
+
+/*
+ * xenstored's trace file, from its command line (-T FILE, -TFILE,
+ * --trace-file FILE, --trace-file=FILE), relative to its working directory.
+ */
+static int find_trace(const struct simcore_host *h, char *buf, size_t size)
+{
+        _cleanup_free_ char *args = NULL;
+        char path[64], cwd[PATH_MAX];
+        _cleanup_close_ int fd = -1;
+        const char *file = NULL;
+        pid_t pid;
+        size_t len;
+        ssize_t n;
+        int r;
+
+        pid = read_pid(h, "xenstored.pid");
+        if (!pid_alive(pid))
+                return log_error_errno(-ESRCH, "xenstored is not running in %s", h->dir);
+        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(-errno, "%s: %m", path);
+        r = read_full_fd(fd, &args, 65536, &len);
+        if (r < 0)
+                return log_error_errno(r, "%s: %m", path);
+        for (size_t i = 0; i < len; i += strlen(args + i) + 1) {
+                const char *a = args + i, *next = i + strlen(a) + 1 < len ? a + strlen(a) + 1 : NULL;
+
+                if ((streq(a, "-T") || streq(a, "--trace-file")) && next)
+                        file = next;
+                else if (startswith(a, "--trace-file="))
+                        file = a + strlen("--trace-file=");
+                else if (startswith(a, "-T") && a[2])
+                        file = a + 2;
+        }
+        if (!file)
+                return log_error_errno(-ENOENT, "xenstored in %s runs without a trace "
+                                       "(start it with: xensim start DIR -- -T DIR/trace)", h->dir);
+        snprintf(path, sizeof(path), "/proc/%d/cwd", (int)pid);
+        n = readlink(path, cwd, sizeof(cwd) - 1);
+        if (file[0] != '/' && n < 0)
+                return log_error_errno(-errno, "%s: %m", path);
+        cwd[n < 0 ? 0 : n] = 0;
+        if ((size_t)snprintf(buf, size, "%s%s%s", file[0] == '/' ? "" : cwd,
+                             file[0] == '/' ? "" : "/", file) >= size)
+                return -ENAMETOOLONG;
+        return 0;
+}
+
+static int cmd_trace_mark(const char *dir)
+{
+        struct simcore_host *h;
+        char path[PATH_MAX];
+        struct stat st;
+        int r;
+
+        r = host_open_running(dir, &h);
+        if (r < 0)
+                return r;
+        r = find_trace(h, path, sizeof(path));
+        simcore_host_close(h);
+        if (r < 0)
+                return r;
+        if (stat(path, &st) < 0)
+                return log_error_errno(-errno, "%s: %m", path);
+        printf("%llu\n", (unsigned long long)st.st_size);
+        return fflush(stdout) == 0 ? 0 : -EIO;
+}
+
+static int cmd_trace_count(const char *dir, const char *id, const char *since_arg)
+{
+        struct simcore_host *h;
+        char path[PATH_MAX];
+        uint64_t since = 0, count;
+        unsigned domid;
+        FILE *f;
+        int r;
+
+        if (safe_atou(id, &domid) < 0 || domid >= SIMCORE_DOMID_MAX)
+                return log_error_errno(-EINVAL, "bad domain id '%s'", id);
+        if (since_arg && safe_atou64(since_arg, &since) < 0)
+                return log_error_errno(-EINVAL, "bad mark '%s'", since_arg);
+        r = host_open_running(dir, &h);
+        if (r < 0)
+                return r;
+        r = find_trace(h, path, sizeof(path));
+        simcore_host_close(h);
+        if (r < 0)
+                return r;
+        f = fopen(path, "re");
+        if (!f)
+                return log_error_errno(-errno, "%s: %m", path);
+        r = trace_count(f, domid, since, &count);
+        fclose(f);
+        if (r < 0)
+                return log_error_errno(r, "%s: %m", path);
+        printf("%llu\n", (unsigned long long)count);
+        return fflush(stdout) == 0 ? 0 : -EIO;
+}
+
 static int dispatch(int argc, char **argv)
 {
         const char *cmd = argv[0], *dir = argv[1];
@@ -548,6 +682,14 @@ static int dispatch(int argc, char **argv)
                 return cmd_list(dir);
         if (streq(cmd, "env") && (argc == 2 || argc == 3))
                 return cmd_env(dir, argv[2]);
+        if (streq(cmd, "restart-xenstored") && argc == 2)
+                return cmd_restart(dir);
+        if (streq(cmd, "trace-mark") && argc == 2)
+                return cmd_trace_mark(dir);
+        if (streq(cmd, "trace-count") && argc == 3)
+                return cmd_trace_count(dir, argv[2], NULL);
+        if (streq(cmd, "trace-count") && argc == 5 && streq(argv[3], "--since"))
+                return cmd_trace_count(dir, argv[2], argv[4]);
         return USAGE_ERROR;
 }
 

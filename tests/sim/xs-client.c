@@ -30,6 +30,7 @@ static const char *errno_name(int e)
                 { EINVAL, "EINVAL" }, { ENOENT, "ENOENT" }, { ENOSPC, "ENOSPC" },
                 { E2BIG, "E2BIG" },   { EPERM, "EPERM" },   { EIO, "EIO" },
                 { EBUSY, "EBUSY" },   { ENOMEM, "ENOMEM" }, { ESRCH, "ESRCH" },
+                { EBADF, "EBADF" },   { EPIPE, "EPIPE" },   { ECONNRESET, "ECONNRESET" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
@@ -113,7 +114,7 @@ static int next_event(struct xs_handle *xs, char ***ret)
                         return 0;
                 }
                 if (errno != EAGAIN)
-                        return -errno;
+                        return errno ? -errno : -EIO;
                 if (poll(&p, 1, WAIT_MS) == 0)
                         return -ETIMEDOUT;
         }
@@ -207,6 +208,59 @@ static int op_hold(struct xs_handle *xs, const char *path)
                 pause();
 }
 
+/*
+ * A connection that outlives something (a xenstored restart): with "watch"
+ * it holds a watch on PATH (libxenstore then reads in a thread), with
+ * "plain" it only reads PATH once. Says "ready", waits for a line on stdin,
+ * then reads PATH again and prints what it got, or fails.
+ */
+static int op_stale(struct xs_handle *xs, const char *path, const char *mode)
+{
+        _cleanup_free_ char *v = NULL;
+        char line[64];
+        unsigned len;
+        char **ev;
+
+        if (streq(mode, "watch")) {
+                if (xs_fileno(xs) < 0 || !xs_watch(xs, path, "tok") || next_event(xs, &ev) < 0)
+                        return fail("watch", path);
+                free(ev);
+        } else if (streq(mode, "plain")) {
+                v = xs_read(xs, XBT_NULL, path, &len);
+                if (!v)
+                        return fail("read", path);
+                free(TAKE_PTR(v));
+        } else {
+                return 2;
+        }
+        printf("ready\n");
+        fflush(stdout);
+        if (!fgets(line, sizeof(line), stdin))
+                return 2;
+        v = xs_read(xs, XBT_NULL, path, &len);
+        if (!v)
+                return fail("read", path);
+        printf("%s\n", v);
+        return 0;
+}
+
+/* XS_IS_DOMAIN_INTRODUCED: "yes" or "no". */
+static int op_introduced(struct xs_handle *xs, const char *id)
+{
+        unsigned domid;
+
+        if (safe_atou(id, &domid) < 0)
+                return 2;
+        errno = 0;
+        if (xs_is_domain_introduced(xs, domid))
+                printf("yes\n");
+        else if (errno == 0)
+                printf("no\n");
+        else
+                return fail("is_domain_introduced", id);
+        return 0;
+}
+
 /* XS_CONTROL: the command, then its argument as a separate string. */
 static int op_control(struct xs_handle *xs, const char *cmd, const char *arg)
 {
@@ -223,7 +277,8 @@ static int usage(void)
 {
         fputs("Usage: xs-client read PATH | write PATH VALUE | rm PATH | rw PATH VALUE\n"
               "       | watch PATH COUNT | tx-commit PATH VALUE | tx-conflict PATH\n"
-              "       | hold PATH | control CMD [ARG]\n",
+              "       | hold PATH | control CMD [ARG] | stale PATH watch|plain\n"
+              "       | introduced DOMID\n",
               stderr);
         return 2;
 }
@@ -248,6 +303,10 @@ static int dispatch(struct xs_handle *xs, int argc, char **argv)
                 return op_tx_conflict(xs, argv[2]);
         if (argc == 3 && streq(op, "hold"))
                 return op_hold(xs, argv[2]);
+        if (argc == 4 && streq(op, "stale"))
+                return op_stale(xs, argv[2], argv[3]);
+        if (argc == 3 && streq(op, "introduced"))
+                return op_introduced(xs, argv[2]);
         if ((argc == 3 || argc == 4) && streq(op, "control"))
                 return op_control(xs, argv[2], argv[3]);
         return usage();
