@@ -1,11 +1,377 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <microhttpd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "fleet.h"
 #include "log.h"
+#include "macro.h"
+#include "metrics.h"
 #include "monitor.h"
+#include "util.h"
+
+#define DB_DEFAULT "/var/lib/pvh-monitor/state.db"
+#define LISTEN_DEFAULT "127.0.0.1:9671"
+#define FLUSH_USEC 500000 /* batched database writes are committed this often */
+#define HTTP_TIMEOUT_S 10
+
+enum { EV_XS, EV_SIGNAL, EV_HTTP, EV_TIMER };
+
+struct serve {
+        struct xstore *x;
+        struct fleet fleet;
+        struct db *db;
+        struct MHD_Daemon *http;
+        int epfd, sigfd, timerfd;
+        uint64_t watchdog_usec, last_watchdog;
+        bool stop;
+};
+
+struct serve_args {
+        const char *db;
+        const char *listen;
+};
+
+static void serve_help(FILE *f)
+{
+        fprintf(f, "Usage: pvh-monitor serve [--db FILE] [--listen ADDR:PORT]\n"
+                   "\n"
+                   "Follows every guest, keeps their state, verdict history and requests in a\n"
+                   "SQLite database, and serves Prometheus metrics at http://ADDR:PORT/metrics.\n"
+                   "  --db FILE          default " DB_DEFAULT "\n"
+                   "  --listen ADDR:PORT an IPv4 address, default " LISTEN_DEFAULT "; port 0 picks one\n");
+}
+
+static int serve_parse(int argc, char **argv, struct serve_args *a)
+{
+        static const struct option opts[] = {
+                { "db", required_argument, NULL, 'd' },
+                { "listen", required_argument, NULL, 'l' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        int c;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
+                switch (c) {
+                case 'd':
+                        a->db = optarg;
+                        break;
+                case 'l':
+                        a->listen = optarg;
+                        break;
+                case 'h':
+                        serve_help(stdout);
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        }
+        if (optind < argc)
+                return log_error_errno(-EINVAL, "serve takes no arguments.");
+        return 1;
+}
+
+static int parse_listen(const char *s, struct sockaddr_in *ret)
+{
+        char host[64];
+        const char *colon = strrchr(s, ':');
+        unsigned port;
+
+        if (!colon || (size_t)(colon - s) >= sizeof(host) || safe_atou(colon + 1, &port) < 0 ||
+            port > 65535)
+                return -EINVAL;
+        memcpy(host, s, (size_t)(colon - s));
+        host[colon - s] = 0;
+        *ret = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+        return inet_pton(AF_INET, host, &ret->sin_addr) == 1 ? 0 : -EINVAL;
+}
+
+/* ---- HTTP ------------------------------------------------------------------- */
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, char *body, size_t len,
+                             const char *type)
+{
+        struct MHD_Response *resp =
+                MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+        enum MHD_Result r;
+
+        if (!resp) {
+                free(body);
+                return MHD_NO;
+        }
+        MHD_add_response_header(resp, "Content-Type", type);
+        r = MHD_queue_response(c, status, resp);
+        MHD_destroy_response(resp);
+        return r;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *data,
+                                  size_t *data_size, void **con_cls)
+{
+        struct serve *s = cls;
+        char *body = NULL;
+        size_t len = 0;
+        FILE *m;
+
+        if (!streq(method, "GET") && !streq(method, "HEAD"))
+                return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, strdup("GET only\n"), 9, "text/plain");
+        if (!streq(url, "/metrics"))
+                return reply(c, MHD_HTTP_NOT_FOUND, strdup("see /metrics\n"), 13, "text/plain");
+        m = open_memstream(&body, &len);
+        if (!m)
+                return MHD_NO;
+        metrics_fleet(m, &s->fleet);
+        if (db_metrics(s->db, m) < 0)
+                log_warning("Failed to read the request counts from the database.");
+        if (fclose(m) != 0) {
+                free(body);
+                return MHD_NO;
+        }
+        return reply(c, MHD_HTTP_OK, body, len, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+static int http_start(struct serve *s, const char *listen)
+{
+        struct sockaddr_in sa;
+        const union MHD_DaemonInfo *info;
+
+        if (parse_listen(listen, &sa) < 0)
+                return log_error_errno(-EINVAL, "Bad --listen '%s': want IPV4:PORT.", listen);
+        s->http = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
+                                   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                                   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
+                                   MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
+        if (!s->http)
+                return log_error_errno(-EADDRNOTAVAIL, "Failed to listen on %s.", listen);
+        info = MHD_get_daemon_info(s->http, MHD_DAEMON_INFO_BIND_PORT);
+        log_info("Serving metrics on http://%s:%u/metrics.", inet_ntoa(sa.sin_addr),
+                 info ? info->port : 0);
+        info = MHD_get_daemon_info(s->http, MHD_DAEMON_INFO_EPOLL_FD);
+        return info ? info->epoll_fd : -EIO;
+}
+
+/* ---- the loop --------------------------------------------------------------- */
+
+static int64_t now_s(void)
+{
+        return (int64_t)time(NULL);
+}
+
+/* After a refresh: every re-read guest to the database, and the domains that went. */
+static int sync_db(struct serve *s, bool relisted)
+{
+        int64_t now = now_s();
+        int r = 0;
+
+        for (unsigned i = 0; i < s->fleet.n && r >= 0; i++) {
+                const struct fleet_entry *e = &s->fleet.e[i];
+
+                if (!e->changed)
+                        continue;
+                r = db_guest_seen(s->db, &e->g, now);
+                if (r >= 0)
+                        r = db_request_seen(s->db, &e->g, now);
+        }
+        if (r >= 0 && relisted) {
+                _cleanup_free_ unsigned *ids = calloc(s->fleet.n ? s->fleet.n : 1, sizeof(*ids));
+
+                if (!ids)
+                        return -ENOMEM;
+                for (unsigned i = 0; i < s->fleet.n; i++)
+                        ids[i] = s->fleet.e[i].domid;
+                r = db_guests_gone(s->db, ids, s->fleet.n, now);
+        }
+        return r;
+}
+
+static int refresh(struct serve *s)
+{
+        bool relisted = s->fleet.list_dirty;
+        int r = fleet_refresh(&s->fleet);
+
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the guests: %m");
+        if (r == 0 && !relisted)
+                return 0;
+        r = sync_db(s, relisted);
+        if (r < 0)
+                return log_error_errno(r, "Failed to update the database: %m");
+        sd_notifyf(false, "STATUS=Following %u guests.", s->fleet.n);
+        return 0;
+}
+
+static int on_timer(struct serve *s)
+{
+        uint64_t ticks, now = now_usec(CLOCK_MONOTONIC);
+        int r;
+
+        if (read(s->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+                return -errno;
+        r = db_commit(s->db);
+        if (r < 0)
+                return r;
+        if (s->watchdog_usec && now - s->last_watchdog >= s->watchdog_usec / 2) {
+                sd_notify(false, "WATCHDOG=1");
+                s->last_watchdog = now;
+        }
+        return 0;
+}
+
+static int dispatch(struct serve *s, uint32_t what)
+{
+        struct signalfd_siginfo si;
+
+        switch (what) {
+        case EV_XS:
+                return fleet_drain(&s->fleet);
+        case EV_SIGNAL:
+                if (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+                        log_info("Stopping on signal %u.", si.ssi_signo);
+                        s->stop = true;
+                }
+                return 0;
+        case EV_HTTP:
+                return MHD_run(s->http) == MHD_YES ? 0 : -EIO;
+        case EV_TIMER:
+                return on_timer(s);
+        }
+        return 0;
+}
+
+static int loop_run(struct serve *s)
+{
+        while (!s->stop) {
+                struct epoll_event ev[8];
+                MHD_UNSIGNED_LONG_LONG to = 0;
+                int timeout = MHD_get_timeout(s->http, &to) == MHD_YES ? (int)to : -1;
+                int n = epoll_wait(s->epfd, ev, ELEMENTSOF(ev), timeout);
+
+                if (n < 0 && errno != EINTR)
+                        return log_error_errno(-errno, "epoll_wait: %m");
+                if (n == 0)
+                        MHD_run(s->http);
+                for (int i = 0; i < n; i++) {
+                        int r = dispatch(s, ev[i].data.u32);
+
+                        if (r < 0)
+                                return log_error_errno(r, "Event handling failed: %m");
+                }
+                if (refresh(s) < 0)
+                        return -EIO;
+        }
+        return 0;
+}
+
+static int epoll_add(int epfd, int fd, uint32_t what)
+{
+        struct epoll_event ev = { .events = EPOLLIN, .data.u32 = what };
+
+        return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int setup_fds(struct serve *s, int http_fd)
+{
+        struct itimerspec its = {
+                .it_interval = { .tv_nsec = FLUSH_USEC * 1000 },
+                .it_value = { .tv_nsec = FLUSH_USEC * 1000 },
+        };
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return -errno;
+        s->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+        s->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        s->epfd = epoll_create1(EPOLL_CLOEXEC);
+        if (s->sigfd < 0 || s->timerfd < 0 || s->epfd < 0)
+                return -errno;
+        if (timerfd_settime(s->timerfd, 0, &its, NULL) < 0)
+                return -errno;
+        r = epoll_add(s->epfd, xstore_fd(s->x), EV_XS);
+        if (r >= 0)
+                r = epoll_add(s->epfd, s->sigfd, EV_SIGNAL);
+        if (r >= 0)
+                r = epoll_add(s->epfd, http_fd, EV_HTTP);
+        if (r >= 0)
+                r = epoll_add(s->epfd, s->timerfd, EV_TIMER);
+        return r;
+}
+
+static int serve_setup(struct serve *s, const struct serve_args *a)
+{
+        int r, http_fd;
+
+        r = db_open(a->db, &s->db);
+        if (r < 0)
+                return r;
+        r = xstore_open(&s->x);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to xenstore: %m");
+        r = fleet_start(&s->fleet, s->x, 0);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the domains: %m");
+        http_fd = http_start(s, a->listen);
+        if (http_fd < 0)
+                return http_fd;
+        r = setup_fds(s, http_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the event loop: %m");
+        r = refresh(s);
+        if (r >= 0)
+                r = db_commit(s->db);
+        if (sd_watchdog_enabled(false, &s->watchdog_usec) <= 0)
+                s->watchdog_usec = 0;
+        return r;
+}
+
+static void serve_unwind(struct serve *s)
+{
+        if (s->http)
+                MHD_stop_daemon(s->http);
+        fleet_done(&s->fleet);
+        xstore_close(s->x);
+        db_close(s->db);
+        closep(&s->timerfd);
+        closep(&s->sigfd);
+        closep(&s->epfd);
+}
 
 int cmd_serve(int argc, char **argv)
 {
-        log_error("Not implemented yet.");
-        return EXIT_INTERNAL;
+        struct serve_args a = { .db = DB_DEFAULT, .listen = LISTEN_DEFAULT };
+        struct serve s = { .epfd = -1, .sigfd = -1, .timerfd = -1 };
+        int r;
+
+        r = serve_parse(argc, argv, &a);
+        if (r <= 0)
+                return r < 0 ? EXIT_USAGE : 0;
+        r = serve_setup(&s, &a);
+        if (r >= 0) {
+                sd_notifyf(false, "READY=1\nSTATUS=Following %u guests.", s.fleet.n);
+                r = loop_run(&s);
+                sd_notify(false, "STOPPING=1");
+        }
+        serve_unwind(&s);
+        return r < 0 ? EXIT_INTERNAL : 0;
 }

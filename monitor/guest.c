@@ -366,3 +366,8 @@ int guest_read_output(struct xstore *x, unsigned domid, const char *id, char **r
         *ret = TAKE_PTR(out);
         return 0;
 }
+
+const char *guest_get_name(const struct guest *g)
+{
+        return g->name.err == 0 ? g->name.val : NULL;
+}

@@ -89,6 +89,8 @@ enum proto_key guest_field_key(enum guest_field f);
 const char *guest_field_name(enum guest_field f);
 /* A value's text, or NULL when absent or invalid. */
 const char *guest_get(const struct guest *g, enum guest_field f);
+/* The toolstack name, or NULL when absent or refused (not escaped). */
+const char *guest_get_name(const struct guest *g);
 /* The verdict word to show: the agent's, or "none", "incompatible", "invalid". */
 const char *guest_verdict_word(const struct guest *g);
 /* Whether the guest's agent lists the action in agent/actions. */

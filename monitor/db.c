@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+#include "macro.h"
+#include "metrics.h"
+#include "util.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+struct db {
+        sqlite3 *db;
+        bool in_tx;
+};
+
+/* Append only: migration i brings user_version from i to i + 1. */
+static const char *const migrations[] = {
+        "CREATE TABLE domains ("
+        "  domid INTEGER PRIMARY KEY,"
+        "  name TEXT, agent TEXT NOT NULL, guest_type TEXT, verdict TEXT NOT NULL,"
+        "  kernel TEXT, os TEXT, agent_version TEXT, failing TEXT,"
+        "  present INTEGER NOT NULL, updated INTEGER NOT NULL);"
+        "CREATE TABLE verdict_history ("
+        "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  domid INTEGER NOT NULL, name TEXT, at INTEGER NOT NULL,"
+        "  old_verdict TEXT, new_verdict TEXT NOT NULL);"
+        "CREATE INDEX verdict_history_domid ON verdict_history(domid, seq);"
+        "CREATE TABLE requests ("
+        "  id TEXT PRIMARY KEY,"
+        "  domid INTEGER NOT NULL, name TEXT, action TEXT, state TEXT NOT NULL,"
+        "  reason TEXT, message TEXT, seen INTEGER NOT NULL);"
+        "CREATE INDEX requests_domid ON requests(domid);",
+};
+
+static int sql_error(struct db *d, int rc)
+{
+        log_debug("sqlite: %s", sqlite3_errmsg(d->db));
+        return rc == SQLITE_NOMEM ? -ENOMEM : rc == SQLITE_BUSY ? -EBUSY : -EIO;
+}
+
+static int exec(struct db *d, const char *sql)
+{
+        int rc = sqlite3_exec(d->db, sql, NULL, NULL, NULL);
+
+        if (rc != SQLITE_OK)
+                return log_error_errno(sql_error(d, rc), "Database: %s", sqlite3_errmsg(d->db));
+        return 0;
+}
+
+static int user_version(struct db *d)
+{
+        sqlite3_stmt *st;
+        int v = -EIO;
+
+        if (sqlite3_prepare_v2(d->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+                return sql_error(d, SQLITE_ERROR);
+        if (sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        return v;
+}
+
+static int migrate(struct db *d)
+{
+        int v = user_version(d), r;
+
+        if (v < 0)
+                return v;
+        if ((size_t)v > ELEMENTSOF(migrations))
+                return log_error_errno(-EPROTO, "Database schema %d is newer than this program's %zu.",
+                                       v, ELEMENTSOF(migrations));
+        for (size_t i = (size_t)v; i < ELEMENTSOF(migrations); i++) {
+                char pragma[48];
+
+                snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %zu;", i + 1);
+                r = exec(d, "BEGIN IMMEDIATE");
+                if (r >= 0)
+                        r = exec(d, migrations[i]);
+                if (r >= 0)
+                        r = exec(d, pragma);
+                if (r < 0) {
+                        exec(d, "ROLLBACK");
+                        return r;
+                }
+                r = exec(d, "COMMIT");
+                if (r < 0)
+                        return r;
+                log_info("Database schema now at version %zu.", i + 1);
+        }
+        return 0;
+}
+
+int db_open(const char *path, struct db **ret)
+{
+        struct db *d = calloc(1, sizeof(*d));
+        int rc, r;
+
+        if (!d)
+                return -ENOMEM;
+        rc = sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+        if (rc != SQLITE_OK) {
+                r = log_error_errno(-EIO, "Failed to open database '%s': %s", path,
+                                    d->db ? sqlite3_errmsg(d->db) : "out of memory");
+                db_close(d);
+                return r;
+        }
+        sqlite3_busy_timeout(d->db, BUSY_TIMEOUT_MS);
+        r = exec(d, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+        if (r >= 0)
+                r = migrate(d);
+        if (r < 0) {
+                db_close(d);
+                return r;
+        }
+        *ret = d;
+        return 0;
+}
+
+struct db *db_close(struct db *d)
+{
+        if (!d)
+                return NULL;
+        if (d->in_tx)
+                db_commit(d);
+        sqlite3_close(d->db);
+        free(d);
+        return NULL;
+}
+
+static int begin(struct db *d)
+{
+        int r;
+
+        if (d->in_tx)
+                return 0;
+        r = exec(d, "BEGIN IMMEDIATE");
+        if (r >= 0)
+                d->in_tx = true;
+        return r;
+}
+
+int db_commit(struct db *d)
+{
+        if (!d->in_tx)
+                return 0;
+        d->in_tx = false;
+        return exec(d, "COMMIT");
+}
+
+/* Prepares sql, binds the texts (NULL binds NULL) and the integers, and steps once. */
+static int run(struct db *d, const char *sql, const char *const *texts, unsigned n_texts,
+               const int64_t *ints, unsigned n_ints, char **ret_text)
+{
+        sqlite3_stmt *st;
+        int rc, r = 0;
+
+        rc = sqlite3_prepare_v2(d->db, sql, -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_error(d, rc);
+        for (unsigned i = 0; i < n_texts; i++)
+                sqlite3_bind_text(st, (int)i + 1, texts[i], -1, SQLITE_TRANSIENT);
+        for (unsigned i = 0; i < n_ints; i++)
+                sqlite3_bind_int64(st, (int)(n_texts + i) + 1, ints[i]);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW && ret_text) {
+                const unsigned char *t = sqlite3_column_text(st, 0);
+
+                *ret_text = t ? strdup((const char *)t) : NULL;
+                r = 1;
+        } else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                r = sql_error(d, rc);
+        sqlite3_finalize(st);
+        return r;
+}
+
+static int history_add(struct db *d, unsigned domid, const char *name, const char *old,
+                       const char *new, int64_t now)
+{
+        const char *t[] = { name, old, new };
+        int64_t i[] = { domid, now };
+
+        return run(d, "INSERT INTO verdict_history(name, old_verdict, new_verdict, domid, at) "
+                      "VALUES (?, ?, ?, ?, ?)", t, 3, i, 2, NULL);
+}
+
+static void failing_list(const struct guest *g, char *buf, size_t size)
+{
+        size_t o = 0;
+
+        buf[0] = 0;
+        for (unsigned i = 0; i < g->n_checks && o < size; i++)
+                if (g->checks[i].status == PROTO_STATUS_FAIL)
+                        o += (size_t)snprintf(buf + o, size - o, "%s%s", o ? "," : "",
+                                              g->checks[i].id);
+}
+
+int db_guest_seen(struct db *d, const struct guest *g, int64_t now)
+{
+        static const char *const agent_words[] = { "none", "ok", "incompatible", "invalid" };
+        _cleanup_free_ char *old = NULL, *present = NULL;
+        const char *verdict = guest_verdict_word(g);
+        char failing[PROTO_CHECKS_MAX * (PROTO_CHECK_ID_MAX + 1) + 1];
+        int64_t id = g->domid;
+        int r;
+
+        r = begin(d);
+        if (r >= 0)
+                r = run(d, "SELECT verdict || ':' || present FROM domains WHERE domid = ?", NULL, 0,
+                        &id, 1, &old);
+        if (r < 0)
+                return r;
+        if (!old || !startswith(old, verdict) || old[strlen(verdict)] != ':' ||
+            streq(old + strlen(verdict), ":0")) {
+                char *colon = old ? strrchr(old, ':') : NULL;
+                bool was_present = colon && streq(colon, ":1");
+
+                if (colon)
+                        *colon = 0;
+                r = history_add(d, g->domid, guest_get_name(g), was_present ? old : NULL, verdict, now);
+                if (r < 0)
+                        return r;
+        }
+        failing_list(g, failing, sizeof(failing));
+        {
+                const char *t[] = { guest_get_name(g), agent_words[g->agent],
+                                    guest_get(g, GF_GUEST_TYPE), verdict,
+                                    guest_get(g, GF_KERNEL_RELEASE), guest_get(g, GF_OS_ID),
+                                    guest_get(g, GF_AGENT_VERSION), failing };
+                int64_t i[] = { g->domid, now };
+
+                return run(d, "INSERT OR REPLACE INTO domains(name, agent, guest_type, verdict, kernel, "
+                              "os, agent_version, failing, domid, updated, present) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)", t, 8, i, 2, NULL);
+        }
+}
+
+static bool contains(const unsigned *ids, unsigned n, unsigned id)
+{
+        for (unsigned i = 0; i < n; i++)
+                if (ids[i] == id)
+                        return true;
+        return false;
+}
+
+int db_guests_gone(struct db *d, const unsigned *ids, unsigned n, int64_t now)
+{
+        sqlite3_stmt *st;
+        unsigned gone[64], n_gone = 0;
+        int rc, r;
+
+        rc = sqlite3_prepare_v2(d->db, "SELECT domid FROM domains WHERE present = 1", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_error(d, rc);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW && n_gone < ELEMENTSOF(gone)) {
+                unsigned id = (unsigned)sqlite3_column_int64(st, 0);
+
+                if (!contains(ids, n, id))
+                        gone[n_gone++] = id;
+        }
+        sqlite3_finalize(st);
+        r = begin(d);
+        for (unsigned i = 0; i < n_gone && r >= 0; i++) {
+                _cleanup_free_ char *old = NULL;
+                int64_t v[] = { gone[i], now };
+
+                r = run(d, "SELECT verdict FROM domains WHERE domid = ?", NULL, 0, v, 1, &old);
+                if (r >= 0)
+                        r = history_add(d, gone[i], NULL, old, "gone", now);
+                if (r >= 0)
+                        r = run(d, "UPDATE domains SET present = 0, updated = ?2 WHERE domid = ?1",
+                                NULL, 0, v, 2, NULL);
+        }
+        return r;
+}
+
+int db_request_seen(struct db *d, const struct guest *g, int64_t now)
+{
+        const struct ganswer *a = &g->last;
+        int s;
+
+        if (!guest_get(g, GF_LAST_REQUEST) || a->state.err != 0)
+                return 0;
+        s = proto_state_from_string(a->state.val, strlen(a->state.val));
+        if (s < 0 || !proto_state_is_final((enum proto_state)s))
+                return 0;
+        {
+                const char *t[] = { a->id, guest_get_name(g), a->action.err == 0 ? a->action.val : NULL,
+                                    a->state.val, a->reason.err == 0 ? a->reason.val : NULL,
+                                    a->message.err == 0 ? a->message.val : NULL };
+                int64_t i[] = { g->domid, now };
+                int r = begin(d);
+
+                if (r < 0)
+                        return r;
+                return run(d, "INSERT OR IGNORE INTO requests(id, name, action, state, reason, message, "
+                              "domid, seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", t, 6, i, 2, NULL);
+        }
+}
+
+int db_metrics(struct db *d, FILE *f)
+{
+        sqlite3_stmt *st;
+        int rc;
+
+        rc = sqlite3_prepare_v2(d->db, "SELECT coalesce(action, 'unknown'), state, count(*) "
+                                       "FROM requests GROUP BY 1, 2 ORDER BY 1, 2", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_error(d, rc);
+        metrics_header(f, "pvh_monitor_requests_total", "counter",
+                       "Requests whose final answer was seen, by action and outcome.");
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *labels[] = { "action", (const char *)sqlite3_column_text(st, 0),
+                                         "outcome", (const char *)sqlite3_column_text(st, 1) };
+
+                metrics_sample(f, "pvh_monitor_requests_total", labels, 2, sqlite3_column_int64(st, 2));
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+                return sql_error(d, rc);
+        rc = sqlite3_prepare_v2(d->db, "SELECT count(*) FROM verdict_history", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_error(d, rc);
+        metrics_header(f, "pvh_monitor_verdict_changes_total", "counter",
+                       "Verdict changes recorded in the history, domains coming and going included.");
+        if (sqlite3_step(st) == SQLITE_ROW)
+                metrics_sample(f, "pvh_monitor_verdict_changes_total", NULL, 0, sqlite3_column_int64(st, 0));
+        sqlite3_finalize(st);
+        return 0;
+}

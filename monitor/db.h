@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "guest.h"
+
+/*
+ * serve's SQLite database: the current state per domain, the history of
+ * verdict changes, and the requests seen, kept across restarts. The schema
+ * is versioned with PRAGMA user_version and grows by appending migrations.
+ * Writes are batched: the first write opens a transaction, db_commit() ends it.
+ */
+struct db;
+
+int db_open(const char *path, struct db **ret);
+struct db *db_close(struct db *d);
+int db_commit(struct db *d);
+
+/* Records a guest's current state; a verdict other than the stored one adds a history row. */
+int db_guest_seen(struct db *d, const struct guest *g, int64_t now);
+/* Domains stored as present but not in ids (sorted) are marked gone, with a history row. */
+int db_guests_gone(struct db *d, const unsigned *ids, unsigned n, int64_t now);
+/* Records a request once its answer is final (by id, once). */
+int db_request_seen(struct db *d, const struct guest *g, int64_t now);
+
+/* Prometheus series from the stored history: requests by action and outcome. */
+int db_metrics(struct db *d, FILE *f);

@@ -1,0 +1,92 @@
+#!/bin/sh
+# serve: metrics scraped over loopback match the guests; the database keeps
+# the verdict history and the requests across a kill -9 and a restart.
+set -eu
+. "$top_srcdir/tests/monitor/lib.sh"
+require_monitor
+command -v curl >/dev/null || skip "curl is not installed"
+command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
+test_tmpdir
+H=$T/h
+DB=$T/state.db
+sim_start "$H"
+"$XENSIM" create "$H" 1-4 || fail "create"
+guest_publish 1 ready-debian12
+guest_publish 2 fixable-console
+guest_publish 3 blocked-old-kernel
+guest_agent 1 ready
+
+# serve_start: a serve in the background; sets SERVE (its pid) and URL.
+serve_start() {
+	: >"$T/serve.err"
+	env "$(sim_env "$H" 0)" "$MONITOR" serve --db "$DB" --listen 127.0.0.1:0 2>"$T/serve.err" &
+	SERVE=$!
+	track $SERVE
+	wait_for 300 grep -q 'Serving metrics on' "$T/serve.err" || fail "serve did not start: $(cat "$T/serve.err")"
+	URL=$(sed -n 's|.*\(http://127.0.0.1:[0-9]*/metrics\).*|\1|p' "$T/serve.err")
+}
+scrape() {
+	curl -sf "$URL" >"$T/metrics"
+}
+# has LINE: the metrics hold that exact sample.
+has() {
+	scrape && grep -qxF "$1" "$T/metrics"
+}
+sql() {
+	sqlite3 "$DB" "$1"
+}
+# sql_is EXPECTED QUERY: for wait_for, which re-runs it.
+sql_is() {
+	[ "$(sql "$2")" = "$1" ]
+}
+
+serve_start
+wait_for 300 has 'pvh_monitor_guests{guest_type="PV",verdict="ready"} 1' || fail "ready guests: $(cat "$T/metrics")"
+has 'pvh_monitor_guests{guest_type="PV",verdict="fixable"} 1' || fail "fixable guests"
+has 'pvh_monitor_guests{guest_type="PV",verdict="blocked"} 1' || fail "blocked guests"
+has 'pvh_monitor_guests{guest_type="none",verdict="none"} 1' || fail "guests without agent"
+has 'pvh_monitor_check_failures{check="console"} 1' || fail "console failures"
+has 'pvh_monitor_check_failures{check="kernel_version"} 1' || fail "kernel_version failures"
+
+# The exposition format: HELP and TYPE before each family, well-formed samples.
+awk '
+	/^# HELP / { help[$3] = 1; next }
+	/^# TYPE / { if (!help[$3]) exit 1; type[$3] = 1; next }
+	{
+		name = $1; sub(/\{.*/, "", name)
+		if (!type[name]) exit 2
+		if ($0 !~ /^[a-z_]+(\{[a-z_]+="([^"\\]|\\.)*"(,[a-z_]+="([^"\\]|\\.)*")*\})? [0-9]+$/) exit 3
+	}' "$T/metrics" || fail "exposition format: $(cat "$T/metrics")"
+expect_eq "unknown path" 404 "$(curl -s -o /dev/null -w '%{http_code}' "${URL%/metrics}/other")"
+
+# A request round trip and a verdict change reach the metrics and the database.
+monitor request 1 ping >/dev/null || fail "ping"
+wait_for 300 has 'pvh_monitor_requests_total{action="ping",outcome="done"} 1' || fail "request not counted"
+guest_publish 2 ready-debian12
+wait_for 300 has 'pvh_monitor_guests{guest_type="PV",verdict="ready"} 2' || fail "verdict change not seen"
+wait_for 300 sql_is 1 "SELECT count(*) FROM verdict_history WHERE domid = 2 AND old_verdict = 'fixable' AND new_verdict = 'ready'" ||
+	fail "verdict change not in the database"
+wait_for 300 sql_is 1 "SELECT count(*) FROM requests WHERE domid = 1 AND action = 'ping' AND state = 'done'" ||
+	fail "request not in the database"
+expect_eq "schema version" 1 "$(sql 'PRAGMA user_version')"
+expect_eq "WAL" wal "$(sql 'PRAGMA journal_mode')"
+history=$(sql 'SELECT count(*) FROM verdict_history')
+
+# kill -9, then a restart: the history is there, and not written again.
+kill -9 $SERVE
+wait $SERVE 2>/dev/null || true
+serve_start
+wait_for 300 has 'pvh_monitor_requests_total{action="ping",outcome="done"} 1' || fail "requests lost"
+expect_eq "history after restart" "$history" "$(sql 'SELECT count(*) FROM verdict_history')"
+expect_eq "domain 2's history" "none>fixable fixable>ready" \
+	"$(sql "SELECT coalesce(old_verdict, 'none') || '>' || new_verdict FROM verdict_history WHERE domid = 2 ORDER BY seq" | tr '\n' ' ' | sed 's/ $//')"
+
+# A domain that goes is recorded as gone.
+"$XENSIM" destroy "$H" 3 || fail "destroy"
+wait_for 300 sql_is 0gone "SELECT present || new_verdict FROM domains JOIN verdict_history USING (domid) WHERE domid = 3 ORDER BY seq DESC LIMIT 1" ||
+	fail "destroyed domain not recorded"
+has 'pvh_monitor_guests{guest_type="PV",verdict="blocked"} 1' && fail "destroyed domain still counted"
+
+kill -TERM $SERVE
+wait $SERVE || fail "serve did not exit cleanly on SIGTERM"
+exit 0
