@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * notify-listen SOCKET OUT: plays systemd's side of sd_notify(3). Binds a
- * datagram socket at SOCKET and appends each message to OUT, one line per
- * assignment, until SIGTERM.
+ * notify-listen [-t] SOCKET OUT: plays systemd's side of sd_notify(3). Binds
+ * a datagram socket at SOCKET and appends each message to OUT, until
+ * SIGTERM. With -t each message is prefixed by the CLOCK_REALTIME
+ * nanoseconds it arrived at (for bench/agent-footprint).
  */
 #include <errno.h>
 #include <signal.h>
@@ -10,17 +11,21 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         char buf[4096];
+        int stamp = argc > 1 && strcmp(argv[1], "-t") == 0;
         FILE *out;
         int fd;
 
+        argv += stamp;
+        argc -= stamp;
         if (argc != 3 || strlen(argv[1]) >= sizeof(sa.sun_path)) {
-                fprintf(stderr, "usage: notify-listen SOCKET OUT\n");
+                fprintf(stderr, "usage: notify-listen [-t] SOCKET OUT\n");
                 return 2;
         }
         signal(SIGTERM, SIG_DFL);
@@ -42,6 +47,12 @@ int main(int argc, char **argv)
                         return 1;
                 }
                 buf[n] = '\0';
+                if (stamp) {
+                        struct timespec ts;
+
+                        clock_gettime(CLOCK_REALTIME, &ts);
+                        fprintf(out, "%lld%09ld ", (long long)ts.tv_sec, ts.tv_nsec);
+                }
                 fprintf(out, "%s%s", buf, n > 0 && buf[n - 1] == '\n' ? "" : "\n");
                 fflush(out);
         }
