@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
@@ -21,11 +22,13 @@
 #include "daemon.h"
 #include "facts.h"
 #include "fswatch.h"
+#include "job.h"
 #include "kcache.h"
 #include "log.h"
 #include "loop.h"
 #include "macro.h"
 #include "netwatch.h"
+#include "prepare.h"
 #include "protocol.h"
 #include "requests.h"
 #include "rootfs.h"
@@ -38,6 +41,7 @@
 #define NET_DEBOUNCE_USEC (100 * 1000ULL)
 #define BACKOFF_MIN_USEC (100 * 1000ULL)
 #define BACKOFF_MAX_USEC (30 * 1000 * 1000ULL)
+#define JOB_RESULT_MAX (PREPARE_OUTPUT_MAX + 2048)
 
 struct daemon {
         const struct daemon_options *opt;
@@ -47,6 +51,10 @@ struct daemon {
         struct kcache *cache;
         struct agent_ident ident;
         struct requests *rq;
+        struct job *job;             /* a prepare or rollback running in a child */
+        struct proto_request job_req;
+        char *recovered;             /* what start-up recovery did, for an interrupted request */
+        bool checked_interrupted;
 
         struct store *store;
         struct loop_source *store_src, *hup_src, *reconnect_timer;
@@ -104,6 +112,12 @@ static int publish(struct daemon *d)
                         d->ready = true;
                         sd_notify(0, "READY=1");
                         log_info("Published the guest state; verdict %s.", d->verdict);
+                }
+                if (!d->checked_interrupted) {
+                        d->checked_interrupted = true;
+                        requests_interrupted(d->rq, d->store,
+                                             d->recovered ? d->recovered
+                                                          : "the agent stopped while the request ran");
                 }
                 daemon_status(d);
                 return 0;
@@ -178,10 +192,139 @@ static int net_refresh(struct daemon *d)
 static void finish(struct daemon *d, const struct proto_request *req, enum proto_state st,
                    enum proto_reason reason, const char *message)
 {
-        int r = requests_finish(d->rq, d->store, &req->id, st, reason, message, NULL, 0);
+        int r = requests_finish(d->rq, d->store, &req->id, st, reason, message, NULL, 0, 0);
 
         if (r < 0)
                 log_warning_errno(r, "Failed to answer request %s: %m", req->id.s);
+}
+
+/* The state directory, locked: one prepare or rollback at a time, CLI included. */
+static int open_state_locked(const char *dir)
+{
+        int fd;
+
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+static void prepare_ctx_init(const struct daemon *d, int state_fd, struct prepare_ctx *ret)
+{
+        const char *cmd_dir = getenv("PVH_AGENT_COMMAND_DIR");
+
+        *ret = (struct prepare_ctx){ .root_fd = d->root_fd, .host_root = d->host_root,
+                                     .state_fd = state_fd,
+                                     .command_dir = cmd_dir && *cmd_dir ? cmd_dir : NULL };
+}
+
+/*
+ * In the child: the result as "OK\nREASON\nMESSAGE\nOMITTED\n" then the
+ * output bytes. The child never touches the xenstore connection it inherited.
+ */
+static int prepare_child(void *arg, int out_fd)
+{
+        struct daemon *d = arg;
+        struct prepare_answer a = { 0 };
+        struct prepare_ctx ctx;
+        int state_fd = open_state_locked(d->opt->state_dir);
+        int r;
+
+        if (state_fd < 0) {
+                dprintf(out_fd, "0\n%s\n%s\n0\n", state_fd == -EBUSY ? "busy" : "error",
+                        state_fd == -EBUSY ? "another prepare or rollback holds the state directory"
+                                           : "the state directory is not usable");
+                return 0;
+        }
+        prepare_ctx_init(d, state_fd, &ctx);
+        if (d->job_req.action == PROTO_ACTION_PREPARE)
+                r = prepare_run(&ctx, d->job_req.args & (1u << PROTO_ARG_DRY_RUN), &a);
+        else
+                r = prepare_rollback(&ctx, &a);
+        if (r < 0) {
+                dprintf(out_fd, "0\nerror\nout of memory\n0\n");
+                return 0;
+        }
+        for (char *p = a.message; p && *p; p++)
+                if (*p == '\n')
+                        *p = ' ';
+        dprintf(out_fd, "%d\n%s\n%s\n%zu\n", a.ok, a.ok ? "-" : a.reason ? a.reason : "error",
+                a.message ? a.message : "", a.output.omitted);
+        if (a.output.len)
+                write_all(out_fd, a.output.data, a.output.len);
+        prepare_answer_done(&a);
+        return 0;
+}
+
+/* Splits the next line off *p (within end); NULL when there is none. */
+static char *next_line(char **p, const char *end)
+{
+        char *line = *p, *nl;
+
+        if (line >= end)
+                return NULL;
+        nl = memchr(line, '\n', (size_t)(end - line));
+        if (!nl)
+                return NULL;
+        *nl = '\0';
+        *p = nl + 1;
+        return line;
+}
+
+static void on_job_done(void *userdata, int status, const char *data, size_t len)
+{
+        struct daemon *d = userdata;
+        _cleanup_free_ char *buf = strndup(data, len);
+        char *p = buf, *end = buf ? buf + len : NULL;
+        char *ok = buf ? next_line(&p, end) : NULL, *reason = next_line(&p, end);
+        char *message = next_line(&p, end), *omitted = next_line(&p, end);
+        struct proto_request req = d->job_req;
+        uint64_t lost = 0;
+        int rs;
+
+        d->job = job_free(d->job);
+        if (!omitted || status != 0) {
+                log_error("The %s job ended without a result (status %d).",
+                          proto_action_to_string(req.action), status);
+                if (d->store)
+                        finish(d, &req, PROTO_STATE_FAILED, PROTO_REASON_ERROR,
+                               "the agent's worker process failed; see the agent's log");
+        } else if (d->store) {
+                safe_atou64(omitted, &lost);
+                rs = proto_reason_from_string(reason, strlen(reason));
+                rs = requests_finish(d->rq, d->store, &req.id,
+                                     streq(ok, "1") ? PROTO_STATE_DONE : PROTO_STATE_FAILED,
+                                     rs >= 0 ? (enum proto_reason)rs : PROTO_REASON_ERROR, message, p,
+                                     (size_t)(end - p), lost);
+                if (rs < 0)
+                        log_warning_errno(rs, "Failed to answer request %s: %m", req.id.s);
+        }
+        /* What prepare changed is judged at once, without waiting for inotify. */
+        loop_timer_set(d->probe_timer, 0, 0);
+}
+
+static void start_job(struct daemon *d, const struct proto_request *req)
+{
+        int r;
+
+        d->job_req = *req;
+        r = job_start(d->loop, prepare_child, d, JOB_RESULT_MAX, on_job_done, d, &d->job);
+        if (r < 0) {
+                log_error_errno(r, "Failed to start the %s job: %m", proto_action_to_string(req->action));
+                finish(d, req, PROTO_STATE_FAILED, PROTO_REASON_ERROR, "the agent could not start the work");
+                return;
+        }
+        r = requests_running(d->rq, d->store, &req->id);
+        if (r < 0)
+                log_warning_errno(r, "Failed to mark request %s running: %m", req->id.s);
 }
 
 static void run_request(struct daemon *d, const struct proto_request *req)
@@ -204,6 +347,8 @@ static void run_request(struct daemon *d, const struct proto_request *req)
                 return;
         case PROTO_ACTION_PREPARE:
         case PROTO_ACTION_ROLLBACK:
+                start_job(d, req);
+                return;
         case _PROTO_ACTION_MAX:
                 break;
         }
@@ -215,7 +360,7 @@ static void run_request(struct daemon *d, const struct proto_request *req)
 static void handle_request(struct daemon *d)
 {
         struct proto_request req;
-        int r = requests_take(d->rq, d->store, false, &req);
+        int r = requests_take(d->rq, d->store, d->job != NULL, &req);
 
         if (r < 0 && !is_refusal(r)) {
                 store_lost(d, r);
@@ -403,7 +548,8 @@ static void make_ident(struct daemon *d)
         uuid_t u;
 
         d->ident.version = PACKAGE_VERSION;
-        d->ident.actions = 1u << PROTO_ACTION_PING | 1u << PROTO_ACTION_PROBE;
+        d->ident.actions = 1u << PROTO_ACTION_PING | 1u << PROTO_ACTION_PROBE |
+                           1u << PROTO_ACTION_PREPARE | 1u << PROTO_ACTION_ROLLBACK;
         uuid_generate_random(u);
         uuid_unparse_lower(u, d->ident.instance);
         if (root_read_file(d->root_fd, "/proc/sys/kernel/random/boot_id", 64, &boot_id, NULL) >= 0) {
@@ -483,6 +629,26 @@ static int cache_path(const struct daemon_options *o, char **ret)
         return asprintf(ret, "%s/kernel-cache", o->state_dir) < 0 ? -ENOMEM : 0;
 }
 
+/* A prepare or rollback that a crash or a stop cut short is undone or finished first. */
+static void recover(struct daemon *d)
+{
+        struct prepare_answer a = { 0 };
+        struct prepare_ctx ctx;
+        int state_fd = open_state_locked(d->opt->state_dir);
+
+        if (state_fd < 0) {
+                log_warning_errno(state_fd, "Cannot check for an interrupted prepare: %m");
+                return;
+        }
+        prepare_ctx_init(d, state_fd, &ctx);
+        if (prepare_recover(&ctx, &a) >= 0 && a.message && *a.message) {
+                log_warning("Recovered from an interrupted change: %s", a.message);
+                d->recovered = TAKE_PTR(a.message);
+        }
+        prepare_answer_done(&a);
+        close(state_fd);
+}
+
 static int daemon_setup(struct daemon *d)
 {
         _cleanup_free_ char *cache = NULL;
@@ -505,6 +671,7 @@ static int daemon_setup(struct daemon *d)
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the kernel cache: %m");
         make_ident(d);
+        recover(d);
         r = requests_new(cache ? d->opt->state_dir : NULL, &d->rq);
         if (r >= 0)
                 r = loop_new(&d->loop);
@@ -517,6 +684,8 @@ static int daemon_setup(struct daemon *d)
 
 static void daemon_teardown(struct daemon *d)
 {
+        d->job = job_free(d->job);
+        free(d->recovered);
         store_disconnect(d);
         netwatch_free(d->net);
         fswatch_free(d->fs);

@@ -322,7 +322,8 @@ int requests_running(struct requests *rq, struct store *s, const struct proto_uu
 }
 
 /* Output in chunks cut at character boundaries; what does not fit is counted. */
-static int write_output(struct store *s, const char *id, const char *out, size_t len)
+static int write_output(struct store *s, const char *id, const char *out, size_t len,
+                        size_t omitted)
 {
         char buf[PROTO_OUTPUT_CHUNK_MAX + 1], path[PROTO_PATH_MAX], count[24];
         size_t off = 0;
@@ -338,8 +339,10 @@ static int write_output(struct store *s, const char *id, const char *out, size_t
                 r = store_tx_write(s, path, buf);
                 off += used;
         }
-        if (r >= 0 && off < len) {
-                snprintf(count, sizeof(count), "%zu", len - off);
+        omitted += len - off;
+        if (r >= 0 && omitted > 0) {
+                snprintf(count, sizeof(count), "%zu",
+                         omitted < PROTO_COUNT_MAX ? omitted : (size_t)PROTO_COUNT_MAX);
                 r = answer_write(s, PROTO_KEY_ANSWER_OMITTED, id, count);
         }
         return r;
@@ -347,7 +350,7 @@ static int write_output(struct store *s, const char *id, const char *out, size_t
 
 static int finish_once(struct store *s, const char *id, enum proto_state state,
                        enum proto_reason reason, const char *message, const char *output,
-                       size_t output_len)
+                       size_t output_len, size_t omitted)
 {
         char text[1024 + 1];
         int r = store_tx_begin(s);
@@ -358,8 +361,8 @@ static int finish_once(struct store *s, const char *id, enum proto_state state,
         r = answer_write(s, PROTO_KEY_ANSWER_MESSAGE, id, text);
         if (r >= 0 && state == PROTO_STATE_FAILED)
                 r = answer_write(s, PROTO_KEY_ANSWER_REASON, id, proto_reason_to_string(reason));
-        if (r >= 0 && output && output_len)
-                r = write_output(s, id, output, output_len);
+        if (r >= 0 && ((output && output_len) || omitted))
+                r = write_output(s, id, output ? output : "", output ? output_len : 0, omitted);
         if (r >= 0)
                 r = answer_write(s, PROTO_KEY_ANSWER_STATE, id, proto_state_to_string(state));
         if (r < 0) {
@@ -371,13 +374,35 @@ static int finish_once(struct store *s, const char *id, enum proto_state state,
 
 int requests_finish(struct requests *rq, struct store *s, const struct proto_uuid *id,
                     enum proto_state state, enum proto_reason reason, const char *message,
-                    const char *output, size_t output_len)
+                    const char *output, size_t output_len, size_t omitted)
 {
         int r = -EAGAIN;
 
         for (int i = 0; i < TX_RETRIES && r == -EAGAIN; i++)
-                r = finish_once(s, id->s, state, reason, message, output, output_len);
+                r = finish_once(s, id->s, state, reason, message, output, output_len, omitted);
         if (r >= 0)
                 log_info("Answered request %s: %s.", id->s, proto_state_to_string(state));
         return r;
+}
+
+int requests_interrupted(struct requests *rq, struct store *s, const char *message)
+{
+        _cleanup_free_ char *last = NULL, *state = NULL;
+        char path[PROTO_PATH_MAX];
+        struct proto_uuid id;
+        unsigned len;
+        int st;
+
+        if (store_read(s, "data/pvh/last_request", &last, &len) < 0 ||
+            proto_uuid_decode(last, len, &id) < 0)
+                return 0;
+        if (answer_path(PROTO_KEY_ANSWER_STATE, id.s, 0, path, sizeof(path)) < 0 ||
+            store_read(s, path, &state, &len) < 0)
+                return 0;
+        st = proto_state_from_string(state, len);
+        if (st >= 0 && proto_state_is_final((enum proto_state)st))
+                return 0;
+        log_warning("Request %s was running when the agent stopped.", id.s);
+        return requests_finish(rq, s, &id, PROTO_STATE_FAILED, PROTO_REASON_INTERRUPTED, message,
+                               NULL, 0, 0);
 }

@@ -30,7 +30,16 @@ int requests_take(struct requests *rq, struct store *s, bool busy, struct proto_
 
 int requests_running(struct requests *rq, struct store *s, const struct proto_uuid *id);
 
-/* The final answer: done (reason ignored) or failed; output may be NULL. */
+/*
+ * The final answer: done (reason ignored) or failed; output may be NULL.
+ * omitted: bytes of output the caller already had to leave out.
+ */
 int requests_finish(struct requests *rq, struct store *s, const struct proto_uuid *id,
                     enum proto_state state, enum proto_reason reason, const char *message,
-                    const char *output, size_t output_len);
+                    const char *output, size_t output_len, size_t omitted);
+
+/*
+ * After a restart: the newest request, if its answer is not final, ran when
+ * the agent stopped. It is answered failed "interrupted" with message.
+ */
+int requests_interrupted(struct requests *rq, struct store *s, const char *message);

@@ -1,0 +1,98 @@
+#!/bin/sh
+# prepare and rollback as host requests to the running agent: a dry run that
+# changes nothing, prepare, rollback byte for byte, "busy" while one runs,
+# and an agent killed mid-prepare that undoes it and answers "interrupted"
+# when it comes back.
+set -u
+. "$top_srcdir/tests/prepare/lib.sh"
+. "$top_srcdir/tests/agent/lib.sh"
+require_agent
+
+H=$T/h
+sim_start "$H" >/dev/null
+"$XENSIM" create "$H" 9 deb >/dev/null || fail "create"
+debian_setup
+mkdir -p "$R/proc/sys/kernel/random"
+cat /proc/sys/kernel/random/uuid >"$R/proc/sys/kernel/random/boot_id"
+snapshot "$T/original"
+
+agent_up() {
+	# setsid: the agent and its worker form one process group, killed together.
+	env "$(sim_env "$H" 9)" PVH_AGENT_COMMAND_DIR="$C" setsid "$AGENT" -f -v --root "$R" \
+		--state-dir "$S" >>"$T/agent-9.log" 2>&1 &
+	AGENT_PID=$!
+	track "$AGENT_PID"
+	wait_for 100 sh -c "env '$(sim_env "$H" 0)' xenstore-read /local/domain/9/data/pvh/agent/actions | grep -q prepare" ||
+		fail "the agent does not offer prepare: $(cat "$T/agent-9.log")"
+}
+dom0() { env "$(sim_env "$H" 0)" "$@"; }
+req_n=0
+send() { # ACTION [ARGS]: a new request; its id in $id
+	req_n=$((req_n + 1))
+	id=$(printf '3c0a5b1e-7d2f-4e8a-9b6c-%012d' "$req_n")
+	dom0 xenstore-write /local/domain/9/control/pvh/request "$id $*" || fail "send $*"
+}
+answer() { state_key "$H" 9 "answer/$1/$2"; }
+output() { # ID: the joined output chunks
+	i=0
+	while v=$(dom0 xenstore-read -R "/local/domain/9/data/pvh/answer/$1/output/$i" 2>/dev/null); do
+		printf '%s' "$v"
+		i=$((i + 1))
+	done
+}
+
+agent_up
+dom0 xenstore-write /local/domain/9/control/pvh/request "" && dom0 xenstore-chmod /local/domain/9/control/pvh/request n9 ||
+	fail "create the request node"
+wait_for 100 state "$H" 9 || fail "no valid state"
+
+echo "# prepare dry-run: the diff and the commands, nothing changed"
+send prepare dry-run
+wait_state "$H" 9 "answer/$id/state" done
+output "$id" >"$T/dry"
+grep -q '^+++ b/etc/default/grub.d/99-pvh-agent.cfg$' "$T/dry" || fail "no diff in the answer: $(cat "$T/dry")"
+grep -q '^run: /usr/sbin/update-grub$' "$T/dry" || fail "update-grub not in the answer"
+snapshot "$T/now"
+same "the dry run changed the tree" "$T/original" "$T/now"
+[ ! -s "$C/log" ] || fail "the dry run ran commands: $(cat "$C/log")"
+
+echo "# prepare, with a request arriving meanwhile: busy"
+: >"$C/hold-update-grub"
+send prepare
+prep=$id
+wait_state "$H" 9 "answer/$prep/state" running
+send ping
+wait_state "$H" 9 "answer/$id/state" failed
+expect_eq "reason while prepare runs" busy "$(answer "$id" reason)"
+rm -f "$C/hold-update-grub"
+wait_state "$H" 9 "answer/$prep/state" done
+expect_eq "commands run" "update-grub |update-initramfs -u -k 6.1.0-47-amd64" "$(paste -sd'|' "$C/log")"
+expect_eq "effective settings" "net.ifnames=0 console=tty0 console=hvc0|quiet|console|" "$(effective)"
+output "$prep" | grep -q 'update-grub' || fail "the answer does not list what ran"
+
+echo "# rollback restores every byte"
+: >"$C/log"
+send rollback
+wait_state "$H" 9 "answer/$id/state" done
+snapshot "$T/now"
+same "rollback left the tree different" "$T/original" "$T/now"
+
+echo "# the agent killed in the middle of prepare: undone, answered interrupted"
+: >"$C/hold-update-grub"
+send prepare
+prep=$id
+wait_state "$H" 9 "answer/$prep/state" running
+wait_for 100 grep -q update-grub "$C/log" || fail "update-grub never started"
+kill -9 -- "-$AGENT_PID"
+wait "$AGENT_PID" 2>/dev/null
+rm -f "$C/hold-update-grub"
+agent_up
+wait_state "$H" 9 "answer/$prep/state" failed
+expect_eq "reason after the restart" interrupted "$(answer "$prep" reason)"
+echo "  message: $(answer "$prep" message)"
+snapshot "$T/now"
+same "the interrupted prepare was not undone" "$T/original" "$T/now"
+send ping
+wait_state "$H" 9 "answer/$id/state" done
+state "$H" 9 --answers >/dev/null || fail "answers are not valid protocol values"
+echo PASS
