@@ -18,7 +18,7 @@ start_agent "$H" 3 "$T/root"
 wait_for 100 state "$H" 3 || { state "$H" 3; fail "no complete, valid state: $(cat "$T/agent-3.log")"; }
 state "$H" 3 >"$T/state1" || fail "invalid state"
 for kv in schema=1.0 guest_type=PV verdict=ready kernel/release=6.1.0-47-amd64 kernel/arch=x86_64 \
-	os/id=debian os/version_id=12 "agent/actions=ping probe" checks/console/status=pass \
+	os/id=debian os/version_id=12 "agent/actions=ping probe prepare rollback" checks/console/status=pass \
 	next_boot/kernel=/boot/vmlinuz-6.1.0-47-amd64 next_boot/release=6.1.0-47-amd64; do
 	grep -qxF "$kv" "$T/state1" || fail "missing $kv in: $(cat "$T/state1")"
 done
@@ -71,6 +71,20 @@ expect_eq "malformed reason" malformed "$(state_key "$H" 3 answer/00000000-0000-
 state "$H" 3 --answers >/dev/null || fail "answers are not valid protocol values"
 echo "ok: ping, probe, once-only and malformed requests answered"
 
+echo "# xenstored restarts (an empty store): the agent reconnects and republishes"
+"$XENSIM" restart-xenstored "$H" || fail "restart-xenstored"
+wait_for 100 state "$H" 3 || fail "no valid state after xenstored restarted: $(tail -n 5 "$T/agent-3.log")"
+expect_eq "instance after reconnecting" "$instance" "$(state_key "$H" 3 agent/instance)"
+grep -q "Lost the connection to xenstore" "$T/agent-3.log" || fail "the agent did not notice"
+grep -q "Connected to xenstore; publishing everything again" "$T/agent-3.log" || fail "no reconnect logged"
+# It takes requests again: the watch was set anew.
+dom0 xenstore-write /local/domain/3/control/pvh/request "" || fail "create the request node"
+dom0 xenstore-chmod /local/domain/3/control/pvh/request n3 || fail "chmod the request node"
+id3=6f1c2d3e-0a1b-4c2d-8e3f-a0b1c2d3e4f7
+dom0 xenstore-write /local/domain/3/control/pvh/request "$id3 ping"
+wait_state "$H" 3 "answer/$id3/state" done
+echo "ok: republished after the restart, requests taken again"
+
 echo "# kill -9 and restart: no stale keys, answers kept"
 kill -9 "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null
@@ -83,7 +97,7 @@ wait_for 100 state "$H" 3 || fail "no valid state after the restart"
 state "$H" 3 --answers >"$T/state2"
 grep -q '^stale/' "$T/state2" && fail "stale key left: $(grep '^stale/' "$T/state2")"
 grep -q '^net/7/' "$T/state2" && fail "stale interface left"
-grep -q "^answer/$id2/state=done" "$T/state2" || fail "the restart removed an answer"
+grep -q "^answer/$id3/state=done" "$T/state2" || fail "the restart removed an answer"
 echo "ok: stale keys removed, answers kept"
 
 kill "$AGENT_PID"
