@@ -368,6 +368,12 @@ static const char *initramfs_howto(const struct facts *f)
         return "add xen-blkfront to the initramfs and regenerate it";
 }
 
+/*
+ * A module missing from the initramfs is the agent's to fix where prepare
+ * knows the initramfs tool: initramfs-tools (prepare lists the module in
+ * /etc/initramfs-tools/modules and runs update-initramfs for that release).
+ * Elsewhere (dracut, mkinitcpio) it needs a human.
+ */
 static int check_blkfront(const struct facts *f, struct check_result *r)
 {
         char v = f->kcfg.val[KCONF_XEN_BLKDEV_FRONTEND];
@@ -380,7 +386,9 @@ static int check_blkfront(const struct facts *f, struct check_result *r)
         if (f->initrd_blkfront == 1)
                 return set(r, CHECK_PASS, NULL, "xen-blkfront is in %s", f->initrd_scanned);
         if (f->initrd_blkfront == 0)
-                return set(r, v == 'm' || f->builtin_blkfront == 0 ? CHECK_BLOCKED : CHECK_UNKNOWN,
+                return set(r, facts_initramfs_fixable(f)                    ? CHECK_FIXABLE
+                           : v == 'm' || f->builtin_blkfront == 0 ? CHECK_BLOCKED
+                                                                  : CHECK_UNKNOWN,
                            initramfs_howto(f), "xen-blkfront is not in %s", f->initrd_scanned);
         if (f->initrd_blkfront == INITRD_NONE && (v == 'm' || f->builtin_blkfront == 0))
                 return set(r, CHECK_BLOCKED, initramfs_howto(f),

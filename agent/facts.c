@@ -294,6 +294,15 @@ static int gather_default_grub(int root_fd, struct facts *f)
                 if (i < 0)
                         root_list_dir(root_fd, "/etc/default/grub.d", &names, &n);
         }
+        /* grub-mkconfig compares these with "x": set to the empty string is the same as unset. */
+        if (f->grub_terminal && !f->grub_terminal[0]) {
+                free(f->grub_terminal);
+                f->grub_terminal = NULL;
+        }
+        if (f->grub_serial_command && !f->grub_serial_command[0]) {
+                free(f->grub_serial_command);
+                f->grub_serial_command = NULL;
+        }
         return 0;
 }
 
@@ -338,6 +347,21 @@ int facts_gather(int root_fd, bool host_root, struct kcache *cache, struct facts
         }
         *ret = f;
         return 0;
+}
+
+static bool release_safe(const char *rel)
+{
+        return rel && rel[0] && strlen(rel) < 128 &&
+               strspn(rel, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+~-") == strlen(rel);
+}
+
+bool facts_initramfs_fixable(const struct facts *f)
+{
+        char v = f->kcfg.val[KCONF_XEN_BLKDEV_FRONTEND];
+        bool module = f->builtin_blkfront == 0 || (v == 'm' && f->builtin_blkfront != 1);
+
+        return (f->family == OS_DEBIAN || f->family == OS_UBUNTU) && module && v != 'y' &&
+               f->initrd_blkfront == 0 && release_safe(f->next_release);
 }
 
 void facts_done(struct facts *f)

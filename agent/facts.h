@@ -44,4 +44,10 @@ struct facts {
 };
 
 int facts_gather(int root_fd, bool host_root, struct kcache *cache, struct facts *ret);
+/*
+ * xen-blkfront is a module the next-boot initramfs lacks, on a system whose
+ * initramfs prepare can rebuild (initramfs-tools, a release name it can pass
+ * to update-initramfs -k): the checker calls that fixable, prepare fixes it.
+ */
+bool facts_initramfs_fixable(const struct facts *f);
 void facts_done(struct facts *f);

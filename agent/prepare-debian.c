@@ -278,12 +278,6 @@ static int plan_grub(const struct prepare_ctx *ctx, struct plan *p, const char *
         return 0;
 }
 
-static bool release_ok(const char *rel)
-{
-        return rel && rel[0] && strlen(rel) < 128 &&
-               strspn(rel, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+~-") == strlen(rel);
-}
-
 static bool lists_module(const char *text, const char *mod)
 {
         size_t n = strlen(mod);
@@ -303,7 +297,7 @@ static int plan_initramfs(const struct prepare_ctx *ctx, const struct facts *f, 
         size_t len;
         int r;
 
-        if (f->builtin_blkfront != 0 || f->initrd_blkfront != 0 || !release_ok(f->next_release))
+        if (!facts_initramfs_fixable(f))
                 return 0;
         r = plan_read(ctx, INITRAMFS_MODULES, &text, &len, NULL);
         if (r < 0 || (text && lists_module(text, "xen-blkfront")))

@@ -108,30 +108,15 @@ int prepare_plan_manual(const struct facts *f, struct plan *p)
                 "/boot/grub/grub.cfg exists, and regenerate the boot menu.\n");
 }
 
-/* A module missing from a Debian initramfs is listed by prepare, whatever the check calls it. */
-static bool prepare_fixes(const struct facts *f, const struct check_result *c)
-{
-        return c->id == CHECK_BLKFRONT && (f->family == OS_DEBIAN || f->family == OS_UBUNTU) &&
-               f->builtin_blkfront == 0 && f->initrd_blkfront == 0;
-}
-
-static bool blocked(const struct facts *f, const struct check_result res[static _CHECK_MAX])
-{
-        for (size_t i = 0; i < _CHECK_MAX; i++)
-                if (res[i].status == CHECK_BLOCKED && !prepare_fixes(f, &res[i]))
-                        return true;
-        return false;
-}
-
 /* Checks prepare cannot fix: nothing is changed, and their fixes are what to do. */
-static int plan_blocked(const struct facts *f, const struct check_result res[static _CHECK_MAX], struct plan *p)
+static int plan_blocked(const struct check_result res[static _CHECK_MAX], struct plan *p)
 {
         struct textbuf b;
         int r;
 
         textbuf_init(&b, PREPARE_OUTPUT_MAX);
         for (size_t i = 0; i < _CHECK_MAX; i++)
-                if (res[i].status == CHECK_BLOCKED && !prepare_fixes(f, &res[i]))
+                if (res[i].status == CHECK_BLOCKED)
                         textbuf_printf(&b, "%s: %s\n  fix: %s\n", check_id_name(res[i].id), res[i].reason,
                                        res[i].fix ? res[i].fix : "-");
         r = textbuf_error(&b);
@@ -146,8 +131,8 @@ static int plan_for(const struct prepare_ctx *ctx, const struct facts *f,
 {
         if (f->family == OS_NIXOS || f->nb.source == MENU_LEGACY)
                 return prepare_plan_manual(f, p);
-        if (v == VERDICT_BLOCKED && blocked(f, res))
-                return plan_blocked(f, res, p);
+        if (v == VERDICT_BLOCKED)
+                return plan_blocked(res, p);
         switch (f->family) {
         case OS_DEBIAN:
         case OS_UBUNTU:

@@ -39,6 +39,20 @@ if [ -f "$C/real-grub" ]; then
 	done
 	grep -q serial "$R/boot/grub/grub.cfg" && fail "grub.cfg still sets up a serial terminal"
 fi
+grep -q '^update-initramfs: Generating /boot/initrd.img-6.1.0-47-amd64 (with xen-blkfront)$' "$T/out" ||
+	fail "update-initramfs did not rebuild the image with xen-blkfront: $(cat "$T/out")"
+rc=0
+"$agent" check --root "$R" >"$T/check" 2>&1 || rc=$?
+grep -q '^pass     blkfront ' "$T/check" || fail "blkfront after prepare: $(cat "$T/check")"
+grep -q '^pass     grub_terminal ' "$T/check" || fail "grub_terminal after prepare: $(cat "$T/check")"
+if [ -f "$C/real-grub" ]; then
+	# The menu was regenerated from the drop-in: every check prepare touches passes.
+	[ "$rc" = 0 ] || { cat "$T/check" >&2; fail "check after prepare: exit status $rc, expected 0 (ready)"; }
+	grep -q '^verdict: ready$' "$T/check" || fail "verdict after prepare: $(tail -n1 "$T/check")"
+	grep -q 'prepared; verdict ready' "$T/out" || fail "prepare's answer: $(cat "$T/out")"
+else
+	echo "  (grub.cfg was not regenerated: the verdict after prepare is not judged)"
+fi
 snapshot "$T/prepared"
 
 echo "# debian: prepare again changes nothing"

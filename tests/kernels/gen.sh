@@ -51,13 +51,17 @@ initrd() { # PATH COMP with|without [early]
 	head -c 3000 /dev/zero | tr '\0' 'x' >"$d/usr/lib/modules/6.1.0/kernel/fs/ext4/ext4.ko.xz"
 	[ "$blk" = with ] && echo blkfront >"$d/usr/lib/modules/6.1.0/kernel/drivers/block/xen-blkfront.ko.xz"
 	mkdir -p "$(dirname "$root/$path")"
-	(cd "$d" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$tmp/main.cpio"
+	# Fixed times and inode numbers: the same spec gives the same bytes, so a
+	# test can rebuild an image and compare it with the first.
+	find "$d" -exec touch -h -d @0 {} +
+	(cd "$d" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible) >"$tmp/main.cpio"
 	compress "$comp" "$tmp/main.cpio" "$tmp/main.cpio.c"
 	: >"$root/$path"
 	if [ "$early" = early ]; then
 		mkdir -p "$tmp/early/kernel/x86/microcode"
 		echo microcode >"$tmp/early/kernel/x86/microcode/GenuineIntel.bin"
-		(cd "$tmp/early" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$root/$path"
+		find "$tmp/early" -exec touch -h -d @0 {} +
+		(cd "$tmp/early" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible) >"$root/$path"
 	fi
 	cat "$tmp/main.cpio.c" >>"$root/$path"
 }

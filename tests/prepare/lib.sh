@@ -30,6 +30,7 @@ setup() {
 	cp -a "$1" "$R"
 	[ -z "$2" ] || sh "$top_srcdir/tests/kernels/gen.sh" "$mkkernel" "$2" "$R" || fail "gen.sh $2"
 	mkcmds
+	[ -z "$2" ] || cp "$2" "$C/generate"
 	if [ -f "$C/real-grub" ] && [ -d "$R/etc/default" ]; then
 		PVH_AGENT_ROOT=$R PVH_AGENT_COMMAND=update-grub "$C/update-grub" >/dev/null 2>&1 ||
 			fail "grub-mkconfig on the fresh tree"
