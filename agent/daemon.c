@@ -125,6 +125,8 @@ static int publish(struct daemon *d)
         if (is_refusal(r)) {
                 if (d->refused != r)
                         log_warning_errno(r, "xenstore refused the guest state: %m");
+                else
+                        log_debug("xenstore still refuses the guest state.");
                 d->refused = r;
                 return r;
         }

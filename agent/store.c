@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,8 +56,9 @@ static void scan_fds(bool open[STORE_FD_SCAN])
 /*
  * libxenstore does not say when its connection is gone: its reader thread
  * just ends, and the watch pipe never becomes readable. The connection's
- * own descriptor does tell (EPOLLRDHUP), so we find it: the socket that
- * xs_open() added. We never read from it; libxenstore does.
+ * own socket does tell (EPOLLRDHUP), so we find it, the socket xs_open()
+ * added, and keep a duplicate: libxenstore may close its descriptor first,
+ * which would silently drop it from an epoll set. We never read from it.
  */
 static int find_conn_fd(const bool before[STORE_FD_SCAN])
 {
@@ -67,7 +69,7 @@ static int find_conn_fd(const bool before[STORE_FD_SCAN])
                 struct stat st;
 
                 if (after[fd] && !before[fd] && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
-                        return fd;
+                        return fcntl(fd, F_DUPFD_CLOEXEC, 3);
         }
         return -1;
 }
@@ -104,6 +106,8 @@ struct store *store_close(struct store *s)
                 return NULL;
         if (s->xs)
                 xs_close(s->xs);
+        if (s->conn_fd >= 0)
+                close(s->conn_fd);
         kvset_clear(&s->published);
         free(s->base);
         free(s);

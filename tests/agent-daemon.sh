@@ -85,6 +85,26 @@ dom0 xenstore-write /local/domain/3/control/pvh/request "$id3 ping"
 wait_state "$H" 3 "answer/$id3/state" done
 echo "ok: republished after the restart, requests taken again"
 
+echo "# a refused write is logged once; the agent keeps running and publishes once allowed"
+dom0 xenstore-chmod -r /local/domain/3/data/pvh n0 r3 || fail "chmod data/pvh"
+# Something to put right, which the agent may no longer write.
+dom0 xenstore-write /local/domain/3/data/pvh/verdict unknown || fail "dom0 write"
+kill -HUP "$AGENT_PID"
+wait_for 100 grep -q "xenstore refused the guest state" "$T/agent-3.log" || fail "no refusal logged"
+# Two more attempts, one at a time (pending signals merge): refused again, not logged again.
+for k in 1 2; do
+	kill -HUP "$AGENT_PID"
+	wait_for 100 sh -c "[ \$(grep -c 'still refuses' '$T/agent-3.log') -ge $k ]" ||
+		fail "attempt $k after the refusal not seen"
+done
+expect_eq "refusals logged" 1 "$(grep -c 'xenstore refused the guest state' "$T/agent-3.log")"
+kill -0 "$AGENT_PID" || fail "the agent died after a refused write"
+dom0 xenstore-chmod -r /local/domain/3/data/pvh n3 || fail "chmod data/pvh back"
+as "$H" 3 xenstore-write data/pvh/verdict stale || fail "guest write"
+kill -HUP "$AGENT_PID"
+wait_state "$H" 3 verdict blocked
+echo "ok: one refusal logged, published again once allowed"
+
 echo "# kill -9 and restart: no stale keys, answers kept"
 kill -9 "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null
