@@ -12,6 +12,7 @@ static const struct command commands[] = {
         { "watch", cmd_watch, "the same, redrawn whenever a guest changes" },
         { "request", cmd_request, "send ping, probe, prepare or rollback to guests" },
         { "serve", cmd_serve, "keep a database of guest states and serve metrics" },
+        { "migrate", cmd_migrate, "staged PV to PVH migrations: plan, run, resume, status, abort" },
 };
 
 const struct command *command_find(const char *name)

@@ -36,6 +36,29 @@ static const char *const migrations[] = {
         "  domid INTEGER NOT NULL, name TEXT, action TEXT, state TEXT NOT NULL,"
         "  reason TEXT, message TEXT, seen INTEGER NOT NULL);"
         "CREATE INDEX requests_domid ON requests(domid);",
+        /* pvh-monitor migrate: plans, each guest's journal of steps, and the events. */
+        "CREATE TABLE migrations ("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+        "  state TEXT NOT NULL, reason TEXT, abort_requested INTEGER NOT NULL DEFAULT 0,"
+        "  canary INTEGER NOT NULL, growth INTEGER NOT NULL, max_wave INTEGER NOT NULL,"
+        "  max_failures INTEGER NOT NULL,"
+        "  xl TEXT NOT NULL, config TEXT NOT NULL, pvgrub TEXT NOT NULL, pvhgrub TEXT NOT NULL,"
+        "  hook TEXT, toolstack_timeout INTEGER NOT NULL, boot_timeout INTEGER NOT NULL,"
+        "  request_timeout INTEGER NOT NULL);"
+        "CREATE TABLE migration_guests ("
+        "  migration INTEGER NOT NULL REFERENCES migrations(id),"
+        "  pos INTEGER NOT NULL, wave INTEGER NOT NULL, name TEXT NOT NULL, config TEXT,"
+        "  verdict TEXT, state TEXT NOT NULL, step TEXT NOT NULL, step_done INTEGER NOT NULL,"
+        "  prepared INTEGER NOT NULL, switched INTEGER NOT NULL, restarted INTEGER NOT NULL,"
+        "  old_domid INTEGER NOT NULL, domid INTEGER NOT NULL, boot_id TEXT, addrs TEXT,"
+        "  request_id TEXT, reason TEXT, updated INTEGER NOT NULL,"
+        "  PRIMARY KEY (migration, name));"
+        "CREATE TABLE migration_events ("
+        "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  migration INTEGER NOT NULL, name TEXT, at INTEGER NOT NULL,"
+        "  event TEXT NOT NULL, detail TEXT);"
+        "CREATE INDEX migration_events_migration ON migration_events(migration, seq);",
 };
 
 static int sql_error(struct db *d, int rc)

@@ -1,0 +1,629 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macro.h"
+#include "migrate.h"
+#include "monitor.h"
+#include "render.h"
+#include "util.h"
+
+#define DB_DEFAULT "/var/lib/pvh-monitor/state.db"
+#define XL_DEFAULT "/usr/sbin/xl"
+#define CONFIG_DEFAULT "/etc/xen/%n.cfg"
+#define PVGRUB_DEFAULT "/usr/lib/grub-xen/grub-x86_64-xen.bin"
+#define PVHGRUB_DEFAULT "/usr/lib/grub-xen/grub-i386-xen_pvh.bin"
+
+struct margs {
+        const char *db;
+        int64_t id;
+        bool json, dry_run, all;
+        const char *filter_key, *filter_value;
+        char **domains;
+        int n_domains;
+        struct mig_settings s;
+};
+
+static void migrate_help(FILE *f)
+{
+        fputs("Usage: pvh-monitor migrate plan [OPTIONS] [--all | --filter KEY=VALUE | DOMAIN...]\n"
+                "       pvh-monitor migrate run [--dry-run] [--json] [--id N] [--db FILE]\n"
+                "       pvh-monitor migrate resume [--json] [--id N] [--db FILE]\n"
+                "       pvh-monitor migrate status [--json] [--id N] [--db FILE]\n"
+                "       pvh-monitor migrate abort [--json] [--id N] [--db FILE]\n"
+                "\n"
+                "Staged PV -> PVH migration. plan picks the guests, orders them by risk (ready,\n"
+                "then fixable; blocked and unswitchable guests are skipped with the reason) and\n"
+                "splits them into waves: a canary, then waves growing by a factor. run takes each\n"
+                "guest through: check -> prepare (fixable guests, when the agent offers it) ->\n"
+                "verdict ready -> configuration switched to PVH (the PV original kept as\n"
+                "CFG" XLCFG_BACKUP_SUFFIX ") -> XL shutdown -w NAME, XL create CFG -> verified: the agent\n"
+                "reports guest_type PVH, a new boot id and its addresses. On failure: the PV\n"
+                "configuration back, restarted, rollback requested, the guest marked failed.\n"
+                "A wave starts only while fewer guests failed than --max-failures, and never\n"
+                "after a canary failed. Every step is recorded before it acts: resume continues\n"
+                "a run that was killed; abort stops a run (the guest in progress is rolled back\n"
+                "when no run is alive, else the run stops before its next guest).\n"
+                "\n"
+                "plan:\n"
+                "  --all | --filter verdict=V|guest_type=T | DOMAIN...   the guests (default all)\n"
+                "  --canary N             guests in the first wave (default 1)\n"
+                "  --growth N             each wave N times the previous one (default 2)\n"
+                "  --max-wave N           at most N guests in a wave (default 0: no bound)\n"
+                "  --max-failures N       a wave starts only while fewer failed (default 1)\n"
+                "  --config PATTERN       the xl configuration, %n the domain name\n"
+                "                         (default " CONFIG_DEFAULT ")\n"
+                "  --pvgrub PATH          the PV grub image in kernel = (default\n"
+                "                         " PVGRUB_DEFAULT ")\n"
+                "  --pvhgrub PATH         what replaces it (default " PVHGRUB_DEFAULT ")\n"
+                "  --config-hook PROG     switch other formats: PROG to-pvh|to-pv NAME CFG\n"
+                "  --xl PROG              the toolstack (default " XL_DEFAULT "), run without a shell\n"
+                "  --toolstack-timeout S  for each XL command (default 300)\n"
+                "  --boot-timeout S       for a guest to come back (default 300)\n"
+                "  --request-timeout S    for prepare and rollback answers (default 600)\n"
+                "common:\n"
+                "  --db FILE              the database (default " DB_DEFAULT ")\n"
+                "  --id N                 the migration (default the newest)\n"
+                "  --json                 JSON (run: JSON lines, also when stdout is no terminal)\n"
+                "  --dry-run              run: print what would be done, change nothing\n"
+                "\n"
+                "Exit status: 0 done, 1 a guest failed or the run stopped, 3 usage, 4 internal.\n",
+              f);
+}
+
+static int parse_uint(const char *s, unsigned max, unsigned *ret)
+{
+        if (safe_atou(s, ret) < 0 || *ret > max)
+                return log_error_errno(-EINVAL, "Bad number '%s'.", s);
+        return 0;
+}
+
+static int set_str(char **dst, const char *v)
+{
+        free(*dst);
+        *dst = strdup(v);
+        return *dst ? 0 : -ENOMEM;
+}
+
+enum {
+        O_DB = 256, O_ID, O_JSON, O_DRY, O_ALL, O_FILTER, O_CANARY, O_GROWTH, O_MAXWAVE,
+        O_MAXFAIL, O_CONFIG, O_PVGRUB, O_PVHGRUB, O_HOOK, O_XL, O_TS_TO, O_BOOT_TO, O_REQ_TO,
+};
+
+static int parse_opt(int c, struct margs *a)
+{
+        unsigned v;
+
+        switch (c) {
+        case O_DB:
+                a->db = optarg;
+                return 0;
+        case O_ID:
+                return parse_uint(optarg, 1u << 30, &v) < 0 ? -EINVAL : (a->id = v, 0);
+        case O_JSON:
+                a->json = true;
+                return 0;
+        case O_DRY:
+                a->dry_run = true;
+                return 0;
+        case O_ALL:
+                a->all = true;
+                return 0;
+        case O_FILTER: {
+                char *eq = strchr(optarg, '=');
+
+                if (!eq || (strncmp(optarg, "verdict=", 8) != 0 && strncmp(optarg, "guest_type=", 11) != 0))
+                        return log_error_errno(-EINVAL, "--filter wants verdict=V or guest_type=T.");
+                *eq = 0;
+                a->filter_key = optarg;
+                a->filter_value = eq + 1;
+                return 0;
+        }
+        case O_CANARY:
+                return parse_uint(optarg, 100000, &a->s.canary);
+        case O_GROWTH:
+                return parse_uint(optarg, 1000, &a->s.growth);
+        case O_MAXWAVE:
+                return parse_uint(optarg, 100000, &a->s.max_wave);
+        case O_MAXFAIL:
+                return parse_uint(optarg, 100000, &a->s.max_failures);
+        case O_CONFIG:
+                return set_str(&a->s.config, optarg);
+        case O_PVGRUB:
+                return set_str(&a->s.pvgrub, optarg);
+        case O_PVHGRUB:
+                return set_str(&a->s.pvhgrub, optarg);
+        case O_HOOK:
+                return set_str(&a->s.hook, optarg);
+        case O_XL:
+                return set_str(&a->s.xl, optarg);
+        case O_TS_TO:
+                return parse_uint(optarg, 86400, &a->s.toolstack_timeout);
+        case O_BOOT_TO:
+                return parse_uint(optarg, 86400, &a->s.boot_timeout);
+        case O_REQ_TO:
+                return parse_uint(optarg, 86400, &a->s.request_timeout);
+        default:
+                return -EINVAL;
+        }
+}
+
+static int margs_parse(int argc, char **argv, bool plan, struct margs *a)
+{
+        static const struct option opts[] = {
+                { "db", required_argument, NULL, O_DB },
+                { "id", required_argument, NULL, O_ID },
+                { "json", no_argument, NULL, O_JSON },
+                { "dry-run", no_argument, NULL, O_DRY },
+                { "all", no_argument, NULL, O_ALL },
+                { "filter", required_argument, NULL, O_FILTER },
+                { "canary", required_argument, NULL, O_CANARY },
+                { "growth", required_argument, NULL, O_GROWTH },
+                { "max-wave", required_argument, NULL, O_MAXWAVE },
+                { "max-failures", required_argument, NULL, O_MAXFAIL },
+                { "config", required_argument, NULL, O_CONFIG },
+                { "pvgrub", required_argument, NULL, O_PVGRUB },
+                { "pvhgrub", required_argument, NULL, O_PVHGRUB },
+                { "config-hook", required_argument, NULL, O_HOOK },
+                { "xl", required_argument, NULL, O_XL },
+                { "toolstack-timeout", required_argument, NULL, O_TS_TO },
+                { "boot-timeout", required_argument, NULL, O_BOOT_TO },
+                { "request-timeout", required_argument, NULL, O_REQ_TO },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        int c;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
+                if (c == 'h') {
+                        migrate_help(stdout);
+                        return 0;
+                }
+                if (!plan && c >= O_ALL)
+                        return log_error_errno(-EINVAL, "That option belongs to migrate plan.");
+                if (parse_opt(c, a) < 0)
+                        return -EINVAL;
+        }
+        a->domains = argv + optind;
+        a->n_domains = argc - optind;
+        if (!plan && a->n_domains > 0)
+                return log_error_errno(-EINVAL, "Unexpected argument '%s'.", argv[optind]);
+        if ((a->all || a->filter_key) && a->n_domains > 0)
+                return log_error_errno(-EINVAL, "--all and --filter take no DOMAIN.");
+        if (plan && (a->s.canary == 0 || a->s.growth == 0 || a->s.max_failures == 0))
+                return log_error_errno(-EINVAL, "--canary, --growth and --max-failures must be at least 1.");
+        return 1;
+}
+
+static int settings_defaults(struct mig_settings *s)
+{
+        if ((!s->xl && set_str(&s->xl, XL_DEFAULT) < 0) ||
+            (!s->config && set_str(&s->config, CONFIG_DEFAULT) < 0) ||
+            (!s->pvgrub && set_str(&s->pvgrub, PVGRUB_DEFAULT) < 0) ||
+            (!s->pvhgrub && set_str(&s->pvhgrub, PVHGRUB_DEFAULT) < 0))
+                return -ENOMEM;
+        return 0;
+}
+
+/* ---- plan ------------------------------------------------------------------ */
+
+struct cand {
+        struct mguest g;
+        int rank; /* 0 ready, 1 fixable, 2 skipped */
+};
+
+static int cand_cmp(const void *a, const void *b)
+{
+        const struct cand *x = a, *y = b;
+
+        if (x->rank != y->rank)
+                return x->rank - y->rank;
+        return strcmp(x->g.name, y->g.name);
+}
+
+static char *skip_reason(const struct msnap *s)
+{
+        char *r = NULL;
+
+        if (s->agent != GUEST_AGENT_OK)
+                return asprintf(&r, "no compatible agent (%s)", s->verdict) < 0 ? NULL : r;
+        if (!streq(s->guest_type, "PV"))
+                return asprintf(&r, "the guest runs as %s, not PV",
+                                s->guest_type[0] ? s->guest_type : "unknown") < 0 ? NULL : r;
+        if (streq(s->verdict, "blocked"))
+                return asprintf(&r, "blocked: %s", s->failing && *s->failing ? s->failing : "a check fails") < 0 ? NULL : r;
+        if (streq(s->verdict, "fixable") && !(s->actions & (1u << PROTO_ACTION_PREPARE)))
+                return asprintf(&r, "fixable, but the agent does not offer prepare: %s", s->failing) < 0 ? NULL : r;
+        if (!streq(s->verdict, "ready") && !streq(s->verdict, "fixable"))
+                return asprintf(&r, "verdict %s", s->verdict) < 0 ? NULL : r;
+        if (!s->boot_id[0])
+                return strdup("the agent publishes no boot id: a restart could not be verified");
+        return NULL;
+}
+
+static char *config_reason(const struct margs *a, const char *path)
+{
+        const struct xlcfg_paths p = { a->s.pvgrub, a->s.pvhgrub };
+        _cleanup_free_ char *text = NULL, *reason = NULL;
+        enum xlcfg_type t;
+        char *r = NULL;
+        int e;
+
+        if (a->s.hook)
+                return NULL;
+        e = xlcfg_load(path, &text, NULL);
+        if (e < 0)
+                return asprintf(&r, "cannot read the configuration %s: %s", path, strerror(-e)) < 0 ? NULL : r;
+        if (xlcfg_inspect(text, &p, &t, &reason) < 0 || !reason)
+                return NULL;
+        return asprintf(&r, "%s: %s", path, reason) < 0 ? NULL : r;
+}
+
+static bool filter_matches(const struct margs *a, const struct msnap *s)
+{
+        if (!a->filter_key)
+                return true;
+        return streq(a->filter_value, streq(a->filter_key, "verdict") ? s->verdict : s->guest_type);
+}
+
+/* One guest into the candidates; 0 when left out. */
+static int plan_one(struct xstore *x, const struct margs *a, unsigned domid, struct cand *ret)
+{
+        _cleanup_free_ char *name = NULL;
+        struct msnap s = {};
+        char path[64];
+        size_t len;
+        int r;
+
+        snprintf(path, sizeof(path), "/local/domain/%u/name", domid);
+        r = xstore_read(x, path, GUEST_NAME_MAX, &name, &len);
+        if (r < 0 || !mig_name_ok(name)) {
+                log_warning("Domain %u has no name usable in a path: left out.", domid);
+                return 0;
+        }
+        r = mguest_snapshot(x, domid, &s);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read domain %u: %m", domid);
+        if (!filter_matches(a, &s)) {
+                msnap_done(&s);
+                return 0;
+        }
+        *ret = (struct cand){ .g = { .name = TAKE_PTR(name), .domid = domid, .old_domid = domid,
+                                     .state = MG_PENDING, .step_done = true, .wave = -1 } };
+        ret->g.verdict = strdup(s.verdict);
+        ret->g.config = mig_config_path(a->s.config, ret->g.name);
+        ret->g.reason = skip_reason(&s);
+        if (!ret->g.reason && ret->g.config)
+                ret->g.reason = config_reason(a, ret->g.config);
+        ret->rank = ret->g.reason ? 2 : streq(s.verdict, "ready") ? 0 : 1;
+        if (ret->g.reason)
+                ret->g.state = MG_SKIPPED;
+        msnap_done(&s);
+        return ret->g.verdict && ret->g.config ? 1 : -ENOMEM;
+}
+
+static void assign_waves(struct cand *c, unsigned n, const struct mig_settings *s)
+{
+        unsigned size = s->canary, in_wave = 0;
+        int wave = 0;
+
+        for (unsigned i = 0; i < n; i++) {
+                c[i].g.pos = i;
+                if (c[i].rank == 2)
+                        continue;
+                if (in_wave == size) {
+                        wave++;
+                        in_wave = 0;
+                        size = size * s->growth;
+                        if (s->max_wave && size > s->max_wave)
+                                size = s->max_wave;
+                }
+                c[i].g.wave = wave;
+                in_wave++;
+        }
+}
+
+static int plan_select(struct xstore *x, struct margs *a, struct cand **ret, unsigned *ret_n)
+{
+        _cleanup_free_ unsigned *ids = NULL;
+        struct cand *c;
+        unsigned n, k = 0;
+        int r;
+
+        r = domains_select(x, a->domains, a->n_domains, &ids, &n);
+        if (r < 0)
+                return r;
+        c = calloc(n ? n : 1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        for (unsigned i = 0; i < n; i++) {
+                r = plan_one(x, a, ids[i], &c[k]);
+                if (r < 0) {
+                        for (unsigned j = 0; j < k; j++)
+                                mguest_done(&c[j].g);
+                        free(c);
+                        return r;
+                }
+                k += r;
+        }
+        qsort(c, k, sizeof(*c), cand_cmp);
+        assign_waves(c, k, &a->s);
+        *ret = c;
+        *ret_n = k;
+        return 0;
+}
+
+/* ---- printing ---------------------------------------------------------------- */
+
+static void print_guest_json(const struct mguest *g)
+{
+        printf("{\"pos\":%u,\"wave\":", g->pos);
+        if (g->wave >= 0)
+                printf("%d", g->wave + 1);
+        else
+                fputs("null", stdout);
+        printf(",\"name\":");
+        render_json_cstr(stdout, g->name);
+        printf(",\"domid\":%u,\"verdict\":", g->domid);
+        render_json_cstr(stdout, g->verdict);
+        printf(",\"config\":");
+        render_json_cstr(stdout, g->config);
+        printf(",\"state\":\"%s\",\"step\":\"%s\",\"step_done\":%s,\"reason\":",
+               mg_state_to_string(g->state), mg_step_to_string(g->step),
+               g->step_done ? "true" : "false");
+        render_json_cstr(stdout, g->reason);
+        printf("}");
+}
+
+static void print_json(const struct mig *m, const struct mguest *g, unsigned n)
+{
+        const struct mig_settings *s = &m->s;
+
+        printf("{\"id\":%" PRId64 ",\"state\":\"%s\",\"reason\":", m->id, mig_state_to_string(m->state));
+        render_json_cstr(stdout, m->reason);
+        printf(",\"canary\":%u,\"growth\":%u,\"max_wave\":%u,\"max_failures\":%u,\"xl\":", s->canary,
+               s->growth, s->max_wave, s->max_failures);
+        render_json_cstr(stdout, s->xl);
+        printf(",\"config\":");
+        render_json_cstr(stdout, s->config);
+        printf(",\"pvgrub\":");
+        render_json_cstr(stdout, s->pvgrub);
+        printf(",\"pvhgrub\":");
+        render_json_cstr(stdout, s->pvhgrub);
+        printf(",\"config_hook\":");
+        render_json_cstr(stdout, s->hook);
+        printf(",\"toolstack_timeout\":%u,\"boot_timeout\":%u,\"request_timeout\":%u,\"guests\":[",
+               s->toolstack_timeout, s->boot_timeout, s->request_timeout);
+        for (unsigned i = 0; i < n; i++) {
+                if (i)
+                        putchar(',');
+                print_guest_json(&g[i]);
+        }
+        printf("]}\n");
+}
+
+static void print_table(const struct mig *m, const struct mguest *g, unsigned n)
+{
+        unsigned count[_MG_STATE_MAX] = {};
+
+        for (unsigned i = 0; i < n; i++)
+                count[g[i].state]++;
+        printf("migration %" PRId64 ": %s%s%s\n", m->id, mig_state_to_string(m->state),
+               m->reason ? ": " : "", m->reason ? m->reason : "");
+        printf("guests: %u", n);
+        for (int s = 0; s < _MG_STATE_MAX; s++)
+                if (count[s])
+                        printf(", %u %s", count[s], mg_state_to_string((enum mg_state)s));
+        printf("\n\n%-4s %-20s %-6s %-8s %-9s %-10s %s\n", "WAVE", "NAME", "DOMID", "VERDICT",
+               "STATE", "STEP", "REASON");
+        for (unsigned i = 0; i < n; i++) {
+                char wave[12] = "-";
+
+                if (g[i].wave >= 0)
+                        snprintf(wave, sizeof(wave), "%d", g[i].wave + 1);
+                printf("%-4s %-20s %-6u %-8s %-9s %-10s %s\n", wave, g[i].name, g[i].domid,
+                       g[i].verdict ? g[i].verdict : "-", mg_state_to_string(g[i].state),
+                       g[i].step == MS_NONE ? "-" : mg_step_to_string(g[i].step),
+                       g[i].reason ? g[i].reason : "");
+        }
+}
+
+static int show(struct mdb *d, int64_t id, bool json)
+{
+        struct mguest *g = NULL;
+        struct mig m = {};
+        unsigned n = 0;
+        int r;
+
+        r = mdb_load(d, id, &m);
+        if (r == -ENOENT) {
+                log_error("No migration%s.", id ? " with that id" : " planned yet");
+                return EXIT_FAILED;
+        }
+        if (r < 0 || mdb_guests(d, m.id, &g, &n) < 0) {
+                mig_done(&m);
+                return EXIT_INTERNAL;
+        }
+        if (json)
+                print_json(&m, g, n);
+        else
+                print_table(&m, g, n);
+        for (unsigned i = 0; i < n; i++)
+                mguest_done(&g[i]);
+        free(g);
+        mig_done(&m);
+        return EXIT_DONE;
+}
+
+/* ---- subcommands -------------------------------------------------------------- */
+
+/* An unfinished migration blocks a new plan; a planned one not yet run is replaced. */
+static int retire_previous(struct mdb *d, int lock_fd)
+{
+        struct mig m = {};
+        int r = mdb_load(d, 0, &m);
+
+        (void)lock_fd;
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        if (m.state == MIG_RUNNING) {
+                log_error("Migration %" PRId64 " is unfinished: resume or abort it first.", m.id);
+                mig_done(&m);
+                return -EBUSY;
+        }
+        if (m.state == MIG_PLANNED) {
+                m.state = MIG_ABORTED;
+                free(m.reason);
+                m.reason = strdup("replaced by a new plan");
+                r = mdb_set_state(d, &m);
+        }
+        mig_done(&m);
+        return r;
+}
+
+static int do_plan(struct mdb *d, struct margs *a)
+{
+        struct mig m = { .s = a->s };
+        struct xstore *x = NULL;
+        struct cand *c = NULL;
+        struct mguest *g;
+        unsigned n = 0;
+        int r;
+
+        r = retire_previous(d, -1);
+        if (r < 0)
+                return r == -EBUSY ? EXIT_FAILED : EXIT_INTERNAL;
+        r = xstore_open(&x);
+        if (r < 0) {
+                log_error_errno(r, "Failed to connect to xenstore: %m");
+                return EXIT_INTERNAL;
+        }
+        r = plan_select(x, a, &c, &n);
+        xstore_close(x);
+        if (r < 0)
+                return r == -ENOENT ? EXIT_FAILED : EXIT_INTERNAL;
+        g = calloc(n ? n : 1, sizeof(*g));
+        for (unsigned i = 0; g && i < n; i++)
+                g[i] = c[i].g;
+        r = g ? mdb_create(d, &m, g, n, &m.id) : -ENOMEM;
+        for (unsigned i = 0; i < n; i++)
+                mguest_done(&c[i].g);
+        free(c);
+        free(g);
+        if (r < 0) {
+                log_error_errno(r, "Failed to save the plan: %m");
+                return EXIT_INTERNAL;
+        }
+        return show(d, m.id, a->json);
+}
+
+static int do_run(struct mdb *d, const struct margs *a, const char *verb)
+{
+        struct mrun_opts o = { .json = a->json || isatty(STDOUT_FILENO) != 1, .dry_run = a->dry_run,
+                               .abort = streq(verb, "abort") };
+        struct xstore *x = NULL;
+        struct mig m = {};
+        int lock = -1, r;
+
+        if (!a->dry_run) {
+                r = mdb_lock(a->db, false, &lock);
+                if (r == -EBUSY && o.abort) {
+                        r = mdb_load(d, a->id, &m);
+                        if (r >= 0)
+                                r = mdb_request_abort(d, m.id);
+                        mig_done(&m);
+                        if (r < 0)
+                                return EXIT_INTERNAL;
+                        printf("abort requested: the run in progress stops before its next guest\n");
+                        return EXIT_DONE;
+                }
+                if (r == -EBUSY) {
+                        log_error("A migration run is in progress.");
+                        return EXIT_FAILED;
+                }
+                if (r < 0)
+                        return EXIT_INTERNAL;
+        }
+        r = mdb_load(d, a->id, &m);
+        if (r < 0) {
+                if (r == -ENOENT)
+                        log_error("No migration%s.", a->id ? " with that id" : " planned yet");
+                r = r == -ENOENT ? EXIT_FAILED : EXIT_INTERNAL;
+                goto out;
+        }
+        if ((streq(verb, "run") && m.state != MIG_PLANNED) ||
+            (streq(verb, "resume") && m.state != MIG_RUNNING) ||
+            (o.abort && m.state != MIG_PLANNED && m.state != MIG_RUNNING)) {
+                log_error("Migration %" PRId64 " is %s: nothing to %s%s.", m.id,
+                          mig_state_to_string(m.state), verb,
+                          m.state == MIG_RUNNING ? " (it was interrupted: resume it)" : "");
+                r = EXIT_FAILED;
+                goto out;
+        }
+        if (!a->dry_run && xstore_open(&x) < 0) {
+                log_error("Failed to connect to xenstore.");
+                r = EXIT_INTERNAL;
+                goto out;
+        }
+        r = mrun(d, x, &m, &o);
+out:
+        xstore_close(x);
+        mig_done(&m);
+        if (lock >= 0)
+                close(lock);
+        return r;
+}
+
+int cmd_migrate(int argc, char **argv)
+{
+        struct margs a = { .db = DB_DEFAULT,
+                           .s = { .canary = 1, .growth = 2, .max_failures = 1, .toolstack_timeout = 300,
+                                  .boot_timeout = 300, .request_timeout = 600 } };
+        const char *verb = argc > 1 ? argv[1] : NULL;
+        struct mdb *d = NULL;
+        int r;
+
+        if (!verb || streq(verb, "--help") || streq(verb, "-h")) {
+                migrate_help(verb ? stdout : stderr);
+                return verb ? EXIT_DONE : EXIT_USAGE;
+        }
+        if (!streq(verb, "plan") && !streq(verb, "run") && !streq(verb, "resume") &&
+            !streq(verb, "status") && !streq(verb, "abort")) {
+                log_error("Unknown migrate command '%s' (plan, run, resume, status, abort).", verb);
+                return EXIT_USAGE;
+        }
+        r = margs_parse(argc - 1, argv + 1, streq(verb, "plan"), &a);
+        if (r <= 0 || settings_defaults(&a.s) < 0) {
+                mig_settings_done(&a.s);
+                return r < 0 ? EXIT_USAGE : r == 0 ? EXIT_DONE : EXIT_INTERNAL;
+        }
+        if (a.dry_run && !streq(verb, "run")) {
+                mig_settings_done(&a.s);
+                return log_error("--dry-run belongs to migrate run."), EXIT_USAGE;
+        }
+        r = mdb_open(a.db, &d);
+        if (r < 0) {
+                mig_settings_done(&a.s);
+                return EXIT_INTERNAL;
+        }
+        if (streq(verb, "plan"))
+                r = do_plan(d, &a);
+        else if (streq(verb, "status"))
+                r = show(d, a.id, a.json);
+        else
+                r = do_run(d, &a, verb);
+        mdb_close(d);
+        mig_settings_done(&a.s);
+        return r;
+}

@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "log.h"
+#include "macro.h"
+#include "migrate.h"
+#include "util.h"
+
+#define BUSY_TIMEOUT_MS 10000
+
+struct mdb {
+        sqlite3 *db;
+};
+
+static const char *const mig_states[_MIG_STATE_MAX] = {
+        [MIG_PLANNED] = "planned", [MIG_RUNNING] = "running", [MIG_STOPPED] = "stopped",
+        [MIG_ABORTED] = "aborted", [MIG_DONE] = "done",
+};
+static const char *const mg_states[_MG_STATE_MAX] = {
+        [MG_PENDING] = "pending", [MG_ACTIVE] = "active",   [MG_DONE] = "done",
+        [MG_FAILED] = "failed",   [MG_SKIPPED] = "skipped", [MG_CANCELLED] = "cancelled",
+};
+static const char *const mg_steps[_MS_MAX] = {
+        [MS_NONE] = "none",         [MS_CHECK] = "check",     [MS_PREPARE] = "prepare",
+        [MS_READY] = "ready",       [MS_SWITCH] = "switch",   [MS_RESTART] = "restart",
+        [MS_VERIFY] = "verify",     [MS_RESTORE] = "restore", [MS_RESTART_PV] = "restart-pv",
+        [MS_WAIT_PV] = "wait-pv",   [MS_ROLLBACK] = "rollback",
+};
+
+const char *mig_state_to_string(enum mig_state s)
+{
+        return mig_states[s];
+}
+
+const char *mg_state_to_string(enum mg_state s)
+{
+        return mg_states[s];
+}
+
+const char *mg_step_to_string(enum mg_step s)
+{
+        return mg_steps[s];
+}
+
+static int lookup(const char *const *table, int n, const char *s)
+{
+        for (int i = 0; s && i < n; i++)
+                if (streq(table[i], s))
+                        return i;
+        return -EINVAL;
+}
+
+int mig_state_from_string(const char *s)
+{
+        return lookup(mig_states, _MIG_STATE_MAX, s);
+}
+
+int mg_state_from_string(const char *s)
+{
+        return lookup(mg_states, _MG_STATE_MAX, s);
+}
+
+int mg_step_from_string(const char *s)
+{
+        return lookup(mg_steps, _MS_MAX, s);
+}
+
+void mig_settings_done(struct mig_settings *s)
+{
+        free(s->xl);
+        free(s->config);
+        free(s->pvgrub);
+        free(s->pvhgrub);
+        free(s->hook);
+        *s = (struct mig_settings){};
+}
+
+void mig_done(struct mig *m)
+{
+        free(m->reason);
+        mig_settings_done(&m->s);
+        *m = (struct mig){};
+}
+
+void mguest_done(struct mguest *g)
+{
+        free(g->name);
+        free(g->config);
+        free(g->verdict);
+        free(g->boot_id);
+        free(g->addrs);
+        free(g->request_id);
+        free(g->reason);
+        *g = (struct mguest){};
+}
+
+char *mig_config_path(const char *pattern, const char *name)
+{
+        size_t n = strlen(pattern) + 1;
+        char *out, *o;
+
+        for (const char *p = pattern; *p; p++)
+                if (p[0] == '%' && p[1] == 'n')
+                        n += strlen(name);
+        out = o = malloc(n);
+        if (!out)
+                return NULL;
+        for (const char *p = pattern; *p; p++) {
+                if (p[0] == '%' && p[1] == 'n') {
+                        o = stpcpy(o, name);
+                        p++;
+                } else if (p[0] == '%' && p[1] == '%') {
+                        *o++ = '%';
+                        p++;
+                } else
+                        *o++ = *p;
+        }
+        *o = 0;
+        return out;
+}
+
+bool mig_name_ok(const char *name)
+{
+        if (!name || !*name || name[0] == '.' || name[0] == '-' || strlen(name) > GUEST_NAME_MAX)
+                return false;
+        for (const char *p = name; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                      (*p >= '0' && *p <= '9') || strchr("._-+", *p)))
+                        return false;
+        return true;
+}
+
+/* ---- SQL ------------------------------------------------------------------ */
+
+static int sql_error(struct mdb *d, int rc)
+{
+        log_error("Database: %s", sqlite3_errmsg(d->db));
+        return rc == SQLITE_NOMEM ? -ENOMEM : rc == SQLITE_BUSY ? -EBUSY : -EIO;
+}
+
+static int exec(struct mdb *d, const char *sql)
+{
+        int rc = sqlite3_exec(d->db, sql, NULL, NULL, NULL);
+
+        return rc == SQLITE_OK ? 0 : sql_error(d, rc);
+}
+
+int mdb_open(const char *path, struct mdb **ret)
+{
+        struct db *schema = NULL;
+        struct mdb *d;
+        int r;
+
+        /* db_open creates the file and brings the schema up to date. */
+        r = db_open(path, &schema);
+        if (r < 0)
+                return r;
+        db_close(schema);
+        d = calloc(1, sizeof(*d));
+        if (!d)
+                return -ENOMEM;
+        if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+                r = log_error_errno(-EIO, "Failed to open database '%s'.", path);
+                mdb_close(d);
+                return r;
+        }
+        sqlite3_busy_timeout(d->db, BUSY_TIMEOUT_MS);
+        /* The journal must survive a crash of the machine, not only of the process. */
+        r = exec(d, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+        if (r < 0) {
+                mdb_close(d);
+                return r;
+        }
+        *ret = d;
+        return 0;
+}
+
+struct mdb *mdb_close(struct mdb *d)
+{
+        if (!d)
+                return NULL;
+        sqlite3_close(d->db);
+        free(d);
+        return NULL;
+}
+
+static int prepare(struct mdb *d, const char *sql, sqlite3_stmt **ret)
+{
+        int rc = sqlite3_prepare_v2(d->db, sql, -1, ret, NULL);
+
+        return rc == SQLITE_OK ? 0 : sql_error(d, rc);
+}
+
+static int step_done(struct mdb *d, sqlite3_stmt *st)
+{
+        int rc = sqlite3_step(st);
+
+        sqlite3_finalize(st);
+        return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sql_error(d, rc);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+        if (v)
+                sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+        else
+                sqlite3_bind_null(st, i);
+}
+
+static char *col_text(sqlite3_stmt *st, int i)
+{
+        const unsigned char *t = sqlite3_column_text(st, i);
+
+        return t ? strdup((const char *)t) : NULL;
+}
+
+static int64_t now_s(void)
+{
+        return (int64_t)time(NULL);
+}
+
+static int insert_migration(struct mdb *d, const struct mig *m)
+{
+        const struct mig_settings *s = &m->s;
+        sqlite3_stmt *st;
+        int r;
+
+        r = prepare(d, "INSERT INTO migrations(created, updated, state, canary, growth, max_wave, "
+                       "max_failures, xl, config, pvgrub, pvhgrub, hook, toolstack_timeout, "
+                       "boot_timeout, request_timeout) "
+                       "VALUES (?1, ?1, 'planned', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, now_s());
+        sqlite3_bind_int(st, 2, (int)s->canary);
+        sqlite3_bind_int(st, 3, (int)s->growth);
+        sqlite3_bind_int(st, 4, (int)s->max_wave);
+        sqlite3_bind_int(st, 5, (int)s->max_failures);
+        bind_text(st, 6, s->xl);
+        bind_text(st, 7, s->config);
+        bind_text(st, 8, s->pvgrub);
+        bind_text(st, 9, s->pvhgrub);
+        bind_text(st, 10, s->hook);
+        sqlite3_bind_int(st, 11, (int)s->toolstack_timeout);
+        sqlite3_bind_int(st, 12, (int)s->boot_timeout);
+        sqlite3_bind_int(st, 13, (int)s->request_timeout);
+        return step_done(d, st);
+}
+
+static int write_guest(struct mdb *d, const struct mguest *g, bool insert)
+{
+        sqlite3_stmt *st;
+        int r;
+
+        r = prepare(d, insert ? "INSERT INTO migration_guests(migration, name, pos, wave, config, "
+                                "verdict, state, step, step_done, prepared, switched, restarted, "
+                                "old_domid, domid, boot_id, addrs, request_id, reason, updated) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+                                "?14, ?15, ?16, ?17, ?18, ?19)"
+                              : "UPDATE migration_guests SET pos = ?3, wave = ?4, config = ?5, "
+                                "verdict = ?6, state = ?7, step = ?8, step_done = ?9, prepared = ?10, "
+                                "switched = ?11, restarted = ?12, old_domid = ?13, domid = ?14, "
+                                "boot_id = ?15, addrs = ?16, request_id = ?17, reason = ?18, "
+                                "updated = ?19 WHERE migration = ?1 AND name = ?2",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, g->mig);
+        bind_text(st, 2, g->name);
+        sqlite3_bind_int(st, 3, (int)g->pos);
+        sqlite3_bind_int(st, 4, g->wave);
+        bind_text(st, 5, g->config);
+        bind_text(st, 6, g->verdict);
+        bind_text(st, 7, mg_state_to_string(g->state));
+        bind_text(st, 8, mg_step_to_string(g->step));
+        sqlite3_bind_int(st, 9, g->step_done);
+        sqlite3_bind_int(st, 10, g->prepared);
+        sqlite3_bind_int(st, 11, g->switched);
+        sqlite3_bind_int(st, 12, g->restarted);
+        sqlite3_bind_int64(st, 13, g->old_domid);
+        sqlite3_bind_int64(st, 14, g->domid);
+        bind_text(st, 15, g->boot_id);
+        bind_text(st, 16, g->addrs);
+        bind_text(st, 17, g->request_id);
+        bind_text(st, 18, g->reason);
+        sqlite3_bind_int64(st, 19, now_s());
+        return step_done(d, st);
+}
+
+static int add_event(struct mdb *d, int64_t mig, const char *name, const char *event,
+                     const char *detail)
+{
+        sqlite3_stmt *st;
+        int r;
+
+        r = prepare(d, "INSERT INTO migration_events(migration, name, at, event, detail) "
+                       "VALUES (?, ?, ?, ?, ?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, mig);
+        bind_text(st, 2, name);
+        sqlite3_bind_int64(st, 3, now_s());
+        bind_text(st, 4, event);
+        bind_text(st, 5, detail);
+        return step_done(d, st);
+}
+
+static int tx_end(struct mdb *d, int r)
+{
+        if (r < 0) {
+                exec(d, "ROLLBACK");
+                return r;
+        }
+        return exec(d, "COMMIT");
+}
+
+int mdb_create(struct mdb *d, const struct mig *m, const struct mguest *g, unsigned n,
+               int64_t *ret_id)
+{
+        int64_t id;
+        int r;
+
+        r = exec(d, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        r = insert_migration(d, m);
+        id = sqlite3_last_insert_rowid(d->db);
+        for (unsigned i = 0; i < n && r >= 0; i++) {
+                struct mguest c = g[i];
+
+                c.mig = id;
+                r = write_guest(d, &c, true);
+        }
+        if (r >= 0)
+                r = add_event(d, id, NULL, "planned", NULL);
+        r = tx_end(d, r);
+        if (r >= 0)
+                *ret_id = id;
+        return r;
+}
+
+int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
+{
+        struct mig m = {};
+        sqlite3_stmt *st;
+        int r, rc;
+
+        r = prepare(d, "SELECT id, created, state, reason, abort_requested, canary, growth, "
+                       "max_wave, max_failures, xl, config, pvgrub, pvhgrub, hook, "
+                       "toolstack_timeout, boot_timeout, request_timeout FROM migrations "
+                       "WHERE id = ?1 OR (?1 = 0 AND id = (SELECT max(id) FROM migrations))",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+                sqlite3_finalize(st);
+                return rc == SQLITE_DONE ? -ENOENT : sql_error(d, rc);
+        }
+        m.id = sqlite3_column_int64(st, 0);
+        m.created = sqlite3_column_int64(st, 1);
+        m.state = (enum mig_state)mig_state_from_string((const char *)sqlite3_column_text(st, 2));
+        m.reason = col_text(st, 3);
+        m.abort_requested = sqlite3_column_int(st, 4);
+        m.s.canary = (unsigned)sqlite3_column_int(st, 5);
+        m.s.growth = (unsigned)sqlite3_column_int(st, 6);
+        m.s.max_wave = (unsigned)sqlite3_column_int(st, 7);
+        m.s.max_failures = (unsigned)sqlite3_column_int(st, 8);
+        m.s.xl = col_text(st, 9);
+        m.s.config = col_text(st, 10);
+        m.s.pvgrub = col_text(st, 11);
+        m.s.pvhgrub = col_text(st, 12);
+        m.s.hook = col_text(st, 13);
+        m.s.toolstack_timeout = (unsigned)sqlite3_column_int(st, 14);
+        m.s.boot_timeout = (unsigned)sqlite3_column_int(st, 15);
+        m.s.request_timeout = (unsigned)sqlite3_column_int(st, 16);
+        sqlite3_finalize(st);
+        if ((int)m.state < 0 || !m.s.xl || !m.s.config || !m.s.pvgrub || !m.s.pvhgrub) {
+                mig_done(&m);
+                return log_error_errno(-EBADMSG, "Migration %" PRId64 " is damaged in the database.",
+                                       id);
+        }
+        *ret = m;
+        return 0;
+}
+
+static int read_guest(sqlite3_stmt *st, struct mguest *g)
+{
+        int s, step;
+
+        g->mig = sqlite3_column_int64(st, 0);
+        g->pos = (unsigned)sqlite3_column_int(st, 1);
+        g->wave = sqlite3_column_int(st, 2);
+        g->name = col_text(st, 3);
+        g->config = col_text(st, 4);
+        g->verdict = col_text(st, 5);
+        s = mg_state_from_string((const char *)sqlite3_column_text(st, 6));
+        step = mg_step_from_string((const char *)sqlite3_column_text(st, 7));
+        g->step_done = sqlite3_column_int(st, 8);
+        g->prepared = sqlite3_column_int(st, 9);
+        g->switched = sqlite3_column_int(st, 10);
+        g->restarted = sqlite3_column_int(st, 11);
+        g->old_domid = (unsigned)sqlite3_column_int64(st, 12);
+        g->domid = (unsigned)sqlite3_column_int64(st, 13);
+        g->boot_id = col_text(st, 14);
+        g->addrs = col_text(st, 15);
+        g->request_id = col_text(st, 16);
+        g->reason = col_text(st, 17);
+        if (s < 0 || step < 0 || !g->name)
+                return -EBADMSG;
+        g->state = (enum mg_state)s;
+        g->step = (enum mg_step)step;
+        return 0;
+}
+
+int mdb_guests(struct mdb *d, int64_t mig, struct mguest **ret, unsigned *ret_n)
+{
+        struct mguest *v = NULL;
+        unsigned n = 0;
+        sqlite3_stmt *st;
+        int r, rc;
+
+        r = prepare(d, "SELECT migration, pos, wave, name, config, verdict, state, step, step_done, "
+                       "prepared, switched, restarted, old_domid, domid, boot_id, addrs, "
+                       "request_id, reason FROM migration_guests WHERE migration = ? ORDER BY pos",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, mig);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                struct mguest *nv = realloc(v, (n + 1) * sizeof(*v));
+
+                if (!nv) {
+                        r = -ENOMEM;
+                        break;
+                }
+                v = nv;
+                v[n] = (struct mguest){};
+                r = read_guest(st, &v[n++]);
+                if (r < 0)
+                        break;
+        }
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = sql_error(d, rc);
+        sqlite3_finalize(st);
+        if (r < 0) {
+                for (unsigned i = 0; i < n; i++)
+                        mguest_done(&v[i]);
+                free(v);
+                return r == -EBADMSG ? log_error_errno(r, "A guest of migration %" PRId64
+                                                          " is damaged in the database.", mig)
+                                     : r;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+int mdb_set_state(struct mdb *d, struct mig *m)
+{
+        sqlite3_stmt *st;
+        int r;
+
+        r = exec(d, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        r = prepare(d, "UPDATE migrations SET state = ?, reason = ?, updated = ? WHERE id = ?", &st);
+        if (r >= 0) {
+                bind_text(st, 1, mig_state_to_string(m->state));
+                bind_text(st, 2, m->reason);
+                sqlite3_bind_int64(st, 3, now_s());
+                sqlite3_bind_int64(st, 4, m->id);
+                r = step_done(d, st);
+        }
+        if (r >= 0)
+                r = add_event(d, m->id, NULL, mig_state_to_string(m->state), m->reason);
+        return tx_end(d, r);
+}
+
+int mdb_request_abort(struct mdb *d, int64_t mig)
+{
+        sqlite3_stmt *st;
+        int r = prepare(d, "UPDATE migrations SET abort_requested = 1 WHERE id = ?", &st);
+
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, mig);
+        return step_done(d, st);
+}
+
+int mdb_abort_requested(struct mdb *d, int64_t mig)
+{
+        sqlite3_stmt *st;
+        int r = prepare(d, "SELECT abort_requested FROM migrations WHERE id = ?", &st), v = 0;
+
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, mig);
+        if (sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        return v;
+}
+
+int mdb_guest_save(struct mdb *d, const struct mguest *g, const char *event, const char *detail)
+{
+        int r = exec(d, "BEGIN IMMEDIATE");
+
+        if (r < 0)
+                return r;
+        r = write_guest(d, g, false);
+        if (r >= 0 && event)
+                r = add_event(d, g->mig, g->name, event, detail);
+        return tx_end(d, r);
+}
+
+int mdb_lock(const char *db_path, bool wait, int *ret_fd)
+{
+        _cleanup_free_ char *p = NULL;
+        int fd;
+
+        if (asprintf(&p, "%s.migrate-lock", db_path) < 0)
+                return -ENOMEM;
+        fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return log_error_errno(-errno, "Failed to open '%s': %m", p);
+        if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+                int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+
+                close(fd);
+                return r;
+        }
+        *ret_fd = fd;
+        return 0;
+}

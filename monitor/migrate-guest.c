@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "macro.h"
+#include "migrate.h"
+#include "render.h"
+#include "util.h"
+
+#define RECHECK_MS 1000 /* watches may be missed across a domain's re-creation */
+
+void msnap_done(struct msnap *s)
+{
+        free(s->addrs);
+        free(s->failing);
+        *s = (struct msnap){};
+}
+
+int mguest_find(struct xstore *x, const char *name, unsigned *ret_domid)
+{
+        _cleanup_free_ unsigned *ids = NULL;
+        unsigned n;
+        int r;
+
+        r = xstore_domains(x, GUESTS_MAX, &ids, &n);
+        if (r < 0)
+                return r;
+        for (unsigned i = 0; i < n; i++) {
+                _cleanup_free_ char *v = NULL;
+                char path[64];
+                size_t len;
+
+                snprintf(path, sizeof(path), "/local/domain/%u/name", ids[i]);
+                r = xstore_read(x, path, GUEST_NAME_MAX, &v, &len);
+                if (r == -ENOENT || r == -E2BIG || r == -EACCES)
+                        continue;
+                if (r < 0)
+                        return r;
+                if (len == strlen(name) && memcmp(v, name, len) == 0) {
+                        *ret_domid = ids[i];
+                        return 0;
+                }
+        }
+        return -ENOENT;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One address key; kept only when it is a valid protocol value. */
+static int read_addr(struct xstore *x, const char *path, enum proto_key key, char ***list,
+                     unsigned *n)
+{
+        char *v = NULL, **nl;
+        size_t len;
+        int r;
+
+        r = xstore_read(x, path, proto_key_info(key)->max, &v, &len);
+        if (r == -ENOENT || r == -E2BIG || r == -EACCES)
+                return 0;
+        if (r < 0)
+                return r;
+        if (proto_key_check(key, v, len) < 0) {
+                free(v);
+                return 0;
+        }
+        nl = realloc(*list, (*n + 1) * sizeof(**list));
+        if (!nl) {
+                free(v);
+                return -ENOMEM;
+        }
+        *list = nl;
+        nl[(*n)++] = v;
+        return 0;
+}
+
+static int read_addrs(struct xstore *x, unsigned domid, char **ret)
+{
+        char **list = NULL, *out;
+        unsigned n = 0;
+        size_t size = 1;
+        int r = 0;
+
+        for (unsigned i = 0; i < PROTO_NET_IF_MAX && r >= 0; i++) {
+                for (unsigned k = 0; k < PROTO_NET_IPV4_MAX + PROTO_NET_IPV6_MAX && r >= 0; k++) {
+                        bool v4 = k < PROTO_NET_IPV4_MAX;
+                        char path[96];
+
+                        snprintf(path, sizeof(path), "/local/domain/%u/data/pvh/net/%u/%s/%u", domid,
+                                 i, v4 ? "ipv4" : "ipv6", v4 ? k : k - PROTO_NET_IPV4_MAX);
+                        r = read_addr(x, path, v4 ? PROTO_KEY_NET_IPV4 : PROTO_KEY_NET_IPV6, &list,
+                                      &n);
+                }
+        }
+        if (r >= 0 && n)
+                qsort(list, n, sizeof(*list), cmp_str);
+        for (unsigned i = 0; i < n; i++)
+                size += strlen(list[i]) + 1;
+        out = r >= 0 ? calloc(1, size) : NULL;
+        for (unsigned i = 0; out && i < n; i++) {
+                if (i && strcmp(list[i], list[i - 1]) == 0)
+                        continue;
+                if (*out)
+                        strcat(out, " ");
+                strcat(out, list[i]);
+        }
+        for (unsigned i = 0; i < n; i++)
+                free(list[i]);
+        free(list);
+        if (r < 0)
+                return r;
+        if (!out)
+                return -ENOMEM;
+        *ret = out;
+        return 0;
+}
+
+/* "check: reason; ..." for the failing checks, reasons escaped. */
+static char *failing_text(const struct guest *g)
+{
+        char *out = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&out, &size);
+
+        if (!f)
+                return NULL;
+        for (unsigned i = 0, k = 0; i < g->n_checks; i++) {
+                const struct gcheck *c = &g->checks[i];
+                _cleanup_free_ char *e = NULL;
+
+                if (c->status != PROTO_STATUS_FAIL)
+                        continue;
+                if (c->reason.err == 0)
+                        e = render_escape(c->reason.val, strlen(c->reason.val));
+                fprintf(f, "%s%s%s%s", k++ ? "; " : "", c->id[0] ? c->id : "?", e ? ": " : "",
+                        e ? e : "");
+        }
+        if (fclose(f) != 0) {
+                free(out);
+                return NULL;
+        }
+        return out;
+}
+
+static void copy_word(char *dst, size_t size, const char *src)
+{
+        snprintf(dst, size, "%s", src ? src : "");
+}
+
+int mguest_snapshot(struct xstore *x, unsigned domid, struct msnap *ret)
+{
+        struct guest g;
+        struct msnap s = { .domid = domid };
+        int r;
+
+        r = guest_read(x, domid, GUEST_READ_REASONS, &g);
+        if (r < 0) {
+                guest_done(&g);
+                return r;
+        }
+        s.agent = g.agent;
+        copy_word(s.verdict, sizeof(s.verdict), guest_verdict_word(&g));
+        copy_word(s.guest_type, sizeof(s.guest_type), guest_get(&g, GF_GUEST_TYPE));
+        copy_word(s.boot_id, sizeof(s.boot_id), guest_get(&g, GF_AGENT_BOOT_ID));
+        for (int a = 0; a < _PROTO_ACTION_MAX; a++)
+                if (guest_offers(&g, (enum proto_action)a))
+                        s.actions |= 1u << a;
+        s.failing = failing_text(&g);
+        guest_done(&g);
+        r = s.failing ? read_addrs(x, domid, &s.addrs) : -ENOMEM;
+        if (r < 0) {
+                msnap_done(&s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+bool mguest_addrs_cover(const char *have, const char *want, char **ret_missing)
+{
+        _cleanup_free_ char *w = strdup(want ? want : "");
+        char *missing = NULL, *save = NULL;
+        size_t mlen = 0;
+        FILE *f = NULL;
+
+        if (!w)
+                return false;
+        for (char *a = strtok_r(w, " ", &save); a; a = strtok_r(NULL, " ", &save)) {
+                const char *p = have ? strstr(have, a) : NULL;
+                size_t n = strlen(a);
+
+                /* Whole words only. */
+                while (p && !((p == have || p[-1] == ' ') && (p[n] == 0 || p[n] == ' ')))
+                        p = strstr(p + 1, a);
+                if (p)
+                        continue;
+                if (!f)
+                        f = open_memstream(&missing, &mlen);
+                if (f)
+                        fprintf(f, "%s%s", mlen ? " " : "", a);
+                if (f)
+                        fflush(f);
+        }
+        if (f)
+                fclose(f);
+        if (ret_missing)
+                *ret_missing = missing;
+        else
+                free(missing);
+        return missing == NULL;
+}
+
+/* ---- requests ------------------------------------------------------------- */
+
+static int read_node(struct xstore *x, unsigned domid, char **ret, size_t *ret_len)
+{
+        char path[64];
+
+        snprintf(path, sizeof(path), "/local/domain/%u/control/pvh/request", domid);
+        return xstore_read(x, path, PROTO_REQUEST_MAX, ret, ret_len);
+}
+
+/* The state of answer id: a proto_state, or -ENOENT when there is none yet. */
+static int answer_state(struct xstore *x, unsigned domid, const char *id, struct ganswer *a)
+{
+        int r = guest_read_answer(x, domid, id, a);
+
+        if (r < 0)
+                return r;
+        if (a->state.err != 0)
+                return -ENOENT;
+        r = proto_state_from_string(a->state.val, strlen(a->state.val));
+        return r < 0 ? -ENOENT : r;
+}
+
+/*
+ * What to do now: 1 the request is written or pending in the node, 0 the node
+ * holds another request (wait), or the final state (> 1 offset) via *ret_final.
+ */
+static int try_send(struct xstore *x, unsigned domid, const char *buf, size_t len, const char *id)
+{
+        _cleanup_free_ char *v = NULL;
+        struct proto_uuid prev;
+        size_t vlen;
+        char path[64];
+        int r;
+
+        r = xstore_ensure_request_node(x, domid);
+        if (r < 0)
+                return r;
+        r = read_node(x, domid, &v, &vlen);
+        if (r < 0 && r != -E2BIG)
+                return r;
+        if (r >= 0 && vlen > 0 && proto_request_id(v, vlen, &prev) >= 0) {
+                struct ganswer a = {};
+                int s;
+
+                if (streq(prev.s, id))
+                        return 1; /* ours, not taken yet */
+                s = answer_state(x, domid, prev.s, &a);
+                ganswer_done(&a);
+                if (s < 0 && s != -ENOENT)
+                        return s;
+                if (s < 0 || !proto_state_is_final((enum proto_state)s))
+                        return 0; /* another request waits or runs */
+        }
+        snprintf(path, sizeof(path), "/local/domain/%u/control/pvh/request", domid);
+        r = xstore_write(x, path, buf, len);
+        return r < 0 ? r : 1;
+}
+
+static int wait_event(struct xstore *x, uint64_t deadline)
+{
+        struct pollfd p = { .fd = xstore_fd(x), .events = POLLIN };
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        int ms, r;
+
+        if (now >= deadline)
+                return 0;
+        ms = (int)((deadline - now + 999) / 1000);
+        if (ms > RECHECK_MS)
+                ms = RECHECK_MS;
+        if (poll(&p, 1, ms) < 0 && errno != EINTR)
+                return -errno;
+        for (;;) {
+                _cleanup_free_ char **ev = NULL;
+
+                r = xstore_next_event(x, &ev);
+                if (r <= 0)
+                        return r;
+        }
+}
+
+static int domain_exists(struct xstore *x, unsigned domid)
+{
+        char path[48];
+
+        snprintf(path, sizeof(path), "/local/domain/%u", domid);
+        return xstore_exists(x, path);
+}
+
+static int request_loop(struct xstore *x, unsigned domid, const char *id, const char *buf,
+                        size_t len, uint64_t deadline, enum mreq_outcome *ret, char **ret_msg)
+{
+        bool sent = false;
+        int r;
+
+        for (;;) {
+                struct ganswer a = {};
+                int s = answer_state(x, domid, id, &a);
+
+                if (s >= 0 && proto_state_is_final((enum proto_state)s)) {
+                        const struct gvalue *m = s == PROTO_STATE_DONE ? &a.message : &a.reason;
+
+                        *ret = s == PROTO_STATE_DONE ? MREQ_DONE : MREQ_FAILED;
+                        *ret_msg = m->err == 0 ? render_escape(m->val, strlen(m->val)) : strdup("");
+                        ganswer_done(&a);
+                        return *ret_msg ? 0 : -ENOMEM;
+                }
+                ganswer_done(&a);
+                if (s < 0 && s != -ENOENT)
+                        return s;
+                r = domain_exists(x, domid);
+                if (r <= 0) {
+                        *ret = MREQ_GONE;
+                        return r;
+                }
+                /* Not answered yet and not in the node: (re)send, once the node is free. */
+                if (s == -ENOENT && !sent) {
+                        r = try_send(x, domid, buf, len, id);
+                        if (r < 0)
+                                return r;
+                        sent = r > 0;
+                }
+                if (now_usec(CLOCK_MONOTONIC) >= deadline) {
+                        *ret = MREQ_TIMEOUT;
+                        return 0;
+                }
+                r = wait_event(x, deadline);
+                if (r < 0)
+                        return r;
+        }
+}
+
+int mguest_request(struct xstore *x, unsigned domid, enum proto_action action, const char *id,
+                   unsigned timeout_s, enum mreq_outcome *ret, char **ret_message)
+{
+        struct proto_request req = { .action = action };
+        char buf[PROTO_REQUEST_MAX + 1], path[96], token[32];
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + (uint64_t)timeout_s * 1000000;
+        int len, r;
+
+        if (strlen(id) != PROTO_UUID_LEN)
+                return -EINVAL;
+        memcpy(req.id.s, id, sizeof(req.id.s));
+        len = proto_request_encode(&req, buf, sizeof(buf));
+        if (len < 0)
+                return -EINVAL;
+        snprintf(path, sizeof(path), "/local/domain/%u/data/pvh/answer/%s/state", domid, id);
+        snprintf(token, sizeof(token), "mreq:%u", domid);
+        r = xstore_watch(x, path, token);
+        if (r < 0)
+                return r;
+        r = xstore_watch(x, "@releaseDomain", "mreq:release");
+        if (r >= 0)
+                r = request_loop(x, domid, id, buf, (size_t)len, deadline, ret, ret_message);
+        xstore_unwatch(x, "@releaseDomain", "mreq:release");
+        xstore_unwatch(x, path, token);
+        return r;
+}

@@ -1,0 +1,909 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+
+#include "log.h"
+#include "macro.h"
+#include "migrate.h"
+#include "monitor.h"
+#include "render.h"
+#include "util.h"
+
+/* Test hook: SIGKILL this process right after its Nth journal write. */
+#define CRASH_ENV "PVH_MONITOR_MIGRATE_CRASH_AFTER"
+
+struct ctx {
+        struct mdb *d;
+        struct xstore *x;
+        struct mig *m;
+        struct mguest *g;
+        unsigned n;
+        const struct mrun_opts *o;
+        unsigned crash_after, writes;
+};
+
+enum { STEP_OK = 0, STEP_FAILED = 1 };
+
+/* ---- progress ---------------------------------------------------------------- */
+
+static void emit_json(const struct ctx *c, const char *event, int wave, const struct mguest *g,
+                      const char *detail)
+{
+        printf("{\"migration\":%" PRId64 ",\"event\":", c->m->id);
+        render_json_cstr(stdout, event);
+        if (wave >= 0)
+                printf(",\"wave\":%d", wave);
+        if (g) {
+                printf(",\"guest\":");
+                render_json_cstr(stdout, g->name);
+                printf(",\"domid\":%u,\"step\":\"%s\",\"state\":\"%s\"", g->domid,
+                       mg_step_to_string(g->step), mg_state_to_string(g->state));
+        }
+        if (detail) {
+                printf(",\"detail\":");
+                render_json_cstr(stdout, detail);
+        }
+        printf(",\"at\":%lld}\n", (long long)time(NULL));
+}
+
+static void emit(const struct ctx *c, const char *event, int wave, const struct mguest *g,
+                 const char *detail)
+{
+        if (c->o->json)
+                emit_json(c, event, wave, g, detail);
+        else if (g)
+                printf("  %-20s %-10s %s%s%s\n", g->name, mg_step_to_string(g->step), event,
+                       detail ? ": " : "", detail ? detail : "");
+        else
+                printf("%s%s%s\n", event, detail ? ": " : "", detail ? detail : "");
+        fflush(stdout);
+}
+
+/* ---- the journal ------------------------------------------------------------- */
+
+static int journal(struct ctx *c, struct mguest *g, const char *event, const char *detail)
+{
+        int r = mdb_guest_save(c->d, g, event, detail);
+
+        if (r < 0)
+                return log_error_errno(r, "Failed to record the step of '%s': %m", g->name);
+        emit(c, event, g->wave, g, detail);
+        if (c->crash_after && ++c->writes == c->crash_after) {
+                log_notice("%s=%u: killing myself.", CRASH_ENV, c->crash_after);
+                raise(SIGKILL);
+        }
+        return 0;
+}
+
+/* Sets or extends the guest's failure reason; returns STEP_FAILED. */
+_printf_(2, 3) static int fail(struct mguest *g, const char *fmt, ...)
+{
+        _cleanup_free_ char *msg = NULL;
+        char *joined = NULL;
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return -ENOMEM;
+        if (g->reason && asprintf(&joined, "%s; %s", g->reason, msg) < 0)
+                return -ENOMEM;
+        free(g->reason);
+        g->reason = joined ? joined : TAKE_PTR(msg);
+        return STEP_FAILED;
+}
+
+static int skip(struct mguest *g, const char *fmt, ...) _printf_(2, 3);
+static int skip(struct mguest *g, const char *fmt, ...)
+{
+        va_list ap;
+        char *msg;
+
+        va_start(ap, fmt);
+        if (vasprintf(&msg, fmt, ap) < 0)
+                msg = NULL;
+        va_end(ap);
+        if (!msg)
+                return -ENOMEM;
+        free(g->reason);
+        g->reason = msg;
+        g->state = MG_SKIPPED;
+        return STEP_OK;
+}
+
+/* ---- steps -------------------------------------------------------------------- */
+
+static const char *cfg_path(const struct mguest *g)
+{
+        return g->config;
+}
+
+static int check_config(const struct ctx *c, struct mguest *g, bool *ret_ok)
+{
+        const struct xlcfg_paths p = { c->m->s.pvgrub, c->m->s.pvhgrub };
+        _cleanup_free_ char *text = NULL, *reason = NULL;
+        enum xlcfg_type t;
+        int r;
+
+        *ret_ok = false;
+        if (c->m->s.hook) {
+                *ret_ok = true;
+                return 0;
+        }
+        r = xlcfg_load(cfg_path(g), &text, NULL);
+        if (r < 0)
+                return skip(g, "cannot read the configuration %s: %s", cfg_path(g), strerror(-r));
+        r = xlcfg_inspect(text, &p, &t, &reason);
+        if (r < 0)
+                return r;
+        if (reason)
+                return skip(g, "%s: %s", cfg_path(g), reason);
+        *ret_ok = true;
+        return 0;
+}
+
+static int step_check(struct ctx *c, struct mguest *g)
+{
+        struct msnap s = {};
+        unsigned domid;
+        bool ok;
+        int r;
+
+        r = mguest_find(c->x, g->name, &domid);
+        if (r == -ENOENT)
+                return skip(g, "no running domain is named %s", g->name);
+        if (r < 0)
+                return r;
+        r = mguest_snapshot(c->x, domid, &s);
+        if (r < 0)
+                return r;
+        if (s.agent != GUEST_AGENT_OK)
+                r = skip(g, "no compatible agent (%s)", s.verdict);
+        else if (!streq(s.guest_type, "PV"))
+                r = skip(g, "the guest runs as %s, not PV", s.guest_type[0] ? s.guest_type : "unknown");
+        else if (streq(s.verdict, "blocked"))
+                r = skip(g, "blocked: %s", s.failing && *s.failing ? s.failing : "a check fails");
+        else if (streq(s.verdict, "fixable") && !(s.actions & (1u << PROTO_ACTION_PREPARE)))
+                r = skip(g, "fixable, but the agent does not offer prepare: %s", s.failing);
+        else if (!streq(s.verdict, "ready") && !streq(s.verdict, "fixable"))
+                r = skip(g, "verdict %s", s.verdict);
+        else if (!s.boot_id[0])
+                r = skip(g, "the agent publishes no boot id: a restart could not be verified");
+        else {
+                r = check_config(c, g, &ok);
+                if (r >= 0 && ok) {
+                        free(g->verdict);
+                        free(g->boot_id);
+                        free(g->addrs);
+                        g->verdict = strdup(s.verdict);
+                        g->boot_id = strdup(s.boot_id);
+                        g->addrs = TAKE_PTR(s.addrs);
+                        g->old_domid = g->domid = domid;
+                        if (!g->verdict || !g->boot_id)
+                                r = -ENOMEM;
+                }
+        }
+        msnap_done(&s);
+        return r;
+}
+
+static const char *outcome_text(enum mreq_outcome o)
+{
+        switch (o) {
+        case MREQ_DONE:
+                return "done";
+        case MREQ_FAILED:
+                return "failed";
+        case MREQ_TIMEOUT:
+                return "no answer in time";
+        case MREQ_GONE:
+                return "the domain went away";
+        }
+        return "?";
+}
+
+static int request(struct ctx *c, struct mguest *g, enum proto_action a, char **ret_msg)
+{
+        enum mreq_outcome o;
+        char *msg = NULL;
+        int r;
+
+        r = mguest_request(c->x, g->domid, a, g->request_id, c->m->s.request_timeout, &o, &msg);
+        if (r < 0)
+                return r;
+        if (o == MREQ_DONE) {
+                *ret_msg = msg;
+                return STEP_OK;
+        }
+        r = fail(g, "%s %s%s%s", proto_action_to_string(a), outcome_text(o), msg && *msg ? ": " : "",
+                 msg ? msg : "");
+        free(msg);
+        return r;
+}
+
+static int step_prepare(struct ctx *c, struct mguest *g)
+{
+        _cleanup_free_ char *msg = NULL;
+
+        return request(c, g, PROTO_ACTION_PREPARE, &msg);
+}
+
+static int step_ready(struct ctx *c, struct mguest *g)
+{
+        struct msnap s = {};
+        int r;
+
+        r = mguest_snapshot(c->x, g->domid, &s);
+        if (r < 0)
+                return r;
+        if (s.agent != GUEST_AGENT_OK)
+                r = fail(g, "the agent is gone before the switch");
+        else if (!streq(s.verdict, "ready"))
+                r = fail(g, "verdict %s before the switch%s%s", s.verdict,
+                         s.failing && *s.failing ? ": " : "", s.failing ? s.failing : "");
+        else
+                r = STEP_OK;
+        msnap_done(&s);
+        return r;
+}
+
+static int run_cmd(struct ctx *c, struct mguest *g, char *const argv[], const char *what)
+{
+        _cleanup_free_ char *out = NULL;
+        int r = mexec(argv, c->m->s.toolstack_timeout, &out);
+
+        if (r == 0)
+                return STEP_OK;
+        if (r == -ETIMEDOUT)
+                return fail(g, "%s: no end after %u s", what, c->m->s.toolstack_timeout);
+        if (r < 0)
+                return fail(g, "%s: %s", what, strerror(-r));
+        return fail(g, "%s: exit status %d%s%s", what, r, out && *out ? ": " : "", out ? out : "");
+}
+
+static int hook(struct ctx *c, struct mguest *g, const char *verb)
+{
+        char *argv[] = { c->m->s.hook, (char *)verb, g->name, g->config, NULL };
+        char what[64];
+
+        snprintf(what, sizeof(what), "configuration hook %s", verb);
+        return run_cmd(c, g, argv, what);
+}
+
+static int step_switch(struct ctx *c, struct mguest *g)
+{
+        const struct xlcfg_paths p = { c->m->s.pvgrub, c->m->s.pvhgrub };
+        _cleanup_free_ char *reason = NULL;
+        int r;
+
+        if (c->m->s.hook)
+                return hook(c, g, "to-pvh");
+        r = xlcfg_switch(g->config, &p, &reason);
+        if (r == -EINVAL && reason)
+                return fail(g, "%s: %s", g->config, reason);
+        if (r < 0)
+                return fail(g, "cannot switch %s: %s", g->config, strerror(-r));
+        return STEP_OK;
+}
+
+static int step_restore(struct ctx *c, struct mguest *g)
+{
+        int r;
+
+        if (c->m->s.hook)
+                return hook(c, g, "to-pv");
+        r = xlcfg_restore(g->config);
+        if (r < 0)
+                return fail(g, "cannot restore %s: %s", g->config, strerror(-r));
+        return STEP_OK;
+}
+
+static int find_or_zero(struct ctx *c, const char *name, unsigned *ret)
+{
+        int r = mguest_find(c->x, name, ret);
+
+        if (r == -ENOENT) {
+                *ret = 0;
+                return 0;
+        }
+        return r;
+}
+
+/*
+ * g->domid is the domain this step replaces, recorded before acting: when a
+ * domain of that name still has it, shut it down; when none has the name,
+ * create it; a domain of that name with another id was created already.
+ */
+static int restart(struct ctx *c, struct mguest *g)
+{
+        char *shut[] = { c->m->s.xl, (char *)"shutdown", (char *)"-w", g->name, NULL };
+        char *create[] = { c->m->s.xl, (char *)"create", g->config, NULL };
+        unsigned cur;
+        int r;
+
+        r = find_or_zero(c, g->name, &cur);
+        if (r < 0)
+                return r;
+        if (cur && cur == g->domid) {
+                r = run_cmd(c, g, shut, "shutdown");
+                if (r != STEP_OK)
+                        return r;
+                r = find_or_zero(c, g->name, &cur);
+                if (r < 0)
+                        return r;
+                if (cur == g->domid)
+                        return fail(g, "domain %u still there after shutdown -w", cur);
+        }
+        if (!cur) {
+                r = run_cmd(c, g, create, "create");
+                if (r != STEP_OK)
+                        return r;
+                r = find_or_zero(c, g->name, &cur);
+                if (r < 0)
+                        return r;
+                if (!cur)
+                        return fail(g, "no domain named %s after create", g->name);
+        }
+        g->domid = cur;
+        return STEP_OK;
+}
+
+static int step_restart_pv(struct ctx *c, struct mguest *g)
+{
+        unsigned cur;
+        int r;
+
+        if (!g->restarted)
+                return STEP_OK;
+        r = find_or_zero(c, g->name, &cur);
+        if (r < 0)
+                return r;
+        /* Still the boot from before the migration: the PV configuration is back, nothing to do. */
+        if (cur && cur == g->old_domid) {
+                g->domid = cur;
+                return STEP_OK;
+        }
+        return restart(c, g);
+}
+
+/* What keeps the guest from counting as booted; NULL when it does. */
+static char *boot_missing(const struct mguest *g, const struct msnap *s, const char *type,
+                          bool new_boot)
+{
+        _cleanup_free_ char *missing = NULL;
+        char *why = NULL;
+
+        if (s->agent != GUEST_AGENT_OK)
+                return strdup("no agent");
+        if (!streq(s->guest_type, type))
+                return asprintf(&why, "guest_type %s, expected %s",
+                                s->guest_type[0] ? s->guest_type : "absent", type) < 0 ? NULL : why;
+        if (!s->boot_id[0])
+                return strdup("no boot id");
+        if (new_boot && g->boot_id && streq(s->boot_id, g->boot_id))
+                return strdup("the boot id did not change");
+        if (!mguest_addrs_cover(s->addrs, g->addrs, &missing))
+                return asprintf(&why, "addresses missing: %s", missing ? missing : "?") < 0 ? NULL : why;
+        return NULL;
+}
+
+static int watch_domain(struct ctx *c, unsigned domid, bool on)
+{
+        char path[64];
+
+        snprintf(path, sizeof(path), "/local/domain/%u/data/pvh", domid);
+        return on ? xstore_watch(c->x, path, "mig:guest") : xstore_unwatch(c->x, path, "mig:guest");
+}
+
+/* Sleeps until a watch fires, for a second at most (domains come and go meanwhile). */
+static int poll_once(struct ctx *c, uint64_t deadline)
+{
+        struct pollfd p = { .fd = xstore_fd(c->x), .events = POLLIN };
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        uint64_t ms = deadline > now ? (deadline - now + 999) / 1000 : 0;
+
+        if (poll(&p, 1, ms > 1000 ? 1000 : (int)ms) < 0 && errno != EINTR)
+                return -errno;
+        for (;;) {
+                _cleanup_free_ char **ev = NULL;
+                int r = xstore_next_event(c->x, &ev);
+
+                if (r <= 0)
+                        return r;
+        }
+}
+
+/* Waits until the guest named g->name boots as type (a new boot when new_boot). */
+static int wait_boot(struct ctx *c, struct mguest *g, const char *type, bool new_boot)
+{
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + (uint64_t)c->m->s.boot_timeout * 1000000;
+        _cleanup_free_ char *why = NULL;
+        unsigned watched = 0;
+        int r;
+
+        r = xstore_watch(c->x, "@introduceDomain", "mig:intro");
+        if (r < 0)
+                return r;
+        for (;;) {
+                struct msnap s = {};
+                unsigned cur;
+
+                r = find_or_zero(c, g->name, &cur);
+                if (r < 0)
+                        break;
+                if (cur && cur != watched) {
+                        if (watched)
+                                watch_domain(c, watched, false);
+                        watched = watch_domain(c, cur, true) >= 0 ? cur : 0;
+                }
+                free(why);
+                why = cur ? NULL : strdup("no domain");
+                if (cur) {
+                        r = mguest_snapshot(c->x, cur, &s);
+                        if (r < 0)
+                                break;
+                        why = boot_missing(g, &s, type, new_boot);
+                        msnap_done(&s);
+                        if (!why) {
+                                g->domid = cur;
+                                break;
+                        }
+                }
+                if (now_usec(CLOCK_MONOTONIC) >= deadline) {
+                        r = fail(g, "not booted as %s after %u s: %s", type, c->m->s.boot_timeout,
+                                 why ? why : "?");
+                        break;
+                }
+                r = poll_once(c, deadline);
+                if (r < 0)
+                        break;
+        }
+        if (watched)
+                watch_domain(c, watched, false);
+        xstore_unwatch(c->x, "@introduceDomain", "mig:intro");
+        return r < 0 ? r : why ? STEP_FAILED : STEP_OK;
+}
+
+static int step_rollback(struct ctx *c, struct mguest *g)
+{
+        _cleanup_free_ char *msg = NULL;
+        struct msnap s = {};
+        unsigned cur;
+        int r;
+
+        r = mguest_find(c->x, g->name, &cur);
+        if (r == -ENOENT)
+                return fail(g, "rollback not requested: the domain is not running");
+        if (r < 0)
+                return r;
+        g->domid = cur;
+        r = mguest_snapshot(c->x, cur, &s);
+        if (r < 0)
+                return r;
+        r = s.actions & (1u << PROTO_ACTION_ROLLBACK) ? 0 : 1;
+        msnap_done(&s);
+        if (r)
+                return fail(g, "the agent does not offer rollback: undo prepare by hand");
+        r = request(c, g, PROTO_ACTION_ROLLBACK, &msg);
+        return r;
+}
+
+static int act(struct ctx *c, struct mguest *g)
+{
+        switch (g->step) {
+        case MS_CHECK:
+                return step_check(c, g);
+        case MS_PREPARE:
+                return step_prepare(c, g);
+        case MS_READY:
+                return step_ready(c, g);
+        case MS_SWITCH:
+                return step_switch(c, g);
+        case MS_RESTART:
+                return restart(c, g);
+        case MS_VERIFY:
+                return wait_boot(c, g, "PVH", true);
+        case MS_RESTORE:
+                return step_restore(c, g);
+        case MS_RESTART_PV:
+                return step_restart_pv(c, g);
+        case MS_WAIT_PV:
+                return wait_boot(c, g, "PV", false);
+        case MS_ROLLBACK:
+                return step_rollback(c, g);
+        case MS_NONE:
+        case _MS_MAX:
+                break;
+        }
+        return STEP_OK;
+}
+
+/* ---- the chain of steps ------------------------------------------------------ */
+
+static enum mg_step next_step(const struct mguest *g)
+{
+        static const enum mg_step back[] = { MS_RESTORE, MS_RESTART_PV, MS_WAIT_PV, MS_ROLLBACK };
+
+        if (!g->reason)
+                switch (g->step) {
+                case MS_NONE:
+                        return MS_CHECK;
+                case MS_CHECK:
+                        return g->verdict && streq(g->verdict, "fixable") ? MS_PREPARE : MS_READY;
+                case MS_PREPARE:
+                        return MS_READY;
+                case MS_READY:
+                        return MS_SWITCH;
+                case MS_SWITCH:
+                        return MS_RESTART;
+                case MS_RESTART:
+                        return MS_VERIFY;
+                default:
+                        return _MS_MAX;
+                }
+        for (size_t i = 0; i < ELEMENTSOF(back); i++) {
+                bool applies = back[i] == MS_RESTORE    ? g->switched
+                               : back[i] == MS_ROLLBACK ? g->prepared
+                                                        : g->restarted;
+
+                if (back[i] > g->step && applies)
+                        return back[i];
+        }
+        return _MS_MAX;
+}
+
+static int new_request_id(struct mguest *g)
+{
+        char s[PROTO_UUID_LEN + 1];
+        uuid_t u;
+
+        uuid_generate_random(u);
+        uuid_unparse_lower(u, s);
+        free(g->request_id);
+        g->request_id = strdup(s);
+        return g->request_id ? 0 : -ENOMEM;
+}
+
+/* What a step records before it acts. */
+static int step_setup(struct ctx *c, struct mguest *g)
+{
+        free(g->request_id);
+        g->request_id = NULL;
+        switch (g->step) {
+        case MS_PREPARE:
+                g->prepared = true;
+                return new_request_id(g);
+        case MS_ROLLBACK:
+                return new_request_id(g);
+        case MS_SWITCH:
+                g->switched = true;
+                return 0;
+        case MS_RESTART:
+                g->restarted = true;
+                return find_or_zero(c, g->name, &g->domid);
+        case MS_RESTART_PV:
+                return find_or_zero(c, g->name, &g->domid);
+        default:
+                return 0;
+        }
+}
+
+static int guest_finish(struct ctx *c, struct mguest *g)
+{
+        g->state = g->reason ? MG_FAILED : MG_DONE;
+        /* Aborted before it changed anything: not a failure. */
+        if (g->reason && streq(g->reason, "aborted") && !g->prepared && !g->switched)
+                g->state = MG_CANCELLED;
+        return journal(c, g, mg_state_to_string(g->state), g->reason);
+}
+
+static int guest_run(struct ctx *c, struct mguest *g)
+{
+        int r;
+
+        if (g->state == MG_PENDING) {
+                g->state = MG_ACTIVE;
+                g->step = MS_NONE;
+                g->step_done = true;
+                r = journal(c, g, "begin", NULL);
+                if (r < 0)
+                        return r;
+        }
+        while (g->state == MG_ACTIVE) {
+                if (g->step_done) {
+                        enum mg_step next = next_step(g);
+
+                        if (next == _MS_MAX)
+                                return guest_finish(c, g);
+                        g->step = next;
+                        g->step_done = false;
+                        r = step_setup(c, g);
+                        if (r >= 0)
+                                r = journal(c, g, "started", NULL);
+                        if (r < 0)
+                                return r;
+                }
+                r = act(c, g);
+                if (r < 0)
+                        return log_error_errno(r, "Step %s of '%s' failed: %m",
+                                               mg_step_to_string(g->step), g->name);
+                g->step_done = true;
+                if (g->state == MG_SKIPPED)
+                        r = journal(c, g, "skipped", g->reason);
+                else
+                        r = journal(c, g, r == STEP_FAILED ? "step-failed" : "finished",
+                                    r == STEP_FAILED ? g->reason : NULL);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- waves and gates ----------------------------------------------------------- */
+
+static int max_wave(const struct ctx *c)
+{
+        int w = -1;
+
+        for (unsigned i = 0; i < c->n; i++)
+                if (c->g[i].wave > w)
+                        w = c->g[i].wave;
+        return w;
+}
+
+static bool wave_started(const struct ctx *c, int w)
+{
+        for (unsigned i = 0; i < c->n; i++)
+                if (c->g[i].wave == w && c->g[i].state != MG_PENDING)
+                        return true;
+        return false;
+}
+
+static bool wave_has_pending(const struct ctx *c, int w)
+{
+        for (unsigned i = 0; i < c->n; i++)
+                if (c->g[i].wave == w && (c->g[i].state == MG_PENDING || c->g[i].state == MG_ACTIVE))
+                        return true;
+        return false;
+}
+
+/* Why wave w may not start, or NULL. */
+static char *gate(const struct ctx *c, int w)
+{
+        unsigned failures = 0;
+        char *why = NULL;
+
+        for (unsigned i = 0; i < c->n; i++) {
+                const struct mguest *g = &c->g[i];
+
+                if (g->state != MG_FAILED)
+                        continue;
+                if (g->wave == 0 && w > 0)
+                        return asprintf(&why, "the canary %s failed: %s", g->name,
+                                        g->reason ? g->reason : "?") < 0 ? NULL : why;
+                failures++;
+        }
+        if (failures >= c->m->s.max_failures)
+                return asprintf(&why, "%u failed, the threshold is %u", failures,
+                                c->m->s.max_failures) < 0 ? NULL : why;
+        return NULL;
+}
+
+/* The migration ends: guests not started are cancelled. */
+static int mig_end(struct ctx *c, enum mig_state state, const char *reason)
+{
+        int r;
+
+        for (unsigned i = 0; i < c->n; i++) {
+                struct mguest *g = &c->g[i];
+
+                if (g->state != MG_PENDING)
+                        continue;
+                g->state = MG_CANCELLED;
+                free(g->reason);
+                g->reason = reason ? strdup(reason) : NULL;
+                r = journal(c, g, "cancelled", reason);
+                if (r < 0)
+                        return r;
+        }
+        c->m->state = state;
+        free(c->m->reason);
+        c->m->reason = reason ? strdup(reason) : NULL;
+        r = mdb_set_state(c->d, c->m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to record the end of the migration: %m");
+        emit(c, mig_state_to_string(state), -1, NULL, reason);
+        return 0;
+}
+
+static int exit_status(const struct ctx *c)
+{
+        if (c->m->state != MIG_DONE)
+                return EXIT_FAILED;
+        for (unsigned i = 0; i < c->n; i++)
+                if (c->g[i].state == MG_FAILED)
+                        return EXIT_FAILED;
+        return EXIT_DONE;
+}
+
+static void wave_banner(struct ctx *c, int w, int last)
+{
+        unsigned n = 0;
+        char detail[96];
+
+        for (unsigned i = 0; i < c->n; i++)
+                n += c->g[i].wave == w;
+        snprintf(detail, sizeof(detail), "%d of %d, %u guest%s%s", w + 1, last + 1, n,
+                 n == 1 ? "" : "s", w == 0 ? ", the canary" : "");
+        emit(c, "wave", w, NULL, detail);
+}
+
+static int run_waves(struct ctx *c)
+{
+        int last = max_wave(c), r;
+
+        for (int w = 0; w <= last; w++) {
+                if (!wave_has_pending(c, w))
+                        continue;
+                if (!wave_started(c, w)) {
+                        _cleanup_free_ char *why = gate(c, w);
+
+                        if (why)
+                                return mig_end(c, MIG_STOPPED, why);
+                }
+                wave_banner(c, w, last);
+                for (unsigned i = 0; i < c->n; i++) {
+                        struct mguest *g = &c->g[i];
+
+                        if (g->wave != w || (g->state != MG_PENDING && g->state != MG_ACTIVE))
+                                continue;
+                        r = mdb_abort_requested(c->d, c->m->id);
+                        if (r < 0)
+                                return r;
+                        if (r > 0 && g->state == MG_PENDING)
+                                return mig_end(c, MIG_ABORTED, "aborted");
+                        r = guest_run(c, g);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return mig_end(c, MIG_DONE, NULL);
+}
+
+/* abort with no run in progress: the guest in its chain is rolled back, the rest cancelled. */
+static int run_abort(struct ctx *c)
+{
+        int r;
+
+        for (unsigned i = 0; i < c->n; i++) {
+                struct mguest *g = &c->g[i];
+
+                if (g->state != MG_ACTIVE)
+                        continue;
+                /* A guest verified already is done, not half-done. */
+                if (!g->reason && !(g->step == MS_VERIFY && g->step_done)) {
+                        g->reason = strdup("aborted");
+                        if (!g->reason)
+                                return -ENOMEM;
+                        /* A step started, not finished: it is undone by the chain back. */
+                        g->step_done = true;
+                }
+                r = guest_run(c, g);
+                if (r < 0)
+                        return r;
+        }
+        return mig_end(c, MIG_ABORTED, "aborted");
+}
+
+/* ---- dry run --------------------------------------------------------------------- */
+
+static void dry_config(const struct ctx *c, const struct mguest *g)
+{
+        const struct xlcfg_paths p = { c->m->s.pvgrub, c->m->s.pvhgrub };
+        _cleanup_free_ char *text = NULL, *pvh = NULL;
+
+        if (c->m->s.hook) {
+                printf("    run: %s to-pvh %s %s\n", c->m->s.hook, g->name, g->config);
+                return;
+        }
+        if (xlcfg_load(g->config, &text, NULL) < 0 || xlcfg_to_pvh(text, &p, &pvh) < 0) {
+                printf("    cannot switch %s as it is now\n", g->config);
+                return;
+        }
+        printf("    rewrite %s (the original kept as %s" XLCFG_BACKUP_SUFFIX "):\n", g->config,
+               g->config);
+        for (char *a = text, *b = pvh; *a || *b;) {
+                size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+
+                if (la != lb || memcmp(a, b, la) != 0) {
+                        if (la)
+                                printf("    -%.*s\n", (int)la, a);
+                        printf("    +%.*s\n", (int)lb, b);
+                }
+                a += la + (a[la] == '\n');
+                b += lb + (b[lb] == '\n');
+        }
+}
+
+static int dry_run(struct ctx *c)
+{
+        const struct mig_settings *s = &c->m->s;
+
+        printf("migration %" PRId64 " (%s), dry run: nothing is changed\n", c->m->id,
+               mig_state_to_string(c->m->state));
+        for (int w = 0; w <= max_wave(c); w++) {
+                printf("wave %d%s: starts only while fewer than %u guests failed%s\n", w + 1,
+                       w == 0 ? " (canary)" : "", s->max_failures,
+                       w > 0 ? " and the canary did not fail" : "");
+                for (unsigned i = 0; i < c->n; i++) {
+                        const struct mguest *g = &c->g[i];
+
+                        if (g->wave != w || g->state != MG_PENDING)
+                                continue;
+                        printf("  %s (verdict %s)\n", g->name, g->verdict ? g->verdict : "?");
+                        if (g->verdict && streq(g->verdict, "fixable"))
+                                printf("    request prepare, wait %u s for its answer\n",
+                                       s->request_timeout);
+                        printf("    require verdict ready\n");
+                        dry_config(c, g);
+                        printf("    run: %s shutdown -w %s (timeout %u s)\n", s->xl, g->name,
+                               s->toolstack_timeout);
+                        printf("    run: %s create %s (timeout %u s)\n", s->xl, g->config,
+                               s->toolstack_timeout);
+                        printf("    wait %u s for guest_type PVH, a new boot id, the addresses back\n",
+                               s->boot_timeout);
+                        printf("    on failure: restore the PV configuration, restart, "
+                               "wait for PV%s\n", g->verdict && streq(g->verdict, "fixable")
+                                                          ? ", request rollback" : "");
+                }
+        }
+        for (unsigned i = 0; i < c->n; i++)
+                if (c->g[i].state == MG_SKIPPED)
+                        printf("skip %s: %s\n", c->g[i].name, c->g[i].reason ? c->g[i].reason : "");
+        return EXIT_DONE;
+}
+
+/* ---- entry ------------------------------------------------------------------------ */
+
+int mrun(struct mdb *d, struct xstore *x, struct mig *m, const struct mrun_opts *o)
+{
+        struct ctx c = { .d = d, .x = x, .m = m, .o = o };
+        const char *crash = getenv(CRASH_ENV);
+        int r;
+
+        if (crash && safe_atou(crash, &c.crash_after) < 0)
+                c.crash_after = 0;
+        r = mdb_guests(d, m->id, &c.g, &c.n);
+        if (r < 0)
+                return EXIT_INTERNAL;
+        if (o->dry_run)
+                r = dry_run(&c);
+        else {
+                if (m->state == MIG_PLANNED) {
+                        m->state = MIG_RUNNING;
+                        r = mdb_set_state(d, m);
+                        if (r >= 0)
+                                emit(&c, "running", -1, NULL, NULL);
+                }
+                if (r >= 0)
+                        r = o->abort ? run_abort(&c) : run_waves(&c);
+                r = r < 0 ? EXIT_INTERNAL : exit_status(&c);
+        }
+        for (unsigned i = 0; i < c.n; i++)
+                mguest_done(&c.g[i]);
+        free(c.g);
+        return r;
+}

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "guest.h"
+#include "protocol.h"
+#include "xlcfg.h"
+#include "xstore.h"
+
+/*
+ * Staged PV -> PVH migrations (pvh-monitor migrate). A plan is a list of
+ * guests in waves, kept in the database. Running it moves each guest through
+ * a chain of steps; every step is recorded as started in the database before
+ * it acts and as done after, so that a run killed at any point resumes at the
+ * recorded step. Each step is idempotent or checks what was done already.
+ */
+
+enum mig_state {
+        MIG_PLANNED,
+        MIG_RUNNING,  /* started; may have been killed: resume continues it */
+        MIG_STOPPED,  /* a gate stopped it */
+        MIG_ABORTED,
+        MIG_DONE,
+        _MIG_STATE_MAX,
+};
+
+enum mg_state {
+        MG_PENDING,
+        MG_ACTIVE,    /* in its chain of steps */
+        MG_DONE,      /* runs PVH, verified */
+        MG_FAILED,    /* rolled back to PV */
+        MG_SKIPPED,
+        MG_CANCELLED, /* not started: the run stopped or was aborted */
+        _MG_STATE_MAX,
+};
+
+enum mg_step {
+        MS_NONE,
+        MS_CHECK,      /* read the agent's verdict, boot id and addresses */
+        MS_PREPARE,    /* request prepare (fixable guests) */
+        MS_READY,      /* the verdict must be ready */
+        MS_SWITCH,     /* the configuration to PVH, the PV original kept */
+        MS_RESTART,    /* shutdown -w, create */
+        MS_VERIFY,     /* PVH, a new boot id, the addresses back */
+        MS_RESTORE,    /* the PV configuration back */
+        MS_RESTART_PV, /* shutdown -w, create, as PV */
+        MS_WAIT_PV,    /* the agent back, as PV */
+        MS_ROLLBACK,   /* request rollback of what prepare changed */
+        _MS_MAX,
+};
+
+struct mig_settings {
+        unsigned canary, growth, max_wave, max_failures;
+        char *xl;          /* the toolstack: XL shutdown -w NAME, XL create CFG */
+        char *config;      /* the configuration path; %n is the domain name */
+        char *pvgrub, *pvhgrub;
+        char *hook;        /* other formats: HOOK to-pvh|to-pv NAME CFG */
+        unsigned toolstack_timeout, boot_timeout, request_timeout;
+};
+
+struct mig {
+        int64_t id;
+        enum mig_state state;
+        char *reason;
+        bool abort_requested;
+        int64_t created;
+        struct mig_settings s;
+};
+
+struct mguest {
+        int64_t mig;
+        unsigned pos;
+        int wave;          /* -1 when skipped at plan time */
+        char *name;
+        char *config;
+        char *verdict;     /* at plan, then at check */
+        enum mg_state state;
+        enum mg_step step;
+        bool step_done;
+        bool prepared, switched, restarted;
+        unsigned old_domid; /* before the migration */
+        unsigned domid;     /* the domain the current step acts on */
+        char *boot_id;      /* before the migration */
+        char *addrs;        /* before the migration, sorted, space separated */
+        char *request_id;   /* the request the current step sent */
+        char *reason;       /* why skipped or failed; set while active: failing */
+};
+
+const char *mig_state_to_string(enum mig_state s);
+const char *mg_state_to_string(enum mg_state s);
+const char *mg_step_to_string(enum mg_step s);
+int mg_state_from_string(const char *s);
+int mg_step_from_string(const char *s);
+int mig_state_from_string(const char *s);
+void mig_done(struct mig *m);
+void mguest_done(struct mguest *g);
+void mig_settings_done(struct mig_settings *s);
+/* The configuration path of a domain: the %n of the pattern replaced. */
+char *mig_config_path(const char *pattern, const char *name);
+/* Whether a toolstack name can be used in a path and an argument. */
+bool mig_name_ok(const char *name);
+
+/* ---- database (migrate-db.c) ---- */
+struct mdb;
+int mdb_open(const char *path, struct mdb **ret);
+struct mdb *mdb_close(struct mdb *d);
+int mdb_create(struct mdb *d, const struct mig *m, const struct mguest *g, unsigned n,
+               int64_t *ret_id);
+/* id 0: the newest. -ENOENT when there is none. */
+int mdb_load(struct mdb *d, int64_t id, struct mig *ret);
+int mdb_guests(struct mdb *d, int64_t mig, struct mguest **ret, unsigned *ret_n);
+int mdb_set_state(struct mdb *d, struct mig *m);
+int mdb_request_abort(struct mdb *d, int64_t mig);
+int mdb_abort_requested(struct mdb *d, int64_t mig);
+/* Writes the guest's row and an event, in one durable transaction. */
+int mdb_guest_save(struct mdb *d, const struct mguest *g, const char *event, const char *detail);
+/* The lock a run holds: 0 taken, -EBUSY when another process holds it. */
+int mdb_lock(const char *db_path, bool wait, int *ret_fd);
+
+/* ---- the guests in xenstore (migrate-guest.c) ---- */
+struct msnap {
+        unsigned domid;
+        enum guest_agent agent;
+        char verdict[PROTO_WORD_MAX + 1];
+        char guest_type[PROTO_WORD_MAX + 1];
+        char boot_id[PROTO_UUID_LEN + 1];
+        unsigned actions; /* 1u << enum proto_action */
+        char *addrs;
+        char *failing;    /* "check: reason; ..." of failing checks */
+};
+void msnap_done(struct msnap *s);
+/* The domid of the domain named name: 0 found, -ENOENT when none. */
+int mguest_find(struct xstore *x, const char *name, unsigned *ret_domid);
+int mguest_snapshot(struct xstore *x, unsigned domid, struct msnap *ret);
+/* Whether every address of want (space separated) is in have. */
+bool mguest_addrs_cover(const char *have, const char *want, char **ret_missing);
+
+enum mreq_outcome {
+        MREQ_DONE,
+        MREQ_FAILED,
+        MREQ_TIMEOUT,
+        MREQ_GONE,
+};
+/*
+ * Sends action with the given id (a request sent before under the same id
+ * is not sent again: its answer is awaited) and waits for its final answer.
+ * *ret_message is the answer's message, or the failure reason.
+ */
+int mguest_request(struct xstore *x, unsigned domid, enum proto_action action, const char *id,
+                   unsigned timeout_s, enum mreq_outcome *ret, char **ret_message);
+
+/* ---- commands (migrate-exec.c) ---- */
+/*
+ * Runs argv[0] with argv through execve (no shell), stdin /dev/null, its
+ * output kept. Returns its exit status (>= 0; 128+N for signal N),
+ * -ETIMEDOUT after timeout_s (its process group is killed), or -errno.
+ * *ret_output holds the last part of its output, one line.
+ */
+int mexec(char *const argv[], unsigned timeout_s, char **ret_output);
+
+/* ---- the run (migrate-run.c) ---- */
+struct mrun_opts {
+        bool json;    /* JSON lines, else lines for people */
+        bool dry_run;
+        bool abort;   /* finish the guest in progress by rolling it back, cancel the rest */
+};
+/* Runs or resumes m; returns an exit status. */
+int mrun(struct mdb *d, struct xstore *x, struct mig *m, const struct mrun_opts *o);

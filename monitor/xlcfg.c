@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "util.h"
+#include "xlcfg.h"
+
+/* One "key = value" line; value is the bytes between the quotes of a string. */
+struct xlline {
+        const char *start, *end; /* the whole line, without its newline */
+        const char *key;
+        size_t key_len;
+        const char *val; /* NULL when the value is not a single string */
+        size_t val_len;
+};
+
+const char *xlcfg_type_to_string(enum xlcfg_type t)
+{
+        switch (t) {
+        case XLCFG_PV:
+                return "pv";
+        case XLCFG_PVH:
+                return "pvh";
+        case XLCFG_HVM:
+                return "hvm";
+        case XLCFG_UNKNOWN:
+                break;
+        }
+        return "unknown";
+}
+
+static const char *skip_blank(const char *p, const char *end)
+{
+        while (p < end && (*p == ' ' || *p == '\t'))
+                p++;
+        return p;
+}
+
+/* A string value: "..." or '...' then only blanks, a ';' or a comment. */
+static void parse_value(struct xlline *l, const char *p)
+{
+        const char *q;
+        char quote;
+
+        if (p >= l->end || (*p != '"' && *p != '\''))
+                return;
+        quote = *p++;
+        q = memchr(p, quote, (size_t)(l->end - p));
+        if (!q)
+                return;
+        l->val = p;
+        l->val_len = (size_t)(q - p);
+        q = skip_blank(q + 1, l->end);
+        if (q < l->end && *q == ';')
+                q = skip_blank(q + 1, l->end);
+        if (q < l->end && *q != '#')
+                l->val = NULL;
+}
+
+static void parse_line(const char *start, const char *end, struct xlline *ret)
+{
+        const char *p = skip_blank(start, end), *k;
+
+        *ret = (struct xlline){ .start = start, .end = end };
+        k = p;
+        while (p < end && (*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                           (p > k && *p >= '0' && *p <= '9')))
+                p++;
+        if (p == k)
+                return;
+        ret->key = k;
+        ret->key_len = (size_t)(p - k);
+        p = skip_blank(p, end);
+        if (p >= end || *p != '=') {
+                ret->key = NULL;
+                return;
+        }
+        parse_value(ret, skip_blank(p + 1, end));
+}
+
+static bool key_is(const struct xlline *l, const char *key)
+{
+        return l->key && l->key_len == strlen(key) && memcmp(l->key, key, l->key_len) == 0;
+}
+
+static bool val_is(const struct xlline *l, const char *v)
+{
+        return l->val && l->val_len == strlen(v) && memcmp(l->val, v, l->val_len) == 0;
+}
+
+/* Calls fn on each line; stops at the first non-zero return. */
+static int each_line(const char *text, int (*fn)(const struct xlline *l, void *u), void *u)
+{
+        for (const char *p = text; *p;) {
+                const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
+                struct xlline l;
+                int r;
+
+                parse_line(p, end, &l);
+                r = fn(&l, u);
+                if (r)
+                        return r;
+                p = nl ? nl + 1 : end;
+        }
+        return 0;
+}
+
+struct facts {
+        const struct xlline *type, *builder, *kernel, *bootloader;
+        struct xlline lines[4];
+        bool type_bad, kernel_bad;
+};
+
+static int collect(const struct xlline *l, void *u)
+{
+        static const char *const keys[] = { "type", "builder", "kernel", "bootloader" };
+        struct facts *f = u;
+        const struct xlline **slot[] = { &f->type, &f->builder, &f->kernel, &f->bootloader };
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (key_is(l, keys[i])) {
+                        /* The last assignment wins, as in xl. */
+                        f->lines[i] = *l;
+                        *slot[i] = &f->lines[i];
+                        if (!l->val && i == 0)
+                                f->type_bad = true;
+                        if (!l->val && i == 2)
+                                f->kernel_bad = true;
+                }
+        return 0;
+}
+
+static enum xlcfg_type type_of(const struct facts *f)
+{
+        if (f->type) {
+                if (val_is(f->type, "pv"))
+                        return XLCFG_PV;
+                if (val_is(f->type, "pvh"))
+                        return XLCFG_PVH;
+                if (val_is(f->type, "hvm"))
+                        return XLCFG_HVM;
+                return XLCFG_UNKNOWN;
+        }
+        /* Without type =, xl boots PV unless builder = "hvm". */
+        if (f->builder && val_is(f->builder, "hvm"))
+                return XLCFG_HVM;
+        if (f->builder && !val_is(f->builder, "generic") && !val_is(f->builder, "linux"))
+                return XLCFG_UNKNOWN;
+        return XLCFG_PV;
+}
+
+static char *reason_kernel(const struct facts *f, const struct xlcfg_paths *p)
+{
+        char *r = NULL;
+
+        if (f->bootloader)
+                return strdup("the domain boots through bootloader = (pygrub), not pvgrub");
+        if (!f->kernel)
+                return strdup("no kernel = line: the domain does not boot pvgrub");
+        if (f->kernel_bad || !f->kernel->val)
+                return strdup("kernel = is not a plain string");
+        if (val_is(f->kernel, p->pvgrub))
+                return NULL;
+        if (asprintf(&r, "kernel = \"%.*s\" is not the pvgrub image %s", (int)f->kernel->val_len,
+                     f->kernel->val, p->pvgrub) < 0)
+                return NULL;
+        return r;
+}
+
+int xlcfg_inspect(const char *text, const struct xlcfg_paths *p, enum xlcfg_type *ret_type,
+                  char **ret_reason)
+{
+        struct facts f = {};
+        enum xlcfg_type t;
+        char *reason = NULL;
+
+        each_line(text, collect, &f);
+        t = f.type_bad ? XLCFG_UNKNOWN : type_of(&f);
+        if (t == XLCFG_PV)
+                reason = reason_kernel(&f, p);
+        else if (t == XLCFG_PVH)
+                reason = strdup("the configuration is PVH already");
+        else
+                reason = strdup(t == XLCFG_HVM ? "the configuration is HVM"
+                                               : "the configuration's type is not understood");
+        if (t == XLCFG_PV && reason == NULL && f.kernel == NULL)
+                return -ENOMEM;
+        *ret_type = t;
+        *ret_reason = reason;
+        return 0;
+}
+
+struct rewrite {
+        const struct xlcfg_paths *p;
+        char *buf;
+        size_t len, cap;
+        bool wrote_type;
+        const char *last_type, *last_kernel; /* the lines that decide, by address */
+};
+
+static int append(struct rewrite *w, const char *s, size_t n)
+{
+        if (w->len + n + 1 > w->cap) {
+                size_t cap = (w->len + n + 1) * 2;
+                char *b = realloc(w->buf, cap);
+
+                if (!b)
+                        return -ENOMEM;
+                w->buf = b;
+                w->cap = cap;
+        }
+        memcpy(w->buf + w->len, s, n);
+        w->len += n;
+        w->buf[w->len] = 0;
+        return 0;
+}
+
+/* Replaces the string value of a line, keeping its indentation, quotes and comment. */
+static int replace_value(struct rewrite *w, const struct xlline *l, const char *v)
+{
+        int r = append(w, l->start, (size_t)(l->val - l->start));
+
+        if (r >= 0)
+                r = append(w, v, strlen(v));
+        if (r >= 0)
+                r = append(w, l->val + l->val_len, (size_t)(l->end - (l->val + l->val_len)));
+        return r;
+}
+
+static int rewrite_line(const struct xlline *l, void *u)
+{
+        struct rewrite *w = u;
+        bool nl = *l->end == '\n';
+        int r;
+
+        if (l->start == w->last_type) {
+                r = replace_value(w, l, "pvh");
+                w->wrote_type = true;
+        } else if (l->start == w->last_kernel)
+                r = replace_value(w, l, w->p->pvhgrub);
+        else if (key_is(l, "builder") && !w->last_type) {
+                /* builder = "generic" is the old spelling of PV: type = replaces it. */
+                r = append(w, "type = \"pvh\"", 12);
+                w->wrote_type = true;
+        } else
+                r = append(w, l->start, (size_t)(l->end - l->start));
+        if (r >= 0 && nl)
+                r = append(w, "\n", 1);
+        return r < 0 ? r : 0;
+}
+
+int xlcfg_to_pvh(const char *text, const struct xlcfg_paths *p, char **ret)
+{
+        _cleanup_free_ char *reason = NULL;
+        struct rewrite w = { .p = p };
+        struct facts f = {};
+        enum xlcfg_type t;
+        int r;
+
+        r = xlcfg_inspect(text, p, &t, &reason);
+        if (r < 0)
+                return r;
+        if (t != XLCFG_PV || reason)
+                return -EINVAL;
+        each_line(text, collect, &f);
+        w.last_type = f.type ? f.type->start : NULL;
+        w.last_kernel = f.kernel->start;
+        r = append(&w, "", 0);
+        if (r >= 0)
+                r = each_line(text, rewrite_line, &w);
+        if (r >= 0 && !w.wrote_type) {
+                if (w.len > 0 && w.buf[w.len - 1] != '\n')
+                        r = append(&w, "\n", 1);
+                if (r >= 0)
+                        r = append(&w, "type = \"pvh\"\n", 13);
+        }
+        if (r < 0) {
+                free(w.buf);
+                return r;
+        }
+        *ret = w.buf;
+        return 0;
+}
+
+static int find_name(const struct xlline *l, void *u)
+{
+        char **ret = u;
+
+        if (!key_is(l, "name") || !l->val)
+                return 0;
+        free(*ret);
+        *ret = strndup(l->val, l->val_len);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int xlcfg_name(const char *text, char **ret)
+{
+        char *name = NULL;
+        int r = each_line(text, find_name, &name);
+
+        if (r < 0)
+                return r;
+        if (!name)
+                return -ENOENT;
+        *ret = name;
+        return 0;
+}
+
+int xlcfg_load(const char *path, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        char *text;
+        size_t len;
+        int r;
+
+        if (fd < 0)
+                return -errno;
+        r = read_full_fd(fd, &text, XLCFG_SIZE_MAX, &len);
+        if (r < 0)
+                return r;
+        if (memchr(text, 0, len)) {
+                free(text);
+                return -EBADMSG;
+        }
+        *ret = text;
+        if (ret_len)
+                *ret_len = len;
+        return 0;
+}
+
+static int fsync_dir_of(const char *path)
+{
+        _cleanup_free_ char *copy = strdup(path);
+        _cleanup_close_ int fd = -1;
+
+        if (!copy)
+                return -ENOMEM;
+        fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || fsync(fd) < 0)
+                return -errno;
+        return 0;
+}
+
+int xlcfg_write_atomic(const char *path, const char *text, size_t len, mode_t mode)
+{
+        _cleanup_free_ char *tmp = NULL;
+        int fd, r;
+
+        if (asprintf(&tmp, "%s.tmp-pvh-monitor", path) < 0)
+                return -ENOMEM;
+        (void)unlink(tmp);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode & 07777);
+        if (fd < 0)
+                return -errno;
+        r = write_all(fd, text, len);
+        if (r >= 0 && fchmod(fd, mode & 07777) < 0)
+                r = -errno;
+        if (r >= 0 && fsync(fd) < 0)
+                r = -errno;
+        if (close(fd) < 0 && r >= 0)
+                r = -errno;
+        if (r >= 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void)unlink(tmp);
+                return r;
+        }
+        return fsync_dir_of(path);
+}
+
+static int backup_path(const char *path, char **ret)
+{
+        return asprintf(ret, "%s" XLCFG_BACKUP_SUFFIX, path) < 0 ? -ENOMEM : 0;
+}
+
+int xlcfg_switch(const char *path, const struct xlcfg_paths *p, char **ret_reason)
+{
+        _cleanup_free_ char *text = NULL, *pvh = NULL, *reason = NULL, *bak = NULL;
+        enum xlcfg_type t;
+        struct stat st;
+        size_t len;
+        int r;
+
+        r = xlcfg_load(path, &text, &len);
+        if (r < 0)
+                return r;
+        if (stat(path, &st) < 0)
+                return -errno;
+        r = xlcfg_inspect(text, p, &t, &reason);
+        if (r < 0)
+                return r;
+        if (t == XLCFG_PVH)
+                return 0;
+        if (reason) {
+                *ret_reason = TAKE_PTR(reason);
+                return -EINVAL;
+        }
+        r = xlcfg_to_pvh(text, p, &pvh);
+        if (r >= 0)
+                r = backup_path(path, &bak);
+        /* The file is PV now: it is the original to keep, whatever an older backup says. */
+        if (r >= 0)
+                r = xlcfg_write_atomic(bak, text, len, st.st_mode);
+        if (r >= 0)
+                r = xlcfg_write_atomic(path, pvh, strlen(pvh), st.st_mode);
+        return r < 0 ? r : 1;
+}
+
+int xlcfg_restore(const char *path)
+{
+        _cleanup_free_ char *bak = NULL, *orig = NULL, *cur = NULL, *reason = NULL;
+        struct xlcfg_paths none = { "", "" };
+        size_t orig_len, cur_len;
+        enum xlcfg_type t;
+        struct stat st;
+        int r;
+
+        r = backup_path(path, &bak);
+        if (r < 0)
+                return r;
+        r = xlcfg_load(path, &cur, &cur_len);
+        if (r < 0)
+                return r;
+        r = xlcfg_load(bak, &orig, &orig_len);
+        if (r == -ENOENT) {
+                r = xlcfg_inspect(cur, &none, &t, &reason);
+                if (r < 0)
+                        return r;
+                return t == XLCFG_PV ? 0 : -ENOENT;
+        }
+        if (r < 0)
+                return r;
+        if (cur_len == orig_len && memcmp(cur, orig, cur_len) == 0)
+                return 0;
+        if (stat(path, &st) < 0)
+                return -errno;
+        r = xlcfg_write_atomic(path, orig, orig_len, st.st_mode);
+        return r < 0 ? r : 1;
+}

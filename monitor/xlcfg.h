@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * xl domain configuration files (xl.cfg(5)): what type a domain boots as,
+ * and its switch from PV with pvgrub to PVH with pvhgrub. Only the lines
+ * that matter are touched; every other byte stays as it was. Files are
+ * replaced atomically (a temporary file, fsync, rename, fsync of the
+ * directory) and the PV original is kept next to the file as its backup.
+ */
+
+#define XLCFG_SIZE_MAX (256 * 1024)
+#define XLCFG_BACKUP_SUFFIX ".pv-backup"
+
+enum xlcfg_type {
+        XLCFG_PV,
+        XLCFG_PVH,
+        XLCFG_HVM,
+        XLCFG_UNKNOWN,
+};
+
+struct xlcfg_paths {
+        const char *pvgrub;  /* the PV grub image the kernel = line names */
+        const char *pvhgrub; /* its PVH counterpart */
+};
+
+const char *xlcfg_type_to_string(enum xlcfg_type t);
+
+int xlcfg_load(const char *path, char **ret, size_t *ret_len);
+
+/*
+ * The type a configuration boots as. When it cannot be switched to PVH by
+ * xlcfg_to_pvh(), *ret_reason (allocated) says why; else it is NULL.
+ */
+int xlcfg_inspect(const char *text, const struct xlcfg_paths *p, enum xlcfg_type *ret_type,
+                  char **ret_reason);
+
+/* The PVH text of a switchable PV configuration (see xlcfg_inspect). */
+int xlcfg_to_pvh(const char *text, const struct xlcfg_paths *p, char **ret);
+
+/* name = "..." of the configuration; -ENOENT when absent. */
+int xlcfg_name(const char *text, char **ret);
+
+/* Replaces path by text atomically, with the given mode. */
+int xlcfg_write_atomic(const char *path, const char *text, size_t len, mode_t mode);
+
+/*
+ * Switches the file at path to PVH: keeps the PV original as
+ * path + XLCFG_BACKUP_SUFFIX, then replaces the file. Idempotent: a file
+ * already PVH is left alone (returns 0, and 1 when it changed the file).
+ * -EINVAL with *ret_reason when the file cannot be switched.
+ */
+int xlcfg_switch(const char *path, const struct xlcfg_paths *p, char **ret_reason);
+
+/*
+ * Puts the PV original back from the backup. Idempotent: 0 when the file is
+ * already the original or was never switched (PV, no backup), 1 when it
+ * restored it. -ENOENT when the file is not PV and there is no backup.
+ */
+int xlcfg_restore(const char *path);

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Table-driven tests of the xl configuration switch (monitor/xlcfg.c). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "util.h"
+#include "xlcfg.h"
+
+static const struct xlcfg_paths P = { "/usr/lib/grub-xen/grub-x86_64-xen.bin",
+                                      "/usr/lib/grub-xen/grub-i386-xen_pvh.bin" };
+static int failures;
+
+#define CHECK(cond, ...)                                  \
+        do {                                              \
+                if (!(cond)) {                            \
+                        fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+                        fprintf(stderr, __VA_ARGS__);     \
+                        fputc('\n', stderr);              \
+                        failures++;                       \
+                }                                         \
+        } while (0)
+
+static const struct {
+        const char *name, *in;
+        enum xlcfg_type type;
+        const char *out; /* NULL: cannot be switched */
+} cases[] = {
+        { "plain", "name = \"a\"\ntype = \"pv\"\nkernel = \"/usr/lib/grub-xen/grub-x86_64-xen.bin\"\nmemory = 512\n",
+          XLCFG_PV,
+          "name = \"a\"\ntype = \"pvh\"\nkernel = \"/usr/lib/grub-xen/grub-i386-xen_pvh.bin\"\nmemory = 512\n" },
+        { "spacing, quotes, comments kept", "  type='pv'   # was xm\nkernel=\"/usr/lib/grub-xen/grub-x86_64-xen.bin\";\n",
+          XLCFG_PV, "  type='pvh'   # was xm\nkernel=\"/usr/lib/grub-xen/grub-i386-xen_pvh.bin\";\n" },
+        { "no type: PV by default, type added", "kernel = \"/usr/lib/grub-xen/grub-x86_64-xen.bin\"\nvif = [ 'mac=00:16:3e:00:00:01',\n  'bridge=br0' ]",
+          XLCFG_PV,
+          "kernel = \"/usr/lib/grub-xen/grub-i386-xen_pvh.bin\"\nvif = [ 'mac=00:16:3e:00:00:01',\n  'bridge=br0' ]\ntype = \"pvh\"\n" },
+        { "builder generic replaced", "builder = \"generic\"\nkernel = \"/usr/lib/grub-xen/grub-x86_64-xen.bin\"\n",
+          XLCFG_PV, "type = \"pvh\"\nkernel = \"/usr/lib/grub-xen/grub-i386-xen_pvh.bin\"\n" },
+        { "the last assignment wins", "type = \"hvm\"\ntype = \"pv\"\nkernel = \"/usr/lib/grub-xen/grub-x86_64-xen.bin\"\n",
+          XLCFG_PV, "type = \"hvm\"\ntype = \"pvh\"\nkernel = \"/usr/lib/grub-xen/grub-i386-xen_pvh.bin\"\n" },
+        { "commented lines untouched", "#type = \"pv\"\ntype = \"pv\"\n# kernel = \"x\"\nkernel = \"/usr/lib/grub-xen/grub-x86_64-xen.bin\"\n",
+          XLCFG_PV, "#type = \"pv\"\ntype = \"pvh\"\n# kernel = \"x\"\nkernel = \"/usr/lib/grub-xen/grub-i386-xen_pvh.bin\"\n" },
+        { "direct kernel boot", "type = \"pv\"\nkernel = \"/boot/vmlinuz\"\n", XLCFG_PV, NULL },
+        { "pygrub", "bootloader = \"pygrub\"\n", XLCFG_PV, NULL },
+        { "no kernel", "type = \"pv\"\n", XLCFG_PV, NULL },
+        { "pvh already", "type = \"pvh\"\nkernel = \"/usr/lib/grub-xen/grub-i386-xen_pvh.bin\"\n", XLCFG_PVH, NULL },
+        { "hvm", "builder = \"hvm\"\n", XLCFG_HVM, NULL },
+        { "type not a string", "type = pv\nkernel = \"/usr/lib/grub-xen/grub-x86_64-xen.bin\"\n", XLCFG_UNKNOWN, NULL },
+        { "type with trailing junk", "type = \"pv\" x\nkernel = \"/usr/lib/grub-xen/grub-x86_64-xen.bin\"\n", XLCFG_UNKNOWN, NULL },
+};
+
+static void test_cases(void)
+{
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *reason = NULL, *out = NULL;
+                enum xlcfg_type t;
+                int r;
+
+                r = xlcfg_inspect(cases[i].in, &P, &t, &reason);
+                CHECK(r == 0, "%s: inspect %d", cases[i].name, r);
+                CHECK(t == cases[i].type, "%s: type %s", cases[i].name, xlcfg_type_to_string(t));
+                CHECK(!reason == !!cases[i].out, "%s: reason '%s'", cases[i].name, reason ? reason : "");
+                r = xlcfg_to_pvh(cases[i].in, &P, &out);
+                if (!cases[i].out) {
+                        CHECK(r == -EINVAL, "%s: switched: %d", cases[i].name, r);
+                        continue;
+                }
+                CHECK(r == 0 && streq(out, cases[i].out), "%s: got\n%s", cases[i].name, out ? out : "(null)");
+        }
+}
+
+static char *slurp(const char *path)
+{
+        char *t = NULL;
+
+        return xlcfg_load(path, &t, NULL) < 0 ? NULL : t;
+}
+
+static void test_files(void)
+{
+        char dir[] = "/tmp/test-xlcfg.XXXXXX", path[64], bak[80];
+        const char *pv = "name = \"g\"\ntype = \"pv\"\nkernel = \"/usr/lib/grub-xen/grub-x86_64-xen.bin\"\n";
+        _cleanup_free_ char *reason = NULL, *a = NULL, *b = NULL, *c = NULL, *name = NULL;
+        struct stat st;
+        int fd;
+
+        if (!mkdtemp(dir))
+                exit(99);
+        snprintf(path, sizeof(path), "%s/g.cfg", dir);
+        snprintf(bak, sizeof(bak), "%s" XLCFG_BACKUP_SUFFIX, path);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0640);
+        if (fd < 0 || write(fd, pv, strlen(pv)) < 0 || close(fd) < 0)
+                exit(99);
+        CHECK(xlcfg_restore(path) == 0, "restore of a file never switched changes nothing");
+        CHECK(xlcfg_switch(path, &P, &reason) == 1, "switch");
+        CHECK(xlcfg_switch(path, &P, &reason) == 0, "second switch changes nothing");
+        a = slurp(path);
+        b = slurp(bak);
+        CHECK(a && strstr(a, "type = \"pvh\""), "switched: %s", a ? a : "");
+        CHECK(b && streq(b, pv), "backup: %s", b ? b : "");
+        CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640, "mode kept");
+        CHECK(xlcfg_name(a, &name) == 0 && streq(name, "g"), "name");
+        CHECK(xlcfg_restore(path) == 1, "restore");
+        CHECK(xlcfg_restore(path) == 0, "second restore changes nothing");
+        c = slurp(path);
+        CHECK(c && streq(c, pv), "restored: %s", c ? c : "");
+        CHECK(access(bak, F_OK) == 0, "backup kept");
+        unlink(path);
+        unlink(bak);
+        rmdir(dir);
+}
+
+int main(void)
+{
+        test_cases();
+        test_files();
+        if (failures)
+                fprintf(stderr, "%d failures\n", failures);
+        return failures ? 1 : 0;
+}
