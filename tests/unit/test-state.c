@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The guest state as protocol keys: interfaces and addresses beyond the
+ * protocol's bounds are counted, not published; names that are not valid
+ * interface names are left out; every value written passes the protocol's
+ * own check.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "protocol.h"
+#include "state.h"
+#include "util.h"
+
+static int failures;
+
+#define CHECK(cond)                                                              \
+        do {                                                                     \
+                if (!(cond)) {                                                   \
+                        fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
+                        failures++;                                              \
+                }                                                                \
+        } while (0)
+
+static void add_addr(struct net_iface *i, int family, const char *text, unsigned prefix)
+{
+        i->addrs = realloc(i->addrs, (i->n_addrs + 1) * sizeof(*i->addrs));
+        i->addrs[i->n_addrs] = (struct net_addr){ .family = family, .prefixlen = prefix };
+        snprintf(i->addrs[i->n_addrs].text, sizeof(i->addrs[0].text), "%s", text);
+        i->n_addrs++;
+}
+
+/* Every key must be a protocol key and every value valid for it. */
+static void check_all_valid(const struct kvset *kv)
+{
+        for (size_t i = 0; i < kv->n; i++) {
+                char path[256];
+                struct proto_path_args a;
+                size_t clen;
+                int key;
+
+                snprintf(path, sizeof(path), "data/pvh/%s", kv->items[i].key);
+                key = proto_path_match(path, strlen(path), &a, &clen);
+                CHECK(key >= 0);
+                if (key >= 0)
+                        CHECK(proto_key_check(key, kv->items[i].value, strlen(kv->items[i].value)) >= 0);
+        }
+}
+
+static void test_bounds(void)
+{
+        struct net_iface ifs[12] = { 0 };
+        struct kvset kv = { 0 };
+        char name[32];
+
+        for (int k = 0; k < 12; k++) {
+                ifs[k].ifindex = k + 2;
+                ifs[k].vif = k == 0 ? 7 : -1;
+                snprintf(ifs[k].name, sizeof(ifs[k].name), "eth%d", k);
+                snprintf(ifs[k].mac, sizeof(ifs[k].mac), "00:16:3e:00:00:%02x", k);
+        }
+        /* eth0: six IPv4 (4 fit), one IPv6; a name that is not valid (left out). */
+        for (int k = 0; k < 6; k++) {
+                snprintf(name, sizeof(name), "192.0.2.%d", k + 1);
+                add_addr(&ifs[0], AF_INET, name, 24);
+        }
+        add_addr(&ifs[0], AF_INET6, "2001:db8:0:0:0:0:0:1", 64);
+        snprintf(ifs[1].name, sizeof(ifs[1].name), "bad/name");
+
+        CHECK(state_add_net(&kv, ifs, 12) == 0);
+        check_all_valid(&kv);
+        CHECK(streq(kvset_get(&kv, "net/0/name") ?: "", "eth0"));
+        CHECK(streq(kvset_get(&kv, "net/0/vif") ?: "", "7"));
+        CHECK(streq(kvset_get(&kv, "net/0/ipv4/3") ?: "", "192.0.2.4/24"));
+        CHECK(kvset_get(&kv, "net/0/ipv4/4") == NULL);
+        CHECK(streq(kvset_get(&kv, "net/0/omitted") ?: "", "2"));
+        /* Written in canonical form. */
+        CHECK(streq(kvset_get(&kv, "net/0/ipv6/0") ?: "", "2001:db8::1/64"));
+        /* bad/name is skipped: eth2 takes slot 1. */
+        CHECK(streq(kvset_get(&kv, "net/1/name") ?: "", "eth2"));
+        CHECK(kvset_get(&kv, "net/1/vif") == NULL);
+        CHECK(streq(kvset_get(&kv, "net/7/name") ?: "", "eth8"));
+        CHECK(kvset_get(&kv, "net/8/name") == NULL);
+        /* 12 interfaces: 8 published, bad/name and three beyond the slots counted. */
+        CHECK(streq(kvset_get(&kv, "net/omitted") ?: "", "4"));
+        for (int k = 0; k < 12; k++)
+                free(ifs[k].addrs);
+        kvset_clear(&kv);
+}
+
+static void test_ident(void)
+{
+        struct agent_ident id = { .version = "1.2.3", .actions = 1u << PROTO_ACTION_PING };
+        struct kvset kv = { 0 };
+
+        snprintf(id.instance, sizeof(id.instance), "0b5f9a0e-1d2c-4f3b-8a9e-123456789abc");
+        CHECK(state_add_ident(&kv, &id) == 0);
+        check_all_valid(&kv);
+        CHECK(streq(kvset_get(&kv, "schema") ?: "", PROTO_SCHEMA_STRING));
+        CHECK(streq(kvset_get(&kv, "agent/actions") ?: "", "ping"));
+        CHECK(kvset_get(&kv, "agent/boot_id") == NULL);
+        kvset_clear(&kv);
+        /* An invalid version is not published, rather than sent invalid. */
+        id.version = "1.0 beta";
+        CHECK(state_add_ident(&kv, &id) == 0);
+        CHECK(kvset_get(&kv, "agent/version") == NULL);
+        kvset_clear(&kv);
+}
+
+int main(void)
+{
+        test_bounds();
+        test_ident();
+        if (failures) {
+                fprintf(stderr, "%d check(s) failed\n", failures);
+                return 1;
+        }
+        printf("state: all checks passed\n");
+        return 0;
+}
