@@ -144,6 +144,39 @@ int fileedit_replace(int dir_fd, const char *name, const void *data, size_t len,
         return r;
 }
 
+int fileedit_symlink(int dir_fd, const char *name, const char *target)
+{
+        char tmp[NAME_MAX + 1];
+        int r = tmp_name(name, tmp, sizeof(tmp));
+
+        if (r < 0)
+                return r;
+        if ((unlinkat(dir_fd, tmp, 0) < 0 && errno != ENOENT) || symlinkat(target, dir_fd, tmp) < 0)
+                return -errno;
+        crashpoint();
+        if (renameat(dir_fd, tmp, dir_fd, name) < 0) {
+                r = -errno;
+                unlinkat(dir_fd, tmp, 0);
+                return r;
+        }
+        r = fileedit_fsync_dir(dir_fd);
+        crashpoint();
+        return r;
+}
+
+int fileedit_readlink(int dir_fd, const char *name, char **ret)
+{
+        char buf[PATH_MAX];
+        ssize_t n = readlinkat(dir_fd, name, buf, sizeof(buf));
+
+        if (n < 0)
+                return -errno;
+        if ((size_t)n >= sizeof(buf))
+                return -ENAMETOOLONG;
+        *ret = strndup(buf, (size_t)n);
+        return *ret ? 0 : -ENOMEM;
+}
+
 int fileedit_remove(int dir_fd, const char *name)
 {
         int r;

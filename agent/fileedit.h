@@ -27,6 +27,10 @@ int fileedit_open_parent(int root_fd, const char *path, const char **ret_base);
 int fileedit_read(int dir_fd, const char *name, size_t max, char **ret, size_t *ret_len,
                   struct file_meta *ret_meta);
 int fileedit_replace(int dir_fd, const char *name, const void *data, size_t len, const struct file_meta *meta);
+/* Makes name a symbolic link to target, atomically (a link beside it, renamed over it), durably. */
+int fileedit_symlink(int dir_fd, const char *name, const char *target);
+/* The target of the symbolic link name: -ENOENT when absent, -EINVAL when not a link. */
+int fileedit_readlink(int dir_fd, const char *name, char **ret);
 /* Removes name (absent is fine) and makes the removal durable. */
 int fileedit_remove(int dir_fd, const char *name);
 /* Removes the temporary file a crash may have left beside name. */

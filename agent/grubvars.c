@@ -16,7 +16,8 @@
 #define VALUE_MAX 4096u
 
 /* Variables whose value prepare depends on: any code near them that we cannot follow makes them unknown. */
-static const char *const watched[] = { "GRUB_CMDLINE_LINUX", "GRUB_TERMINAL", "GRUB_SERIAL_COMMAND" };
+static const char *const watched[] = { "GRUB_CMDLINE_LINUX", "GRUB_TERMINAL", "GRUB_SERIAL_COMMAND",
+                                       "GRUB_ENABLE_BLSCFG" };
 
 const struct grubvar *grubvars_get(const struct grubvars *vars, const char *name)
 {

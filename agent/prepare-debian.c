@@ -84,15 +84,14 @@ static void filter(const char *line, struct textbuf *keep, struct textbuf *moved
         }
 }
 
-/* The new GRUB_CMDLINE_LINUX and _DEFAULT: console=hvc0 last in both the normal and the recovery line. */
-static int new_cmdlines(const struct settings *s, char **ret_linux, char **ret_default)
+int prepare_new_cmdlines(const char *linux_, const char *deflt, char **ret_linux, char **ret_default)
 {
         struct textbuf lin, def;
 
         textbuf_init(&lin, 8192);
         textbuf_init(&def, 8192);
-        filter(s->linux_, &lin, NULL);
-        filter(s->deflt, &def, &lin);
+        filter(linux_, &lin, NULL);
+        filter(deflt, &def, &lin);
         add_word(&lin, PREPARE_CONSOLE, strlen(PREPARE_CONSOLE));
         if (lin.oom || def.oom || lin.omitted || def.omitted) {
                 textbuf_done(&lin);
@@ -124,7 +123,7 @@ static int dropin_text(const struct settings *s, char **ret)
 {
         _cleanup_free_ char *nl = NULL, *nd = NULL, *qol = NULL, *qod = NULL, *qnl = NULL, *qnd = NULL;
         struct textbuf b;
-        int r = new_cmdlines(s, &nl, &nd);
+        int r = prepare_new_cmdlines(s->linux_, s->deflt, &nl, &nd);
         bool any = false;
 
         if (r < 0)

@@ -13,6 +13,13 @@ int plan_new(struct plan **ret);
 int plan_edit(const struct prepare_ctx *ctx, struct plan *p, const char *path, const char *new_text);
 /* Adds a file a command rewrites, saved before it runs. */
 int plan_save(const struct prepare_ctx *ctx, struct plan *p, const char *path, enum plan_file_kind kind);
+/*
+ * Adds a symbolic link path -> target. Nothing is added when it is that link
+ * already; -EEXIST when something else is there.
+ */
+int plan_link(const struct prepare_ctx *ctx, struct plan *p, const char *path, const char *target);
+/* The target of the link at path: -ENOENT when absent, -EINVAL when not a link. */
+int plan_readlink(const struct prepare_ctx *ctx, const char *path, char **ret);
 int plan_mkdir(struct plan *p, const char *path);
 /* Adds a command (to cmds, or to undo when undo is true); the argument list ends with NULL. */
 int plan_cmd(struct plan *p, bool undo, const char *name, const char *path, ...) __attribute__((sentinel));
@@ -22,6 +29,12 @@ int plan_read(const struct prepare_ctx *ctx, const char *path, char **ret, size_
 
 /* The kernel command line words prepare removes, and what it adds. */
 bool prepare_word_dropped(const char *w);
+/*
+ * GRUB_CMDLINE_LINUX and _DEFAULT with the dropped words out, the console=
+ * words of _DEFAULT moved to _LINUX, and console=hvc0 last in _LINUX: last
+ * on both the normal and the recovery command line.
+ */
+int prepare_new_cmdlines(const char *linux_, const char *deflt, char **ret_linux, char **ret_default);
 #define PREPARE_CONSOLE "console=hvc0"
 
 /* The families. */

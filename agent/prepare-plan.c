@@ -131,6 +131,40 @@ int plan_save(const struct prepare_ctx *ctx, struct plan *p, const char *path, e
         return r;
 }
 
+int plan_readlink(const struct prepare_ctx *ctx, const char *path, char **ret)
+{
+        _cleanup_close_ int dir_fd = -1;
+        const char *base;
+
+        dir_fd = fileedit_open_parent(ctx->root_fd, path, &base);
+        if (dir_fd < 0)
+                return dir_fd == -ENOTDIR ? -ENOENT : dir_fd;
+        return fileedit_readlink(dir_fd, base, ret);
+}
+
+int plan_link(const struct prepare_ctx *ctx, struct plan *p, const char *path, const char *target)
+{
+        _cleanup_free_ char *now = NULL;
+        struct plan_file f = { .kind = PLAN_LINK, .meta = { .mode = 0777 } };
+        int r = plan_readlink(ctx, path, &now);
+
+        if (r >= 0)
+                return streq(now, target) ? 0 : -EEXIST;
+        if (r == -EINVAL)
+                return -EEXIST;
+        if (r != -ENOENT)
+                return r;
+        if (has_file(p, path))
+                return -EEXIST;
+        f.path = strdup(path);
+        f.new = strdup(target);
+        f.new_len = strlen(target);
+        if (f.path && f.new && (r = add_file(p, &f)) >= 0)
+                return 0;
+        file_done(&f);
+        return -ENOMEM;
+}
+
 int plan_mkdir(struct plan *p, const char *path)
 {
         return strv_push_dup(&p->mkdirs, &p->n_mkdirs, path);
@@ -171,7 +205,7 @@ int plan_set_unsupported(struct plan *p, const char *summary, const char *manual
 bool plan_is_empty(const struct plan *p)
 {
         for (size_t i = 0; i < p->n_files; i++)
-                if (p->files[i].kind == PLAN_EDIT)
+                if (p->files[i].kind == PLAN_EDIT || p->files[i].kind == PLAN_LINK)
                         return false;
         return p->n_cmds == 0;
 }
@@ -188,6 +222,8 @@ int plan_render(const struct plan *p, struct textbuf *out)
                 const struct plan_file *f = &p->files[i];
                 int r;
 
+                if (f->kind == PLAN_LINK)
+                        textbuf_printf(out, "link: %s -> %s\n", f->path, f->new);
                 if (f->kind != PLAN_EDIT)
                         continue;
                 r = udiff(out, f->path, f->existed ? f->old : NULL, f->old_len, f->new, f->new_len);

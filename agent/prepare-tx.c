@@ -104,6 +104,8 @@ static const char *kind_name(enum plan_file_kind k)
                 return "keep";
         case PLAN_OUTPUT:
                 return "output";
+        case PLAN_LINK:
+                return "link";
         }
         return "?";
 }
@@ -136,7 +138,7 @@ static int manifest_text(const struct plan *p, char **ret, size_t *ret_len)
         for (size_t i = 0; i < p->n_files; i++) {
                 const struct plan_file *x = &p->files[i];
                 fprintf(f, "file %zu %s %d %d %o %u %u %" PRId64 " %ld %" PRId64 " %ld ", i, kind_name(x->kind),
-                        x->existed, x->kind == PLAN_EDIT && x->new != NULL, (unsigned)x->meta.mode,
+                        x->existed, (x->kind == PLAN_EDIT || x->kind == PLAN_LINK) && x->new != NULL, (unsigned)x->meta.mode,
                         (unsigned)x->meta.uid, (unsigned)x->meta.gid, (int64_t)x->meta.atime.tv_sec,
                         x->meta.atime.tv_nsec, (int64_t)x->meta.mtime.tv_sec, x->meta.mtime.tv_nsec);
                 put_escaped(f, x->path);
@@ -164,6 +166,8 @@ static int parse_kind(const char *s, enum plan_file_kind *ret)
                 *ret = PLAN_KEEP;
         else if (streq(s, "output"))
                 *ret = PLAN_OUTPUT;
+        else if (streq(s, "link"))
+                *ret = PLAN_LINK;
         else
                 return -EBADMSG;
         return 0;
@@ -324,7 +328,14 @@ static int check_unchanged(const struct prepare_ctx *ctx, const struct plan_file
 {
         _cleanup_free_ char *now = NULL;
         size_t len;
-        int r = plan_read(ctx, f->path, &now, &len, NULL);
+        int r;
+
+        if (f->kind == PLAN_LINK) {
+                /* A link is made only where nothing was. */
+                r = plan_readlink(ctx, f->path, &now);
+                return r == -ENOENT ? 0 : r >= 0 || r == -EINVAL ? -ESTALE : r;
+        }
+        r = plan_read(ctx, f->path, &now, &len, NULL);
 
         if (r < 0)
                 return r;
@@ -353,7 +364,8 @@ static int write_saved(const struct prepare_ctx *ctx, int tx_fd, const struct pl
                         return r;
                 if (f->existed && (r = write_in(orig, name, f->old, f->old_len)) < 0)
                         return r;
-                if (f->kind == PLAN_EDIT && f->new && (r = write_in(new, name, f->new, f->new_len)) < 0)
+                if ((f->kind == PLAN_EDIT || f->kind == PLAN_LINK) && f->new &&
+                    (r = write_in(new, name, f->new, f->new_len)) < 0)
                         return r;
         }
         return 0;
@@ -411,15 +423,29 @@ static int put_file(const struct prepare_ctx *ctx, const struct plan_file *f, co
         return exists ? fileedit_replace(dir_fd, base, data, len, meta) : fileedit_remove(dir_fd, base);
 }
 
+static int put_link(const struct prepare_ctx *ctx, const struct plan_file *f)
+{
+        _cleanup_close_ int dir_fd = -1;
+        const char *base;
+        int r;
+
+        dir_fd = fileedit_open_parent(ctx->root_fd, f->path, &base);
+        if (dir_fd < 0)
+                return dir_fd;
+        r = fileedit_clean(dir_fd, base);
+        return r < 0 ? r : fileedit_symlink(dir_fd, base, f->new);
+}
+
 static int edit_files(const struct prepare_ctx *ctx, int tx_fd, const struct plan *p)
 {
         for (size_t i = 0; i < p->n_files; i++) {
                 const struct plan_file *f = &p->files[i];
                 int r;
 
-                if (f->kind != PLAN_EDIT)
+                if (f->kind != PLAN_EDIT && f->kind != PLAN_LINK)
                         continue;
-                r = put_file(ctx, f, f->new, f->new_len, f->new != NULL, &f->meta);
+                r = f->kind == PLAN_LINK ? put_link(ctx, f)
+                                         : put_file(ctx, f, f->new, f->new_len, f->new != NULL, &f->meta);
                 if (r < 0 || (r = journal_append(tx_fd, "applied %zu\n", i)) < 0)
                         return r;
         }
@@ -478,6 +504,17 @@ static int check_files(const struct prepare_ctx *ctx, const struct plan *p, stru
                 size_t len;
                 int r;
 
+                if (f->kind == PLAN_LINK) {
+                        r = plan_readlink(ctx, f->path, &now);
+                        if (r == -ENOENT || (r >= 0 && streq(now, f->new)))
+                                continue;
+                        if (r < 0 && r != -EINVAL)
+                                return r;
+                        textbuf_printf(log, "%s was changed after prepare; not rolling back (--force restores it "
+                                       "anyway)\n", f->path);
+                        bad++;
+                        continue;
+                }
                 if (f->kind != PLAN_EDIT)
                         continue;
                 r = plan_read(ctx, f->path, &now, &len, NULL);
@@ -498,7 +535,16 @@ static int restore_file(const struct prepare_ctx *ctx, const struct plan_file *f
         _cleanup_free_ char *now = NULL;
         struct file_meta m;
         size_t len;
-        int r = plan_read(ctx, f->path, &now, &len, &m);
+        int r;
+
+        if (f->kind == PLAN_LINK) {
+                /* Unless forced, check_files made sure it is still our link. */
+                r = plan_readlink(ctx, f->path, &now);
+                if (r == -ENOENT)
+                        return 0;
+                return r < 0 && r != -EINVAL ? r : put_file(ctx, f, NULL, 0, false, NULL);
+        }
+        r = plan_read(ctx, f->path, &now, &len, &m);
 
         if (r < 0)
                 return r;

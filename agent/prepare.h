@@ -53,6 +53,7 @@ enum plan_file_kind {
         PLAN_EDIT,                /* prepare writes it (new == NULL: removes it) */
         PLAN_KEEP,                /* a command rewrites it: saved, and restored by rollback */
         PLAN_OUTPUT,              /* a command regenerates it: saved, restored only if regenerating fails */
+        PLAN_LINK,                /* prepare makes it a symbolic link (new: the target) where nothing was */
 };
 
 struct plan_file {
@@ -62,7 +63,7 @@ struct plan_file {
         char *old;                /* its bytes now (existed) */
         size_t old_len;
         struct file_meta meta;    /* its metadata now, or the new file's */
-        char *new;                /* PLAN_EDIT: the bytes to write */
+        char *new;                /* PLAN_EDIT: the bytes to write; PLAN_LINK: the link's target */
         size_t new_len;
 };
 

@@ -23,15 +23,16 @@ mkcmds() {
 	fi
 }
 
-# setup TREE GENERATE: a fresh copy of the tree, its images, and a grub.cfg
-# regenerated from its own settings (so that rollback can be compared with it).
+# setup TREE GENERATE [keep]: a fresh copy of the tree, its images, and a
+# grub.cfg regenerated from its own settings (so that rollback can be
+# compared with it), unless keep: the tree's menu as it is.
 setup() {
 	rm -rf "$R" "$S"
 	cp -a "$1" "$R"
 	[ -z "$2" ] || sh "$top_srcdir/tests/kernels/gen.sh" "$mkkernel" "$2" "$R" || fail "gen.sh $2"
 	mkcmds
 	[ -z "$2" ] || cp "$2" "$C/generate"
-	if [ -f "$C/real-grub" ] && [ -d "$R/etc/default" ]; then
+	if [ "${3:-}" != keep ] && [ -f "$C/real-grub" ] && [ -d "$R/etc/default" ]; then
 		PVH_AGENT_ROOT=$R PVH_AGENT_COMMAND=update-grub "$C/update-grub" >/dev/null 2>&1 ||
 			fail "grub-mkconfig on the fresh tree"
 		: >"$C/log"
@@ -72,3 +73,12 @@ debian_setup() {
 	chmod 0600 "$R/etc/default/grub"
 }
 
+
+# fedora_setup CASE [DIR]: tests/DIR/CASE (rootfs-prepare, else rootfs), its
+# menu as it is: grub2-mkconfig is a stand-in, and rollback restores the menu
+# byte for byte rather than regenerating it.
+fedora_setup() {
+	_d=$top_srcdir/tests/${2:-rootfs-prepare}/$1
+	[ -d "$_d" ] || _d=$top_srcdir/tests/rootfs/$1
+	setup "$_d/root" "$_d/generate" keep
+}
