@@ -29,6 +29,7 @@
  *     new/N      the bytes prepare writes into file N
  *     journal    one line per step, each fsync'd: "applied N", "ran NAME STATUS",
  *                "done" (prepare complete), "rollback" (rollback started)
+ *     reserve    space held for undoing: freed when a rollback starts
  *   tx.old/    a finished rollback, being removed
  *
  * Intent is durable before any change: tx/ exists, with the originals,
@@ -41,6 +42,15 @@
  */
 
 #define MANIFEST_MAX (1u << 20)
+#define JOURNAL_RESERVE (64u << 10)
+
+/*
+ * A full file system must not stop an undo: the journal's blocks are
+ * allocated when the transaction is made (appending "rollback" then needs
+ * none), and a reserve file holds as much again as every original, freed
+ * just before the originals are written back. Both are taken before the
+ * commit, so running out of space there fails prepare before any change.
+ */
 
 static int journal_append(int tx_fd, const char *fmt, ...) _printf_(2, 3);
 static int journal_append(int tx_fd, const char *fmt, ...)
@@ -371,6 +381,37 @@ static int write_saved(const struct prepare_ctx *ctx, int tx_fd, const struct pl
         return 0;
 }
 
+static int allocate(int dir_fd, const char *name, off_t size, bool keep_size)
+{
+        _cleanup_close_ int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        int r = 0;
+
+        if (fd < 0)
+                return -errno;
+        if (fallocate(fd, keep_size ? FALLOC_FL_KEEP_SIZE : 0, 0, size) < 0) {
+                if (errno != EOPNOTSUPP)
+                        return -errno;
+                /* No fallocate here: the journal goes without, the reserve is written out. */
+                if (!keep_size) {
+                        _cleanup_free_ char *zero = calloc(1, (size_t)size);
+                        r = zero ? write_all(fd, zero, (size_t)size) : -ENOMEM;
+                }
+        }
+        if (r >= 0 && fsync(fd) < 0)
+                r = -errno;
+        return r;
+}
+
+static off_t reserve_size(const struct plan *p)
+{
+        off_t size = 4096;
+
+        for (size_t i = 0; i < p->n_files; i++)
+                if (p->files[i].existed)
+                        size += ((off_t)p->files[i].old_len + 4095) / 4096 * 4096;
+        return size;
+}
+
 static int tx_create(const struct prepare_ctx *ctx, const struct plan *p)
 {
         _cleanup_free_ char *m = NULL;
@@ -384,7 +425,9 @@ static int tx_create(const struct prepare_ctx *ctx, const struct plan *p)
         if (tx_fd < 0)
                 return -errno;
         if ((r = write_saved(ctx, tx_fd, p)) < 0 || (r = manifest_text(p, &m, &mlen)) < 0 ||
-            (r = write_in(tx_fd, "manifest", m, mlen)) < 0 || (r = write_in(tx_fd, "journal", "", 0)) < 0)
+            (r = write_in(tx_fd, "manifest", m, mlen)) < 0 || (r = write_in(tx_fd, "journal", "", 0)) < 0 ||
+            (r = allocate(tx_fd, "journal", JOURNAL_RESERVE, true)) < 0 ||
+            (r = allocate(tx_fd, "reserve", reserve_size(p), false)) < 0)
                 return r;
         if (fsync(tx_fd) < 0)
                 return -errno;
@@ -614,7 +657,11 @@ static int undo(const struct prepare_ctx *ctx, int tx_fd, const struct plan *p, 
 {
         int r;
 
-        if ((r = journal_append(tx_fd, "rollback\n")) < 0 || (r = restore_files(ctx, tx_fd, p, false)) < 0)
+        if ((r = journal_append(tx_fd, "rollback\n")) < 0)
+                return r;
+        if (unlinkat(tx_fd, "reserve", 0) < 0 && errno != ENOENT)
+                return -errno;
+        if ((r = restore_files(ctx, tx_fd, p, false)) < 0)
                 return r;
         remove_dirs(ctx, p, log);
         r = run_cmds(ctx, tx_fd, p->undo, p->n_undo, log);
