@@ -29,6 +29,7 @@ enum outcome {
         OUT_TIMEOUT,
         OUT_NO_AGENT,
         OUT_GONE,        /* the domain was destroyed */
+        OUT_RESTARTED,   /* the agent restarted, and no final answer came */
         OUT_ERROR,       /* xenstore refused us */
         _OUT_MAX,
 };
@@ -37,13 +38,15 @@ static const char *const outcome_words[_OUT_MAX] = {
         [OUT_PENDING] = "pending",         [OUT_DONE] = "done",     [OUT_FAILED] = "failed",
         [OUT_BUSY] = "busy",               [OUT_NOT_OFFERED] = "not-offered",
         [OUT_TIMEOUT] = "timeout",         [OUT_NO_AGENT] = "no-agent",
-        [OUT_GONE] = "gone",               [OUT_ERROR] = "error",
+        [OUT_GONE] = "gone",               [OUT_RESTARTED] = "restarted",
+        [OUT_ERROR] = "error",
 };
 
 static const int outcome_exit[_OUT_MAX] = {
         [OUT_PENDING] = EXIT_TIMEOUT, [OUT_DONE] = EXIT_DONE,        [OUT_FAILED] = EXIT_FAILED,
         [OUT_BUSY] = EXIT_FAILED,     [OUT_NOT_OFFERED] = EXIT_FAILED, [OUT_TIMEOUT] = EXIT_TIMEOUT,
-        [OUT_NO_AGENT] = EXIT_TIMEOUT, [OUT_GONE] = EXIT_TIMEOUT,     [OUT_ERROR] = EXIT_INTERNAL,
+        [OUT_NO_AGENT] = EXIT_TIMEOUT, [OUT_GONE] = EXIT_TIMEOUT,     [OUT_RESTARTED] = EXIT_TIMEOUT,
+        [OUT_ERROR] = EXIT_INTERNAL,
 };
 
 struct target {
@@ -51,9 +54,12 @@ struct target {
         char *name;              /* escaped */
         char id[PROTO_UUID_LEN + 1];
         char token[32];
+        char instance[PROTO_UUID_LEN + 1]; /* agent/instance when sent; empty when none */
         enum outcome outcome;
         struct ganswer answer;
         bool watching;
+        bool taken;        /* its answer was seen, not final, under t->instance */
+        bool restart_seen; /* the agent restarted while we waited */
 };
 
 struct request_args {
@@ -80,8 +86,16 @@ static void request_help(FILE *f)
                    "  --filter KEY=VALUE   guests whose verdict= or guest_type= is VALUE\n"
                    "  --json               one JSON object per guest\n"
                    "\n"
-                   "Exit status: 0 all done, 1 a request failed, 2 timeout, no agent or domain\n"
-                   "gone, 3 usage, 4 internal error (the worst over all guests).\n");
+                   "Outcomes: done, failed, busy (an earlier request waits in the node),\n"
+                   "not-offered (the agent does not list ACTION), no-agent, timeout, gone (the\n"
+                   "domain was destroyed), restarted (the agent restarted after it took the\n"
+                   "request, or while we waited, and no final answer came: the request may or\n"
+                   "may not have run), error.\n"
+                   "\n"
+                   "Exit status: 0 all done, 1 failed, busy or not-offered, 2 timeout, no-agent,\n"
+                   "gone or restarted, 3 usage, 4 internal error: the worst over the guests.\n"
+                   "With --all or --filter, guests that were sent nothing (no-agent,\n"
+                   "not-offered) are reported but count only when no guest was sent ACTION.\n");
 }
 
 static int parse_filter(char *s, struct request_args *a)
@@ -226,6 +240,11 @@ static int send_one(struct xstore *x, const struct request_args *a, struct targe
         if (r < 0)
                 return r;
         t->watching = true;
+        /* Same token: either event means "look again" (handle_event). */
+        snprintf(path, sizeof(path), "/local/domain/%u/data/pvh/agent/instance", t->domid);
+        r = xstore_watch(x, path, t->token);
+        if (r < 0)
+                return r;
         snprintf(path, sizeof(path), "/local/domain/%u/control/pvh/request", t->domid);
         return xstore_write(x, path, buf, (size_t)len);
 }
@@ -249,6 +268,8 @@ static int target_init(struct xstore *x, const struct request_args *a, unsigned 
                 return 0;
         }
         t->name = g.name.err == 0 ? render_escape(g.name.val, strlen(g.name.val)) : strdup("-");
+        if (guest_get(&g, GF_AGENT_INSTANCE))
+                snprintf(t->instance, sizeof(t->instance), "%s", guest_get(&g, GF_AGENT_INSTANCE));
         if (g.agent == GUEST_AGENT_NONE || g.agent == GUEST_AGENT_INVALID)
                 t->outcome = OUT_NO_AGENT;
         else if (!guest_offers(&g, a->action))
@@ -344,6 +365,7 @@ struct batch {
         struct target *t;
         unsigned n, pending;
         bool json, progress;
+        bool many; /* --all or --filter: guests sent nothing count only when all were */
 };
 
 static void progress(const struct batch *b)
@@ -366,6 +388,8 @@ static void finish(struct batch *b, struct target *t, enum outcome o)
 
                 snprintf(path, sizeof(path), "/local/domain/%u/data/pvh/answer/%s/state",
                          t->domid, t->id);
+                xstore_unwatch(b->x, path, t->token);
+                snprintf(path, sizeof(path), "/local/domain/%u/data/pvh/agent/instance", t->domid);
                 xstore_unwatch(b->x, path, t->token);
                 t->watching = false;
         }
@@ -390,6 +414,59 @@ static int check_answer(struct batch *b, struct target *t)
         if (s < 0 || !proto_state_is_final((enum proto_state)s))
                 return 0;
         finish(b, t, s == PROTO_STATE_DONE ? OUT_DONE : OUT_FAILED);
+        return 0;
+}
+
+/* The agent's instance now: "" when absent or invalid (stopping, or not yet there). */
+static int read_instance(struct xstore *x, unsigned domid, char ret[static PROTO_UUID_LEN + 1])
+{
+        _cleanup_free_ char *v = NULL;
+        char path[80];
+        size_t len;
+        int r;
+
+        ret[0] = 0;
+        snprintf(path, sizeof(path), "/local/domain/%u/data/pvh/agent/instance", domid);
+        r = xstore_read(x, path, PROTO_UUID_LEN, &v, &len);
+        if (r == -ENOENT || r == -E2BIG || r == -EACCES)
+                return 0;
+        if (r < 0)
+                return r;
+        if (proto_key_check(PROTO_KEY_AGENT_INSTANCE, v, len) >= 0)
+                memcpy(ret, v, len + 1);
+        return 0;
+}
+
+/*
+ * An answer or instance event. A final answer wins. Otherwise, a new
+ * agent/instance means the agent restarted: when the agent we sent to had
+ * taken the request, its fate is unknown (restarted); when it had not, the
+ * new agent takes it from the node, and waiting goes on. The answer is read
+ * before the instance, and an agent publishes its instance before it takes
+ * requests: a state seen with the old instance still there was written by
+ * the old agent.
+ */
+static int look_again(struct batch *b, struct target *t)
+{
+        char now[PROTO_UUID_LEN + 1];
+        int r = check_answer(b, t);
+
+        if (r < 0 || t->outcome != OUT_PENDING)
+                return r;
+        r = read_instance(b->x, t->domid, now);
+        if (r < 0 || !now[0])
+                return r;
+        if (streq(now, t->instance)) {
+                if (t->answer.state.err == 0)
+                        t->taken = true;
+                return 0;
+        }
+        t->restart_seen = true;
+        if (t->taken) {
+                finish(b, t, OUT_RESTARTED);
+                return 0;
+        }
+        memcpy(t->instance, now, sizeof(now));
         return 0;
 }
 
@@ -422,7 +499,7 @@ static int handle_event(struct batch *b, const char *token)
                 return 0;
         for (unsigned i = 0; i < b->n; i++)
                 if (b->t[i].domid == domid && b->t[i].outcome == OUT_PENDING)
-                        return check_answer(b, &b->t[i]);
+                        return look_again(b, &b->t[i]);
         return 0;
 }
 
@@ -461,7 +538,7 @@ static int wait_all(struct batch *b, unsigned wait_s)
         }
         for (unsigned i = 0; i < b->n; i++)
                 if (b->t[i].outcome == OUT_PENDING)
-                        finish(b, &b->t[i], OUT_TIMEOUT);
+                        finish(b, &b->t[i], b->t[i].restart_seen ? OUT_RESTARTED : OUT_TIMEOUT);
         return 0;
 }
 
@@ -487,18 +564,30 @@ static int targets_setup(struct batch *b, const struct request_args *a, const un
         return 0;
 }
 
+static bool sent_nothing(const struct target *t)
+{
+        return t->outcome == OUT_NO_AGENT || t->outcome == OUT_NOT_OFFERED;
+}
+
 static int batch_exit(struct batch *b)
 {
-        int worst = 0;
+        int worst = 0, worst_sent = 0;
+        bool any_sent = false;
 
         for (unsigned i = 0; i < b->n; i++) {
-                if (b->t[i].outcome != OUT_PENDING && !b->t[i].watching && b->t[i].id[0] == 0 &&
-                    b->t[i].outcome != OUT_DONE && b->t[i].outcome != OUT_FAILED)
-                        target_report(b->x, &b->t[i], b->json);
-                if (outcome_exit[b->t[i].outcome] > worst)
-                        worst = outcome_exit[b->t[i].outcome];
+                const struct target *t = &b->t[i];
+                int e = outcome_exit[t->outcome];
+
+                if (t->outcome != OUT_PENDING && !t->watching && t->id[0] == 0 &&
+                    t->outcome != OUT_DONE && t->outcome != OUT_FAILED)
+                        target_report(b->x, t, b->json);
+                worst = e > worst ? e : worst;
+                if (sent_nothing(t))
+                        continue;
+                any_sent = true;
+                worst_sent = e > worst_sent ? e : worst_sent;
         }
-        return worst;
+        return b->many && any_sent ? worst_sent : worst;
 }
 
 static void batch_free(struct batch *b)
@@ -513,7 +602,7 @@ static void batch_free(struct batch *b)
 static int run_batch(struct xstore *x, const struct request_args *a, const unsigned *ids,
                      unsigned n)
 {
-        struct batch b = { .x = x, .json = a->json };
+        struct batch b = { .x = x, .json = a->json, .many = a->all || a->filter_key };
         int r;
 
         b.progress = !a->json && isatty(STDERR_FILENO) == 1;
