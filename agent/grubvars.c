@@ -104,7 +104,7 @@ static bool parse_double(const struct grubvars *vars, const char **pp, struct te
                                 return false;
                         continue;
                 }
-                if (*p == '\\' && strchr("$`\"\\", p[1])) {
+                if (*p == '\\' && p[1] && strchr("$`\"\\", p[1])) {
                         textbuf_append(out, p + 1, 1);
                         p += 2;
                         continue;
@@ -142,7 +142,11 @@ static char *parse_value(const struct grubvars *vars, const char *p)
                         ok = parse_single(&p, &out);
                 else if (*p == '$' && p[1] != '(')
                         ok = expand(vars, &p, &out);
-                else if (strchr("`$;&|<>()\\", *p))
+                else if (*p == '\\' && p[1] && p[1] != '\n') {
+                        /* \X outside quotes is X: how grubvars_quote writes a ' */
+                        textbuf_append(&out, p + 1, 1);
+                        p += 2;
+                } else if (strchr("`$;&|<>()\\", *p))
                         ok = false;
                 else
                         textbuf_append(&out, p++, 1);
@@ -217,8 +221,10 @@ static int eval_line(struct grubvars *vars, const char *l, int *depth, const cha
         *depth += d;
         if (*depth < 0)
                 *depth = 0;
-        if (startswith(l, "export "))
+        if (startswith(l, "export ")) {
                 l += 7;
+                len -= 7;
+        }
         n = name_len(l);
         if (d != 0 || n == 0 || l[n] != '=' || *depth > 0)
                 return mentions_watched(l, len) ? mark_unknown(vars, l, len, where) : 0;

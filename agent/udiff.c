@@ -73,14 +73,14 @@ static int script(const struct line *a, size_t na, const struct line *b, size_t 
                         L[x * w + y] = line_eq(&a[x], &b[y]) ? L[(x + 1) * w + y + 1] + 1
                                        : L[(x + 1) * w + y] >= L[x * w + y + 1] ? L[(x + 1) * w + y]
                                                                                 : L[x * w + y + 1];
+        /* Where both are as long, removing comes first: diff -u shows - lines before + lines. */
         while (i < na || j < nb) {
-                if (i < na && j < nb && line_eq(&a[i], &b[j])) {
+                if (i < na && j < nb && line_eq(&a[i], &b[j]))
                         ops[k++] = (struct op){ ' ', i++, j++ };
-                } else if (j < nb && (i == na || L[i * w + j + 1] >= L[(i + 1) * w + j])) {
-                        ops[k++] = (struct op){ '+', i, j++ };
-                } else {
+                else if (i < na && (j == nb || L[(i + 1) * w + j] >= L[i * w + j + 1]))
                         ops[k++] = (struct op){ '-', i++, j };
-                }
+                else
+                        ops[k++] = (struct op){ '+', i, j++ };
         }
         *ret = ops;
         *ret_n = k;
@@ -95,6 +95,15 @@ static void emit_line(struct textbuf *out, char kind, const struct line *l)
                 textbuf_puts(out, "\n\\ No newline at end of file\n");
 }
 
+/* As diff -u: "START,COUNT", only "START" for one line; an empty range starts at the line before it. */
+static void emit_range(struct textbuf *out, size_t before, size_t count)
+{
+        if (count == 1)
+                textbuf_printf(out, "%zu", before + 1);
+        else
+                textbuf_printf(out, "%zu,%zu", count ? before + 1 : before, count);
+}
+
 static void emit_hunk(struct textbuf *out, const struct op *ops, size_t from, size_t to, const struct line *a,
                       const struct line *b)
 {
@@ -104,13 +113,16 @@ static void emit_hunk(struct textbuf *out, const struct op *ops, size_t from, si
                 ac += ops[k].kind != '+';
                 bc += ops[k].kind != '-';
         }
-        textbuf_printf(out, "@@ -%zu,%zu +%zu,%zu @@\n", ac ? ops[from].ai + 1 : ops[from].ai, ac,
-                       bc ? ops[from].bi + 1 : ops[from].bi, bc);
+        textbuf_puts(out, "@@ -");
+        emit_range(out, ops[from].ai, ac);
+        textbuf_puts(out, " +");
+        emit_range(out, ops[from].bi, bc);
+        textbuf_puts(out, " @@\n");
         for (size_t k = from; k < to; k++)
                 emit_line(out, ops[k].kind, ops[k].kind == '+' ? &b[ops[k].bi] : &a[ops[k].ai]);
 }
 
-/* Groups changes with their context into hunks; changes closer than 2*CONTEXT share one. */
+/* Groups changes with their context into hunks; changes at most 2*CONTEXT lines apart share one. */
 static void emit_hunks(struct textbuf *out, const struct op *ops, size_t n, const struct line *a, const struct line *b)
 {
         size_t k = 0;
@@ -124,7 +136,7 @@ static void emit_hunks(struct textbuf *out, const struct op *ops, size_t n, cons
                         break;
                 first = k;
                 last = k;
-                for (size_t m = k; m < n && m <= last + 2 * CONTEXT; m++)
+                for (size_t m = k; m < n && m <= last + 2 * CONTEXT + 1; m++)
                         if (ops[m].kind != ' ')
                                 last = m;
                 emit_hunk(out, ops, first > CONTEXT ? first - CONTEXT : 0,
