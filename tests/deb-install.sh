@@ -1,0 +1,171 @@
+#!/bin/sh
+# deb-install.sh [DEBDIR]: the Debian packages on a minimal bookworm system.
+#
+# Builds the .debs from the source tree (or takes pvh-agent_*.deb and
+# pvh-monitor_*.deb from DEBDIR), installs them with their dependencies into
+# a fresh debootstrap'ed bookworm root, checks their files and that their
+# units are enabled, runs the installed agent's check on that root, purges
+# them, and checks that nothing is left but dpkg's and apt's own records.
+#
+# Needs root, debootstrap and a Debian mirror (PVH_DEB_MIRROR, default
+# http://deb.debian.org/debian). The minimal root is cached as a tarball in
+# PVH_TEST_CACHE (default /var/cache/pvh-agent-tests); delete it to start
+# afresh. Not in the default test suite: scripts/check runs it.
+set -eu
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+mirror=${PVH_DEB_MIRROR:-http://deb.debian.org/debian}
+cache=${PVH_TEST_CACHE:-/var/cache/pvh-agent-tests}
+suite=bookworm
+debdir=${1:-}
+
+skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+step() {
+	echo "--- $* ($(date +%T))"
+}
+
+[ "$(id -u)" = 0 ] || skip "needs root (debootstrap, chroot)"
+command -v debootstrap >/dev/null || skip "debootstrap is missing"
+
+work=$(mktemp -d /var/tmp/pvh-deb-install.XXXXXX)
+root=$work/root
+cleanup() {
+	for m in "$root/proc" "$root/dev/pts" "$root/dev"; do
+		mountpoint -q "$m" 2>/dev/null && umount -l "$m"
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+# ---- the packages
+if [ -z "$debdir" ]; then
+	step "building the packages"
+	command -v dpkg-buildpackage >/dev/null || skip "dpkg-buildpackage is missing (dpkg-dev)"
+	git -C "$top_srcdir" rev-parse --git-dir >/dev/null 2>&1 ||
+		skip "not a git checkout: give the directory of built .debs"
+	src=$work/src/pvh-agent
+	mkdir -p "$src"
+	# The tracked files as they are in the working tree.
+	(cd "$top_srcdir" && git ls-files -z | tar --null -T - -cf -) | tar -xf - -C "$src"
+	(cd "$src" && DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" \
+		dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1) ||
+		{ tail -n 40 "$work/build.log"; fail "dpkg-buildpackage failed"; }
+	debdir=$work/src
+fi
+agent_deb=$(ls "$debdir"/pvh-agent_*.deb 2>/dev/null | tail -n 1)
+monitor_deb=$(ls "$debdir"/pvh-monitor_*.deb 2>/dev/null | tail -n 1)
+[ -n "$agent_deb" ] && [ -n "$monitor_deb" ] || fail "no pvh-agent_*.deb and pvh-monitor_*.deb in $debdir"
+
+# ---- a minimal bookworm root, cached
+tarball=$cache/$suite-minbase.tar
+if [ ! -s "$tarball" ]; then
+	step "debootstrap $suite (cached in $tarball)"
+	mkdir -p "$cache"
+	debootstrap --variant=minbase "$suite" "$work/boot" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+		{ tail -n 20 "$work/debootstrap.log"; skip "debootstrap from $mirror failed"; }
+	rm -rf "$work/boot/var/cache/apt/archives/"*.deb
+	tar -C "$work/boot" -cf "$tarball.new" . && mv "$tarball.new" "$tarball"
+	rm -rf "$work/boot"
+fi
+step "unpacking the root"
+mkdir -p "$root"
+tar -C "$root" -xf "$tarball"
+
+cat >"$root/etc/apt/sources.list" <<EOS
+deb $mirror $suite main
+deb $mirror $suite-updates main
+deb ${mirror%/debian}/debian-security $suite-security main
+EOS
+cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+# No service starts in the chroot.
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod 755 "$root/usr/sbin/policy-rc.d"
+mount -t proc proc "$root/proc"
+
+in_root() {
+	chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+		LC_ALL=C.UTF-8 "$@"
+}
+# Every path on the root's file system, but for what dpkg, apt and the
+# kernel's file systems keep.
+snapshot() {
+	(cd "$root" && find . -xdev \
+		\( -path ./proc -o -path ./var/lib/dpkg -o -path ./var/lib/apt -o -path ./var/cache \
+		   -o -path ./var/log -o -path ./tmp -o -path ./var/tmp -o -path ./etc/ld.so.cache \) -prune \
+		-o -print | sort)
+}
+
+step "apt-get update"
+in_root apt-get update -qq >"$work/apt.log" 2>&1 || { tail -n 20 "$work/apt.log"; skip "apt-get update failed"; }
+snapshot >"$work/before"
+
+step "installing $(basename "$agent_deb") and $(basename "$monitor_deb")"
+mkdir -p "$root/tmp/debs"
+cp "$agent_deb" "$monitor_deb" "$root/tmp/debs/"
+in_root apt-get install -y -q --no-install-recommends \
+	"/tmp/debs/$(basename "$agent_deb")" "/tmp/debs/$(basename "$monitor_deb")" \
+	>"$work/install.log" 2>&1 || { tail -n 40 "$work/install.log"; fail "apt-get install failed"; }
+
+step "checking the installed files"
+# bookworm's systemdsystemunitdir.
+unitdir=/lib/systemd/system
+for f in /usr/sbin/pvh-agent /usr/sbin/pvh-monitor \
+	 "$unitdir/pvh-agent.service" "$unitdir/pvh-monitor.service" \
+	 /usr/share/man/man8/pvh-agent.8.gz /usr/share/man/man8/pvh-monitor.8.gz \
+	 /usr/share/man/man7/pvh-protocol.7.gz \
+	 /usr/share/bash-completion/completions/pvh-agent \
+	 /usr/share/bash-completion/completions/pvh-monitor \
+	 /usr/share/doc/pvh-agent/copyright /usr/share/doc/pvh-monitor/copyright; do
+	[ -e "$root$f" ] || fail "$f is not installed"
+	in_root dpkg -S "$f" >/dev/null 2>&1 || fail "$f belongs to no package"
+done
+[ -x "$root/usr/sbin/pvh-agent" ] || fail "/usr/sbin/pvh-agent is not executable"
+for u in pvh-agent pvh-monitor; do
+	link=$root/etc/systemd/system/multi-user.target.wants/$u.service
+	[ -L "$link" ] || fail "$u.service is not enabled (no $link)"
+	[ "$(readlink "$link")" = "$unitdir/$u.service" ] ||
+		fail "$u.service is enabled as $(readlink "$link")"
+done
+out=$(in_root /usr/sbin/pvh-monitor --help) || fail "pvh-monitor --help: $out"
+
+step "pvh-agent check --root / in the root"
+set +e
+in_root /usr/sbin/pvh-agent check --root / >"$work/check.txt" 2>&1
+rc=$?
+in_root /usr/sbin/pvh-agent check --root / --json >"$work/check.json" 2>"$work/check.err"
+rc_json=$?
+set -e
+cat "$work/check.txt"
+# 0..3 are verdicts (this root has no kernel, so not ready); 4 and 5 are errors.
+[ "$rc" -le 3 ] || fail "pvh-agent check exited $rc"
+[ "$rc_json" = "$rc" ] || fail "pvh-agent check --json exited $rc_json, the text report $rc"
+grep -q . "$work/check.txt" || fail "pvh-agent check printed nothing"
+if command -v jq >/dev/null; then
+	jq -e .verdict "$work/check.json" >/dev/null || fail "pvh-agent check --json: no verdict"
+fi
+
+# What the daemons would leave in their state directories, for purge to remove.
+mkdir -p "$root/var/lib/pvh-agent" "$root/var/lib/pvh-monitor"
+echo state >"$root/var/lib/pvh-agent/kernel-cache"
+echo state >"$root/var/lib/pvh-monitor/state.db"
+
+step "purging"
+in_root apt-get purge -y -q --autoremove pvh-agent pvh-monitor >"$work/purge.log" 2>&1 ||
+	{ tail -n 40 "$work/purge.log"; fail "apt-get purge failed"; }
+in_root dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' pvh-agent pvh-monitor 2>/dev/null |
+	grep -v '^un ' | grep . && fail "packages still known to dpkg after purge"
+snapshot >"$work/after"
+left=$(comm -13 "$work/before" "$work/after")
+gone=$(comm -23 "$work/before" "$work/after")
+[ -z "$left" ] || fail "left behind after purge:
+$left"
+[ -z "$gone" ] || fail "removed by install and purge:
+$gone"
+echo "ok: installed, enabled, checked and purged cleanly"
