@@ -6,6 +6,8 @@
 #   initrd PATH COMP with|without [early]    an initramfs, xen-blkfront.ko.xz or not
 #   truncate PATH BYTES
 #   gzip PATH SOURCE                         PATH: SOURCE (in the root) gzipped, SOURCE removed
+#   symlink PATH TARGET                      a symbolic link (absolute targets do not survive
+#                                            the distribution tarball, which follows links)
 # usage: gen.sh MKKERNEL SPEC ROOT
 set -eu
 mkkernel=$1 spec=$2 root=$3
@@ -77,6 +79,7 @@ while read -r what path rest; do
 	initrd) kernel_args=$rest; initrd "$path" $kernel_args ;;
 	truncate) truncate -s "$rest" "$root/$path" ;;
 	gzip) gzip -9 -n -c "$root/$rest" >"$root/$path" && rm "$root/$rest" ;;
+	symlink) mkdir -p "$(dirname "$root/$path")" && ln -sfn "$rest" "$root/$path" ;;
 	*) echo "gen.sh: unknown line '$what'" >&2; exit 99 ;;
 	esac
 done <"$spec"
