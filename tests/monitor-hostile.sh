@@ -1,14 +1,17 @@
 #!/bin/sh
 # Hostile guests: terminal escapes, NUL, invalid UTF-8, bidi overrides,
 # values over their bound and a guest creating ~1000 nodes are shown as
-# invalid or escaped, never raw; the other guests are shown as usual.
+# invalid or escaped, never raw; the other guests are shown as usual. The
+# monitor's memory stays within what the protocol's bounds allow, and a guest
+# flooding hostile writes neither reaches the screen nor starves the others.
 set -eu
 . "$top_srcdir/tests/monitor/lib.sh"
 require_monitor
+[ -x /usr/bin/time ] || skip "/usr/bin/time is not installed (package time)"
 test_tmpdir
 H=$T/h
 sim_start "$H"
-"$XENSIM" create "$H" 1-4 || fail "create"
+"$XENSIM" create "$H" 1-7 || fail "create"
 guest_publish 1 hostile
 guest_publish 2 ready-debian12
 guest_publish 3 ready-debian12
@@ -17,10 +20,12 @@ long=$(head -c 1900 /dev/zero | tr '\0' 'A')
 printf 'kernel/release %s\nos/pretty_name %s\\x1b[5m\nchecks/console/reason %s\n' \
 	"$long" "$long" "$long" >"$T/long"
 as "$H" 3 "$FAKE_GUEST" publish "$T/long" || fail "publish long values"
-# As many nodes as xenstored's quota lets a guest create.
+# 900 keys, near xenstored's quota of 1000 nodes per domain.
 guest_publish 4 ready-debian12
-made=$(as "$H" 4 "$FAKE_GUEST" nodes 2000) || fail "nodes"
-[ "$made" -gt "$(( 400 ))" ] || fail "only $made nodes created"
+made=$(as "$H" 4 "$FAKE_GUEST" nodes 900) || fail "nodes"
+[ "$made" -ge 900 ] || fail "only $made nodes created"
+# Sane neighbours, to compare memory with.
+for d in 5 6 7; do guest_publish $d ready-debian12; done
 
 monitor status >"$T/table" || fail "status"
 monitor status --json >"$T/json" || fail "status --json"
@@ -48,6 +53,24 @@ expect_eq "2 KiB reason" too-long "$(j '.[2].invalid["checks/console"]')"
 expect_eq "too many nodes" "invalid too-many" "$(j '.[3] | "\(.verdict) \(.invalid.nodes)"')"
 expect_eq "a sane neighbour" "ready debian" "$(j '.[1] | "\(.verdict) \(.os_id)"')"
 
+# Memory: what a reader keeps of one guest is bounded by the protocol: at
+# most PROTO_NODES_MAX (400) values of at most 2 KiB (800 KiB), and one
+# directory listing (one 4 KiB message). status --json holds one guest at a
+# time, the table all of them. Max RSS with the three hostile guests (1, 3, 4)
+# against three sane ones (5, 6, 7), with a generous 1 MiB per guest held.
+rss() {
+	as "$H" 0 /usr/bin/time -f %M -o "$T/rss" "$MONITOR" "$@" >/dev/null || fail "status $*"
+	cat "$T/rss"
+}
+for args in "--json" ""; do
+	sane=$(rss status $args 5 6 7)
+	hostile=$(rss status $args 1 3 4)
+	bound=$([ -n "$args" ] && echo 1024 || echo 3072)
+	echo "max RSS of status $args: $sane KiB with sane guests, $hostile KiB with hostile ones"
+	[ "$hostile" -le $((sane + bound)) ] ||
+		fail "status $args: $hostile KiB with hostile guests, $sane KiB without (bound +$bound)"
+done
+
 grep -q '^1 .* invalid:control .* fixable ' "$T/table" || fail "table row 1: $(sed -n 2p "$T/table")"
 grep -q '^3 .* invalid:too-long ' "$T/table" || fail "table row 3"
 grep -q '^4 .* invalid ' "$T/table" || fail "table row 4"
@@ -60,6 +83,43 @@ track $FLOOD
 monitor status --json >/dev/null || fail "status during a flood"
 wait $FLOOD || fail "flood"
 expect_eq "after the flood" flood-300 "$(monitor status --json 2 | jq -r '.[0].kernel_release')"
+
+# A flood of terminal escapes under watch: a neighbour's change still shows,
+# no escape reaches the output, and watch's memory does not grow with it.
+env "$(sim_env "$H" 0)" "$MONITOR" watch --color=always >"$T/watch" &
+WATCH=$!
+track $WATCH
+env "$(sim_env "$H" 0)" "$MONITOR" watch --json >"$T/wjson" &
+WJSON=$!
+track $WJSON
+last_is() {
+	tail -n 1 "$T/wjson" | jq -e "$1" >/dev/null
+}
+wait_for 300 last_is 'length == 7' || fail "watch: first view: $(tail -n 1 "$T/wjson")"
+hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+before=$(hwm $WJSON)
+as "$H" 5 "$FAKE_GUEST" flood os/pretty_name 3000 '\x1b]0;pwned\x07\x1b[2J\xc2\x9b' &
+FLOOD=$!
+track $FLOOD
+guest_publish 6 fixable-console
+wait_for 300 last_is '.[] | select(.domid == 6) | .verdict == "fixable"' || fail "watch starved by a flood"
+wait $FLOOD || fail "hostile flood"
+wait_for 300 last_is '.[] | select(.domid == 5) | .invalid.os_pretty_name == "control"' ||
+	fail "flood end not shown: $(tail -n 1 "$T/wjson" | jq -c '.[] | select(.domid == 5)')"
+after=$(hwm $WJSON)
+echo "watch --json peak RSS: $before KiB before the flood, $after KiB after"
+[ "$after" -le $((before + 1024)) ] || fail "watch grew from $before to $after KiB under a flood"
+kill $WATCH $WJSON
+wait $WATCH $WJSON 2>/dev/null || true
+for f in "$T/watch" "$T/wjson"; do
+	[ -s "$f" ] || fail "$f is empty"
+	# Colour (SGR) and the view's own clearing are ours; nothing else.
+	LC_ALL=C sed 's/\x1b\[[0-9;]*m//g; s/\x1b\[H\x1b\[2J//g; s/\x1b\[[0-9;]*[HJK]//g' "$f" >"$T/stripped"
+	LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$T/stripped" && fail "control byte in $f"
+	LC_ALL=C grep -q "$(printf '\302[\200-\237]')" "$T/stripped" && fail "C1 control in $f"
+	grep -q pwned "$f" && fail "a flooded value was shown raw in $f"
+	iconv -f UTF-8 -t UTF-8 "$f" >/dev/null || fail "invalid UTF-8 in $f"
+done
 
 # Names are the toolstack's, but are escaped all the same.
 as "$H" 0 xenstore-write /local/domain/2/name "$(printf 'evil\033[2Jname')"

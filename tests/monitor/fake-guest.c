@@ -7,8 +7,11 @@
  *   fake-guest publish FILE        "KEY VALUE" lines under data/pvh, one
  *                                  transaction; VALUE takes \n \t \\ \xNN;
  *                                  "-KEY" removes KEY
- *   fake-guest flood KEY N         writes KEY N times ("flood-1" .. "flood-N")
- *   fake-guest nodes N             tries to create N check entries
+ *   fake-guest flood KEY N [PREFIX]
+ *                                  writes KEY N times ("flood-1" .. "flood-N"),
+ *                                  after PREFIX (escaped as in publish)
+ *   fake-guest nodes N             tries to create N keys (410 check entries,
+ *                                  then junk/dI/kJ); prints how many it made
  *   fake-guest answer [VERDICT]    answers requests until killed
  *
  * Exit status 0, or 1 with a message on stderr.
@@ -114,13 +117,19 @@ static int cmd_publish(const char *file)
         return 0;
 }
 
-static int cmd_flood(const char *key, unsigned n)
+static int cmd_flood(const char *key, unsigned n, const char *prefix)
 {
-        char path[256], val[32];
+        char path[256], val[320];
+        int pre;
 
+        if (strlen(prefix) > 256) {
+                errno = E2BIG;
+                die("prefix", NULL);
+        }
+        pre = unescape(prefix, val);
         snprintf(path, sizeof(path), "data/pvh/%s", key);
         for (unsigned i = 1; i <= n; i++) {
-                int len = snprintf(val, sizeof(val), "flood-%u", i);
+                int len = pre + snprintf(val + pre, sizeof(val) - (size_t)pre, "flood-%u", i);
 
                 if (!xs_write(xs, XBT_NULL, path, val, (unsigned)len))
                         die("write", path);
@@ -128,6 +137,11 @@ static int cmd_flood(const char *key, unsigned n)
         return 0;
 }
 
+/*
+ * xenstored bounds a node's record (its value and children's names) to 2 KiB,
+ * so one directory holds about 400 short names: 400 go under checks/ (over
+ * what a reader reads), the rest 100 to a directory under junk/.
+ */
 static int cmd_nodes(unsigned n)
 {
         unsigned i;
@@ -135,7 +149,11 @@ static int cmd_nodes(unsigned n)
         for (i = 0; i < n; i++) {
                 char path[64];
 
-                snprintf(path, sizeof(path), "data/pvh/checks/c%u/status", i);
+                if (i < 410)
+                        snprintf(path, sizeof(path), "data/pvh/checks/c%u", i);
+                else
+                        snprintf(path, sizeof(path), "data/pvh/junk/d%u/k%u", (i - 410) / 100,
+                                 (i - 410) % 100);
                 if (!xs_write(xs, XBT_NULL, path, "fail", 4))
                         break;
         }
@@ -254,7 +272,7 @@ int main(int argc, char **argv)
         unsigned n = 0;
 
         if (argc < 2) {
-                fprintf(stderr, "usage: fake-guest publish FILE | flood KEY N | nodes N | answer [VERDICT]\n");
+                fprintf(stderr, "usage: fake-guest publish FILE | flood KEY N [PREFIX] | nodes N | answer [VERDICT]\n");
                 return 1;
         }
         xs = xs_open(0);
@@ -262,8 +280,8 @@ int main(int argc, char **argv)
                 die("open", "xenstore");
         if (streq(argv[1], "publish") && argc == 3)
                 return cmd_publish(argv[2]);
-        if (streq(argv[1], "flood") && argc == 4 && safe_atou(argv[3], &n) >= 0)
-                return cmd_flood(argv[2], n);
+        if (streq(argv[1], "flood") && (argc == 4 || argc == 5) && safe_atou(argv[3], &n) >= 0)
+                return cmd_flood(argv[2], n, argc == 5 ? argv[4] : "");
         if (streq(argv[1], "nodes") && argc == 3 && safe_atou(argv[2], &n) >= 0)
                 return cmd_nodes(n);
         if (streq(argv[1], "answer"))
