@@ -203,7 +203,9 @@ int xstore_domains(struct xstore *x, unsigned max, unsigned **ret, unsigned *ret
         int r;
 
         r = xstore_directory(x, "/local/domain", &names, &n);
-        if (r < 0)
+        if (r == -ENOENT) /* no domain yet, not even dom0's home */
+                n = 0;
+        else if (r < 0)
                 return r;
         ids = calloc(n ? n : 1, sizeof(*ids));
         if (!ids)
