@@ -3,17 +3,9 @@
 #include <string.h>
 
 #include "kvset.h"
+#include "check.h"
 #include "util.h"
 
-static int failures;
-
-#define CHECK(cond)                                                              \
-        do {                                                                     \
-                if (!(cond)) {                                                   \
-                        fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
-                        failures++;                                              \
-                }                                                                \
-        } while (0)
 
 static void test_set_get_order(void)
 {
@@ -80,10 +72,5 @@ int main(void)
         test_set_get_order();
         test_prefix();
         test_copy();
-        if (failures) {
-                fprintf(stderr, "%d check(s) failed\n", failures);
-                return 1;
-        }
-        printf("kvset: all checks passed\n");
-        return 0;
+        return check_exit("kvset");
 }

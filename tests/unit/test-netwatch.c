@@ -15,19 +15,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "netwatch.h"
 #include "util.h"
 
-static int failures;
 static unsigned changes;
-
-#define CHECK(cond)                                                              \
-        do {                                                                     \
-                if (!(cond)) {                                                   \
-                        fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
-                        failures++;                                              \
-                }                                                                \
-        } while (0)
 
 static void on_change(void *userdata)
 {
@@ -193,10 +185,5 @@ int main(void)
         snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
         if (system(cmd) != 0)
                 fprintf(stderr, "warning: could not remove %s\n", dir);
-        if (failures) {
-                fprintf(stderr, "%d check(s) failed\n", failures);
-                return 1;
-        }
-        printf("netwatch: all checks passed\n");
-        return 0;
+        return check_exit("netwatch");
 }

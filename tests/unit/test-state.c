@@ -12,17 +12,9 @@
 
 #include "protocol.h"
 #include "state.h"
+#include "check.h"
 #include "util.h"
 
-static int failures;
-
-#define CHECK(cond)                                                              \
-        do {                                                                     \
-                if (!(cond)) {                                                   \
-                        fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
-                        failures++;                                              \
-                }                                                                \
-        } while (0)
 
 static void add_addr(struct net_iface *i, int family, const char *text, unsigned prefix)
 {
@@ -113,10 +105,5 @@ int main(void)
 {
         test_bounds();
         test_ident();
-        if (failures) {
-                fprintf(stderr, "%d check(s) failed\n", failures);
-                return 1;
-        }
-        printf("state: all checks passed\n");
-        return 0;
+        return check_exit("state");
 }

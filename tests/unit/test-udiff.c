@@ -5,20 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "textbuf.h"
 #include "udiff-apply.h"
 #include "udiff.h"
 #include "util.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                      \
-        do {                                                                             \
-                if (!(cond)) {                                                           \
-                        fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
-                        failures++;                                                      \
-                }                                                                        \
-        } while (0)
 
 #define L10 "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n"
 
@@ -74,7 +66,7 @@ static void check_applies(const char *name, const char *a, size_t alen, const ch
         if (udiff_apply(a ? a : "", a ? alen : 0, d, dlen, &got, &glen) < 0 || glen != blen ||
             memcmp(got, b, blen) != 0) {
                 fprintf(stderr, "%s: the diff does not give b:\n%s", name, d);
-                failures++;
+                check_failures++;
         }
         free(got);
 }
@@ -91,7 +83,7 @@ static void test_cases(void)
                 if (!streq(out.data ? out.data : "", cases[i].want)) {
                         fprintf(stderr, "%s: got\n%s\nwant\n%s\n", cases[i].name, out.data ? out.data : "",
                                 cases[i].want);
-                        failures++;
+                        check_failures++;
                 }
                 check_applies(cases[i].name, a, alen, b, blen, out.data ? out.data : "", out.len);
                 textbuf_done(&out);
@@ -170,7 +162,5 @@ int main(void)
         test_cases();
         test_random();
         test_limits();
-        if (failures)
-                fprintf(stderr, "%d failures\n", failures);
-        return failures ? 1 : 0;
+        return check_exit("udiff");
 }
