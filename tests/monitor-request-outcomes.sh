@@ -26,10 +26,15 @@ run_bg() {
 }
 
 # sent DOMID: the id of the request waiting in its node, once it is there.
+node() {
+	as "$H" 0 xenstore-read "/local/domain/$1/control/pvh/request" 2>/dev/null
+}
+waiting() {
+	[ -n "$(node "$1")" ]
+}
 sent() {
-	wait_for 300 as "$H" 0 xenstore-read "/local/domain/$1/control/pvh/request" ||
-		fail "request never sent to $1"
-	as "$H" 0 xenstore-read "/local/domain/$1/control/pvh/request" | cut -d' ' -f1
+	wait_for 300 waiting "$1" || fail "request never sent to $1"
+	node "$1" | cut -d' ' -f1
 }
 
 # finish_bg: waits for the background request; rc is its exit status.
