@@ -4,18 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "grubvars.h"
 #include "util.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                      \
-        do {                                                                             \
-                if (!(cond)) {                                                           \
-                        fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
-                        failures++;                                                      \
-                }                                                                        \
-        } while (0)
 
 #define UNSET ((const char *)1)   /* never assigned */
 #define UNKNOWN NULL              /* assigned in a way the evaluator does not follow */
@@ -71,7 +62,7 @@ static void test_eval(void)
                 if (!ok) {
                         fprintf(stderr, "%s: %s is %s%s%s at %s\n", cases[i].name, cases[i].var, g ? "'" : "",
                                 g ? g->value ? g->value : "(unknown)" : "unset", g ? "'" : "", g ? g->where : "-");
-                        failures++;
+                        check_failures++;
                 }
                 grubvars_done(&vars);
         }
@@ -111,7 +102,7 @@ static void test_quote_round_trip(void)
                 if (!g || !g->value || !streq(g->value, values[i])) {
                         fprintf(stderr, "quote of '%s' (%s) reads back as '%s'\n", values[i], q,
                                 g && g->value ? g->value : "(unknown)");
-                        failures++;
+                        check_failures++;
                 }
                 free(line);
                 free(q);
@@ -124,7 +115,5 @@ int main(void)
         test_eval();
         test_files_in_order();
         test_quote_round_trip();
-        if (failures)
-                fprintf(stderr, "%d failures\n", failures);
-        return failures ? 1 : 0;
+        return check_exit("test-grubvars");
 }
