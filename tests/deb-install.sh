@@ -52,8 +52,10 @@ if [ -z "$debdir" ]; then
 		skip "not a git checkout: give the directory of built .debs"
 	src=$work/src/pvh-agent
 	mkdir -p "$src"
-	# The tracked files as they are in the working tree.
-	(cd "$top_srcdir" && git ls-files -z | tar --null -T - -cf -) | tar -xf - -C "$src"
+	# The files git does not ignore, as they are in the working tree.
+	(cd "$top_srcdir" && git ls-files -z --cached --others --exclude-standard |
+		tar --null --ignore-failed-read -T - -cf - 2>/dev/null) |
+		tar -xf - -C "$src"
 	(cd "$src" && DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" \
 		dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1) ||
 		{ tail -n 40 "$work/build.log"; fail "dpkg-buildpackage failed"; }
