@@ -241,8 +241,13 @@ static int step_prepare(struct ctx *c, struct mguest *g)
         return request(c, g, PROTO_ACTION_PREPARE, &msg);
 }
 
+/*
+ * The verdict must be ready. A probe, when the agent offers it, re-runs the
+ * checks now: after prepare, the published verdict may not be the new one yet.
+ */
 static int step_ready(struct ctx *c, struct mguest *g)
 {
+        _cleanup_free_ char *msg = NULL;
         struct msnap s = {};
         int r;
 
@@ -251,7 +256,17 @@ static int step_ready(struct ctx *c, struct mguest *g)
                 return r;
         if (s.agent != GUEST_AGENT_OK)
                 r = fail(g, "the agent is gone before the switch");
-        else if (!streq(s.verdict, "ready"))
+        else if (s.actions & (1u << PROTO_ACTION_PROBE)) {
+                r = request(c, g, PROTO_ACTION_PROBE, &msg);
+                /* The answer's message is the verdict, after the word "verdict". */
+                if (r == STEP_OK && !streq(msg, "ready") && !streq(msg, "verdict ready")) {
+                        msnap_done(&s);
+                        r = mguest_snapshot(c->x, g->domid, &s);
+                        if (r >= 0)
+                                r = fail(g, "verdict %s before the switch%s%s", msg,
+                                         s.failing && *s.failing ? ": " : "", s.failing ? s.failing : "");
+                }
+        } else if (!streq(s.verdict, "ready"))
                 r = fail(g, "verdict %s before the switch%s%s", s.verdict,
                          s.failing && *s.failing ? ": " : "", s.failing ? s.failing : "");
         else
@@ -586,6 +601,7 @@ static int step_setup(struct ctx *c, struct mguest *g)
         case MS_PREPARE:
                 g->prepared = true;
                 return new_request_id(g);
+        case MS_READY:
         case MS_ROLLBACK:
                 return new_request_id(g);
         case MS_SWITCH:
@@ -900,7 +916,7 @@ int mrun(struct mdb *d, struct xstore *x, struct mig *m, const struct mrun_opts 
                 }
                 if (r >= 0)
                         r = o->abort ? run_abort(&c) : run_waves(&c);
-                r = r < 0 ? EXIT_INTERNAL : exit_status(&c);
+                r = r < 0 ? EXIT_INTERNAL : o->abort ? EXIT_DONE : exit_status(&c);
         }
         for (unsigned i = 0; i < c.n; i++)
                 mguest_done(&c.g[i]);

@@ -136,7 +136,7 @@ creates() { grep -c "^create $1 $2 [0-9]*\$" "$MIG_DIR/xl.log" || true; }
 
 # expect_pvh NAME: switched, restarted once as PVH, running PVH.
 expect_pvh() {
-	expect_eq "$1: state" done "$(gstate "$1")"
+	[ "$(gstate "$1")" = done ] || fail "$1: state $(gstate "$1"), expected done: $(greason "$1")"
 	expect_eq "$1: config type" pvh "$(cfg_type "$1")"
 	grep -q "^kernel = \"$PVHGRUB\"" "$(cfg_of "$1")" || fail "$1: kernel not pvhgrub: $(cat "$(cfg_of "$1")")"
 	grep -q '^type = "pv"$' "$(cfg_of "$1").pv-backup" || fail "$1: no PV backup"
@@ -146,7 +146,7 @@ expect_pvh() {
 
 # expect_pv NAME STATE: the PV configuration, the guest running PV.
 expect_pv() {
-	expect_eq "$1: state" "$2" "$(gstate "$1")"
+	[ "$(gstate "$1")" = "$2" ] || fail "$1: state $(gstate "$1"), expected $2: $(greason "$1")"
 	expect_eq "$1: config type" pv "$(cfg_type "$1")"
 	grep -q "^kernel = \"$PVGRUB\"" "$(cfg_of "$1")" || fail "$1: kernel not pvgrub"
 	wait_for 100 has_gkey "$1" guest_type PV || fail "$1: not running PV: '$(gkey "$1" guest_type)'"
