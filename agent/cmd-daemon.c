@@ -3,10 +3,12 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cmd.h"
 #include "daemon.h"
 #include "log.h"
+#include "prepare.h"
 #include "util.h"
 
 static void daemon_help(FILE *out)
@@ -21,7 +23,7 @@ static void daemon_help(FILE *out)
                 "  -f, --foreground     do not go to the background (systemd runs it so)\n"
                 "  -v, --verbose        debug messages\n"
                 "  --root DIR           judge the system installed under DIR (default /)\n"
-                "  --state-dir DIR      where state is kept (default " DEFAULT_STATE_DIR ")\n"
+                "  --state-dir DIR      where state is kept (default ROOT" PREPARE_STATE_DIR ")\n"
                 "\n"
                 "xenstore is reached through XENSTORED_PATH when it is set.\n");
 }
@@ -36,7 +38,8 @@ int cmd_daemon(int argc, char **argv)
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        struct daemon_options o = { .root = "/", .state_dir = DEFAULT_STATE_DIR };
+        struct daemon_options o = { .root = "/" };
+        _cleanup_free_ char *state_dir = NULL;
         bool verbose = false;
         int c;
 
@@ -65,6 +68,11 @@ int cmd_daemon(int argc, char **argv)
         if (optind < argc) {
                 log_error("Unknown command '%s'.", argv[optind]);
                 return CMD_EXIT_USAGE;
+        }
+        if (!o.state_dir) {
+                if (asprintf(&state_dir, "%s%s", streq(o.root, "/") ? "" : o.root, PREPARE_STATE_DIR) < 0)
+                        return 5;
+                o.state_dir = state_dir;
         }
         log_setup("pvh-agent", verbose);
         return daemon_main(&o);

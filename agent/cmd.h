@@ -2,7 +2,6 @@
 #pragma once
 
 #define CMD_EXIT_USAGE 4
-#define DEFAULT_STATE_DIR "/var/lib/pvh-agent"
 
 /* `pvh-agent [OPTIONS]`: the daemon. */
 int cmd_daemon(int argc, char **argv);

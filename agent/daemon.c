@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
@@ -200,25 +199,6 @@ static void finish(struct daemon *d, const struct proto_request *req, enum proto
                 log_warning_errno(r, "Failed to answer request %s: %m", req->id.s);
 }
 
-/* The state directory, locked: one prepare or rollback at a time, CLI included. */
-static int open_state_locked(const char *dir)
-{
-        int fd;
-
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-                return -errno;
-        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-                int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-
-                close(fd);
-                return r;
-        }
-        return fd;
-}
-
 static void prepare_ctx_init(const struct daemon *d, int state_fd, struct prepare_ctx *ret)
 {
         const char *cmd_dir = getenv("PVH_AGENT_COMMAND_DIR");
@@ -237,7 +217,7 @@ static int prepare_child(void *arg, int out_fd)
         struct daemon *d = arg;
         struct prepare_answer a = { 0 };
         struct prepare_ctx ctx;
-        int state_fd = open_state_locked(d->opt->state_dir);
+        int state_fd = prepare_state_open(d->root_fd, d->opt->state_dir);
         int r;
 
         if (state_fd < 0) {
@@ -636,7 +616,7 @@ static void recover(struct daemon *d)
 {
         struct prepare_answer a = { 0 };
         struct prepare_ctx ctx;
-        int state_fd = open_state_locked(d->opt->state_dir);
+        int state_fd = prepare_state_open(d->root_fd, d->opt->state_dir);
 
         if (state_fd < 0) {
                 log_warning_errno(state_fd, "Cannot check for an interrupted prepare: %m");
@@ -654,14 +634,12 @@ static void recover(struct daemon *d)
 static int daemon_setup(struct daemon *d)
 {
         _cleanup_free_ char *cache = NULL;
-        struct stat a, b;
         int r;
 
         d->root_fd = open(d->opt->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (d->root_fd < 0)
                 return log_error_errno(-errno, "Failed to open root '%s': %m", d->opt->root);
-        d->host_root = fstat(d->root_fd, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev &&
-                       a.st_ino == b.st_ino;
+        d->host_root = root_is_host(d->root_fd);
         if (cache_path(d->opt, &cache) < 0)
                 log_warning("State directory '%s' is not usable; kernel results are not kept.",
                             d->opt->state_dir);

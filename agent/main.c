@@ -17,6 +17,7 @@
 #include "macro.h"
 #include "prepare-cli.h"
 #include "report.h"
+#include "rootfs.h"
 #include "util.h"
 
 #define EXIT_USAGE 4
@@ -86,13 +87,6 @@ static int parse_argv(int argc, char **argv, struct args *a)
         return 1;
 }
 
-static bool is_host_root(int fd)
-{
-        struct stat a, b;
-
-        return fstat(fd, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
 static int run_check(const struct args *a, int root_fd, struct kcache *cache)
 {
         struct check_result res[_CHECK_MAX];
@@ -100,7 +94,7 @@ static int run_check(const struct args *a, int root_fd, struct kcache *cache)
         enum verdict v;
         int r;
 
-        r = facts_gather(root_fd, is_host_root(root_fd), cache, &f);
+        r = facts_gather(root_fd, root_is_host(root_fd), cache, &f);
         if (r < 0)
                 return log_error_errno(r, "Failed to gather facts: %m");
         r = checks_run(&f, res);

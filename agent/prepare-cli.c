@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,11 +17,11 @@
 #include "prepare-cli.h"
 #include "prepare.h"
 #include "report.h"
+#include "rootfs.h"
 #include "util.h"
 
 #define EXIT_USAGE 4
 #define EXIT_INTERNAL 5
-#define STATE_DIR "/var/lib/pvh-agent"
 
 struct args {
         const char *command;
@@ -51,7 +50,7 @@ static void help(FILE *out)
                 "a rollback, that a crash interrupted.\n"
                 "\n"
                 "  --root DIR         the system installed under DIR (default /)\n"
-                "  --state-dir DIR    originals and journal (default ROOT" STATE_DIR ")\n"
+                "  --state-dir DIR    originals and journal (default ROOT" PREPARE_STATE_DIR ")\n"
                 "  --dry-run          show the diff and the commands; change nothing\n"
                 "  --json             print the answer as JSON\n"
                 "  --timeout SECONDS  for each command (default 300)\n"
@@ -116,38 +115,6 @@ static int parse_argv(int argc, char **argv, struct args *a)
         return 1;
 }
 
-static int open_state(int root_fd, const char *dir)
-{
-        int fd, r;
-
-        if (!dir) {
-                r = fileedit_mkdir_p(root_fd, STATE_DIR + 1);
-                if (r < 0)
-                        return r;
-                fd = openat(root_fd, STATE_DIR + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        } else {
-                if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-                        return -errno;
-                fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        }
-        if (fd < 0)
-                return -errno;
-        /* One prepare or rollback at a time per state directory. */
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-                r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-                close(fd);
-                return r;
-        }
-        return fd;
-}
-
-static bool is_host_root(int fd)
-{
-        struct stat a, b;
-
-        return fstat(fd, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
 static void print_answer(const struct args *a, const struct prepare_answer *ans)
 {
         if (a->json) {
@@ -208,12 +175,12 @@ int prepare_cli_main(int argc, char **argv)
                 log_error_errno(-errno, "Failed to open root directory '%s': %m", a.root);
                 return EXIT_USAGE;
         }
-        state_fd = open_state(root_fd, a.state_dir);
+        state_fd = prepare_state_open(root_fd, a.state_dir);
         if (state_fd < 0) {
                 log_error_errno(state_fd, "Failed to open the state directory: %m");
                 return state_fd == -EBUSY ? 1 : EXIT_INTERNAL;
         }
-        ctx = (struct prepare_ctx){ .root_fd = root_fd, .host_root = is_host_root(root_fd), .state_fd = state_fd,
+        ctx = (struct prepare_ctx){ .root_fd = root_fd, .host_root = root_is_host(root_fd), .state_fd = state_fd,
                                     .command_dir = a.command_dir && *a.command_dir ? a.command_dir : NULL,
                                     .timeout_usec = (uint64_t)a.timeout * 1000000 };
         r = run(&a, &ctx);

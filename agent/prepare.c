@@ -6,9 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/file.h>
+#include <fcntl.h>
 
 #include "checks.h"
 #include "facts.h"
+#include "fileedit.h"
 #include "kcache.h"
 #include "macro.h"
 #include "prepare-internal.h"
@@ -326,4 +331,29 @@ out:
         }
         *ret = a;
         return 0;
+}
+
+int prepare_state_open(int root_fd, const char *dir)
+{
+        int fd, r;
+
+        if (!dir) {
+                r = fileedit_mkdir_p(root_fd, &PREPARE_STATE_DIR[1]);
+                if (r < 0)
+                        return r;
+                fd = openat(root_fd, &PREPARE_STATE_DIR[1], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        } else {
+                if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        }
+        if (fd < 0)
+                return -errno;
+        /* One prepare or rollback at a time per state directory. */
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+                close(fd);
+                return r;
+        }
+        return fd;
 }

@@ -22,6 +22,7 @@
  * could not be made (out of memory).
  */
 
+#define PREPARE_STATE_DIR "/var/lib/pvh-agent"  /* inside the root, by default */
 #define PREPARE_OUTPUT_MAX (16u << 10)    /* what an answer carries (PROTOCOL.md) */
 #define PREPARE_TIMEOUT_USEC (300ull * 1000000)
 
@@ -39,6 +40,13 @@ struct prepare_answer {
         char *message;            /* one line */
         struct textbuf output;    /* diffs, commands and their output; bounded */
 };
+
+/*
+ * The state directory, created when missing and locked: one prepare or
+ * rollback at a time, whoever asks (the daemon's worker, the CLI). dir, or
+ * PREPARE_STATE_DIR inside the root when dir is NULL. -EBUSY when locked.
+ */
+int prepare_state_open(int root_fd, const char *dir);
 
 int prepare_run(const struct prepare_ctx *ctx, bool dry_run, struct prepare_answer *ret);
 int prepare_rollback(const struct prepare_ctx *ctx, struct prepare_answer *ret);

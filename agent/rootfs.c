@@ -155,3 +155,11 @@ void mapped_done(struct mapped *m)
         m->data = NULL;
         m->len = 0;
 }
+
+bool root_is_host(int root_fd)
+{
+        struct stat a, b;
+
+        return fstat(root_fd, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
+}

@@ -13,6 +13,8 @@
  */
 #define ROOT_FILE_MAX (16u << 20)
 
+/* True when root_fd is this system's own "/" (not a tree under --root). */
+bool root_is_host(int root_fd);
 int root_open(int root_fd, const char *path, int flags);
 int root_read_file(int root_fd, const char *path, size_t max, char **ret, size_t *ret_len);
 int root_stat(int root_fd, const char *path, struct stat *ret);
