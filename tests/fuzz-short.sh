@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# A short fuzzing run for CI: every protocol fuzz target replays its seed
+# A short fuzzing run for CI: every fuzz target (protocol and agent) replays its seed
 # corpus and fuzzes for PVH_FUZZ_SECONDS (default 10) seconds. Skips (77)
 # when clang or its libFuzzer runtime is missing. On a finding, the work
 # directory with the reproducer is kept and named.

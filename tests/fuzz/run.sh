@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# run.sh [SECONDS]: build the protocol's libFuzzer targets with clang (not
-# through automake: the main build uses gcc) and run each for SECONDS
-# (default 60), starting from its seed corpus in tests/fuzz/corpus/TARGET/.
+# run.sh [SECONDS]: build the libFuzzer targets of the protocol decoders and
+# of the agent's parsers with clang (not through automake: the main build uses
+# gcc) and run each for SECONDS (default 60), starting from its seed corpus in
+# tests/fuzz/corpus/TARGET/.
 # SECONDS=0 only replays the seed corpus.
 #
 # Environment: FUZZ_OUT (build and work directory; default a new temporary
@@ -17,7 +18,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 seconds=${1:-60}
 clang=${CLANG:-clang}
-targets=${FUZZ_TARGETS:-"request value path uuid schema actions address text"}
+protocol_targets="request value path uuid schema actions address text"
+agent_targets="kimage elfnotes decompress cpio grubcfg bootmenus udiff grubvars"
+targets=${FUZZ_TARGETS:-"$protocol_targets $agent_targets"}
 jobs=${FUZZ_JOBS:-1}
 out=${FUZZ_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/pvh-fuzz.XXXXXX")}
 
@@ -26,7 +29,7 @@ case $seconds in
 esac
 
 mkdir -p "$out/obj" "$out/artifacts"
-printf '#define _GNU_SOURCE 1\n' >"$out/config.h"
+printf '#define _GNU_SOURCE 1\n#define PACKAGE_VERSION "fuzz"\n' >"$out/config.h"
 
 if ! command -v "$clang" >/dev/null 2>&1; then
 	echo "skipped: $clang not found" >&2
@@ -41,21 +44,27 @@ if ! "$clang" -fsanitize=fuzzer,address,undefined "$out/probe.c" -o "$out/probe"
 fi
 
 cflags="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
-	-fno-sanitize-recover=undefined -I$out -I$top/protocol -I$top/shared
+	-fno-sanitize-recover=undefined -include $out/config.h -I$out -I$top/protocol -I$top/shared
+	-I$top/agent -I$top/tests/unit -I/usr/include/libnl3 -I/usr/include/lzo
 	-Wall -Wextra -Wno-unused-parameter"
+libs="-lz -lbz2 -llzma -llzo2 -llz4 -lzstd -lxenstore -lnl-route-3 -lnl-3 -lsystemd -luuid"
 
-# The library once, instrumented for coverage; then one binary per target.
-objs=
-for src in "$top"/protocol/*.c; do
-	obj="$out/obj/$(basename "$src" .c).o"
-	# shellcheck disable=SC2086
-	"$clang" $cflags -fsanitize=fuzzer-no-link -c "$src" -o "$obj"
-	objs="$objs $obj"
-done
+# The code once, instrumented for coverage (the agent's main() left out),
+# compiled on every core; then one binary per target.
+ncpu=$(nproc 2>/dev/null || echo 2)
+for src in "$top"/protocol/*.c "$top"/shared/*.c "$top"/agent/*.c; do
+	case $src in */agent/main.c) continue ;; esac
+	echo "$src $out/obj/$(basename "$(dirname "$src")")-$(basename "$src" .c).o"
+done >"$out/objs.list"
+# shellcheck disable=SC2086
+xargs -P "$ncpu" -n 2 sh -c 'exec "$0" $1 -fsanitize=fuzzer-no-link -c "$2" -o "$3"' "$clang" "$cflags" \
+	<"$out/objs.list" || { echo "run.sh: compiling the code failed" >&2; exit 1; }
+objs=$(awk '{ print $2 }' "$out/objs.list")
 for t in $targets; do
 	# shellcheck disable=SC2086
-	"$clang" $cflags -fsanitize=fuzzer "$here/fuzz-$t.c" $objs -o "$out/fuzz-$t"
+	"$clang" $cflags -fsanitize=fuzzer "$here/fuzz-$t.c" $objs $libs -o "$out/fuzz-$t" &
 done
+wait
 
 run_one() {
 	t=$1
