@@ -77,6 +77,28 @@ wait_state "$H" 9 "answer/$id/state" done
 snapshot "$T/now"
 same "rollback left the tree different" "$T/original" "$T/now"
 
+echo "# malformed requests are answered failed with a reason, and nothing runs"
+: >"$C/log"
+snapshot "$T/before-malformed"
+big=$(head -c 600 /dev/zero | tr '\0' a)
+nil=00000000-0000-0000-0000-000000000000
+check_malformed() { # ID REASON REQUEST
+	dom0 xenstore-write /local/domain/9/control/pvh/request "$3" || fail "send '$3'"
+	wait_state "$H" 9 "answer/$1/state" failed
+	expect_eq "reason for '$3'" "$2" "$(answer "$1" reason)"
+	dom0 xenstore-rm "/local/domain/9/data/pvh/answer/$1" 2>/dev/null || true
+}
+# Whatever follows a valid id, the answer goes under that id; under the nil one otherwise.
+check_malformed 3c0a5b1e-7d2f-4e8a-9b6c-00000000aaaa malformed "3c0a5b1e-7d2f-4e8a-9b6c-00000000aaaa prepare $big"
+check_malformed "$nil" malformed "not-a-uuid prepare"
+check_malformed 3c0a5b1e-7d2f-4e8a-9b6c-00000000bbbb unknown-action "3c0a5b1e-7d2f-4e8a-9b6c-00000000bbbb reboot"
+check_malformed 3c0a5b1e-7d2f-4e8a-9b6c-00000000cccc bad-argument "3c0a5b1e-7d2f-4e8a-9b6c-00000000cccc rollback dry-run"
+check_malformed 3c0a5b1e-7d2f-4e8a-9b6c-00000000dddd malformed '3c0a5b1e-7d2f-4e8a-9b6c-00000000dddd prepare dry-run;rm'
+check_malformed 3c0a5b1e-7d2f-4e8a-9b6c-00000000eeee malformed '3c0a5b1e-7d2f-4e8a-9b6c-00000000eeee prepare $(reboot)'
+[ ! -s "$C/log" ] || fail "a malformed request ran commands: $(cat "$C/log")"
+snapshot "$T/now"
+same "a malformed request changed the tree" "$T/before-malformed" "$T/now"
+
 echo "# the agent killed in the middle of prepare: undone, answered interrupted"
 : >"$C/hold-update-grub"
 send prepare
