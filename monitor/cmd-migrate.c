@@ -467,12 +467,11 @@ static int show(struct mdb *d, int64_t id, bool json)
 /* ---- subcommands -------------------------------------------------------------- */
 
 /* An unfinished migration blocks a new plan; a planned one not yet run is replaced. */
-static int retire_previous(struct mdb *d, int lock_fd)
+static int retire_previous(struct mdb *d)
 {
         struct mig m = {};
         int r = mdb_load(d, 0, &m);
 
-        (void)lock_fd;
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
@@ -501,7 +500,7 @@ static int do_plan(struct mdb *d, struct margs *a)
         unsigned n = 0;
         int r;
 
-        r = retire_previous(d, -1);
+        r = retire_previous(d);
         if (r < 0)
                 return r == -EBUSY ? EXIT_FAILED : EXIT_INTERNAL;
         r = xstore_open(&x);

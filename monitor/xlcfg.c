@@ -159,22 +159,25 @@ static enum xlcfg_type type_of(const struct facts *f)
         return XLCFG_PV;
 }
 
-static char *reason_kernel(const struct facts *f, const struct xlcfg_paths *p)
+/* Why a PV configuration cannot be switched: 1 and *ret set, 0 when it can. */
+static int reason_kernel(const struct facts *f, const struct xlcfg_paths *p, char **ret)
 {
-        char *r = NULL;
+        const char *why = NULL;
 
         if (f->bootloader)
-                return strdup("the domain boots through bootloader = (pygrub), not pvgrub");
-        if (!f->kernel)
-                return strdup("no kernel = line: the domain does not boot pvgrub");
-        if (f->kernel_bad || !f->kernel->val)
-                return strdup("kernel = is not a plain string");
-        if (val_is(f->kernel, p->pvgrub))
-                return NULL;
-        if (asprintf(&r, "kernel = \"%.*s\" is not the pvgrub image %s", (int)f->kernel->val_len,
-                     f->kernel->val, p->pvgrub) < 0)
-                return NULL;
-        return r;
+                why = "the domain boots through bootloader = (pygrub), not pvgrub";
+        else if (!f->kernel)
+                why = "no kernel = line: the domain does not boot pvgrub";
+        else if (f->kernel_bad || !f->kernel->val)
+                why = "kernel = is not a plain string";
+        else if (val_is(f->kernel, p->pvgrub))
+                return 0;
+        if (why)
+                *ret = strdup(why);
+        else if (asprintf(ret, "kernel = \"%.*s\" is not the pvgrub image %s",
+                          (int)f->kernel->val_len, f->kernel->val, p->pvgrub) < 0)
+                *ret = NULL;
+        return *ret ? 1 : -ENOMEM;
 }
 
 int xlcfg_inspect(const char *text, const struct xlcfg_paths *p, enum xlcfg_type *ret_type,
@@ -183,17 +186,17 @@ int xlcfg_inspect(const char *text, const struct xlcfg_paths *p, enum xlcfg_type
         struct facts f = {};
         enum xlcfg_type t;
         char *reason = NULL;
+        int r = 1;
 
         each_line(text, collect, &f);
         t = f.type_bad ? XLCFG_UNKNOWN : type_of(&f);
         if (t == XLCFG_PV)
-                reason = reason_kernel(&f, p);
-        else if (t == XLCFG_PVH)
-                reason = strdup("the configuration is PVH already");
+                r = reason_kernel(&f, p, &reason);
         else
-                reason = strdup(t == XLCFG_HVM ? "the configuration is HVM"
-                                               : "the configuration's type is not understood");
-        if (t == XLCFG_PV && reason == NULL && f.kernel == NULL)
+                reason = strdup(t == XLCFG_PVH   ? "the configuration is PVH already"
+                                : t == XLCFG_HVM ? "the configuration is HVM"
+                                                 : "the configuration's type is not understood");
+        if (r < 0 || (r > 0 && !reason))
                 return -ENOMEM;
         *ret_type = t;
         *ret_reason = reason;

@@ -3,8 +3,8 @@
 # host with real agents: a guest that never boots and one that still says PV
 # are rolled back to their PV configuration and restarted; the failure
 # threshold keeps the next wave from starting; a fixable guest that fails is
-# rolled back by its agent too; a canary failure stops the run; abort stops a
-# run in progress after its current guest.
+# rolled back by its agent too; a failed create is undone; a canary failure
+# stops the run; abort stops a run in progress after its current guest.
 set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/agent/lib.sh"
@@ -20,6 +20,7 @@ fixable_add serial-bad no-agent
 guest_add bad-canary debian11-bullseye stay-pv
 guest_add c-good debian13-trixie hold
 guest_add d-good ubuntu2204
+guest_add z-createfail debian12-bookworm create-fails
 guests_up
 
 echo "# two failures in wave 2 reach the threshold: wave 3 does not start"
@@ -58,6 +59,15 @@ greason serial-bad | grep -q rollback && fail "the rollback request failed: $(gr
 grep -q '"event":"finished".*"step":"rollback"' "$T/run2.jsonl" || fail "no rollback step: $(cat "$T/run2.jsonl")"
 expect_eq "serial-bad: verdict back" fixable "$(gkey serial-bad verdict)"
 echo "ok: prepare rolled back"
+
+echo "# the toolstack fails to create the PVH domain: created again as PV"
+plan z-createfail --boot-timeout 30 >/dev/null || fail "plan"
+mig run --json >"$T/run5.jsonl" 2>&1 && fail "run 5 succeeded"
+expect_pv z-createfail failed
+greason z-createfail | grep -q '^create: exit status 1: xl: create z-createfail: failing as asked$' ||
+	fail "z-createfail: $(greason z-createfail)"
+expect_eq "z-createfail: created as PV again" 2 "$(creates z-createfail PV)"
+echo "ok: failed create"
 
 echo "# the canary fails: the next wave does not start"
 plan c-good d-good bad-canary --canary 1 --max-failures 5 --boot-timeout 8 >/dev/null || fail "plan 3"
