@@ -148,10 +148,20 @@ static const char *cmdline_howto(const struct facts *f)
         return "in GRUB_CMDLINE_LINUX of /etc/default/grub, then grub-mkconfig -o /boot/grub/grub.cfg";
 }
 
-/* Command-line changes are the agent's to make, except on NixOS and GRUB legacy. */
+/*
+ * Command-line and terminal changes are the agent's to make where prepare has
+ * a planner for the family (Debian's and Fedora's), never elsewhere: fixable
+ * promises that prepare fixes it.
+ */
 static enum check_status cmdline_status(const struct facts *f)
 {
-        return f->family == OS_NIXOS || f->nb.source == MENU_LEGACY ? CHECK_BLOCKED : CHECK_FIXABLE;
+        return facts_prepare_family(f) == PREPARE_MANUAL ? CHECK_BLOCKED : CHECK_FIXABLE;
+}
+
+/* The /boot/grub menu pvhgrub reads: only Fedora's planner makes it (blscfg off, the links). */
+static enum check_status menu_status(const struct facts *f)
+{
+        return facts_prepare_family(f) == PREPARE_FEDORA ? CHECK_FIXABLE : CHECK_BLOCKED;
 }
 
 static const char *kernel_howto(const struct facts *f)
@@ -418,17 +428,17 @@ static int check_grub_menu(const struct facts *f, struct check_result *r)
         const struct next_boot *nb = &f->nb;
 
         if (nb->uses_blscfg)
-                return set(r, CHECK_FIXABLE,
+                return set(r, menu_status(f),
                            nb->has_grub_cfg ? "set GRUB_ENABLE_BLSCFG=false, then grub2-mkconfig"
                                             : "set GRUB_ENABLE_BLSCFG=false, grub2-mkconfig, and link /boot/grub/grub.cfg to ../grub2/grub.cfg",
                            "%s relies on blscfg, which Xen builds of GRUB lack", nb->menu_file);
         if (nb->has_grub_cfg)
                 return set(r, CHECK_PASS, NULL, "/boot/grub/grub.cfg holds the menu entries");
         if (nb->has_grub2_cfg)
-                return set(r, CHECK_FIXABLE, "make /boot/grub/grub.cfg a link to ../grub2/grub.cfg",
+                return set(r, menu_status(f), "make /boot/grub/grub.cfg a link to ../grub2/grub.cfg",
                            "only /boot/grub2/grub.cfg exists; pvhgrub reads /boot/grub/grub.cfg");
         if (nb->has_bls)
-                return set(r, CHECK_FIXABLE, "generate /boot/grub/grub.cfg with GRUB_ENABLE_BLSCFG=false",
+                return set(r, menu_status(f), "generate /boot/grub/grub.cfg with GRUB_ENABLE_BLSCFG=false",
                            "only BLS entries, no grub.cfg for pvhgrub to read");
         if (nb->has_legacy)
                 return set(r, CHECK_BLOCKED, "install GRUB 2 and generate /boot/grub/grub.cfg",
@@ -463,13 +473,13 @@ static int check_grub_terminal(const struct facts *f, struct check_result *r)
                                                 : "set GRUB_TERMINAL=console, drop GRUB_SERIAL_COMMAND, regenerate grub.cfg";
 
         if (f->grub_terminal && strstr(f->grub_terminal, "serial"))
-                return set(r, f->family == OS_NIXOS ? CHECK_BLOCKED : CHECK_FIXABLE, fix,
+                return set(r, cmdline_status(f), fix,
                            "GRUB_TERMINAL is '%s': Xen builds of GRUB have no serial terminal", f->grub_terminal);
         if (f->grub_serial_command)
-                return set(r, f->family == OS_NIXOS ? CHECK_BLOCKED : CHECK_FIXABLE, fix,
+                return set(r, cmdline_status(f), fix,
                            "GRUB_SERIAL_COMMAND is set: Xen builds of GRUB have no serial module");
         if (f->nb.serial)
-                return set(r, f->family == OS_NIXOS ? CHECK_BLOCKED : CHECK_FIXABLE, fix,
+                return set(r, cmdline_status(f), fix,
                            "%s sets up a serial terminal, which Xen builds of GRUB lack", f->nb.menu_file);
         return set(r, CHECK_PASS, NULL, "GRUB uses its console terminal");
 }

@@ -355,12 +355,32 @@ static bool release_safe(const char *rel)
                strspn(rel, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+~-") == strlen(rel);
 }
 
+enum prepare_family facts_prepare_family(const struct facts *f)
+{
+        if (f->nb.source == MENU_LEGACY)
+                return PREPARE_MANUAL;
+        switch (f->family) {
+        case OS_DEBIAN:
+        case OS_UBUNTU:
+                return PREPARE_DEBIAN;
+        case OS_RHEL:
+        case OS_FEDORA:
+                return PREPARE_FEDORA;
+        case OS_SUSE:
+        case OS_ARCH:
+        case OS_NIXOS:
+        case OS_OTHER:
+                break;
+        }
+        return PREPARE_MANUAL;
+}
+
 bool facts_initramfs_fixable(const struct facts *f)
 {
         char v = f->kcfg.val[KCONF_XEN_BLKDEV_FRONTEND];
         bool module = f->builtin_blkfront == 0 || (v == 'm' && f->builtin_blkfront != 1);
 
-        return (f->family == OS_DEBIAN || f->family == OS_UBUNTU) && module && v != 'y' &&
+        return facts_prepare_family(f) == PREPARE_DEBIAN && module && v != 'y' &&
                f->initrd_blkfront == 0 && release_safe(f->next_release);
 }
 

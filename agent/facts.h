@@ -50,4 +50,18 @@ int facts_gather(int root_fd, bool host_root, struct kcache *cache, struct facts
  * to update-initramfs -k): the checker calls that fixable, prepare fixes it.
  */
 bool facts_initramfs_fixable(const struct facts *f);
+/*
+ * Which of prepare's planners changes this system's boot configuration:
+ * none (NixOS, GRUB legacy, or a family it does not know: only the manual
+ * change), Debian's (a grub.d drop-in, update-grub) or Fedora's
+ * (/etc/default/grub, grubby, grub2-mkconfig, the /boot/grub links). The
+ * checker calls a failing check fixable only where that planner fixes it;
+ * prepare picks its planner by the same answer.
+ */
+enum prepare_family {
+        PREPARE_MANUAL,
+        PREPARE_DEBIAN,
+        PREPARE_FEDORA,
+};
+enum prepare_family facts_prepare_family(const struct facts *f);
 void facts_done(struct facts *f);

@@ -40,7 +40,8 @@
 #define DROPIN_NAME "99-pvh-agent.cfg"
 #define DROPIN GRUB_D "/" DROPIN_NAME
 #define GRUB_CFG "/boot/grub/grub.cfg"
-#define INITRAMFS_MODULES "/etc/initramfs-tools/modules"
+#define INITRAMFS_DIR "/etc/initramfs-tools"
+#define INITRAMFS_MODULES INITRAMFS_DIR "/modules"
 
 struct settings {
         const char *linux_, *deflt;               /* effective values, "" when unset */
@@ -257,14 +258,15 @@ static int read_settings(const struct prepare_ctx *ctx, struct grubvars *vars, s
         return why ? manual_change(p, why) : -ENOMEM;
 }
 
-static int plan_grub(const struct prepare_ctx *ctx, struct plan *p, const char *text)
+/* The drop-in (text NULL: none), and update-grub when it changes or when regen asks for it. */
+static int plan_grub(const struct prepare_ctx *ctx, struct plan *p, const char *text, bool regen)
 {
         bool update = prepare_cmd_exists(ctx, "update-grub", "/usr/sbin/update-grub");
         int r;
 
         if (text && !root_is_dir(ctx->root_fd, GRUB_D) && (r = plan_mkdir(p, GRUB_D)) < 0)
                 return r;
-        if ((r = plan_edit(ctx, p, DROPIN, text)) < 0 || plan_is_empty(p))
+        if ((r = plan_edit(ctx, p, DROPIN, text)) < 0 || (plan_is_empty(p) && !regen))
                 return r;
         if ((r = plan_save(ctx, p, GRUB_CFG, PLAN_OUTPUT)) < 0)
                 return r;
@@ -274,6 +276,8 @@ static int plan_grub(const struct prepare_ctx *ctx, struct plan *p, const char *
                 if (r < 0)
                         return r;
         }
+        /* Rollback puts the saved menu back instead, when it is still what update-grub wrote here. */
+        p->undo[p->n_undo - 1].regen = true;
         return 0;
 }
 
@@ -304,6 +308,9 @@ static int plan_initramfs(const struct prepare_ctx *ctx, const struct facts *f, 
         new = strdup_printf("%s%sxen-blkfront\n", text ? text : "", text && len && text[len - 1] != '\n' ? "\n" : "");
         if (!new)
                 return -ENOMEM;
+        /* A tree without the directory yet: initramfs-tools reads the file when it is there. */
+        if (!text && !root_is_dir(ctx->root_fd, INITRAMFS_DIR) && (r = plan_mkdir(p, INITRAMFS_DIR)) < 0)
+                return r;
         if ((r = plan_edit(ctx, p, INITRAMFS_MODULES, new)) < 0)
                 return r;
         for (int undo = 0; undo < 2; undo++)
@@ -313,7 +320,7 @@ static int plan_initramfs(const struct prepare_ctx *ctx, const struct facts *f, 
         return 0;
 }
 
-int prepare_plan_debian(const struct prepare_ctx *ctx, const struct facts *f, struct plan *p)
+int prepare_plan_debian(const struct prepare_ctx *ctx, const struct facts *f, bool regen, struct plan *p)
 {
         _cleanup_(grubvars_done) struct grubvars vars = {};
         _cleanup_free_ char *text = NULL;
@@ -323,7 +330,7 @@ int prepare_plan_debian(const struct prepare_ctx *ctx, const struct facts *f, st
 
         if (r < 0 || !ok)
                 return r;
-        if ((r = dropin_text(&s, &text)) < 0 || (r = plan_grub(ctx, p, text)) < 0)
+        if ((r = dropin_text(&s, &text)) < 0 || (r = plan_grub(ctx, p, text, regen)) < 0)
                 return r;
         return plan_initramfs(ctx, f, p);
 }

@@ -364,7 +364,7 @@ static int plan_links(const struct prepare_ctx *ctx, struct plan *p, bool *ret_o
         return r;
 }
 
-int prepare_plan_fedora(const struct prepare_ctx *ctx, const struct facts *f, struct plan *p)
+int prepare_plan_fedora(const struct prepare_ctx *ctx, const struct facts *f, bool regen, struct plan *p)
 {
         bool ok;
         int r;
@@ -375,8 +375,11 @@ int prepare_plan_fedora(const struct prepare_ctx *ctx, const struct facts *f, st
                 return manual(p, "grub2-mkconfig is not installed.");
         if ((r = plan_default_grub(ctx, f, p, &ok)) < 0 || !ok || (r = plan_entries(ctx, p, &ok)) < 0 || !ok)
                 return r;
-        /* The menu is regenerated when a setting or an entry changes; the links alone need nothing run. */
-        if (p->n_files > 0 || p->n_cmds > 0) {
+        /*
+         * The menu is regenerated when a setting or an entry changes, or when
+         * it fails a check (regen); the links alone need nothing run.
+         */
+        if (p->n_files > 0 || p->n_cmds > 0 || regen) {
                 if ((r = plan_save(ctx, p, GRUB2_CFG, PLAN_KEEP)) < 0 || (r = plan_save(ctx, p, GRUB2_ENV, PLAN_KEEP)) < 0 ||
                     (r = plan_cmd(p, false, "grub2-mkconfig", MKCONFIG, "-o", GRUB2_CFG, NULL)) < 0)
                         return r;

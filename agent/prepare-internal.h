@@ -37,9 +37,9 @@ bool prepare_word_dropped(const char *w);
 int prepare_new_cmdlines(const char *linux_, const char *deflt, char **ret_linux, char **ret_default);
 #define PREPARE_CONSOLE "console=hvc0"
 
-/* The families. */
-int prepare_plan_debian(const struct prepare_ctx *ctx, const struct facts *f, struct plan *p);
-int prepare_plan_fedora(const struct prepare_ctx *ctx, const struct facts *f, struct plan *p);
+/* The families; regen: the menu fails a check, so it is regenerated even where no setting changes. */
+int prepare_plan_debian(const struct prepare_ctx *ctx, const struct facts *f, bool regen, struct plan *p);
+int prepare_plan_fedora(const struct prepare_ctx *ctx, const struct facts *f, bool regen, struct plan *p);
 int prepare_plan_manual(const struct facts *f, struct plan *p);
 
 /* prepare-cmd.c: finds a command inside the root (or in command_dir) and runs it. */

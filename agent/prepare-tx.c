@@ -27,6 +27,8 @@
  *                metadata), the commands to run after, and those to run on rollback
  *     orig/N     the original bytes of file N, when it existed
  *     new/N      the bytes prepare writes into file N
+ *     after/N    the bytes of output file N (a menu a command regenerates) as
+ *                prepare's commands left it, written before "done"
  *     journal    one line per step, each fsync'd: "applied N", "ran NAME STATUS",
  *                "done" (prepare complete), "rollback" (rollback started)
  *     reserve    space held for undoing: freed when a rollback starts
@@ -123,7 +125,7 @@ static const char *kind_name(enum plan_file_kind k)
 static void put_cmds(FILE *f, const char *tag, const struct plan_cmd *c, size_t n)
 {
         for (size_t i = 0; i < n; i++) {
-                fprintf(f, "%s ", tag);
+                fprintf(f, "%s ", c[i].regen ? "regen" : tag);
                 put_escaped(f, c[i].name);
                 for (size_t k = 0; c[i].argv[k]; k++) {
                         fputc(' ', f);
@@ -223,7 +225,7 @@ static int load_file(int tx_fd, const char *line, struct plan *p)
         return r;
 }
 
-static int load_cmd(const char *line, bool undo, struct plan *p)
+static int load_cmd(const char *line, bool undo, bool regen, struct plan *p)
 {
         _cleanup_strv_ char **w = NULL;
         size_t n = 0;
@@ -246,6 +248,7 @@ static int load_cmd(const char *line, bool undo, struct plan *p)
         if (!nv)
                 return -ENOMEM;
         nv[*cnt].name = w[0];
+        nv[*cnt].regen = regen;
         memmove(w, w + 1, n * sizeof(char *));
         nv[(*cnt)++].argv = TAKE_PTR(w);
         if (undo)
@@ -260,9 +263,11 @@ static int load_line(int tx_fd, char *line, struct plan *p)
         if (startswith(line, "file "))
                 return load_file(tx_fd, line, p);
         if (startswith(line, "run "))
-                return load_cmd(line, false, p);
+                return load_cmd(line, false, false, p);
         if (startswith(line, "undo "))
-                return load_cmd(line, true, p);
+                return load_cmd(line, true, false, p);
+        if (startswith(line, "regen "))
+                return load_cmd(line, true, true, p);
         if (startswith(line, "mkdir "))
                 return strv_push(&p->mkdirs, &p->n_mkdirs, unescape(line + 6, strlen(line + 6)));
         return -EBADMSG;
@@ -495,16 +500,50 @@ static int edit_files(const struct prepare_ctx *ctx, int tx_fd, const struct pla
         return 0;
 }
 
-static int run_cmds(const struct prepare_ctx *ctx, int tx_fd, const struct plan_cmd *c, size_t n,
+/* skip_regen: leave out the commands marked regen (their outputs were put back byte for byte). */
+static int run_cmds(const struct prepare_ctx *ctx, int tx_fd, const struct plan_cmd *c, size_t n, bool skip_regen,
                     struct textbuf *log)
 {
         for (size_t i = 0; i < n; i++) {
-                int r = prepare_cmd_run(ctx, &c[i], log), j;
+                int r, j;
+
+                if (skip_regen && c[i].regen)
+                        continue;
+                r = prepare_cmd_run(ctx, &c[i], log);
 
                 j = journal_append(tx_fd, "ran %s %s\n", c[i].name, r < 0 ? "failed" : "ok");
                 if (r < 0 || j < 0)
                         return r < 0 ? r : j;
         }
+        return 0;
+}
+
+/* What the commands made of each output file, so that rollback can tell whether anything changed it since. */
+static int save_outputs(const struct prepare_ctx *ctx, int tx_fd, const struct plan *p)
+{
+        _cleanup_close_ int dir_fd = -1;
+        int r;
+
+        if (mkdirat(tx_fd, "after", 0700) < 0)
+                return -errno;
+        dir_fd = openat(tx_fd, "after", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd < 0)
+                return -errno;
+        for (size_t i = 0; i < p->n_files; i++) {
+                _cleanup_free_ char *now = NULL;
+                char name[32];
+                size_t len;
+
+                if (p->files[i].kind != PLAN_OUTPUT)
+                        continue;
+                if ((r = plan_read(ctx, p->files[i].path, &now, &len, NULL)) < 0)
+                        return r;
+                snprintf(name, sizeof(name), "%zu", i);
+                if (now && (r = write_in(dir_fd, name, now, len)) < 0)
+                        return r;
+        }
+        if (fsync(dir_fd) < 0)
+                return -errno;
         return 0;
 }
 
@@ -524,7 +563,7 @@ int tx_apply(const struct prepare_ctx *ctx, const struct plan *p, struct textbuf
         if (tx_fd < 0)
                 return -errno;
         if ((r = make_dirs(ctx, p)) < 0 || (r = edit_files(ctx, tx_fd, p)) < 0 ||
-            (r = run_cmds(ctx, tx_fd, p->cmds, p->n_cmds, log)) < 0)
+            (r = run_cmds(ctx, tx_fd, p->cmds, p->n_cmds, false, log)) < 0 || (r = save_outputs(ctx, tx_fd, p)) < 0)
                 return r;
         return journal_append(tx_fd, "done\n");
 }
@@ -653,18 +692,58 @@ static int finish(const struct prepare_ctx *ctx)
         return fileedit_rm_rf(ctx->state_fd, "tx.old");
 }
 
+/*
+ * Whether every output file still holds what prepare's commands wrote into
+ * it (after/N), or already its original bytes (a rollback that a crash
+ * stopped had put it back). Then rollback restores the outputs byte for byte
+ * and skips the commands that would regenerate them: the menu is exactly the
+ * one before prepare, even where it did not match its own settings. When
+ * something rewrote a menu since (a kernel update), or prepare did not
+ * finish, the menu is regenerated instead.
+ */
+static int outputs_untouched(const struct prepare_ctx *ctx, int tx_fd, const struct plan *p, bool *ret)
+{
+        bool any = false;
+
+        *ret = false;
+        for (size_t i = 0; i < p->n_files; i++) {
+                const struct plan_file *f = &p->files[i];
+                _cleanup_free_ char *after = NULL, *now = NULL;
+                size_t alen, len;
+                char name[32];
+                int r;
+
+                if (f->kind != PLAN_OUTPUT)
+                        continue;
+                snprintf(name, sizeof(name), "after/%zu", i);
+                r = read_at(tx_fd, name, &after, &alen);
+                if (r == -ENOENT)
+                        return 0;
+                if (r < 0 || (r = plan_read(ctx, f->path, &now, &len, NULL)) < 0)
+                        return r;
+                if (!now || !(same_bytes(now, len, after, alen) || (f->existed && same_bytes(now, len, f->old, f->old_len))))
+                        return 0;
+                any = true;
+        }
+        *ret = any;
+        return 0;
+}
+
 static int undo(const struct prepare_ctx *ctx, int tx_fd, const struct plan *p, struct textbuf *log)
 {
+        bool outputs;
         int r;
 
         if ((r = journal_append(tx_fd, "rollback\n")) < 0)
                 return r;
         if (unlinkat(tx_fd, "reserve", 0) < 0 && errno != ENOENT)
                 return -errno;
-        if ((r = restore_files(ctx, tx_fd, p, false)) < 0)
+        if ((r = outputs_untouched(ctx, tx_fd, p, &outputs)) < 0 || (r = restore_files(ctx, tx_fd, p, false)) < 0)
                 return r;
         remove_dirs(ctx, p, log);
-        r = run_cmds(ctx, tx_fd, p->undo, p->n_undo, log);
+        if (outputs && (r = restore_files(ctx, tx_fd, p, true)) < 0)
+                return r;
+        r = run_cmds(ctx, tx_fd, p->undo, p->n_undo, outputs, log);
         if (r == -EIO || r == -ETIME) {
                 /* Regenerating failed: put back what it had produced before prepare, byte for byte. */
                 textbuf_puts(log, "regenerating failed: restoring the saved boot menu\n");

@@ -113,45 +113,87 @@ int prepare_plan_manual(const struct facts *f, struct plan *p)
                 "/boot/grub/grub.cfg exists, and regenerate the boot menu.\n");
 }
 
-/* Checks prepare cannot fix: nothing is changed, and their fixes are what to do. */
-static int plan_blocked(const struct check_result res[static _CHECK_MAX], struct plan *p)
+/*
+ * Checks of the given status, with their reasons and fixes, as the manual
+ * change of an unsupported plan: nothing is changed.
+ */
+static int plan_listing(const struct check_result res[static _CHECK_MAX], enum check_status status,
+                        const char *summary, struct plan *p)
 {
         struct textbuf b;
         int r;
 
         textbuf_init(&b, PREPARE_OUTPUT_MAX);
         for (size_t i = 0; i < _CHECK_MAX; i++)
-                if (res[i].status == CHECK_BLOCKED)
+                if (res[i].status == status)
                         textbuf_printf(&b, "%s: %s\n  fix: %s\n", check_id_name(res[i].id), res[i].reason,
                                        res[i].fix ? res[i].fix : "-");
         r = textbuf_error(&b);
         if (r >= 0)
-                r = plan_set_unsupported(p, "checks fail that prepare cannot fix", b.data ? b.data : "");
+                r = plan_set_unsupported(p, summary, b.data ? b.data : "");
         textbuf_done(&b);
         return r;
 }
 
+/* The family's manual change, then every failing check with its own fix (the kernel, say, as well). */
+static int plan_manual(const struct facts *f, const struct check_result res[static _CHECK_MAX], struct plan *p)
+{
+        struct textbuf b;
+        int r = prepare_plan_manual(f, p);
+
+        if (r < 0)
+                return r;
+        textbuf_init(&b, PREPARE_OUTPUT_MAX);
+        textbuf_puts(&b, p->manual ? p->manual : "");
+        textbuf_puts(&b, "Failing checks:\n");
+        for (size_t i = 0; i < _CHECK_MAX; i++)
+                if (res[i].status == CHECK_BLOCKED || res[i].status == CHECK_UNKNOWN || res[i].status == CHECK_FIXABLE)
+                        textbuf_printf(&b, "%s: %s\n  fix: %s\n", check_id_name(res[i].id), res[i].reason,
+                                       res[i].fix ? res[i].fix : "-");
+        r = textbuf_error(&b);
+        if (r >= 0)
+                r = free_and_strdup(&p->manual, b.data ? b.data : "");
+        textbuf_done(&b);
+        return r < 0 ? r : 0;
+}
+
+static bool fixable(const struct check_result res[static _CHECK_MAX], enum check_id id)
+{
+        return res[id].status == CHECK_FIXABLE;
+}
+
+/*
+ * Prepare acts on the verdict, the same for every family:
+ *   ready    nothing to change (the next boot is ready), whatever the family
+ *   blocked  nothing changed; the checks that need a human, and their fixes
+ *   unknown  nothing changed; the checks that could not tell, and what to do
+ *   fixable  the family's planner makes the changes
+ * Where no planner exists (NixOS, GRUB legacy, families prepare does not
+ * know) the checker says blocked rather than fixable (facts_prepare_family),
+ * and the answer is the manual change.
+ */
 static int plan_for(const struct prepare_ctx *ctx, const struct facts *f,
                     const struct check_result res[static _CHECK_MAX], enum verdict v, struct plan *p)
 {
-        if (f->family == OS_NIXOS || f->nb.source == MENU_LEGACY)
-                return prepare_plan_manual(f, p);
+        enum prepare_family fam = facts_prepare_family(f);
+        /* The menu's command line or terminal fails: it must be regenerated even where the settings are right. */
+        bool regen = fixable(res, CHECK_CONSOLE) || fixable(res, CHECK_KERNEL_PARAMS) ||
+                     fixable(res, CHECK_GRUB_TERMINAL);
+        int r;
+
+        if (v == VERDICT_READY)
+                return 0;
+        if (fam == PREPARE_MANUAL)
+                return plan_manual(f, res, p);
         if (v == VERDICT_BLOCKED)
-                return plan_blocked(res, p);
-        switch (f->family) {
-        case OS_DEBIAN:
-        case OS_UBUNTU:
-                return prepare_plan_debian(ctx, f, p);
-        case OS_FEDORA:
-        case OS_RHEL:
-                return prepare_plan_fedora(ctx, f, p);
-        case OS_SUSE:
-        case OS_ARCH:
-        case OS_NIXOS:
-        case OS_OTHER:
-                break;
-        }
-        return prepare_plan_manual(f, p);
+                return plan_listing(res, CHECK_BLOCKED, "checks fail that prepare cannot fix", p);
+        if (v == VERDICT_UNKNOWN)
+                return plan_listing(res, CHECK_UNKNOWN, "checks could not tell whether the next boot works under PVH", p);
+        r = fam == PREPARE_DEBIAN ? prepare_plan_debian(ctx, f, regen, p) : prepare_plan_fedora(ctx, f, regen, p);
+        if (r < 0 || p->unsupported || !plan_is_empty(p))
+                return r;
+        /* Fixable, yet the planner finds nothing to change: never pass that off as done. */
+        return plan_listing(res, CHECK_FIXABLE, "prepare found nothing to change that fixes these checks", p);
 }
 
 int prepare_plan(const struct prepare_ctx *ctx, struct plan **ret)

@@ -78,6 +78,8 @@ struct plan_file {
 struct plan_cmd {
         char *name;               /* update-grub, grub-mkconfig, grub2-mkconfig, grubby, update-initramfs */
         char **argv;              /* argv[0] is the absolute path inside the root */
+        bool regen;               /* undo only: regenerates the PLAN_OUTPUT files; rollback skips it when it
+                                   * puts them back byte for byte (see prepare-tx.c) */
 };
 
 struct plan {
