@@ -28,6 +28,7 @@
 #include "macro.h"
 #include "netwatch.h"
 #include "prepare.h"
+#include "probe.h"
 #include "protocol.h"
 #include "requests.h"
 #include "rootfs.h"
@@ -141,15 +142,9 @@ static int probe(struct daemon *d)
         enum verdict v;
         int r;
 
-        r = facts_gather(d->root_fd, d->host_root, d->cache, &f);
+        r = probe_system(d->root_fd, d->host_root, d->cache, &f, res, &v);
         if (r < 0)
-                return log_error_errno(r, "Failed to gather facts: %m");
-        r = checks_run(&f, res);
-        if (r < 0) {
-                facts_done(&f);
-                return log_error_errno(r, "Failed to run the checks: %m");
-        }
-        v = checks_verdict(res, _CHECK_MAX);
+                return log_error_errno(r, "Failed to judge the system: %m");
         r = state_add_probe(&kv, &f, res, v);
         checks_done(res);
         facts_done(&f);

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "macro.h"
 #include "prepare-cli.h"
+#include "probe.h"
 #include "report.h"
 #include "rootfs.h"
 #include "util.h"
@@ -94,15 +95,9 @@ static int run_check(const struct args *a, int root_fd, struct kcache *cache)
         enum verdict v;
         int r;
 
-        r = facts_gather(root_fd, root_is_host(root_fd), cache, &f);
+        r = probe_system(root_fd, root_is_host(root_fd), cache, &f, res, &v);
         if (r < 0)
-                return log_error_errno(r, "Failed to gather facts: %m");
-        r = checks_run(&f, res);
-        if (r < 0) {
-                facts_done(&f);
-                return log_error_errno(r, "Failed to run the checks: %m");
-        }
-        v = checks_verdict(res, _CHECK_MAX);
+                return log_error_errno(r, "Failed to judge the system: %m");
         r = a->json ? report_json(stdout, &f, res, v) : report_text(stdout, &f, res, v);
         if (fflush(stdout) != 0)
                 r = -EIO;

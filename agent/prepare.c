@@ -17,6 +17,7 @@
 #include "kcache.h"
 #include "macro.h"
 #include "prepare-internal.h"
+#include "probe.h"
 #include "strv.h"
 #include "util.h"
 
@@ -63,17 +64,9 @@ static int gather(const struct prepare_ctx *ctx, struct facts *f, struct check_r
 
         if (r < 0)
                 return r;
-        r = facts_gather(ctx->root_fd, ctx->host_root, cache, f);
+        r = probe_system(ctx->root_fd, ctx->host_root, cache, f, res, ret_verdict);
         kcache_free(cache);
-        if (r < 0)
-                return r;
-        r = checks_run(f, res);
-        if (r < 0) {
-                facts_done(f);
-                return r;
-        }
-        *ret_verdict = checks_verdict(res, _CHECK_MAX);
-        return 0;
+        return r;
 }
 
 static int verdict_now(const struct prepare_ctx *ctx, enum verdict *ret)
