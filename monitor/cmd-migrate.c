@@ -377,6 +377,10 @@ static void print_guest_json(const struct mguest *g)
         render_json_cstr(stdout, g->verdict);
         printf(",\"config\":");
         render_json_cstr(stdout, g->config);
+        printf(",\"boot_id_before\":");
+        render_json_cstr(stdout, g->boot_id);
+        printf(",\"addresses_before\":");
+        render_json_cstr(stdout, g->addrs);
         printf(",\"state\":\"%s\",\"step\":\"%s\",\"step_done\":%s,\"reason\":",
                mg_state_to_string(g->state), mg_step_to_string(g->step),
                g->step_done ? "true" : "false");

@@ -43,7 +43,7 @@ static void emit_json(const struct ctx *c, const char *event, int wave, const st
         printf("{\"migration\":%" PRId64 ",\"event\":", c->m->id);
         render_json_cstr(stdout, event);
         if (wave >= 0)
-                printf(",\"wave\":%d", wave);
+                printf(",\"wave\":%d", wave + 1);
         if (g) {
                 printf(",\"guest\":");
                 render_json_cstr(stdout, g->name);
@@ -566,7 +566,12 @@ static enum mg_step next_step(const struct mguest *g)
                         return MS_RESTART;
                 case MS_RESTART:
                         return MS_VERIFY;
-                default:
+                case MS_VERIFY:
+                case MS_RESTORE:
+                case MS_RESTART_PV:
+                case MS_WAIT_PV:
+                case MS_ROLLBACK:
+                case _MS_MAX:
                         return _MS_MAX;
                 }
         for (size_t i = 0; i < ELEMENTSOF(back); i++) {
@@ -612,9 +617,15 @@ static int step_setup(struct ctx *c, struct mguest *g)
                 return find_or_zero(c, g->name, &g->domid);
         case MS_RESTART_PV:
                 return find_or_zero(c, g->name, &g->domid);
-        default:
-                return 0;
+        case MS_NONE:
+        case MS_CHECK:
+        case MS_VERIFY:
+        case MS_RESTORE:
+        case MS_WAIT_PV:
+        case _MS_MAX:
+                break;
         }
+        return 0;
 }
 
 static int guest_finish(struct ctx *c, struct mguest *g)

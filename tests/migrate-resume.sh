@@ -54,7 +54,8 @@ while :; do
 	expect_eq "K=$k: $gf prepared once" 1 "$(grep -c '^update-grub' "$MIG_DIR/$gf/cmds/log")"
 	echo "ok: K=$k"
 	# Their agents are done with: stop them, so that the host stays small.
-	"$XL" shutdown -w "$gn" && "$XL" shutdown -w "$gf" || fail "K=$k: shutdown"
+	"$XL" shutdown -w "$gn" 2>>"$T/xl.err" && "$XL" shutdown -w "$gf" 2>>"$T/xl.err" ||
+		fail "K=$k: shutdown: $(cat "$T/xl.err"; tail -n 4 "$MIG_DIR/xl.log")"
 	GUESTS=
 	k=$((k + stride))
 done

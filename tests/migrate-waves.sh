@@ -29,10 +29,10 @@ for n in $GUESTS; do
 	expect_pvh "$n"
 	expect_eq "$n: shut down once" 1 "$(grep -c "^shutdown $n " "$MIG_DIR/xl.log")"
 done
-expect_eq "waves in the progress" "1 2 3" "$(jq -r 'select(.event == "wave") | .wave + 1' "$T/run.jsonl" | paste -sd' ')"
+expect_eq "waves in the progress" "1 2 3" "$(jq -r 'select(.event == "wave") | .wave' "$T/run.jsonl" | paste -sd' ')"
 # Wave 2 starts only after the last guest of wave 1 is done.
-last1=$(grep -n '"event":"done","wave":0' "$T/run.jsonl" | tail -n1 | cut -d: -f1)
-first2=$(grep -n '"event":"wave","wave":1' "$T/run.jsonl" | cut -d: -f1)
+last1=$(grep -n '"event":"done","wave":1,' "$T/run.jsonl" | tail -n1 | cut -d: -f1)
+first2=$(grep -n '"event":"wave","wave":2,' "$T/run.jsonl" | cut -d: -f1)
 [ "$last1" -lt "$first2" ] || fail "wave 2 started before wave 1 ended"
 expect_eq "done events" 20 "$(jq -r 'select(.event == "done" and .guest != null) | .guest' "$T/run.jsonl" | sort -u | wc -l)"
 echo "ok: 20 guests PVH"
