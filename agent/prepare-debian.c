@@ -177,6 +177,41 @@ static int eval_file(const struct prepare_ctx *ctx, struct grubvars *vars, const
         return grubvars_eval(vars, path, text);
 }
 
+/* Whether settings hold any variable the drop-in manages. */
+static bool sets_managed(const struct grubvars *vars)
+{
+        static const char *const managed[] = { "GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT",
+                                               "GRUB_SERIAL_COMMAND" };
+
+        for (size_t i = 0; i < ELEMENTSOF(managed); i++)
+                if (grubvars_get(vars, managed[i]))
+                        return true;
+        for (size_t i = 0; i < ELEMENTSOF(term_vars); i++)
+                if (grubvars_get(vars, term_vars[i]))
+                        return true;
+        return false;
+}
+
+/*
+ * A file sourced after the drop-in takes the last word only if it sets one
+ * of its variables: grub-common's own init-select.cfg, for one, is only a
+ * comment, and sorts after "99-".
+ */
+static int check_later(const struct prepare_ctx *ctx, const char *path, const char *name, char **ret_after)
+{
+        _cleanup_(grubvars_done) struct grubvars later = {};
+        int r;
+
+        if (*ret_after || strcmp(name, DROPIN_NAME) < 0)
+                return 0;
+        r = eval_file(ctx, &later, path);
+        if (r < 0)
+                return r;
+        if (sets_managed(&later) && !(*ret_after = strdup(name)))
+                return -ENOMEM;
+        return 0;
+}
+
 /* /etc/default/grub, then grub.d/NAME.cfg in the order the shell's glob gives, without our own. */
 static int eval_all(const struct prepare_ctx *ctx, struct grubvars *vars, char **ret_after)
 {
@@ -197,10 +232,10 @@ static int eval_all(const struct prepare_ctx *ctx, struct grubvars *vars, char *
 
                 if (len < 5 || !streq(names[i] + len - 4, ".cfg") || streq(names[i], DROPIN_NAME))
                         continue;
-                if (strcmp(names[i], DROPIN_NAME) > 0 && !*ret_after && !(*ret_after = strdup(names[i])))
-                        return -ENOMEM;
                 if (!(path = strdup_printf("%s/%s", GRUB_D, names[i])))
                         return -ENOMEM;
+                if ((r = check_later(ctx, path, names[i], ret_after)) < 0)
+                        return r;
                 if ((r = eval_file(ctx, vars, path)) < 0)
                         return r;
         }

@@ -113,6 +113,16 @@ rm "$C/fail-update-initramfs"
 snapshot "$T/now"
 same "failed prepare left the tree different" "$T/before" "$T/now"
 
+echo "# debian: a drop-in sourced after ours that sets the command line: refused, nothing changed"
+debian_setup
+echo 'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX console=ttyS1"' >"$R/etc/default/grub.d/zz-local.cfg"
+snapshot "$T/before"
+pa prepare
+expect_rc 1 "prepare under a later drop-in"
+grep -q 'zz-local.cfg is sourced after' "$T/out" || fail "no reason given: $(cat "$T/out")"
+snapshot "$T/now"
+same "a refused prepare changed the tree" "$T/before" "$T/now"
+
 echo "# nixos: nothing changed, the manual change answered"
 setup "$top_srcdir/tests/rootfs/nixos/root" "$top_srcdir/tests/rootfs/nixos/generate"
 snapshot "$T/before"
