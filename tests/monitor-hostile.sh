@@ -62,12 +62,19 @@ rss() {
 	as "$H" 0 /usr/bin/time -f %M -o "$T/rss" "$MONITOR" "$@" >/dev/null || fail "status $*"
 	cat "$T/rss"
 }
+# AddressSanitizer keeps freed memory in quarantine, so RSS says nothing of
+# what the program holds there: under it, the figures are printed, not judged.
+judge_rss=yes
+if ldd "$MONITOR" 2>/dev/null | grep -q libasan; then
+	judge_rss=no
+	echo "(built with AddressSanitizer: memory figures not judged)"
+fi
 for args in "--json" ""; do
 	sane=$(rss status $args 5 6 7)
 	hostile=$(rss status $args 1 3 4)
 	bound=$([ -n "$args" ] && echo 1024 || echo 3072)
 	echo "max RSS of status $args: $sane KiB with sane guests, $hostile KiB with hostile ones"
-	[ "$hostile" -le $((sane + bound)) ] ||
+	[ "$judge_rss" = no ] || [ "$hostile" -le $((sane + bound)) ] ||
 		fail "status $args: $hostile KiB with hostile guests, $sane KiB without (bound +$bound)"
 done
 
@@ -108,7 +115,8 @@ wait_for 300 last_is '.[] | select(.domid == 5) | .invalid.os_pretty_name == "co
 	fail "flood end not shown: $(tail -n 1 "$T/wjson" | jq -c '.[] | select(.domid == 5)')"
 after=$(hwm $WJSON)
 echo "watch --json peak RSS: $before KiB before the flood, $after KiB after"
-[ "$after" -le $((before + 1024)) ] || fail "watch grew from $before to $after KiB under a flood"
+[ "$judge_rss" = no ] || [ "$after" -le $((before + 1024)) ] ||
+	fail "watch grew from $before to $after KiB under a flood"
 kill $WATCH $WJSON
 wait $WATCH $WJSON 2>/dev/null || true
 for f in "$T/watch" "$T/wjson"; do
