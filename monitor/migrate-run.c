@@ -338,6 +338,32 @@ static int find_or_zero(struct ctx *c, const char *name, unsigned *ret)
 }
 
 /*
+ * xl shutdown -w returns once the guest has shut down; the toolstack may
+ * take a moment more to destroy the domain. Waits (on @releaseDomain, up to
+ * the toolstack timeout) until no domain of that name has the old id.
+ */
+static int poll_once(struct ctx *c, uint64_t deadline);
+
+static int wait_gone(struct ctx *c, struct mguest *g, unsigned *ret_cur)
+{
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + (uint64_t)c->m->s.toolstack_timeout * 1000000;
+        int r = xstore_watch(c->x, "@releaseDomain", "mig:release");
+
+        if (r < 0)
+                return r;
+        for (;;) {
+                r = find_or_zero(c, g->name, ret_cur);
+                if (r < 0 || *ret_cur != g->domid || now_usec(CLOCK_MONOTONIC) >= deadline)
+                        break;
+                r = poll_once(c, deadline);
+                if (r < 0)
+                        break;
+        }
+        xstore_unwatch(c->x, "@releaseDomain", "mig:release");
+        return r;
+}
+
+/*
  * g->domid is the domain this step replaces, recorded before acting: when a
  * domain of that name still has it, shut it down; when none has the name,
  * create it; a domain of that name with another id was created already.
@@ -356,7 +382,7 @@ static int restart(struct ctx *c, struct mguest *g)
                 r = run_cmd(c, g, shut, "shutdown");
                 if (r != STEP_OK)
                         return r;
-                r = find_or_zero(c, g->name, &cur);
+                r = wait_gone(c, g, &cur);
                 if (r < 0)
                         return r;
                 if (cur == g->domid)
