@@ -105,7 +105,7 @@ send prepare
 prep=$id
 wait_state "$H" 9 "answer/$prep/state" running
 wait_for 100 grep -q update-grub "$C/log" || fail "update-grub never started"
-kill -9 -- "-$AGENT_PID"
+kill -9 "-$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null
 rm -f "$C/hold-update-grub"
 agent_up

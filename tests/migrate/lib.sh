@@ -18,7 +18,7 @@ mig_cleanup() {
 	rc=$?
 	# setsid made each agent a process group leader: its prepare worker goes with it.
 	for _p in "$MIG_DIR"/*/pid; do
-		[ -f "$_p" ] && kill -9 -- "-$(cat "$_p")" "$(cat "$_p")" 2>/dev/null
+		[ -f "$_p" ] && kill -9 "-$(cat "$_p")" "$(cat "$_p")" 2>/dev/null
 	done
 	(exit $rc)
 	test_cleanup
