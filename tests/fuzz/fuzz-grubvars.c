@@ -3,7 +3,7 @@
  * grubvars_eval() over files (the input split at NUL bytes, evaluated in
  * order as grub-mkconfig sources them); then every value it knows, quoted
  * by grubvars_quote(), must read back unchanged. Build as fuzz-agent.h
- * says, with agent/grubvars.c agent/textbuf.c agent/strv.c shared/util.c.
+ * says, with probe/grubvars.c shared/textbuf.c shared/strv.c shared/util.c.
  */
 #include "config.h"
 

@@ -2,7 +2,7 @@
 /*
  * udiff() of two texts (the input split at its first NUL byte; without one,
  * an absent old file): the diff, applied to the old text, gives the new one.
- * Build as fuzz-agent.h says, with agent/udiff.c agent/textbuf.c
+ * Build as fuzz-agent.h says, with agent/udiff.c shared/textbuf.c
  * shared/util.c and -Itests/unit for the applier.
  */
 #include "config.h"

@@ -45,14 +45,14 @@ fi
 
 cflags="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
 	-fno-sanitize-recover=undefined -include $out/config.h -I$out -I$top/protocol -I$top/shared
-	-I$top/agent -I$top/tests/unit -I/usr/include/libnl3 -I/usr/include/lzo
+	-I$top/agent -I$top/probe -I$top/tests/unit -I/usr/include/libnl3 -I/usr/include/lzo
 	-Wall -Wextra -Wno-unused-parameter"
 libs="-lz -lbz2 -llzma -llzo2 -llz4 -lzstd -lxenstore -lnl-route-3 -lnl-3 -lsystemd -luuid"
 
 # The code once, instrumented for coverage (the agent's main() left out),
 # compiled on every core; then one binary per target.
 ncpu=$(nproc 2>/dev/null || echo 2)
-for src in "$top"/protocol/*.c "$top"/shared/*.c "$top"/agent/*.c; do
+for src in "$top"/protocol/*.c "$top"/shared/*.c "$top"/agent/*.c "$top"/probe/*.c; do
 	case $src in */agent/main.c) continue ;; esac
 	echo "$src $out/obj/$(basename "$(dirname "$src")")-$(basename "$src" .c).o"
 done >"$out/objs.list"
