@@ -136,10 +136,10 @@ static int publish(struct daemon *d)
 
 static int probe(struct daemon *d)
 {
-        struct check_result res[_CHECK_MAX];
+        struct check_result res[_PROTO_CHECK_MAX];
         struct kvset kv = { 0 };
         struct facts f;
-        enum verdict v;
+        enum proto_verdict v;
         int r;
 
         r = probe_system(d->root_fd, d->host_root, d->cache, &f, res, &v);
@@ -152,9 +152,9 @@ static int probe(struct daemon *d)
                 kvset_clear(&kv);
                 return log_error_errno(r, "Failed to encode the guest state: %m");
         }
-        if (!streq(d->verdict, verdict_name(v)) && d->verdict[0])
-                log_info("Verdict changed: %s -> %s.", d->verdict, verdict_name(v));
-        snprintf(d->verdict, sizeof(d->verdict), "%s", verdict_name(v));
+        if (!streq(d->verdict, proto_verdict_to_string(v)) && d->verdict[0])
+                log_info("Verdict changed: %s -> %s.", d->verdict, proto_verdict_to_string(v));
+        snprintf(d->verdict, sizeof(d->verdict), "%s", proto_verdict_to_string(v));
         kvset_clear(&d->probe_kv);
         d->probe_kv = kv;
         if (kcache_save(d->cache) < 0)

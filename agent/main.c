@@ -90,9 +90,9 @@ static int parse_argv(int argc, char **argv, struct args *a)
 
 static int run_check(const struct args *a, int root_fd, struct kcache *cache)
 {
-        struct check_result res[_CHECK_MAX];
+        struct check_result res[_PROTO_CHECK_MAX];
         struct facts f;
-        enum verdict v;
+        enum proto_verdict v;
         int r;
 
         r = probe_system(root_fd, root_is_host(root_fd), cache, &f, res, &v);

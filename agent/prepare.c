@@ -56,8 +56,8 @@ static void answer_init(struct prepare_answer *a)
 
 /* ---- facts and the verdict ---- */
 
-static int gather(const struct prepare_ctx *ctx, struct facts *f, struct check_result res[static _CHECK_MAX],
-                  enum verdict *ret_verdict)
+static int gather(const struct prepare_ctx *ctx, struct facts *f, struct check_result res[static _PROTO_CHECK_MAX],
+                  enum proto_verdict *ret_verdict)
 {
         struct kcache *cache = NULL;
         int r = kcache_new(NULL, &cache);
@@ -69,9 +69,9 @@ static int gather(const struct prepare_ctx *ctx, struct facts *f, struct check_r
         return r;
 }
 
-static int verdict_now(const struct prepare_ctx *ctx, enum verdict *ret)
+static int verdict_now(const struct prepare_ctx *ctx, enum proto_verdict *ret)
 {
-        struct check_result res[_CHECK_MAX];
+        struct check_result res[_PROTO_CHECK_MAX];
         struct facts f;
         int r = gather(ctx, &f, res, ret);
 
@@ -110,16 +110,16 @@ int prepare_plan_manual(const struct facts *f, struct plan *p)
  * Checks of the given status, with their reasons and fixes, as the manual
  * change of an unsupported plan: nothing is changed.
  */
-static int plan_listing(const struct check_result res[static _CHECK_MAX], enum check_status status,
+static int plan_listing(const struct check_result res[static _PROTO_CHECK_MAX], enum check_status status,
                         const char *summary, struct plan *p)
 {
         struct textbuf b;
         int r;
 
         textbuf_init(&b, PREPARE_OUTPUT_MAX);
-        for (size_t i = 0; i < _CHECK_MAX; i++)
+        for (size_t i = 0; i < _PROTO_CHECK_MAX; i++)
                 if (res[i].status == status)
-                        textbuf_printf(&b, "%s: %s\n  fix: %s\n", check_id_name(res[i].id), res[i].reason,
+                        textbuf_printf(&b, "%s: %s\n  fix: %s\n", proto_check_to_string(res[i].id), res[i].reason,
                                        res[i].fix ? res[i].fix : "-");
         r = textbuf_error(&b);
         if (r >= 0)
@@ -129,7 +129,7 @@ static int plan_listing(const struct check_result res[static _CHECK_MAX], enum c
 }
 
 /* The family's manual change, then every failing check with its own fix (the kernel, say, as well). */
-static int plan_manual(const struct facts *f, const struct check_result res[static _CHECK_MAX], struct plan *p)
+static int plan_manual(const struct facts *f, const struct check_result res[static _PROTO_CHECK_MAX], struct plan *p)
 {
         struct textbuf b;
         int r = prepare_plan_manual(f, p);
@@ -139,9 +139,9 @@ static int plan_manual(const struct facts *f, const struct check_result res[stat
         textbuf_init(&b, PREPARE_OUTPUT_MAX);
         textbuf_puts(&b, p->manual ? p->manual : "");
         textbuf_puts(&b, "Failing checks:\n");
-        for (size_t i = 0; i < _CHECK_MAX; i++)
+        for (size_t i = 0; i < _PROTO_CHECK_MAX; i++)
                 if (res[i].status == CHECK_BLOCKED || res[i].status == CHECK_UNKNOWN || res[i].status == CHECK_FIXABLE)
-                        textbuf_printf(&b, "%s: %s\n  fix: %s\n", check_id_name(res[i].id), res[i].reason,
+                        textbuf_printf(&b, "%s: %s\n  fix: %s\n", proto_check_to_string(res[i].id), res[i].reason,
                                        res[i].fix ? res[i].fix : "-");
         r = textbuf_error(&b);
         if (r >= 0)
@@ -150,7 +150,7 @@ static int plan_manual(const struct facts *f, const struct check_result res[stat
         return r < 0 ? r : 0;
 }
 
-static bool fixable(const struct check_result res[static _CHECK_MAX], enum check_id id)
+static bool fixable(const struct check_result res[static _PROTO_CHECK_MAX], enum proto_check id)
 {
         return res[id].status == CHECK_FIXABLE;
 }
@@ -166,21 +166,21 @@ static bool fixable(const struct check_result res[static _CHECK_MAX], enum check
  * and the answer is the manual change.
  */
 static int plan_for(const struct prepare_ctx *ctx, const struct facts *f,
-                    const struct check_result res[static _CHECK_MAX], enum verdict v, struct plan *p)
+                    const struct check_result res[static _PROTO_CHECK_MAX], enum proto_verdict v, struct plan *p)
 {
         enum prepare_family fam = facts_prepare_family(f);
         /* The menu's command line or terminal fails: it must be regenerated even where the settings are right. */
-        bool regen = fixable(res, CHECK_CONSOLE) || fixable(res, CHECK_KERNEL_PARAMS) ||
-                     fixable(res, CHECK_GRUB_TERMINAL);
+        bool regen = fixable(res, PROTO_CHECK_CONSOLE) || fixable(res, PROTO_CHECK_KERNEL_PARAMS) ||
+                     fixable(res, PROTO_CHECK_GRUB_TERMINAL);
         int r;
 
-        if (v == VERDICT_READY)
+        if (v == PROTO_VERDICT_READY)
                 return 0;
         if (fam == PREPARE_MANUAL)
                 return plan_manual(f, res, p);
-        if (v == VERDICT_BLOCKED)
+        if (v == PROTO_VERDICT_BLOCKED)
                 return plan_listing(res, CHECK_BLOCKED, "checks fail that prepare cannot fix", p);
-        if (v == VERDICT_UNKNOWN)
+        if (v == PROTO_VERDICT_UNKNOWN)
                 return plan_listing(res, CHECK_UNKNOWN, "checks could not tell whether the next boot works under PVH", p);
         r = fam == PREPARE_DEBIAN ? prepare_plan_debian(ctx, f, regen, p) : prepare_plan_fedora(ctx, f, regen, p);
         if (r < 0 || p->unsupported || !plan_is_empty(p))
@@ -191,10 +191,10 @@ static int plan_for(const struct prepare_ctx *ctx, const struct facts *f,
 
 int prepare_plan(const struct prepare_ctx *ctx, struct plan **ret)
 {
-        struct check_result res[_CHECK_MAX];
+        struct check_result res[_PROTO_CHECK_MAX];
         struct plan *p = NULL;
         struct facts f;
-        enum verdict v;
+        enum proto_verdict v;
         int r = gather(ctx, &f, res, &v);
 
         if (r < 0)
@@ -225,7 +225,7 @@ static const char *why(int r)
 
 static int run_plan(const struct prepare_ctx *ctx, const struct plan *p, struct prepare_answer *a)
 {
-        enum verdict v;
+        enum proto_verdict v;
         int r;
 
         r = plan_render(p, &a->output);
@@ -249,7 +249,7 @@ static int run_plan(const struct prepare_ctx *ctx, const struct plan *p, struct 
         r = verdict_now(ctx, &v);
         if (r < 0)
                 return answer(a, true, NULL, "prepared; checking again failed: %s", strerror(-r));
-        return answer(a, true, NULL, "prepared; verdict %s", verdict_name(v));
+        return answer(a, true, NULL, "prepared; verdict %s", proto_verdict_to_string(v));
 }
 
 int prepare_run(const struct prepare_ctx *ctx, bool dry_run, struct prepare_answer *ret)

@@ -121,12 +121,12 @@ static void text_string(FILE *out, const char *s)
         }
 }
 
-int report_text(FILE *out, const struct facts *f, const struct check_result *res, enum verdict v)
+int report_text(FILE *out, const struct facts *f, const struct check_result *res, enum proto_verdict v)
 {
         struct fact facts[_F_MAX];
 
-        for (size_t i = 0; i < _CHECK_MAX; i++) {
-                fprintf(out, "%-8s %-15s ", check_status_name(res[i].status), check_id_name(res[i].id));
+        for (size_t i = 0; i < _PROTO_CHECK_MAX; i++) {
+                fprintf(out, "%-8s %-15s ", check_status_name(res[i].status), proto_check_to_string(res[i].id));
                 text_string(out, res[i].reason ? res[i].reason : "");
                 fputc('\n', out);
                 if (res[i].fix && res[i].status != CHECK_PASS) {
@@ -143,7 +143,7 @@ int report_text(FILE *out, const struct facts *f, const struct check_result *res
                 fputc('\n', out);
         }
         facts_free(facts);
-        fprintf(out, "\nverdict: %s\n", verdict_name(v));
+        fprintf(out, "\nverdict: %s\n", proto_verdict_to_string(v));
         return ferror(out) ? -EIO : 0;
 }
 
@@ -200,18 +200,18 @@ static void json_value(FILE *out, const char *s)
                 fputs("null", out);
 }
 
-int report_json(FILE *out, const struct facts *f, const struct check_result *res, enum verdict v)
+int report_json(FILE *out, const struct facts *f, const struct check_result *res, enum proto_verdict v)
 {
         struct fact facts[_F_MAX];
 
-        fprintf(out, "{\n  \"verdict\": \"%s\",\n  \"checks\": [\n", verdict_name(v));
-        for (size_t i = 0; i < _CHECK_MAX; i++) {
-                fprintf(out, "    {\"id\": \"%s\", \"status\": \"%s\", \"reason\": ", check_id_name(res[i].id),
+        fprintf(out, "{\n  \"verdict\": \"%s\",\n  \"checks\": [\n", proto_verdict_to_string(v));
+        for (size_t i = 0; i < _PROTO_CHECK_MAX; i++) {
+                fprintf(out, "    {\"id\": \"%s\", \"status\": \"%s\", \"reason\": ", proto_check_to_string(res[i].id),
                         check_status_name(res[i].status));
                 json_value(out, res[i].reason);
                 fputs(", \"fix\": ", out);
                 json_value(out, res[i].status == CHECK_PASS ? NULL : res[i].fix);
-                fprintf(out, "}%s\n", i + 1 < _CHECK_MAX ? "," : "");
+                fprintf(out, "}%s\n", i + 1 < _PROTO_CHECK_MAX ? "," : "");
         }
         fill(f, facts);
         fputs("  ],\n  \"facts\": {\n", out);

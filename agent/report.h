@@ -6,8 +6,8 @@
 #include "checks.h"
 
 /* A line per check, then the facts and the verdict. */
-int report_text(FILE *out, const struct facts *f, const struct check_result *res, enum verdict v);
+int report_text(FILE *out, const struct facts *f, const struct check_result *res, enum proto_verdict v);
 /* {"verdict": …, "checks": [{"id", "status", "reason", "fix"}…], "facts": {…}} */
-int report_json(FILE *out, const struct facts *f, const struct check_result *res, enum verdict v);
+int report_json(FILE *out, const struct facts *f, const struct check_result *res, enum proto_verdict v);
 /* JSON string literal with everything escaped; invalid UTF-8 becomes U+FFFD. */
 void json_string(FILE *out, const char *s);

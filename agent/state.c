@@ -65,31 +65,15 @@ int state_add_ident(struct kvset *out, const struct agent_ident *id)
         return r;
 }
 
-const char *state_status_word(enum check_status s)
-{
-        switch (s) {
-        case CHECK_PASS:
-                return "pass";
-        case CHECK_WARN:
-        case CHECK_UNKNOWN:
-                return "warn";
-        case CHECK_FIXABLE:
-        case CHECK_BLOCKED:
-                return "fail";
-        case CHECK_SKIP:
-                return "skip";
-        }
-        return "warn";
-}
-
 static const char *guest_type_word(const char *gt)
 {
+        int t;
+
         /* No /sys/hypervisor/guest_type: a PV guest on a kernel older than 4.13. */
         if (!gt)
-                return "PV";
-        if (streq(gt, "PV") || streq(gt, "PVH") || streq(gt, "HVM"))
-                return gt;
-        return "unknown";
+                return proto_guest_type_to_string(PROTO_GUEST_PV);
+        t = proto_guest_type_from_string(gt, strlen(gt));
+        return proto_guest_type_to_string(t >= 0 ? (enum proto_guest_type)t : PROTO_GUEST_UNKNOWN);
 }
 
 static int add_facts(struct kvset *out, const struct facts *f)
@@ -117,10 +101,10 @@ static int add_facts(struct kvset *out, const struct facts *f)
 
 static int add_check(struct kvset *out, const struct check_result *c)
 {
-        struct proto_path_args a = { .check_name = check_id_name(c->id) };
+        struct proto_path_args a = { .check_name = proto_check_to_string(c->id) };
         int r;
 
-        r = put(out, PROTO_KEY_CHECK_STATUS, &a, state_status_word(c->status));
+        r = put(out, PROTO_KEY_CHECK_STATUS, &a, proto_status_to_string(check_status_to_proto(c->status)));
         if (r >= 0)
                 r = put_text(out, PROTO_KEY_CHECK_REASON, &a, c->reason);
         if (r >= 0 && c->status != CHECK_PASS)
@@ -129,15 +113,15 @@ static int add_check(struct kvset *out, const struct check_result *c)
 }
 
 int state_add_probe(struct kvset *out, const struct facts *f,
-                    const struct check_result res[static _CHECK_MAX], enum verdict v)
+                    const struct check_result res[static _PROTO_CHECK_MAX], enum proto_verdict v)
 {
         static const struct proto_path_args none;
         int r = add_facts(out, f);
 
-        for (size_t i = 0; i < _CHECK_MAX && r >= 0; i++)
+        for (size_t i = 0; i < _PROTO_CHECK_MAX && r >= 0; i++)
                 r = add_check(out, &res[i]);
         if (r >= 0)
-                r = put(out, PROTO_KEY_VERDICT, &none, verdict_name(v));
+                r = put(out, PROTO_KEY_VERDICT, &none, proto_verdict_to_string(v));
         return r;
 }
 

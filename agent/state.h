@@ -23,8 +23,5 @@ struct agent_ident {
  */
 int state_add_ident(struct kvset *out, const struct agent_ident *id);
 int state_add_probe(struct kvset *out, const struct facts *f,
-                    const struct check_result res[static _CHECK_MAX], enum verdict v);
+                    const struct check_result res[static _PROTO_CHECK_MAX], enum proto_verdict v);
 int state_add_net(struct kvset *out, const struct net_iface *ifs, size_t n);
-
-/* The protocol's word for a checker status. */
-const char *state_status_word(enum check_status s);

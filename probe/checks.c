@@ -27,30 +27,22 @@ static int check_kernel_params(const struct facts *f, struct check_result *r);
 static int check_pv_rollback(const struct facts *f, struct check_result *r);
 static int check_arch(const struct facts *f, struct check_result *r);
 
-/* The one table of checks: ids are stable, order is report order. */
-static const struct {
-        const char *id;
-        check_fn run;
-} check_table[_CHECK_MAX] = {
-        [CHECK_GUEST_TYPE] = { "guest_type", check_guest_type },
-        [CHECK_NEXT_BOOT] = { "next_boot", check_next_boot },
-        [CHECK_KERNEL_VERSION] = { "kernel_version", check_kernel_version },
-        [CHECK_KERNEL_PVH] = { "kernel_pvh", check_kernel_pvh },
-        [CHECK_KERNEL_FORMAT] = { "kernel_format", check_kernel_format },
-        [CHECK_BLKFRONT] = { "blkfront", check_blkfront },
-        [CHECK_ROOT_DEVICE] = { "root_device", check_root_device },
-        [CHECK_GRUB_MENU] = { "grub_menu", check_grub_menu },
-        [CHECK_CONSOLE] = { "console", check_console },
-        [CHECK_GRUB_TERMINAL] = { "grub_terminal", check_grub_terminal },
-        [CHECK_KERNEL_PARAMS] = { "kernel_params", check_kernel_params },
-        [CHECK_PV_ROLLBACK] = { "pv_rollback", check_pv_rollback },
-        [CHECK_ARCH] = { "arch", check_arch },
+/* The checks by protocol id (protocol/ names them); the enum's order is report order. */
+static const check_fn check_table[_PROTO_CHECK_MAX] = {
+        [PROTO_CHECK_GUEST_TYPE] = check_guest_type,
+        [PROTO_CHECK_NEXT_BOOT] = check_next_boot,
+        [PROTO_CHECK_KERNEL_VERSION] = check_kernel_version,
+        [PROTO_CHECK_KERNEL_PVH] = check_kernel_pvh,
+        [PROTO_CHECK_KERNEL_FORMAT] = check_kernel_format,
+        [PROTO_CHECK_BLKFRONT] = check_blkfront,
+        [PROTO_CHECK_ROOT_DEVICE] = check_root_device,
+        [PROTO_CHECK_GRUB_MENU] = check_grub_menu,
+        [PROTO_CHECK_CONSOLE] = check_console,
+        [PROTO_CHECK_GRUB_TERMINAL] = check_grub_terminal,
+        [PROTO_CHECK_KERNEL_PARAMS] = check_kernel_params,
+        [PROTO_CHECK_PV_ROLLBACK] = check_pv_rollback,
+        [PROTO_CHECK_ARCH] = check_arch,
 };
-
-const char *check_id_name(enum check_id id)
-{
-        return id < _CHECK_MAX ? check_table[id].id : "?";
-}
 
 const char *check_status_name(enum check_status s)
 {
@@ -71,32 +63,35 @@ const char *check_status_name(enum check_status s)
         return "?";
 }
 
-const char *verdict_name(enum verdict v)
+enum proto_status check_status_to_proto(enum check_status s)
 {
-        switch (v) {
-        case VERDICT_READY:
-                return "ready";
-        case VERDICT_FIXABLE:
-                return "fixable";
-        case VERDICT_BLOCKED:
-                return "blocked";
-        case VERDICT_UNKNOWN:
-                return "unknown";
+        switch (s) {
+        case CHECK_PASS:
+                return PROTO_STATUS_PASS;
+        case CHECK_WARN:
+        case CHECK_UNKNOWN:
+                return PROTO_STATUS_WARN;
+        case CHECK_FIXABLE:
+        case CHECK_BLOCKED:
+                return PROTO_STATUS_FAIL;
+        case CHECK_SKIP:
+                return PROTO_STATUS_SKIP;
         }
-        return "?";
+        return PROTO_STATUS_WARN;
 }
 
-int verdict_exit_status(enum verdict v)
+int verdict_exit_status(enum proto_verdict v)
 {
         switch (v) {
-        case VERDICT_READY:
+        case PROTO_VERDICT_READY:
                 return 0;
-        case VERDICT_FIXABLE:
+        case PROTO_VERDICT_FIXABLE:
                 return 1;
-        case VERDICT_BLOCKED:
+        case PROTO_VERDICT_BLOCKED:
                 return 2;
-        case VERDICT_UNKNOWN:
-                return 3;
+        case PROTO_VERDICT_UNKNOWN:
+        case _PROTO_VERDICT_MAX:
+                break;
         }
         return 3;
 }
@@ -566,12 +561,12 @@ static int check_arch(const struct facts *f, struct check_result *r)
                    pae > 0 ? " PAE" : "");
 }
 
-int checks_run(const struct facts *f, struct check_result results[static _CHECK_MAX])
+int checks_run(const struct facts *f, struct check_result results[static _PROTO_CHECK_MAX])
 {
-        for (size_t i = 0; i < _CHECK_MAX; i++)
-                results[i] = (struct check_result){ .id = (enum check_id)i };
-        for (size_t i = 0; i < _CHECK_MAX; i++) {
-                int r = check_table[i].run(f, &results[i]);
+        for (size_t i = 0; i < _PROTO_CHECK_MAX; i++)
+                results[i] = (struct check_result){ .id = (enum proto_check)i };
+        for (size_t i = 0; i < _PROTO_CHECK_MAX; i++) {
+                int r = check_table[i](f, &results[i]);
 
                 if (r < 0) {
                         checks_done(results);
@@ -581,9 +576,9 @@ int checks_run(const struct facts *f, struct check_result results[static _CHECK_
         return 0;
 }
 
-void checks_done(struct check_result results[static _CHECK_MAX])
+void checks_done(struct check_result results[static _PROTO_CHECK_MAX])
 {
-        for (size_t i = 0; i < _CHECK_MAX; i++) {
+        for (size_t i = 0; i < _PROTO_CHECK_MAX; i++) {
                 free(results[i].reason);
                 free(results[i].fix);
                 results[i].reason = results[i].fix = NULL;
@@ -591,7 +586,7 @@ void checks_done(struct check_result results[static _CHECK_MAX])
 }
 
 /* Blocked beats unknown beats fixable: a known blocker settles it. */
-enum verdict checks_verdict(const struct check_result *results, size_t n)
+enum proto_verdict checks_verdict(const struct check_result *results, size_t n)
 {
         bool blocked = false, unknown = false, fixable = false;
 
@@ -601,8 +596,8 @@ enum verdict checks_verdict(const struct check_result *results, size_t n)
                 fixable = fixable || results[i].status == CHECK_FIXABLE;
         }
         if (blocked)
-                return VERDICT_BLOCKED;
+                return PROTO_VERDICT_BLOCKED;
         if (unknown)
-                return VERDICT_UNKNOWN;
-        return fixable ? VERDICT_FIXABLE : VERDICT_READY;
+                return PROTO_VERDICT_UNKNOWN;
+        return fixable ? PROTO_VERDICT_FIXABLE : PROTO_VERDICT_READY;
 }

@@ -4,7 +4,7 @@
 #include "probe.h"
 
 int probe_system(int root_fd, bool host_root, struct kcache *cache, struct facts *ret_facts,
-                 struct check_result ret_res[static _CHECK_MAX], enum verdict *ret_verdict)
+                 struct check_result ret_res[static _PROTO_CHECK_MAX], enum proto_verdict *ret_verdict)
 {
         int r = facts_gather(root_fd, host_root, cache, ret_facts);
 
@@ -15,6 +15,6 @@ int probe_system(int root_fd, bool host_root, struct kcache *cache, struct facts
                 facts_done(ret_facts);
                 return r;
         }
-        *ret_verdict = checks_verdict(ret_res, _CHECK_MAX);
+        *ret_verdict = checks_verdict(ret_res, _PROTO_CHECK_MAX);
         return 0;
 }

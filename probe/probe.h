@@ -14,4 +14,4 @@
  * with facts_done(); on failure nothing is left to release.
  */
 int probe_system(int root_fd, bool host_root, struct kcache *cache, struct facts *ret_facts,
-                 struct check_result ret_res[static _CHECK_MAX], enum verdict *ret_verdict);
+                 struct check_result ret_res[static _PROTO_CHECK_MAX], enum proto_verdict *ret_verdict);
