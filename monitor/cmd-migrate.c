@@ -280,11 +280,11 @@ static int plan_one(struct xstore *x, const struct margs *a, unsigned domid, str
 {
         _cleanup_free_ char *name = NULL;
         struct msnap s = {};
-        char path[64];
+        char path[PROTO_DOMAIN_PATH_MAX];
         size_t len;
         int r;
 
-        snprintf(path, sizeof(path), "/local/domain/%u/name", domid);
+        proto_domain_path(domid, "name", path, sizeof(path));
         r = xstore_read(x, path, GUEST_NAME_MAX, &name, &len);
         if (r < 0 || !mig_name_ok(name)) {
                 log_warning("Domain %u has no name usable in a path: left out.", domid);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
+#include "hostreq.h"
 #include "log.h"
 #include "macro.h"
 #include "monitor.h"
@@ -188,65 +189,48 @@ static bool filter_matches(const struct request_args *a, const struct guest *g)
         return v && streq(v, a->filter_value);
 }
 
-/* The node holds an earlier request: only when that one was answered may we write. */
-static int node_free(struct xstore *x, unsigned domid)
+/* The answer's state and the agent's instance, under one token: either means "look again". */
+static int target_watch(struct xstore *x, const struct target *t, bool on)
 {
-        _cleanup_free_ char *v = NULL;
-        struct proto_uuid prev;
-        struct ganswer ans = {};
-        char path[64];
-        size_t len;
+        struct proto_path_args pa = {};
+        char state[PROTO_DOMAIN_PATH_MAX], inst[PROTO_DOMAIN_PATH_MAX];
         int r;
 
-        snprintf(path, sizeof(path), "/local/domain/%u/control/pvh/request", domid);
-        r = xstore_read(x, path, PROTO_REQUEST_MAX, &v, &len);
-        if (r < 0 && r != -E2BIG)
-                return r;
-        if (r >= 0 && len == 0)
-                return 1;
-        if (r < 0 || proto_request_id(v, len, &prev) < 0)
+        memcpy(pa.uuid, t->id, sizeof(pa.uuid));
+        if (proto_domain_key_path(t->domid, PROTO_KEY_ANSWER_STATE, &pa, state, sizeof(state)) < 0 ||
+            proto_domain_key_path(t->domid, PROTO_KEY_AGENT_INSTANCE, NULL, inst, sizeof(inst)) < 0)
+                return -EINVAL;
+        if (!on) {
+                xstore_unwatch(x, state, t->token);
+                xstore_unwatch(x, inst, t->token);
                 return 0;
-        r = guest_read_answer(x, domid, prev.s, &ans);
-        if (r >= 0)
-                r = ans.state.err == 0;
-        ganswer_done(&ans);
-        return r;
+        }
+        r = xstore_watch(x, state, t->token);
+        return r < 0 ? r : xstore_watch(x, inst, t->token);
 }
 
 static int send_one(struct xstore *x, const struct request_args *a, struct target *t)
 {
         struct proto_request req = { .action = a->action, .args = a->req_args };
-        char buf[PROTO_REQUEST_MAX + 1], path[96];
         uuid_t u;
-        int r, len;
+        int r;
 
-        r = xstore_ensure_request_node(x, t->domid);
+        r = hostreq_slot(x, t->domid, NULL);
         if (r < 0)
                 return r;
-        r = node_free(x, t->domid);
-        if (r <= 0) {
+        if (r != HOSTREQ_FREE) {
                 t->outcome = OUT_BUSY;
-                return r;
+                return 0;
         }
         uuid_generate_random(u);
         uuid_unparse_lower(u, t->id);
         memcpy(req.id.s, t->id, sizeof(req.id.s));
-        len = proto_request_encode(&req, buf, sizeof(buf));
-        if (len < 0)
-                return -EINVAL;
-        snprintf(path, sizeof(path), "/local/domain/%u/data/pvh/answer/%s/state", t->domid, t->id);
         snprintf(t->token, sizeof(t->token), "answer:%u", t->domid);
-        r = xstore_watch(x, path, t->token);
+        r = target_watch(x, t, true);
         if (r < 0)
                 return r;
         t->watching = true;
-        /* Same token: either event means "look again" (handle_event). */
-        snprintf(path, sizeof(path), "/local/domain/%u/data/pvh/agent/instance", t->domid);
-        r = xstore_watch(x, path, t->token);
-        if (r < 0)
-                return r;
-        snprintf(path, sizeof(path), "/local/domain/%u/control/pvh/request", t->domid);
-        return xstore_write(x, path, buf, (size_t)len);
+        return hostreq_write(x, t->domid, &req);
 }
 
 static int target_init(struct xstore *x, const struct request_args *a, unsigned domid,
@@ -384,13 +368,7 @@ static void finish(struct batch *b, struct target *t, enum outcome o)
 {
         t->outcome = o;
         if (t->watching) {
-                char path[96];
-
-                snprintf(path, sizeof(path), "/local/domain/%u/data/pvh/answer/%s/state",
-                         t->domid, t->id);
-                xstore_unwatch(b->x, path, t->token);
-                snprintf(path, sizeof(path), "/local/domain/%u/data/pvh/agent/instance", t->domid);
-                xstore_unwatch(b->x, path, t->token);
+                target_watch(b->x, t, false);
                 t->watching = false;
         }
         b->pending--;
@@ -421,12 +399,12 @@ static int check_answer(struct batch *b, struct target *t)
 static int read_instance(struct xstore *x, unsigned domid, char ret[static PROTO_UUID_LEN + 1])
 {
         _cleanup_free_ char *v = NULL;
-        char path[80];
+        char path[PROTO_DOMAIN_PATH_MAX];
         size_t len;
         int r;
 
         ret[0] = 0;
-        snprintf(path, sizeof(path), "/local/domain/%u/data/pvh/agent/instance", domid);
+        proto_domain_key_path(domid, PROTO_KEY_AGENT_INSTANCE, NULL, path, sizeof(path));
         r = xstore_read(x, path, PROTO_UUID_LEN, &v, &len);
         if (r == -ENOENT || r == -E2BIG || r == -EACCES)
                 return 0;
@@ -474,12 +452,12 @@ static int check_domains(struct batch *b)
 {
         for (unsigned i = 0; i < b->n; i++) {
                 struct target *t = &b->t[i];
-                char path[64];
+                char path[PROTO_DOMAIN_PATH_MAX];
                 int r;
 
                 if (t->outcome != OUT_PENDING)
                         continue;
-                snprintf(path, sizeof(path), "/local/domain/%u", t->domid);
+                proto_domain_path(t->domid, NULL, path, sizeof(path));
                 r = xstore_exists(b->x, path);
                 if (r < 0)
                         return r;

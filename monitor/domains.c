@@ -15,11 +15,11 @@
 static int name_matches(struct xstore *x, unsigned domid, const char *name)
 {
         _cleanup_free_ char *v = NULL;
-        char path[64];
+        char path[PROTO_DOMAIN_PATH_MAX];
         size_t len;
         int r;
 
-        snprintf(path, sizeof(path), "/local/domain/%u/name", domid);
+        proto_domain_path(domid, "name", path, sizeof(path));
         r = xstore_read(x, path, GUEST_NAME_MAX, &v, &len);
         if (r == -ENOENT || r == -E2BIG || r == -EACCES)
                 return 0;

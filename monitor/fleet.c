@@ -17,7 +17,7 @@
 
 static void watch_path(unsigned domid, char *buf, size_t size)
 {
-        snprintf(buf, size, "/local/domain/%u/data/pvh", domid);
+        proto_domain_path(domid, PROTO_GUEST_DIR, buf, size);
 }
 
 int fleet_start(struct fleet *f, struct xstore *x, unsigned flags)

@@ -10,8 +10,6 @@
 #include "macro.h"
 #include "util.h"
 
-#define HOME_FMT "/local/domain/%u/"
-#define ABS_PATH_MAX (sizeof("/local/domain/4294967295/") + PROTO_PATH_MAX)
 
 static const struct {
         enum proto_key key;
@@ -79,23 +77,21 @@ static int read_value(struct xstore *x, const char *path, enum proto_key key, st
 static int read_key(struct xstore *x, unsigned domid, enum proto_key key,
                     const struct proto_path_args *args, struct gvalue *ret)
 {
-        char path[ABS_PATH_MAX];
-        int n = snprintf(path, sizeof(path), HOME_FMT, domid);
-        int r = proto_path_format(key, args, path + n, sizeof(path) - (size_t)n);
+        char path[PROTO_DOMAIN_PATH_MAX];
 
-        if (r < 0)
+        if (proto_domain_key_path(domid, key, args, path, sizeof(path)) < 0)
                 return -EINVAL;
         return read_value(x, path, key, ret);
 }
 
 static int read_name(struct xstore *x, struct guest *g)
 {
-        char path[64];
+        char path[PROTO_DOMAIN_PATH_MAX];
         char *v = NULL;
         size_t len;
         int r;
 
-        snprintf(path, sizeof(path), HOME_FMT "name", g->domid);
+        proto_domain_path(g->domid, "name", path, sizeof(path));
         r = xstore_read(x, path, GUEST_NAME_MAX, &v, &len);
         if (r == -ENOENT || r == -E2BIG || r == -EACCES) {
                 g->name.err = r == -E2BIG ? -PROTO_E_TOO_LONG : GV_ABSENT;
@@ -143,11 +139,11 @@ static int read_check(struct xstore *x, struct guest *g, const char *id, unsigne
 static int read_checks(struct xstore *x, struct guest *g, unsigned flags)
 {
         _cleanup_free_ char **ids = NULL;
-        char path[64];
+        char path[PROTO_DOMAIN_PATH_MAX];
         unsigned n;
         int r;
 
-        snprintf(path, sizeof(path), HOME_FMT "data/pvh/checks", g->domid);
+        proto_domain_path(g->domid, PROTO_GUEST_DIR "/checks", path, sizeof(path));
         r = xstore_directory(x, path, &ids, &n);
         if (r == -ENOENT || r == -EACCES)
                 return 0;

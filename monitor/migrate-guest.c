@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hostreq.h"
 #include "log.h"
 #include "macro.h"
 #include "migrate.h"
@@ -34,10 +35,10 @@ int mguest_find(struct xstore *x, const char *name, unsigned *ret_domid)
                 return r;
         for (unsigned i = 0; i < n; i++) {
                 _cleanup_free_ char *v = NULL;
-                char path[64];
+                char path[PROTO_DOMAIN_PATH_MAX];
                 size_t len;
 
-                snprintf(path, sizeof(path), "/local/domain/%u/name", ids[i]);
+                proto_domain_path(ids[i], "name", path, sizeof(path));
                 r = xstore_read(x, path, GUEST_NAME_MAX, &v, &len);
                 if (r == -ENOENT || r == -E2BIG || r == -EACCES)
                         continue;
@@ -93,10 +94,12 @@ static int read_addrs(struct xstore *x, unsigned domid, char **ret)
         for (unsigned i = 0; i < PROTO_NET_IF_MAX && r >= 0; i++) {
                 for (unsigned k = 0; k < PROTO_NET_IPV4_MAX + PROTO_NET_IPV6_MAX && r >= 0; k++) {
                         bool v4 = k < PROTO_NET_IPV4_MAX;
-                        char path[96];
+                        struct proto_path_args pa = { .iface = i,
+                                                      .index = v4 ? k : k - PROTO_NET_IPV4_MAX };
+                        char path[PROTO_DOMAIN_PATH_MAX];
 
-                        snprintf(path, sizeof(path), "/local/domain/%u/data/pvh/net/%u/%s/%u", domid,
-                                 i, v4 ? "ipv4" : "ipv6", v4 ? k : k - PROTO_NET_IPV4_MAX);
+                        proto_domain_key_path(domid, v4 ? PROTO_KEY_NET_IPV4 : PROTO_KEY_NET_IPV6,
+                                              &pa, path, sizeof(path));
                         r = read_addr(x, path, v4 ? PROTO_KEY_NET_IPV4 : PROTO_KEY_NET_IPV6, &list,
                                       &n);
                 }
@@ -221,14 +224,6 @@ bool mguest_addrs_cover(const char *have, const char *want, char **ret_missing)
 
 /* ---- requests ------------------------------------------------------------- */
 
-static int read_node(struct xstore *x, unsigned domid, char **ret, size_t *ret_len)
-{
-        char path[64];
-
-        snprintf(path, sizeof(path), "/local/domain/%u/control/pvh/request", domid);
-        return xstore_read(x, path, PROTO_REQUEST_MAX, ret, ret_len);
-}
-
 /* The state of answer id: a proto_state, or -ENOENT when there is none yet. */
 static int answer_state(struct xstore *x, unsigned domid, const char *id, struct ganswer *a)
 {
@@ -242,40 +237,16 @@ static int answer_state(struct xstore *x, unsigned domid, const char *id, struct
         return r < 0 ? -ENOENT : r;
 }
 
-/*
- * What to do now: 1 the request is written or pending in the node, 0 the node
- * holds another request (wait), or the final state (> 1 offset) via *ret_final.
- */
-static int try_send(struct xstore *x, unsigned domid, const char *buf, size_t len, const char *id)
+/* 1 when the request is in the node (written now or still there), 0 when another holds it. */
+static int try_send(struct xstore *x, unsigned domid, const struct proto_request *req)
 {
-        _cleanup_free_ char *v = NULL;
-        struct proto_uuid prev;
-        size_t vlen;
-        char path[64];
-        int r;
+        int r = hostreq_slot(x, domid, req->id.s);
 
-        r = xstore_ensure_request_node(x, domid);
         if (r < 0)
                 return r;
-        r = read_node(x, domid, &v, &vlen);
-        if (r < 0 && r != -E2BIG)
-                return r;
-        if (r >= 0 && vlen > 0 && proto_request_id(v, vlen, &prev) >= 0) {
-                struct ganswer a = {};
-                int s;
-
-                if (streq(prev.s, id))
-                        return 1; /* ours, not taken yet */
-                s = answer_state(x, domid, prev.s, &a);
-                ganswer_done(&a);
-                if (s < 0 && s != -ENOENT)
-                        return s;
-                if (s < 0 || !proto_state_is_final((enum proto_state)s))
-                        return 0; /* another request waits or runs */
-        }
-        snprintf(path, sizeof(path), "/local/domain/%u/control/pvh/request", domid);
-        r = xstore_write(x, path, buf, len);
-        return r < 0 ? r : 1;
+        if (r == HOSTREQ_FREE)
+                r = hostreq_write(x, domid, req);
+        return r < 0 ? r : r != HOSTREQ_BUSY;
 }
 
 static int wait_event(struct xstore *x, uint64_t deadline)
@@ -302,21 +273,21 @@ static int wait_event(struct xstore *x, uint64_t deadline)
 
 static int domain_exists(struct xstore *x, unsigned domid)
 {
-        char path[48];
+        char path[PROTO_DOMAIN_PATH_MAX];
 
-        snprintf(path, sizeof(path), "/local/domain/%u", domid);
+        proto_domain_path(domid, NULL, path, sizeof(path));
         return xstore_exists(x, path);
 }
 
-static int request_loop(struct xstore *x, unsigned domid, const char *id, const char *buf,
-                        size_t len, uint64_t deadline, enum mreq_outcome *ret, char **ret_msg)
+static int request_loop(struct xstore *x, unsigned domid, const struct proto_request *req,
+                        uint64_t deadline, enum mreq_outcome *ret, char **ret_msg)
 {
         bool sent = false;
         int r;
 
         for (;;) {
                 struct ganswer a = {};
-                int s = answer_state(x, domid, id, &a);
+                int s = answer_state(x, domid, req->id.s, &a);
 
                 if (s >= 0 && proto_state_is_final((enum proto_state)s)) {
                         const struct gvalue *m = s == PROTO_STATE_DONE ? &a.message : &a.reason;
@@ -336,7 +307,7 @@ static int request_loop(struct xstore *x, unsigned domid, const char *id, const 
                 }
                 /* Not answered yet and not in the node: (re)send, once the node is free. */
                 if (s == -ENOENT && !sent) {
-                        r = try_send(x, domid, buf, len, id);
+                        r = try_send(x, domid, req);
                         if (r < 0)
                                 return r;
                         sent = r > 0;
@@ -355,24 +326,24 @@ int mguest_request(struct xstore *x, unsigned domid, enum proto_action action, c
                    unsigned timeout_s, enum mreq_outcome *ret, char **ret_message)
 {
         struct proto_request req = { .action = action };
-        char buf[PROTO_REQUEST_MAX + 1], path[96], token[32];
+        struct proto_path_args pa = {};
+        char path[PROTO_DOMAIN_PATH_MAX], token[32];
         uint64_t deadline = now_usec(CLOCK_MONOTONIC) + (uint64_t)timeout_s * 1000000;
-        int len, r;
+        int r;
 
         if (strlen(id) != PROTO_UUID_LEN)
                 return -EINVAL;
         memcpy(req.id.s, id, sizeof(req.id.s));
-        len = proto_request_encode(&req, buf, sizeof(buf));
-        if (len < 0)
+        memcpy(pa.uuid, id, sizeof(pa.uuid));
+        if (proto_domain_key_path(domid, PROTO_KEY_ANSWER_STATE, &pa, path, sizeof(path)) < 0)
                 return -EINVAL;
-        snprintf(path, sizeof(path), "/local/domain/%u/data/pvh/answer/%s/state", domid, id);
         snprintf(token, sizeof(token), "mreq:%u", domid);
         r = xstore_watch(x, path, token);
         if (r < 0)
                 return r;
         r = xstore_watch(x, "@releaseDomain", "mreq:release");
         if (r >= 0)
-                r = request_loop(x, domid, id, buf, (size_t)len, deadline, ret, ret_message);
+                r = request_loop(x, domid, &req, deadline, ret, ret_message);
         xstore_unwatch(x, "@releaseDomain", "mreq:release");
         xstore_unwatch(x, path, token);
         return r;

@@ -443,9 +443,9 @@ static char *boot_missing(const struct mguest *g, const struct msnap *s, const c
 
 static int watch_domain(struct ctx *c, unsigned domid, bool on)
 {
-        char path[64];
+        char path[PROTO_DOMAIN_PATH_MAX];
 
-        snprintf(path, sizeof(path), "/local/domain/%u/data/pvh", domid);
+        proto_domain_path(domid, PROTO_GUEST_DIR, path, sizeof(path));
         return on ? xstore_watch(c->x, path, "mig:guest") : xstore_unwatch(c->x, path, "mig:guest");
 }
 

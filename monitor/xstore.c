@@ -168,11 +168,11 @@ static int request_node_create(struct xstore *x, xs_transaction_t t, unsigned do
 
 int xstore_ensure_request_node(struct xstore *x, unsigned domid)
 {
-        char dir[64], node[80];
+        char dir[PROTO_DOMAIN_PATH_MAX], node[PROTO_DOMAIN_PATH_MAX];
         int r = -EAGAIN;
 
-        snprintf(dir, sizeof(dir), "/local/domain/%u/control/pvh", domid);
-        snprintf(node, sizeof(node), "%s/request", dir);
+        proto_domain_path(domid, PROTO_HOST_DIR, dir, sizeof(dir));
+        proto_domain_key_path(domid, PROTO_KEY_REQUEST, NULL, node, sizeof(node));
         for (int i = 0; i < XSTORE_TX_RETRIES && r == -EAGAIN; i++) {
                 xs_transaction_t t = xs_transaction_start(x->xs);
 

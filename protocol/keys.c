@@ -147,6 +147,31 @@ int proto_path_format(enum proto_key key, const struct proto_path_args *args, ch
         return (int)o;
 }
 
+int proto_domain_path(unsigned domid, const char *rel, char *buf, size_t size)
+{
+        int n = !rel || !rel[0] ? snprintf(buf, size, "/local/domain/%u", domid)
+                                : snprintf(buf, size, "/local/domain/%u/%s", domid, rel);
+
+        if (n < 0 || (size_t)n >= size)
+                return -PROTO_E_NOSPACE;
+        return n;
+}
+
+int proto_domain_key_path(unsigned domid, enum proto_key key, const struct proto_path_args *args,
+                          char *buf, size_t size)
+{
+        int n = proto_domain_path(domid, NULL, buf, size);
+        int r;
+
+        if (n < 0)
+                return n;
+        if ((size_t)n + 1 >= size)
+                return -PROTO_E_NOSPACE;
+        buf[n++] = '/';
+        r = proto_path_format(key, args, buf + n, size - (size_t)n);
+        return r < 0 ? r : n + r;
+}
+
 /* Does path have the shape of pattern (same depth, same literal components)? */
 static bool shape_matches(const char *pattern, const char *path, size_t len)
 {

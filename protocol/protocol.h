@@ -300,6 +300,22 @@ struct proto_path_args {
 int proto_path_format(enum proto_key key, const struct proto_path_args *args,
                       char *buf, size_t size);
 
+/* Where the agent writes and where the host writes, relative to the domain home. */
+#define PROTO_GUEST_DIR "data/pvh"
+#define PROTO_HOST_DIR "control/pvh"
+/* Room for an absolute path of the protocol, with NUL. */
+#define PROTO_DOMAIN_PATH_MAX (sizeof("/local/domain/4294967295/") + PROTO_PATH_MAX)
+
+/*
+ * The absolute xenstore path of a node of domain domid: its home
+ * /local/domain/DOMID when rel is NULL or empty, else HOME/rel. Every path a
+ * program builds for a domain comes from here or from proto_domain_key_path().
+ */
+int proto_domain_path(unsigned domid, const char *rel, char *buf, size_t size);
+/* The absolute path of a protocol key of domain domid (proto_path_format under the home). */
+int proto_domain_key_path(unsigned domid, enum proto_key key, const struct proto_path_args *args,
+                          char *buf, size_t size);
+
 /*
  * Matches a path relative to the domain home against the key table. On
  * success returns the key and fills ret_args (check_name then points into

@@ -53,6 +53,28 @@ set -e
 expect_eq "busy: the earlier request was never taken" "2 silent: busy" "$(cat "$T/busy")"
 expect_eq "busy exit status" 1 "$rc"
 
+# The one rule of the request node (monitor/hostreq.c): a request whose answer
+# is not final keeps it; a final answer or a value that is no request frees it.
+id=$(as "$H" 0 xenstore-read /local/domain/2/control/pvh/request | cut -d' ' -f1)
+as "$H" 2 "$XS_CLIENT" write "data/pvh/answer/$id/state" running || fail "answer running"
+set +e
+monitor request --wait 1 silent ping >"$T/busy2"
+rc=$?
+set -e
+expect_eq "busy while the earlier request runs" "2 silent: busy 1" "$(cat "$T/busy2") $rc"
+as "$H" 2 "$XS_CLIENT" write "data/pvh/answer/$id/state" done || fail "answer done"
+set +e
+monitor request --wait 1 silent ping >"$T/free"
+rc=$?
+set -e
+expect_eq "a final answer frees the node" "2 silent: timeout 2" "$(cat "$T/free") $rc"
+as "$H" 0 xenstore-write /local/domain/2/control/pvh/request 'not a request' || fail "garbage"
+set +e
+monitor request --wait 1 silent ping >"$T/garbage"
+rc=$?
+set -e
+expect_eq "a value that is no request frees the node" "2 silent: timeout 2" "$(cat "$T/garbage") $rc"
+
 # A guest without an agent gets nothing.
 set +e
 monitor request bare ping >"$T/bare"

@@ -177,6 +177,34 @@ static void test_format(void)
         CHECK(r > 0, "format the nil uuid (answers to id-less requests) -> %s", buf);
 }
 
+static void test_domain_paths(void)
+{
+        struct proto_path_args a = { .iface = 7, .index = 3 };
+        char buf[PROTO_DOMAIN_PATH_MAX], small[20];
+        int r;
+
+        r = proto_domain_path(4294967295u, NULL, buf, sizeof(buf));
+        CHECK(r == 24 && strcmp(buf, "/local/domain/4294967295") == 0, "home -> %s", buf);
+        r = proto_domain_path(3, "", buf, sizeof(buf));
+        CHECK(r > 0 && strcmp(buf, "/local/domain/3") == 0, "empty rel is the home -> %s", buf);
+        r = proto_domain_path(3, "name", buf, sizeof(buf));
+        CHECK(r > 0 && strcmp(buf, "/local/domain/3/name") == 0, "name -> %s", buf);
+        r = proto_domain_path(3, PROTO_GUEST_DIR, buf, sizeof(buf));
+        CHECK(r > 0 && strcmp(buf, "/local/domain/3/data/pvh") == 0, "guest dir -> %s", buf);
+        r = proto_domain_key_path(12, PROTO_KEY_NET_IPV6, &a, buf, sizeof(buf));
+        CHECK(r == (int)strlen(buf) && strcmp(buf, "/local/domain/12/data/pvh/net/7/ipv6/3") == 0,
+              "key path -> %s", buf);
+        r = proto_domain_key_path(12, PROTO_KEY_REQUEST, NULL, buf, sizeof(buf));
+        CHECK(r > 0 && strcmp(buf, "/local/domain/12/control/pvh/request") == 0, "request -> %s",
+              buf);
+        r = proto_domain_key_path(12, PROTO_KEY_REQUEST, NULL, small, sizeof(small));
+        CHECK(r == -PROTO_E_NOSPACE, "key path into a short buffer -> %s", proto_error_name(r));
+        r = proto_domain_path(4294967295u, NULL, small, 24);
+        CHECK(r == -PROTO_E_NOSPACE, "home into a buffer one short -> %s", proto_error_name(r));
+        r = proto_domain_key_path(1, PROTO_KEY_NET_IPV4, NULL, buf, sizeof(buf));
+        CHECK(r == -PROTO_E_PATH, "a placeholder key without args -> %s", proto_error_name(r));
+}
+
 static void test_key_checks(void)
 {
         static const struct {
@@ -214,6 +242,7 @@ int main(void)
         test_table();
         test_paths();
         test_format();
+        test_domain_paths();
         test_key_checks();
         return unit_exit();
 }
