@@ -17,12 +17,9 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
-#include "checks.h"
 #include "daemon.h"
-#include "facts.h"
 #include "fswatch.h"
 #include "job.h"
-#include "kcache.h"
 #include "log.h"
 #include "loop.h"
 #include "macro.h"

@@ -9,10 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "checks.h"
 #include "cmd.h"
-#include "facts.h"
-#include "kcache.h"
 #include "log.h"
 #include "macro.h"
 #include "prepare-cli.h"

@@ -6,11 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bls.h"
-#include "bootentry.h"
-#include "grubvars.h"
 #include "macro.h"
 #include "prepare-internal.h"
+#include "probe.h"
 #include "rootfs.h"
 #include "strv.h"
 #include "textbuf.h"

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include "facts.h"
 #include "prepare.h"
+#include "probe.h"
 #include "spawn.h"
 
 #define PREPARE_FILE_MAX (4u << 20)

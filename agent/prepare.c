@@ -11,10 +11,7 @@
 #include <sys/file.h>
 #include <fcntl.h>
 
-#include "checks.h"
-#include "facts.h"
 #include "fileedit.h"
-#include "kcache.h"
 #include "macro.h"
 #include "prepare-internal.h"
 #include "probe.h"

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "probe.h"
 #include <stdio.h>
 
-#include "checks.h"
 
 /* A line per check, then the facts and the verdict. */
 int report_text(FILE *out, const struct facts *f, const struct check_result *res, enum proto_verdict v);

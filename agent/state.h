@@ -3,10 +3,9 @@
 
 #include <stddef.h>
 
-#include "checks.h"
-#include "facts.h"
 #include "kvset.h"
 #include "netwatch.h"
+#include "probe.h"
 
 /* Who is publishing: fixed for the life of one agent process. */
 struct agent_ident {

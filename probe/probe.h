@@ -1,10 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/*
+ * The readiness library's interface: the one header a program that links
+ * probe/libprobe.la includes. The facts about a guest root tree (struct
+ * facts), every check on them and the verdict (checks.h, whose ids and
+ * verdicts are protocol/'s), the kernel cache, and the readers prepare needs
+ * to change what the checks judge: the GRUB settings evaluator (grubvars.h)
+ * and the boot entries (bls.h, bootentry.h). Everything else in probe/ is
+ * the library's own.
+ */
 #include <stdbool.h>
 
+#include "bls.h"
+#include "bootentry.h"
 #include "checks.h"
 #include "facts.h"
+#include "grubvars.h"
 #include "kcache.h"
 
 /*
@@ -14,4 +26,5 @@
  * with facts_done(); on failure nothing is left to release.
  */
 int probe_system(int root_fd, bool host_root, struct kcache *cache, struct facts *ret_facts,
-                 struct check_result ret_res[static _PROTO_CHECK_MAX], enum proto_verdict *ret_verdict);
+                 struct check_result ret_res[static _PROTO_CHECK_MAX],
+                 enum proto_verdict *ret_verdict);
