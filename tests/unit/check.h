@@ -3,13 +3,18 @@
 
 #include <stdio.h>
 
-/* The unit tests' one assertion: reports the failing condition, counts it, goes on. */
+/*
+ * The unit tests' one assertion: reports the failing condition (and the
+ * printf-style message after it, when there is one), counts it, goes on.
+ */
 static int check_failures;
 
-#define CHECK(cond)                                                                         \
+#define CHECK(cond, ...)                                                                    \
         do {                                                                                \
                 if (!(cond)) {                                                              \
-                        fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond);    \
+                        fprintf(stderr, "%s:%d: FAIL: %s", __FILE__, __LINE__, #cond);      \
+                        __VA_OPT__(fputs(": ", stderr); fprintf(stderr, __VA_ARGS__);)      \
+                        fputc('\n', stderr);                                                \
                         check_failures++;                                                   \
                 }                                                                           \
         } while (0)

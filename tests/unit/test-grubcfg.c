@@ -1,29 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Table-driven tests of the agent's parsers: grub.cfg, BLS, menu.lst, cpio, command lines. */
+/* The grub.cfg reader: default entry, submenus, flags. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bls.h"
-#include "cpio.h"
+#include "check.h"
 #include "grubcfg.h"
-#include "menulst.h"
+#include "macro.h"
 #include "strv.h"
 #include "util.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                     \
-        do {                                                                 \
-                if (!(cond)) {                                               \
-                        fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-                        fprintf(stderr, __VA_ARGS__);                        \
-                        fputc('\n', stderr);                                 \
-                        failures++;                                          \
-                }                                                            \
-        } while (0)
 
 static bool str_eq(const char *a, const char *b)
 {
@@ -132,129 +120,10 @@ static void test_grub_flags(void)
         grubcfg_done(&cfg);
 }
 
-static void test_bls(void)
-{
-        static const char text[] = "title Fedora (6.8)\nversion 6.8.5-301.fc40.x86_64\nlinux /vmlinuz-6.8\n"
-                                   "initrd /initramfs-6.8.img $tuned_initrd\noptions $kernelopts console=hvc0\n"
-                                   "options quiet\n";
-        struct grub_env env = {};
-        struct boot_entry *e;
-        char *x;
-
-        CHECK(bls_parse_entry(text, strlen(text), "m-6.8", &e) == 0, "bls: parse failed");
-        CHECK(str_eq(e->title, "Fedora (6.8)") && str_eq(e->kernel, "/vmlinuz-6.8") && e->n_initrd == 2,
-              "bls: fields");
-        CHECK(str_eq(e->args, "$kernelopts console=hvc0 quiet"), "bls: options '%s'", e->args);
-        grub_env_set(&env, "kernelopts", "root=UUID=x ro");
-        x = bls_expand(e->args, &env);
-        CHECK(str_eq(x, "root=UUID=x ro console=hvc0 quiet"), "bls: expanded '%s'", x);
-        free(x);
-        x = bls_expand("${kernelopts}$ $none end$", &env);
-        CHECK(str_eq(x, "root=UUID=x ro$  end$"), "bls: braces and stray dollars '%s'", x);
-        free(x);
-        grub_env_done(&env);
-        boot_entry_free(e);
-}
-
-static void test_menulst(void)
-{
-        static const char text[] = "default=1\ntimeout=5\ntitle A\n\tkernel /vmlinuz-a ro root=/dev/xvda1\n"
-                                   "title B\n\troot (hd0,0)\n\tkernel (hd0,0)/vmlinuz-b console=hvc0\n\tinitrd /initrd-b\n";
-        struct boot_entry *m;
-        unsigned def;
-
-        CHECK(menulst_parse(text, strlen(text), &m, &def) == 0, "menu.lst: parse failed");
-        CHECK(def == 1 && m->n_children == 2, "menu.lst: default %u, %zu entries", def, m->n_children);
-        CHECK(str_eq(m->children[1]->kernel, "(hd0,0)/vmlinuz-b") && str_eq(m->children[1]->args, "console=hvc0") &&
-                      m->children[1]->n_initrd == 1,
-              "menu.lst: entry B");
-        boot_entry_free(m);
-}
-
-static void test_cmdline(void)
-{
-        static const struct {
-                const char *cmdline, *key, *want;
-        } cases[] = {
-                { "console=tty0 console=hvc0", "console", "hvc0" },
-                { "console=hvc0 console=ttyS0,115200n8", "console", "ttyS0,115200n8" },
-                { "xconsole=hvc0", "console", NULL },
-                { "root=/dev/xvda1 ro", "root", "/dev/xvda1" },
-                { "", "console", NULL },
-        };
-        char buf[64];
-
-        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                const char *v = cmdline_last_value(cases[i].cmdline, cases[i].key, buf, sizeof(buf));
-                CHECK(str_eq(v, cases[i].want), "cmdline '%s': '%s', want '%s'", cases[i].cmdline, v, cases[i].want);
-        }
-        CHECK(cmdline_has_word("a nopv b", "nopv") && !cmdline_has_word("xen_nopv", "nopv"), "cmdline words");
-}
-
-/* A newc archive built here: its names, fed whole and a byte at a time. */
-static size_t newc_entry(char *out, const char *name, const char *data)
-{
-        size_t n = (size_t)sprintf(out, "070701%08X%08X%08X%08X%08X%08X%08zX%08X%08X%08X%08X%08zX%08X", 1u, 0100644u,
-                                   0u, 0u, 1u, 0u, strlen(data), 0u, 0u, 0u, 0u, strlen(name) + 1, 0u);
-
-        n += (size_t)sprintf(out + n, "%s", name) + 1;
-        while (n % 4)
-                out[n++] = '\0';
-        n += (size_t)sprintf(out + n, "%s", data);
-        while (n % 4)
-                out[n++] = '\0';
-        return n;
-}
-
-struct names {
-        char seen[512];
-};
-
-static int collect(const char *name, void *userdata)
-{
-        struct names *n = userdata;
-
-        snprintf(n->seen + strlen(n->seen), sizeof(n->seen) - strlen(n->seen), "%s;", name);
-        return 0;
-}
-
-static void test_cpio(void)
-{
-        static char archive[4096];
-        size_t len = 0;
-        struct cpio_stream s;
-        struct names whole = {}, bytes = {};
-        int r = 0;
-
-        len += newc_entry(archive + len, "kernel/x86/microcode/GenuineIntel.bin", "abc");
-        len += newc_entry(archive + len, "TRAILER!!!", "");
-        len += 512; /* zero padding between archives */
-        len += newc_entry(archive + len, "usr/lib/modules/6.1/kernel/drivers/block/xen-blkfront.ko.xz", "12345");
-        len += newc_entry(archive + len, "init", "#!/bin/sh\n");
-        len += newc_entry(archive + len, "TRAILER!!!", "");
-        CHECK(initramfs_walk((const uint8_t *)archive, len, collect, &whole) == 0, "cpio: walk failed");
-        CHECK(streq(whole.seen, "kernel/x86/microcode/GenuineIntel.bin;usr/lib/modules/6.1/kernel/drivers/block/"
-                                "xen-blkfront.ko.xz;init;"),
-              "cpio: names '%s'", whole.seen);
-        cpio_stream_init(&s, collect, &bytes);
-        for (size_t i = 0; i < len && (r == 0 || r == 2); i++)
-                r = cpio_feed(&s, (const uint8_t *)archive + i, 1, NULL);
-        CHECK(streq(whole.seen, bytes.seen), "cpio: byte-wise names '%s'", bytes.seen);
-        archive[len - 20] = 'Z';
-        archive[6] = 'Z';
-        CHECK(initramfs_walk((const uint8_t *)archive, len, collect, &whole) < 0, "cpio: a bad header is an error");
-}
-
 int main(void)
 {
         for (size_t i = 0; i < ELEMENTSOF(grub_cases); i++)
                 test_grub_case(&grub_cases[i]);
         test_grub_flags();
-        test_bls();
-        test_menulst();
-        test_cmdline();
-        test_cpio();
-        if (failures)
-                fprintf(stderr, "%d failure(s)\n", failures);
-        return failures ? 1 : 0;
+        return check_exit("test-grubcfg");
 }
