@@ -54,8 +54,6 @@ static void help(FILE *out)
                 "  --dry-run          show the diff and the commands; change nothing\n"
                 "  --json             print the answer as JSON\n"
                 "  --timeout SECONDS  for each command (default 300)\n"
-                "  --command-dir DIR  for tests: run command NAME as DIR/NAME on this host\n"
-                "                     (also PVH_AGENT_COMMAND_DIR)\n"
                 "  -v                 debug messages\n"
                 "\n"
                 "Exit status: 0 done, 1 failed, 4 usage, 5 internal error.\n");
@@ -64,11 +62,14 @@ static void help(FILE *out)
 static int parse_argv(int argc, char **argv, struct args *a)
 {
         static const struct option opts[] = {
-                { "root", required_argument, NULL, 'r' },        { "state-dir", required_argument, NULL, 's' },
-                { "dry-run", no_argument, NULL, 'n' },           { "json", no_argument, NULL, 'j' },
-                { "force", no_argument, NULL, 'f' },             { "timeout", required_argument, NULL, 't' },
-                { "command-dir", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
-                { "verbose", no_argument, NULL, 'v' },           {},
+                { "root", required_argument, NULL, 'r' },  { "state-dir", required_argument, NULL, 's' },
+                { "dry-run", no_argument, NULL, 'n' },     { "json", no_argument, NULL, 'j' },
+                { "force", no_argument, NULL, 'f' },       { "timeout", required_argument, NULL, 't' },
+                { "help", no_argument, NULL, 'h' },        { "verbose", no_argument, NULL, 'v' },
+#ifdef ENABLE_FAULT_INJECTION
+                { "command-dir", required_argument, NULL, 'c' },
+#endif
+                {},
         };
         int c;
 
@@ -160,7 +161,7 @@ static int run(const struct args *a, const struct prepare_ctx *ctx)
 
 int prepare_cli_main(int argc, char **argv)
 {
-        struct args a = { .root = "/", .command_dir = getenv("PVH_AGENT_COMMAND_DIR") };
+        struct args a = { .root = "/", .command_dir = prepare_test_command_dir() };
         _cleanup_close_ int root_fd = -1, state_fd = -1;
         struct prepare_ctx ctx;
         int r;
