@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "exitcode.h"
 #include "strv.h"
 #include "util.h"
 
@@ -90,13 +91,13 @@ int verdict_exit_status(enum verdict v)
 {
         switch (v) {
         case VERDICT_READY:
-                return 0;
+                return EXIT_DONE;
         case VERDICT_FIXABLE:
-                return 1;
+                return EXIT_FAILED;
         case VERDICT_BLOCKED:
-                return 2;
+                return EXIT_BLOCKED;
         case VERDICT_UNKNOWN:
-                return 3;
+                return EXIT_UNKNOWN;
         }
         return 3;
 }

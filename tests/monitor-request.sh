@@ -44,7 +44,7 @@ set +e
 monitor request --wait 1 silent ping >"$T/to"
 rc=$?
 set -e
-expect_eq "timeout exit status" 2 "$rc"
+expect_eq "timeout exit status" 6 "$rc"
 expect_eq "timeout" "2 silent: timeout" "$(cat "$T/to")"
 set +e
 monitor request --wait 1 silent ping >"$T/busy"
@@ -58,7 +58,7 @@ set +e
 monitor request bare ping >"$T/bare"
 rc=$?
 set -e
-expect_eq "no agent" "3 bare: no-agent 2" "$(cat "$T/bare") $rc"
+expect_eq "no agent" "3 bare: no-agent 6" "$(cat "$T/bare") $rc"
 expect_eq "nothing written to a guest without an agent" "" \
 	"$(as "$H" 0 xenstore-read /local/domain/3/control/pvh/request 2>/dev/null || true)"
 
@@ -72,7 +72,7 @@ set +e
 wait $REQ
 rc=$?
 set -e
-expect_eq "gone exit status" 2 "$rc"
+expect_eq "gone exit status" 6 "$rc"
 expect_eq "gone" "gone" "$(jq -r .outcome "$T/gone")"
 
 # Many guests at once; --filter picks by verdict.
@@ -85,7 +85,7 @@ monitor request --filter verdict=fixable --json ping >"$T/many" || fail "--filte
 expect_eq "filtered guests" "1 5 6 7 8" "$(jq -r .domid "$T/many" | sort -n | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "all done" "done" "$(jq -r .outcome "$T/many" | sort -u)"
 monitor request ping 2>/dev/null && fail "no domain accepted"
-[ $? -eq 3 ] || fail "usage exit status"
+[ $? -eq 4 ] || fail "usage exit status"
 monitor request 1 prepare --dry-run --wait x 2>/dev/null && fail "bad --wait accepted"
 monitor request 1 ping --dry-run 2>/dev/null && fail "--dry-run with ping accepted"
 exit 0
