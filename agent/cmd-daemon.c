@@ -14,20 +14,21 @@
 static void daemon_help(FILE *out)
 {
         fprintf(out,
-                "Usage: pvh-agent [-f] [-v] [--root DIR] [--state-dir DIR]\n"
-                "       pvh-agent check [--root DIR] [--json] [--cache FILE] [-v]\n"
+                "Usage: pvh-agent daemon [-f] [-v] [--root DIR] [--state-dir DIR]\n"
                 "\n"
-                "Without a command, runs the agent: publishes this guest's PVH readiness to\n"
-                "xenstore (~/data/pvh) and keeps it up to date.\n"
+                "Runs the agent: publishes this guest's PVH readiness to xenstore\n"
+                "(~/data/pvh), keeps it up to date and answers the host's requests.\n"
                 "\n"
                 "  -f, --foreground     do not go to the background (systemd runs it so)\n"
                 "  -v, --verbose        debug messages\n"
                 "  --root DIR           judge the system installed under DIR (default /)\n"
                 "  --state-dir DIR      where state is kept (default ROOT" PREPARE_STATE_DIR ")\n"
                 "\n"
-                "xenstore is reached through XENSTORED_PATH when it is set.\n");
+                "xenstore is reached through XENSTORED_PATH when it is set.\n"
+                "Exit status: 0 stopped by SIGTERM or SIGINT, 1 could not start, 4 usage.\n");
 }
 
+/* argv[0] is "daemon". */
 int cmd_daemon(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -62,16 +63,16 @@ int cmd_daemon(int argc, char **argv)
                         daemon_help(stdout);
                         return 0;
                 default:
-                        return CMD_EXIT_USAGE;
+                        return EXIT_USAGE;
                 }
         }
         if (optind < argc) {
-                log_error("Unknown command '%s'.", argv[optind]);
-                return CMD_EXIT_USAGE;
+                log_error("Unexpected argument '%s'.", argv[optind]);
+                return EXIT_USAGE;
         }
         if (!o.state_dir) {
                 if (asprintf(&state_dir, "%s%s", streq(o.root, "/") ? "" : o.root, PREPARE_STATE_DIR) < 0)
-                        return 5;
+                        return EXIT_INTERNAL;
                 o.state_dir = state_dir;
         }
         log_setup("pvh-agent", verbose);

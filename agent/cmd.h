@@ -1,7 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#define CMD_EXIT_USAGE 4
+#include <stdio.h>
 
-/* `pvh-agent [OPTIONS]`: the daemon. */
+#include "exitcode.h"
+
+/* One command of pvh-agent: agent/cmdtable.c lists them all. */
+struct command {
+        const char *name;
+        int (*run)(int argc, char **argv); /* argv[0] is the command; returns an exit status */
+        const char *summary;
+};
+
+const struct command *command_find(const char *name);
+void commands_help(FILE *f);
+
+/* `pvh-agent check [OPTIONS]`: the readiness report. */
+int cmd_check(int argc, char **argv);
+/* `pvh-agent daemon [OPTIONS]`: publishes the state to xenstore and answers requests. */
 int cmd_daemon(int argc, char **argv);

@@ -193,11 +193,9 @@ static void finish(struct daemon *d, const struct proto_request *req, enum proto
 
 static void prepare_ctx_init(const struct daemon *d, int state_fd, struct prepare_ctx *ret)
 {
-        const char *cmd_dir = getenv("PVH_AGENT_COMMAND_DIR");
-
         *ret = (struct prepare_ctx){ .root_fd = d->root_fd, .host_root = d->host_root,
                                      .state_fd = state_fd,
-                                     .command_dir = cmd_dir && *cmd_dir ? cmd_dir : NULL };
+                                     .command_dir = prepare_test_command_dir() };
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "crashpoint.h"
+#include "exitcode.h"
 #include "fileedit.h"
 #include "log.h"
 #include "macro.h"
@@ -20,8 +21,6 @@
 #include "rootfs.h"
 #include "util.h"
 
-#define EXIT_USAGE 4
-#define EXIT_INTERNAL 5
 
 struct args {
         const char *command;
@@ -31,11 +30,6 @@ struct args {
         unsigned timeout;
         bool dry_run, json, force, verbose;
 };
-
-bool prepare_cli_handles(const char *command)
-{
-        return streq(command, "prepare") || streq(command, "rollback") || streq(command, "recover");
-}
 
 static void help(FILE *out)
 {
@@ -54,8 +48,6 @@ static void help(FILE *out)
                 "  --dry-run          show the diff and the commands; change nothing\n"
                 "  --json             print the answer as JSON\n"
                 "  --timeout SECONDS  for each command (default 300)\n"
-                "  --command-dir DIR  for tests: run command NAME as DIR/NAME on this host\n"
-                "                     (also PVH_AGENT_COMMAND_DIR)\n"
                 "  -v                 debug messages\n"
                 "\n"
                 "Exit status: 0 done, 1 failed, 4 usage, 5 internal error.\n");
@@ -64,16 +56,19 @@ static void help(FILE *out)
 static int parse_argv(int argc, char **argv, struct args *a)
 {
         static const struct option opts[] = {
-                { "root", required_argument, NULL, 'r' },        { "state-dir", required_argument, NULL, 's' },
-                { "dry-run", no_argument, NULL, 'n' },           { "json", no_argument, NULL, 'j' },
-                { "force", no_argument, NULL, 'f' },             { "timeout", required_argument, NULL, 't' },
-                { "command-dir", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
-                { "verbose", no_argument, NULL, 'v' },           {},
+                { "root", required_argument, NULL, 'r' },  { "state-dir", required_argument, NULL, 's' },
+                { "dry-run", no_argument, NULL, 'n' },     { "json", no_argument, NULL, 'j' },
+                { "force", no_argument, NULL, 'f' },       { "timeout", required_argument, NULL, 't' },
+                { "help", no_argument, NULL, 'h' },        { "verbose", no_argument, NULL, 'v' },
+#ifdef ENABLE_FAULT_INJECTION
+                { "command-dir", required_argument, NULL, 'c' },
+#endif
+                {},
         };
         int c;
 
-        a->command = argv[1];
-        optind = 2;
+        a->command = argv[0];
+        optind = 1;
         while ((c = getopt_long(argc, argv, "hv", opts, NULL)) >= 0) {
                 switch (c) {
                 case 'r':
@@ -151,7 +146,7 @@ static int run(const struct args *a, const struct prepare_ctx *ctx)
         if (r < 0)
                 return log_error_errno(r, "%s: %m", a->command);
         print_answer(a, &ans);
-        r = ans.ok ? 0 : 1;
+        r = ans.ok ? EXIT_DONE : EXIT_FAILED;
         prepare_answer_done(&ans);
         if (fflush(stdout) != 0)
                 return -EIO;
@@ -160,7 +155,7 @@ static int run(const struct args *a, const struct prepare_ctx *ctx)
 
 int prepare_cli_main(int argc, char **argv)
 {
-        struct args a = { .root = "/", .command_dir = getenv("PVH_AGENT_COMMAND_DIR") };
+        struct args a = { .root = "/", .command_dir = prepare_test_command_dir() };
         _cleanup_close_ int root_fd = -1, state_fd = -1;
         struct prepare_ctx ctx;
         int r;
@@ -168,7 +163,7 @@ int prepare_cli_main(int argc, char **argv)
         log_setup("pvh-agent", false);
         r = parse_argv(argc, argv, &a);
         if (r <= 0)
-                return r < 0 ? EXIT_USAGE : 0;
+                return r < 0 ? EXIT_USAGE : EXIT_DONE;
         log_setup("pvh-agent", a.verbose);
         root_fd = open(a.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0) {
@@ -178,7 +173,7 @@ int prepare_cli_main(int argc, char **argv)
         state_fd = prepare_state_open(root_fd, a.state_dir);
         if (state_fd < 0) {
                 log_error_errno(state_fd, "Failed to open the state directory: %m");
-                return state_fd == -EBUSY ? 1 : EXIT_INTERNAL;
+                return state_fd == -EBUSY ? EXIT_FAILED : EXIT_INTERNAL;
         }
         ctx = (struct prepare_ctx){ .root_fd = root_fd, .host_root = root_is_host(root_fd), .state_fd = state_fd,
                                     .command_dir = a.command_dir && *a.command_dir ? a.command_dir : NULL,

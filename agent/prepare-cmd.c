@@ -24,6 +24,17 @@
  * this host: a stand-in that records its argv, or a wrapper running the real
  * grub-mkconfig against a fixture tree.
  */
+const char *prepare_test_command_dir(void)
+{
+#ifdef ENABLE_FAULT_INJECTION
+        const char *d = getenv("PVH_AGENT_COMMAND_DIR");
+
+        if (d && *d)
+                return d;
+#endif
+        return NULL;
+}
+
 static char *host_path(const struct prepare_ctx *ctx, const char *name)
 {
         return strdup_printf("%s/%s", ctx->command_dir, name);

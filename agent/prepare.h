@@ -34,6 +34,12 @@ struct prepare_ctx {
         uint64_t timeout_usec;    /* per command; 0 means PREPARE_TIMEOUT_USEC */
 };
 
+/*
+ * The command directory the tests give in PVH_AGENT_COMMAND_DIR; NULL when
+ * unset, and always in builds without --enable-fault-injection.
+ */
+const char *prepare_test_command_dir(void);
+
 struct prepare_answer {
         bool ok;
         const char *reason;       /* when !ok: a protocol reason, "unsupported", "error" or "interrupted" */

@@ -75,7 +75,7 @@ static void migrate_help(FILE *f)
                 "  --json                 JSON (run: JSON lines, also when stdout is no terminal)\n"
                 "  --dry-run              run: print what would be done, change nothing\n"
                 "\n"
-                "Exit status: 0 done, 1 a guest failed or the run stopped, 3 usage, 4 internal.\n",
+                "Exit status: 0 done, 1 a guest failed or the run stopped, 4 usage, 5 internal.\n",
               f);
 }
 

@@ -93,8 +93,8 @@ static void request_help(FILE *f)
                    "request, or while we waited, and no final answer came: the request may or\n"
                    "may not have run), error.\n"
                    "\n"
-                   "Exit status: 0 all done, 1 failed, busy or not-offered, 2 timeout, no-agent,\n"
-                   "gone or restarted, 3 usage, 4 internal error: the worst over the guests.\n"
+                   "Exit status: 0 all done, 1 failed, busy or not-offered, 4 usage, 5 internal\n"
+                   "error, 6 timeout, no-agent, gone or restarted: the worst over the guests.\n"
                    "With --all or --filter, guests that were sent nothing (no-agent,\n"
                    "not-offered) are reported but count only when no guest was sent ACTION.\n");
 }
@@ -559,11 +559,11 @@ static int batch_exit(struct batch *b)
                 if (t->outcome != OUT_PENDING && !t->watching && t->id[0] == 0 &&
                     t->outcome != OUT_DONE && t->outcome != OUT_FAILED)
                         target_report(b->x, t, b->json);
-                worst = e > worst ? e : worst;
+                worst = exit_worst(worst, e);
                 if (sent_nothing(t))
                         continue;
                 any_sent = true;
-                worst_sent = e > worst_sent ? e : worst_sent;
+                worst_sent = exit_worst(worst_sent, e);
         }
         return b->many && any_sent ? worst_sent : worst;
 }

@@ -25,9 +25,9 @@ const struct command *command_find(const char *name)
 
 void commands_help(FILE *f)
 {
-        fprintf(f, "Usage: pvh-monitor [-v] COMMAND [ARGS...]\n\nCommands:\n");
+        fprintf(f, "Usage: pvh-monitor [-v] [--version] COMMAND [ARGS...]\n\nCommands:\n");
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
                 fprintf(f, "  %-8s  %s\n", commands[i].name, commands[i].summary);
         fprintf(f, "\nRun 'pvh-monitor COMMAND --help' for a command's options.\n"
-                   "Exit status: 0 done, 1 failed, 2 timeout or no agent, 3 usage, 4 internal.\n");
+                   "Exit status: 0 done, 1 failed, 4 usage, 5 internal, 6 timeout or no agent.\n");
 }

@@ -20,7 +20,10 @@ int main(int argc, char **argv)
                         verbose = true;
                 else if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
                         commands_help(stdout);
-                        return 0;
+                        return EXIT_DONE;
+                } else if (streq(argv[i], "--version")) {
+                        printf("pvh-monitor %s\n", PACKAGE_VERSION);
+                        return EXIT_DONE;
                 } else {
                         log_error("Unknown option '%s'.", argv[i]);
                         return EXIT_USAGE;

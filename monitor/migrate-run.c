@@ -20,7 +20,10 @@
 #include "render.h"
 #include "util.h"
 
-/* Test hook: SIGKILL this process right after its Nth journal write. */
+/*
+ * Test hook, only in builds configured with --enable-fault-injection: SIGKILL
+ * this process right after its Nth journal write.
+ */
 #define CRASH_ENV "PVH_MONITOR_MIGRATE_CRASH_AFTER"
 
 struct ctx {
@@ -72,6 +75,16 @@ static void emit(const struct ctx *c, const char *event, int wave, const struct 
 
 /* ---- the journal ------------------------------------------------------------- */
 
+static void crash_maybe(struct ctx *c)
+{
+#ifdef ENABLE_FAULT_INJECTION
+        if (c->crash_after && ++c->writes == c->crash_after) {
+                log_notice(CRASH_ENV "=%u: killing myself.", c->crash_after);
+                raise(SIGKILL);
+        }
+#endif
+}
+
 static int journal(struct ctx *c, struct mguest *g, const char *event, const char *detail)
 {
         int r = mdb_guest_save(c->d, g, event, detail);
@@ -79,10 +92,7 @@ static int journal(struct ctx *c, struct mguest *g, const char *event, const cha
         if (r < 0)
                 return log_error_errno(r, "Failed to record the step of '%s': %m", g->name);
         emit(c, event, g->wave, g, detail);
-        if (c->crash_after && ++c->writes == c->crash_after) {
-                log_notice("%s=%u: killing myself.", CRASH_ENV, c->crash_after);
-                raise(SIGKILL);
-        }
+        crash_maybe(c);
         return 0;
 }
 
@@ -931,14 +941,24 @@ static int dry_run(struct ctx *c)
 
 /* ---- entry ------------------------------------------------------------------------ */
 
+/* The journal write to crash after (crash_maybe()); 0 for none. */
+static unsigned crash_after_env(void)
+{
+        unsigned n = 0;
+#ifdef ENABLE_FAULT_INJECTION
+        const char *s = getenv(CRASH_ENV);
+
+        if (s && safe_atou(s, &n) < 0)
+                n = 0;
+#endif
+        return n;
+}
+
 int mrun(struct mdb *d, struct xstore *x, struct mig *m, const struct mrun_opts *o)
 {
-        struct ctx c = { .d = d, .x = x, .m = m, .o = o };
-        const char *crash = getenv(CRASH_ENV);
+        struct ctx c = { .d = d, .x = x, .m = m, .o = o, .crash_after = crash_after_env() };
         int r;
 
-        if (crash && safe_atou(crash, &c.crash_after) < 0)
-                c.crash_after = 0;
         r = mdb_guests(d, m->id, &c.g, &c.n);
         if (r < 0)
                 return EXIT_INTERNAL;

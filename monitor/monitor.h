@@ -3,17 +3,16 @@
 
 #include <stdio.h>
 
+#include "exitcode.h"
 #include "guest.h"
 #include "xstore.h"
 
-/* Exit statuses of every command. */
-enum {
-        EXIT_DONE = 0,     /* success; for request: every answer was done */
-        EXIT_FAILED = 1,   /* a request failed, or a named domain does not exist */
-        EXIT_TIMEOUT = 2,  /* no answer in time, no agent, or the domain went away */
-        EXIT_USAGE = 3,
-        EXIT_INTERNAL = 4,
-};
+/*
+ * Exit statuses of every command (shared/exitcode.h): EXIT_DONE, for request
+ * every answer was done; EXIT_FAILED, a request failed or a named domain does
+ * not exist; EXIT_TIMEOUT, no answer in time, no agent, or the domain went
+ * away; EXIT_USAGE; EXIT_INTERNAL.
+ */
 
 struct command {
         const char *name;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "exitcode.h"
 #include "strv.h"
 #include "util.h"
 
@@ -84,16 +85,16 @@ int verdict_exit_status(enum proto_verdict v)
 {
         switch (v) {
         case PROTO_VERDICT_READY:
-                return 0;
+                return EXIT_DONE;
         case PROTO_VERDICT_FIXABLE:
-                return 1;
+                return EXIT_FAILED;
         case PROTO_VERDICT_BLOCKED:
-                return 2;
+                return EXIT_BLOCKED;
         case PROTO_VERDICT_UNKNOWN:
         case _PROTO_VERDICT_MAX:
                 break;
         }
-        return 3;
+        return EXIT_UNKNOWN;
 }
 
 _printf_(4, 5) static int set(struct check_result *r, enum check_status s, const char *fix, const char *fmt, ...)

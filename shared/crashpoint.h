@@ -9,6 +9,19 @@
  * Without the variable it does nothing. PVH_AGENT_CRASH_COUNT=FILE makes
  * the process write the number of crash points it passed there at exit, so
  * a test knows how many steps there are.
+ *
+ * Compiled only with ./configure --enable-fault-injection: in other builds
+ * (the packages) both are empty and the variables are never read.
  */
+#ifdef ENABLE_FAULT_INJECTION
 void crashpoint(void);
 void crashpoint_report(void);
+#else
+static inline void crashpoint(void)
+{
+}
+
+static inline void crashpoint_report(void)
+{
+}
+#endif

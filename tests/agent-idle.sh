@@ -20,7 +20,7 @@ make_root debian12-bookworm "$T/root"
 
 # In a network namespace of its own, so that no address change on this
 # machine reaches it.
-env "$(sim_env "$H" 7)" unshare -n "$AGENT" -f --root "$T/root" --state-dir "$T/state" \
+env "$(sim_env "$H" 7)" unshare -n "$AGENT" daemon -f --root "$T/root" --state-dir "$T/state" \
 	>>"$T/agent-7.log" 2>&1 &
 AGENT_PID=$!
 track "$AGENT_PID"

@@ -19,7 +19,7 @@ mkdir -p "$T/root/sys/class/net/v0/device"
 echo device/vif/0 >"$T/root/sys/class/net/v0/device/nodename"
 
 # unshare execs the agent: $! is the agent, in its own network namespace.
-env "$(sim_env "$H" 4)" unshare -n "$AGENT" -f -v --root "$T/root" --state-dir "$T/state" \
+env "$(sim_env "$H" 4)" unshare -n "$AGENT" daemon -f -v --root "$T/root" --state-dir "$T/state" \
 	>>"$T/agent-4.log" 2>&1 &
 AGENT_PID=$!
 track "$AGENT_PID"

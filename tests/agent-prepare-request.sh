@@ -18,7 +18,7 @@ snapshot "$T/original"
 
 agent_up() {
 	# setsid: the agent and its worker form one process group, killed together.
-	env "$(sim_env "$H" 9)" PVH_AGENT_COMMAND_DIR="$C" setsid "$AGENT" -f -v --root "$R" \
+	env "$(sim_env "$H" 9)" PVH_AGENT_COMMAND_DIR="$C" setsid "$AGENT" daemon -f -v --root "$R" \
 		--state-dir "$S" >>"$T/agent-9.log" 2>&1 &
 	AGENT_PID=$!
 	track "$AGENT_PID"

@@ -18,6 +18,18 @@ fail() {
 	exit 1
 }
 
+# require_fault_injection: skips unless the programs have their test hooks
+# (crash points, the command directory), which only a build configured with
+# --enable-fault-injection has. make check says so in PVH_FAULT_INJECTION;
+# run by hand, the build's config.h does.
+require_fault_injection() {
+	_fi=${PVH_FAULT_INJECTION:-}
+	if [ -z "$_fi" ] && grep -q '^#define ENABLE_FAULT_INJECTION 1' "$top_builddir/config.h" 2>/dev/null; then
+		_fi=yes
+	fi
+	[ "$_fi" = yes ] || skip "the build has no test hooks (configure it with --enable-fault-injection)"
+}
+
 # A private directory under TMPDIR (short: it holds unix socket paths), removed
 # at exit after every simulated host in it is stopped and tracked background
 # processes are killed.

@@ -59,7 +59,7 @@ as_agent 3 "answer/$id/state running
 answer/$id/action probe"
 as_agent 3 "agent/instance 11111111-2222-4333-8444-555555555555"
 finish_bg
-expect_eq "restarted exit status" 2 "$rc"
+expect_eq "restarted exit status" 6 "$rc"
 expect_eq "restarted" "restarted running" "$(jq -r '"\(.outcome) \(.state)"' "$T/out")"
 
 echo "# a final answer published with the new instance wins"
@@ -113,11 +113,11 @@ set +e
 monitor request answers bare ping >/dev/null
 rc=$?
 set -e
-expect_eq "named guest without an agent" 2 "$rc"
+expect_eq "named guest without an agent" 6 "$rc"
 # Nothing could be sent at all: the guests without an agent count.
 set +e
 monitor request --filter verdict=none ping >"$T/none"
 rc=$?
 set -e
-expect_eq "--filter with nothing sent" "2 2 bare: no-agent" "$rc $(cat "$T/none")"
+expect_eq "--filter with nothing sent" "6 2 bare: no-agent" "$rc $(cat "$T/none")"
 exit 0

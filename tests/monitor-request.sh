@@ -39,12 +39,12 @@ expect_eq "failed request" "1 web: failed (error): nothing to roll back" "$(cat 
 expect_eq "last answer in status" "rollback:failed" \
 	"$(monitor status --json 1 | jq -r '.[0].last_answer | "\(.action):\(.state)"')"
 
-# No agent answers: a timeout (exit 2), and the request waits in the node.
+# No agent answers: a timeout (exit 6), and the request waits in the node.
 set +e
 monitor request --wait 1 silent ping >"$T/to"
 rc=$?
 set -e
-expect_eq "timeout exit status" 2 "$rc"
+expect_eq "timeout exit status" 6 "$rc"
 expect_eq "timeout" "2 silent: timeout" "$(cat "$T/to")"
 set +e
 monitor request --wait 1 silent ping >"$T/busy"
@@ -67,20 +67,20 @@ set +e
 monitor request --wait 1 silent ping >"$T/free"
 rc=$?
 set -e
-expect_eq "a final answer frees the node" "2 silent: timeout 2" "$(cat "$T/free") $rc"
+expect_eq "a final answer frees the node" "2 silent: timeout 6" "$(cat "$T/free") $rc"
 as "$H" 0 xenstore-write /local/domain/2/control/pvh/request 'not a request' || fail "garbage"
 set +e
 monitor request --wait 1 silent ping >"$T/garbage"
 rc=$?
 set -e
-expect_eq "a value that is no request frees the node" "2 silent: timeout 2" "$(cat "$T/garbage") $rc"
+expect_eq "a value that is no request frees the node" "2 silent: timeout 6" "$(cat "$T/garbage") $rc"
 
 # A guest without an agent gets nothing.
 set +e
 monitor request bare ping >"$T/bare"
 rc=$?
 set -e
-expect_eq "no agent" "3 bare: no-agent 2" "$(cat "$T/bare") $rc"
+expect_eq "no agent" "3 bare: no-agent 6" "$(cat "$T/bare") $rc"
 expect_eq "nothing written to a guest without an agent" "" \
 	"$(as "$H" 0 xenstore-read /local/domain/3/control/pvh/request 2>/dev/null || true)"
 
@@ -94,7 +94,7 @@ set +e
 wait $REQ
 rc=$?
 set -e
-expect_eq "gone exit status" 2 "$rc"
+expect_eq "gone exit status" 6 "$rc"
 expect_eq "gone" "gone" "$(jq -r .outcome "$T/gone")"
 
 # Many guests at once; --filter picks by verdict.
@@ -107,7 +107,7 @@ monitor request --filter verdict=fixable --json ping >"$T/many" || fail "--filte
 expect_eq "filtered guests" "1 5 6 7 8" "$(jq -r .domid "$T/many" | sort -n | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "all done" "done" "$(jq -r .outcome "$T/many" | sort -u)"
 monitor request ping 2>/dev/null && fail "no domain accepted"
-[ $? -eq 3 ] || fail "usage exit status"
+[ $? -eq 4 ] || fail "usage exit status"
 monitor request 1 prepare --dry-run --wait x 2>/dev/null && fail "bad --wait accepted"
 monitor request 1 ping --dry-run 2>/dev/null && fail "--dry-run with ping accepted"
 exit 0

@@ -45,9 +45,8 @@ documented() {
 agent=$top_builddir/pvh-agent
 apage=$top_builddir/man/pvh-agent.8
 acomp=$top_srcdir/shell-completion/bash/pvh-agent
-documented "pvh-agent (daemon)" "$apage" "$acomp" "$("$agent" -f --help)"
-cmds=$( { "$agent" --help; "$agent" -f --help; "$agent" prepare --help; } |
-	sed -n 's/^.*pvh-agent \([a-z][a-z]*\) .*$/\1/p' | sort -u)
+documented "pvh-agent" "$apage" "$acomp" "$("$agent" --help)"
+cmds=$("$agent" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\)  .*/\1/p')
 [ -n "$cmds" ] || bad "pvh-agent: no commands found in --help"
 for c in $cmds; do
 	grep -q "^\\.B $c\$" "$apage" || bad "pvh-agent $c is not described in pvh-agent.8"

@@ -31,7 +31,7 @@ make_root() {
 start_agent() {
 	_h=$1 _d=$2 _r=$3
 	shift 3
-	env "$(sim_env "$_h" "$_d")" "$AGENT" -f -v --root "$_r" --state-dir "$T/state-$_d" "$@" \
+	env "$(sim_env "$_h" "$_d")" "$AGENT" daemon -f -v --root "$_r" --state-dir "$T/state-$_d" "$@" \
 		>>"$T/agent-$_d.log" 2>&1 &
 	AGENT_PID=$!
 	track "$AGENT_PID"

@@ -8,6 +8,8 @@ PVHGRUB=/usr/lib/grub-xen/grub-i386-xen_pvh.bin
 
 require_migrate() {
 	require_agent
+	# The guests' agents run their commands through PVH_AGENT_COMMAND_DIR.
+	require_fault_injection
 	[ -x "$MONITOR" ] || skip "$MONITOR is not built"
 	command -v jq >/dev/null || skip "jq is not installed"
 	command -v setsid >/dev/null || skip "setsid is not installed"

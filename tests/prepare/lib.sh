@@ -4,6 +4,8 @@ agent=$top_builddir/pvh-agent
 mkkernel=$top_builddir/tests/kernels/mkkernel
 fixtures=$top_srcdir/tests/rootfs-prepare
 [ -x "$agent" ] || skip "$agent is not built"
+# Every prepare test runs the commands as stand-ins through --command-dir.
+require_fault_injection
 [ -x "$mkkernel" ] || skip "$mkkernel is not built (make check builds it)"
 for tool in zstd xz cpio sha256sum; do
 	command -v $tool >/dev/null || skip "$tool is missing (scripts/deps installs it)"
