@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 
+#include "grubvars.h"
 #include "kcache.h"
 #include "kconfig.h"
 #include "kimage.h"
@@ -38,8 +39,8 @@ struct facts {
         int initrd_blkfront;      /* 1 found, 0 not found, INITRD_NONE, or -errno */
         char *initrd_scanned;
 
-        char *grub_terminal;      /* from /etc/default/grub and grub.d/NAME.cfg */
-        char *grub_serial_command;
+        bool has_default_grub;    /* /etc/default/grub exists: grub-mkconfig writes the menu */
+        struct grubvars grub;     /* the settings it uses: /etc/default/grub (and grub.d/NAME.cfg) evaluated */
         char *decompress_hook;    /* an /etc/kernel/postinst.d hook that unpacks kernels */
 };
 
