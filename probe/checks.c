@@ -615,7 +615,7 @@ static int settings_params(const struct facts *f, char *all, size_t allsz, char 
                 if (!found[0])
                         continue;
                 find_bad(found, all, allsz);
-                snprintf(buf + strlen(buf), sz - strlen(buf), "%s'%s' in %s (set at %s)", buf[0] ? ", " : "", found,
+                snprintf(buf + strlen(buf), sz - strlen(buf), "%s'%s' from %s (set at %s)", buf[0] ? ", " : "", found,
                          cmdline_vars[i], g->where);
         }
         return buf[0] != '\0';
@@ -645,7 +645,7 @@ static int check_kernel_params(const struct facts *f, struct check_result *r)
                 return set(r, cmdline_status(f), fix,
                            "'%s' on the command line: nopv panics under PVH, acpi=off hides the PVH platform", found);
         return set(r, cmdline_status(f), fix,
-                   "the command line is clean, but the next grub-mkconfig puts on it %s: nopv panics under PVH, acpi=off hides the PVH platform",
+                   "the command line is clean, but the next grub-mkconfig adds %s: nopv panics under PVH, acpi=off hides the PVH platform",
                    next);
 }
 
