@@ -127,6 +127,8 @@ static const char *or_unknown(const char *s)
 /* Where a command-line change goes, per distribution family. */
 static const char *cmdline_howto(const struct facts *f)
 {
+        if (f->grub_late_why)
+                return f->grub_late_why;
         if (f->family == OS_NIXOS)
                 return "in boot.kernelParams of configuration.nix, then run nixos-rebuild boot";
         if (f->nb.source == MENU_LEGACY)
@@ -155,6 +157,9 @@ static const char *cmdline_howto(const struct facts *f)
  */
 static enum check_status cmdline_status(const struct facts *f)
 {
+        /* A grub.d file after prepare's drop-in has the last word: prepare refuses. */
+        if (f->grub_late_why)
+                return CHECK_BLOCKED;
         return facts_prepare_family(f) == PREPARE_MANUAL ? CHECK_BLOCKED : CHECK_FIXABLE;
 }
 
@@ -523,7 +528,7 @@ static int menu_console(const struct facts *f, char *buf, size_t sz)
 
 static int check_console(const struct facts *f, struct check_result *r)
 {
-        char menu[256], next[320], fix[320];
+        char menu[256], next[320], fix[512];
         const char *unknown = settings_unknown(f, cmdline_vars, ELEMENTSOF(cmdline_vars));
         int m, n;
 
@@ -624,7 +629,7 @@ static int settings_params(const struct facts *f, char *all, size_t allsz, char 
 static int check_kernel_params(const struct facts *f, struct check_result *r)
 {
         const char *unknown = settings_unknown(f, cmdline_vars, ELEMENTSOF(cmdline_vars));
-        char found[64] = "", all[64], next[320], fix[320];
+        char found[64] = "", all[64], next[320], fix[512];
         int n;
 
         if (!f->nb.args)

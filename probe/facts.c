@@ -286,6 +286,29 @@ static bool is_cfg(const char *name)
         return !startswith(name, ".") && n > 4 && streq(name + n - 4, ".cfg");
 }
 
+/* Whether a grub.d file sourced after prepare's drop-in sets what it sets; records why in grub_late_why. */
+static int check_late(int root_fd, const char *name, const char *path, struct facts *f)
+{
+        static const char *const managed[] = { "GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT", "GRUB_TERMINAL",
+                                               "GRUB_TERMINAL_INPUT", "GRUB_TERMINAL_OUTPUT", "GRUB_SERIAL_COMMAND" };
+        _cleanup_(grubvars_done) struct grubvars late = {};
+        int r;
+
+        if (f->grub_late_why || strcmp(name, PREPARE_DEBIAN_DROPIN) <= 0)
+                return 0;
+        r = eval_grub_file(root_fd, &late, path);
+        if (r < 0)
+                return r == -ENOMEM ? r : 0;
+        for (size_t i = 0; i < ELEMENTSOF(managed); i++)
+                if (grubvars_get(&late, managed[i])) {
+                        f->grub_late_why = strdup_printf("by hand where it is set last (%s is sourced after the "
+                                                         "agent's drop-in %s), then run update-grub",
+                                                         path, PREPARE_DEBIAN_DROPIN);
+                        return f->grub_late_why ? 0 : -ENOMEM;
+                }
+        return 0;
+}
+
 /*
  * The settings the next grub-mkconfig uses, with the one evaluator prepare
  * uses too: /etc/default/grub, then (Debian's and Ubuntu's grub-mkconfig
@@ -312,6 +335,8 @@ static int gather_default_grub(int root_fd, struct facts *f)
                         continue;
                 if (!(path = strdup_printf("/etc/default/grub.d/%s", names[i])))
                         return -ENOMEM;
+                if ((r = check_late(root_fd, names[i], path, f)) < 0)
+                        return r;
                 r = eval_grub_file(root_fd, &f->grub, path);
                 if (r == -ENOMEM)
                         return r;
@@ -411,6 +436,7 @@ void facts_done(struct facts *f)
         kconfig_done(&f->kcfg);
         free(f->initrd_scanned);
         grubvars_done(&f->grub);
+        free(f->grub_late_why);
         free(f->decompress_hook);
         *f = (struct facts){};
 }
