@@ -37,7 +37,7 @@
 
 #define DEFAULT_GRUB "/etc/default/grub"
 #define GRUB_D "/etc/default/grub.d"
-#define DROPIN_NAME "99-pvh-agent.cfg"
+#define DROPIN_NAME PREPARE_DEBIAN_DROPIN
 #define DROPIN GRUB_D "/" DROPIN_NAME
 #define GRUB_CFG "/boot/grub/grub.cfg"
 #define INITRAMFS_DIR "/etc/initramfs-tools"

@@ -123,6 +123,8 @@ static const char *or_unknown(const char *s)
 /* Where a command-line change goes, per distribution family. */
 static const char *cmdline_howto(const struct facts *f)
 {
+        if (f->grub_late_why)
+                return f->grub_late_why;
         if (f->family == OS_NIXOS)
                 return "in boot.kernelParams of configuration.nix, then run nixos-rebuild boot";
         if (f->nb.source == MENU_LEGACY)
@@ -151,6 +153,9 @@ static const char *cmdline_howto(const struct facts *f)
  */
 static enum check_status cmdline_status(const struct facts *f)
 {
+        /* A grub.d file after prepare's drop-in has the last word: prepare refuses. */
+        if (f->grub_late_why)
+                return CHECK_BLOCKED;
         return facts_prepare_family(f) == PREPARE_MANUAL ? CHECK_BLOCKED : CHECK_FIXABLE;
 }
 
@@ -442,60 +447,207 @@ static int check_grub_menu(const struct facts *f, struct check_result *r)
         return set(r, CHECK_BLOCKED, "install GRUB 2 and generate /boot/grub/grub.cfg", "no GRUB menu");
 }
 
+/* ---- the settings the next grub-mkconfig uses ---- */
+
+static const char *const cmdline_vars[] = { "GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT" };
+static const char *const terminal_vars[] = { "GRUB_TERMINAL", "GRUB_TERMINAL_INPUT", "GRUB_TERMINAL_OUTPUT",
+                                             "GRUB_SERIAL_COMMAND" };
+
+/* A setting as grub-mkconfig will see it; NULL when unset or when there is no /etc/default/grub. */
+static const struct grubvar *setting(const struct facts *f, const char *name)
+{
+        return f->has_default_grub ? grubvars_get(&f->grub, name) : NULL;
+}
+
+/* Where the first of the settings that the evaluator could not follow is set; NULL when none. */
+static const char *settings_unknown(const struct facts *f, const char *const *names, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                const struct grubvar *g = setting(f, names[i]);
+
+                if (g && !g->value)
+                        return g->where;
+        }
+        return NULL;
+}
+
+static int set_unknown_settings(struct check_result *r, const char *where)
+{
+        return set(r, CHECK_UNKNOWN, "write the GRUB settings there as plain assignments",
+                   "the GRUB settings at %s use shell code the agent does not evaluate: "
+                   "the next grub-mkconfig's command line and terminal are unknown", where);
+}
+
+/*
+ * The last console= of the command line the next grub-mkconfig writes for
+ * the default entry (GRUB_CMDLINE_LINUX, then _DEFAULT): 1 and what is wrong
+ * with it in buf, or 0 when it is console=hvc0 (or nothing is generated).
+ */
+static int settings_console(const struct facts *f, char *buf, size_t sz)
+{
+        const struct grubvar *g;
+        char last[128];
+
+        if (!f->has_default_grub)
+                return 0;
+        for (size_t i = ELEMENTSOF(cmdline_vars); i-- > 0;) {
+                g = setting(f, cmdline_vars[i]);
+                if (!g || !g->value || !cmdline_last_value(g->value, "console", last, sizeof(last)))
+                        continue;
+                if (streq(last, "hvc0"))
+                        return 0;
+                snprintf(buf, sz, "the last console= of %s (set at %s) is '%s'", cmdline_vars[i], g->where, last);
+                return 1;
+        }
+        g = setting(f, "GRUB_CMDLINE_LINUX");
+        if (g)
+                snprintf(buf, sz, "GRUB_CMDLINE_LINUX (set at %s) has no console=", g->where);
+        else
+                snprintf(buf, sz, "no console= in GRUB_CMDLINE_LINUX or _DEFAULT (/etc/default/grub)");
+        return 1;
+}
+
+/* Whether the menu's command line ends with console=hvc0: 0, or 1 and the reason in buf. */
+static int menu_console(const struct facts *f, char *buf, size_t sz)
+{
+        char last[128];
+
+        if (!cmdline_last_value(f->nb.args, "console", last, sizeof(last))) {
+                snprintf(buf, sz, "no console= on the command line: under PVH the kernel does not choose hvc0 itself");
+                return 1;
+        }
+        if (streq(last, "hvc0"))
+                return 0;
+        snprintf(buf, sz, "the last console= is '%s'; under PVH only hvc0 reaches the Xen console", last);
+        return 1;
+}
+
 static int check_console(const struct facts *f, struct check_result *r)
 {
-        char last[128], fix[320];
-        bool early = cmdline_has_word(f->nb.args, "earlyprintk=xen");
+        char menu[256], next[320], fix[512];
+        const char *unknown = settings_unknown(f, cmdline_vars, ELEMENTSOF(cmdline_vars));
+        int m, n;
 
         if (!f->nb.args)
                 return set(r, CHECK_UNKNOWN, NULL, "no kernel command line to look at");
+        if (unknown)
+                return set_unknown_settings(r, unknown);
         snprintf(fix, sizeof(fix), "add console=hvc0 as the last console= %s", cmdline_howto(f));
-        if (!cmdline_last_value(f->nb.args, "console", last, sizeof(last)))
+        m = menu_console(f, menu, sizeof(menu));
+        n = settings_console(f, next, sizeof(next));
+        if (m && n)
+                return set(r, cmdline_status(f), fix, "%s; and the next grub-mkconfig keeps it: %s", menu, next);
+        if (m)
+                return set(r, cmdline_status(f), fix, "%s", menu);
+        if (n)
                 return set(r, cmdline_status(f), fix,
-                           "no console= on the command line: under PVH the kernel does not choose hvc0 itself");
-        if (!streq(last, "hvc0"))
-                return set(r, cmdline_status(f), fix, "the last console= is '%s'; under PVH only hvc0 reaches the Xen console",
-                           last);
-        if (early) {
+                           "console=hvc0 is last in %s, but the next grub-mkconfig drops it: %s", f->nb.menu_file, next);
+        if (cmdline_has_word(f->nb.args, "earlyprintk=xen")) {
                 snprintf(fix, sizeof(fix), "drop earlyprintk=xen %s", cmdline_howto(f));
                 return set(r, CHECK_WARN, fix, "console=hvc0 is last, but earlyprintk=xen prints nothing under PVH");
         }
         return set(r, CHECK_PASS, NULL, "console=hvc0 is the last console=");
 }
 
+/* What in a setting makes the next grub-mkconfig set up a serial terminal: 1 and the reason in buf, or 0. */
+static int settings_terminal(const struct facts *f, char *buf, size_t sz)
+{
+        const struct grubvar *serial;
+
+        for (size_t i = 0; i < ELEMENTSOF(terminal_vars) - 1; i++) {
+                const struct grubvar *g = setting(f, terminal_vars[i]);
+
+                if (g && g->value && strstr(g->value, "serial")) {
+                        snprintf(buf, sz, "%s is '%s' (set at %s)", terminal_vars[i], g->value, g->where);
+                        return 1;
+                }
+        }
+        serial = setting(f, "GRUB_SERIAL_COMMAND");
+        if (!serial || !serial->value || !serial->value[0])
+                return 0;
+        snprintf(buf, sz, "GRUB_SERIAL_COMMAND is set (at %s)", serial->where);
+        return 1;
+}
+
 static int check_grub_terminal(const struct facts *f, struct check_result *r)
 {
         const char *fix = f->family == OS_NIXOS ? "drop the serial terminal from boot.loader.grub.extraConfig, then nixos-rebuild boot"
                                                 : "set GRUB_TERMINAL=console, drop GRUB_SERIAL_COMMAND, regenerate grub.cfg";
+        const char *unknown = settings_unknown(f, terminal_vars, ELEMENTSOF(terminal_vars));
+        char next[320];
+        int n;
 
-        if (f->grub_terminal && strstr(f->grub_terminal, "serial"))
+        if (unknown)
+                return set_unknown_settings(r, unknown);
+        n = settings_terminal(f, next, sizeof(next));
+        if (n && f->nb.serial)
                 return set(r, cmdline_status(f), fix,
-                           "GRUB_TERMINAL is '%s': Xen builds of GRUB have no serial terminal", f->grub_terminal);
-        if (f->grub_serial_command)
-                return set(r, cmdline_status(f), fix,
-                           "GRUB_SERIAL_COMMAND is set: Xen builds of GRUB have no serial module");
+                           "%s sets up a serial terminal, and the next grub-mkconfig keeps it: %s; Xen builds of GRUB have no serial terminal",
+                           f->nb.menu_file, next);
         if (f->nb.serial)
                 return set(r, cmdline_status(f), fix,
                            "%s sets up a serial terminal, which Xen builds of GRUB lack", f->nb.menu_file);
+        if (n)
+                return set(r, cmdline_status(f), fix,
+                           "%s: the next grub-mkconfig sets up a serial terminal, which Xen builds of GRUB lack", next);
         return set(r, CHECK_PASS, NULL, "GRUB uses its console terminal");
+}
+
+static const char *const bad_params[] = { "nopv", "xen_nopv", "acpi=off" };
+
+/* The words of bad_params on a command line, appended to found (once each). */
+static void find_bad(const char *args, char *found, size_t sz)
+{
+        for (size_t i = 0; args && i < ELEMENTSOF(bad_params); i++)
+                if (cmdline_has_word(args, bad_params[i]) && !cmdline_has_word(found, bad_params[i]))
+                        snprintf(found + strlen(found), sz - strlen(found), "%s%s", found[0] ? " " : "",
+                                 bad_params[i]);
+}
+
+/* The settings that put them on the next generated command line: 1 and the reason in buf, or 0. */
+static int settings_params(const struct facts *f, char *all, size_t allsz, char *buf, size_t sz)
+{
+        buf[0] = '\0';
+        for (size_t i = 0; i < ELEMENTSOF(cmdline_vars); i++) {
+                const struct grubvar *g = setting(f, cmdline_vars[i]);
+                char found[64] = "";
+
+                find_bad(g ? g->value : NULL, found, sizeof(found));
+                if (!found[0])
+                        continue;
+                find_bad(found, all, allsz);
+                snprintf(buf + strlen(buf), sz - strlen(buf), "%s'%s' from %s (set at %s)", buf[0] ? ", " : "", found,
+                         cmdline_vars[i], g->where);
+        }
+        return buf[0] != '\0';
 }
 
 static int check_kernel_params(const struct facts *f, struct check_result *r)
 {
-        static const char *const bad[] = { "nopv", "xen_nopv", "acpi=off" };
-        char found[64] = "", fix[320];
+        const char *unknown = settings_unknown(f, cmdline_vars, ELEMENTSOF(cmdline_vars));
+        char found[64] = "", all[64], next[320], fix[512];
+        int n;
 
         if (!f->nb.args)
                 return set(r, CHECK_UNKNOWN, NULL, "no kernel command line to look at");
-        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
-                if (cmdline_has_word(f->nb.args, bad[i]))
-                        snprintf(found + strlen(found), sizeof(found) - strlen(found), "%s%s", found[0] ? " " : "",
-                                 bad[i]);
-        if (!found[0])
+        if (unknown)
+                return set_unknown_settings(r, unknown);
+        find_bad(f->nb.args, found, sizeof(found));
+        snprintf(all, sizeof(all), "%s", found);
+        n = settings_params(f, all, sizeof(all), next, sizeof(next));
+        if (!found[0] && !n)
                 return set(r, CHECK_PASS, NULL, "no nopv, xen_nopv or acpi=off");
-        snprintf(fix, sizeof(fix), "remove %s %s", found, cmdline_howto(f));
+        snprintf(fix, sizeof(fix), "remove %s %s", all, cmdline_howto(f));
+        if (found[0] && n)
+                return set(r, cmdline_status(f), fix,
+                           "'%s' on the command line, and the next grub-mkconfig keeps it: %s; nopv panics under PVH, acpi=off hides the PVH platform",
+                           found, next);
+        if (found[0])
+                return set(r, cmdline_status(f), fix,
+                           "'%s' on the command line: nopv panics under PVH, acpi=off hides the PVH platform", found);
         return set(r, cmdline_status(f), fix,
-                   "'%s' on the command line: nopv panics under PVH, acpi=off hides the PVH platform", found);
+                   "the command line is clean, but the next grub-mkconfig adds %s: nopv panics under PVH, acpi=off hides the PVH platform",
+                   next);
 }
 
 static int check_pv_rollback(const struct facts *f, struct check_result *r)

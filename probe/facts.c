@@ -9,6 +9,7 @@
 
 #include "cpio.h"
 #include "facts.h"
+#include "grubvars.h"
 #include "log.h"
 #include "rootfs.h"
 #include "strv.h"
@@ -38,7 +39,7 @@ static char *unquote(const char *v)
         return strdup(v);
 }
 
-/* KEY=VALUE lines (os-release, /etc/default/grub): the value of key, last one wins. */
+/* KEY=VALUE lines of os-release (not shell: no expansion): the value of key, last one wins. */
 static int shell_var(const char *text, const char *key, char **val)
 {
         size_t klen = strlen(key);
@@ -268,40 +269,77 @@ static int gather_next_kernel(int root_fd, struct kcache *cache, struct facts *f
         return r < 0 ? r : gather_initrd(root_fd, cache, f);
 }
 
+static int eval_grub_file(int root_fd, struct grubvars *vars, const char *path)
+{
+        _cleanup_free_ char *text = NULL;
+        int r = root_read_file(root_fd, path, SMALL_FILE_MAX, &text, NULL);
+
+        if (r < 0)
+                return r;
+        return grubvars_eval(vars, path, text);
+}
+
+static bool is_cfg(const char *name)
+{
+        size_t n = strlen(name);
+
+        return !startswith(name, ".") && n > 4 && streq(name + n - 4, ".cfg");
+}
+
+/* Whether a grub.d file sourced after prepare's drop-in sets what it sets; records why in grub_late_why. */
+static int check_late(int root_fd, const char *name, const char *path, struct facts *f)
+{
+        static const char *const managed[] = { "GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT", "GRUB_TERMINAL",
+                                               "GRUB_TERMINAL_INPUT", "GRUB_TERMINAL_OUTPUT", "GRUB_SERIAL_COMMAND" };
+        _cleanup_(grubvars_done) struct grubvars late = {};
+        int r;
+
+        if (f->grub_late_why || strcmp(name, PREPARE_DEBIAN_DROPIN) <= 0)
+                return 0;
+        r = eval_grub_file(root_fd, &late, path);
+        if (r < 0)
+                return r == -ENOMEM ? r : 0;
+        for (size_t i = 0; i < ELEMENTSOF(managed); i++)
+                if (grubvars_get(&late, managed[i])) {
+                        f->grub_late_why = strdup_printf("by hand where it is set last (%s is sourced after the "
+                                                         "agent's drop-in %s), then run update-grub",
+                                                         path, PREPARE_DEBIAN_DROPIN);
+                        return f->grub_late_why ? 0 : -ENOMEM;
+                }
+        return 0;
+}
+
+/*
+ * The settings the next grub-mkconfig uses, with the one evaluator prepare
+ * uses too: /etc/default/grub, then (Debian's and Ubuntu's grub-mkconfig
+ * only) /etc/default/grub.d/NAME.cfg in the shell's glob order, prepare's
+ * own drop-in included.
+ */
 static int gather_default_grub(int root_fd, struct facts *f)
 {
         _cleanup_strv_ char **names = NULL;
         size_t n = 0;
-        int r;
+        int r = eval_grub_file(root_fd, &f->grub, "/etc/default/grub");
 
-        for (ssize_t i = -1; i < (ssize_t)n; i++) {
-                _cleanup_free_ char *path = NULL, *text = NULL;
+        if (r == -ENOMEM)
+                return r;
+        f->has_default_grub = r >= 0;
+        if (r < 0 || (f->family != OS_DEBIAN && f->family != OS_UBUNTU))
+                return 0;
+        if (root_list_dir(root_fd, "/etc/default/grub.d", &names, &n) < 0)
+                return 0;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *path = NULL;
 
-                if (i < 0)
-                        path = strdup("/etc/default/grub");
-                else if (!startswith(names[i], ".") && strlen(names[i]) > 4 &&
-                         streq(names[i] + strlen(names[i]) - 4, ".cfg"))
-                        path = strdup_printf("/etc/default/grub.d/%s", names[i]);
-                else
+                if (!is_cfg(names[i]))
                         continue;
-                if (!path)
+                if (!(path = strdup_printf("/etc/default/grub.d/%s", names[i])))
                         return -ENOMEM;
-                if (root_read_file(root_fd, path, SMALL_FILE_MAX, &text, NULL) >= 0 &&
-                    ((r = shell_var(text, "GRUB_TERMINAL", &f->grub_terminal)) < 0 ||
-                     (r = shell_var(text, "GRUB_TERMINAL_OUTPUT", &f->grub_terminal)) < 0 ||
-                     (r = shell_var(text, "GRUB_SERIAL_COMMAND", &f->grub_serial_command)) < 0))
+                if ((r = check_late(root_fd, names[i], path, f)) < 0)
                         return r;
-                if (i < 0)
-                        root_list_dir(root_fd, "/etc/default/grub.d", &names, &n);
-        }
-        /* grub-mkconfig compares these with "x": set to the empty string is the same as unset. */
-        if (f->grub_terminal && !f->grub_terminal[0]) {
-                free(f->grub_terminal);
-                f->grub_terminal = NULL;
-        }
-        if (f->grub_serial_command && !f->grub_serial_command[0]) {
-                free(f->grub_serial_command);
-                f->grub_serial_command = NULL;
+                r = eval_grub_file(root_fd, &f->grub, path);
+                if (r == -ENOMEM)
+                        return r;
         }
         return 0;
 }
@@ -397,8 +435,8 @@ void facts_done(struct facts *f)
         free(f->next_release);
         kconfig_done(&f->kcfg);
         free(f->initrd_scanned);
-        free(f->grub_terminal);
-        free(f->grub_serial_command);
+        grubvars_done(&f->grub);
+        free(f->grub_late_why);
         free(f->decompress_hook);
         *f = (struct facts){};
 }

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 
+#include "grubvars.h"
 #include "kcache.h"
 #include "kconfig.h"
 #include "kimage.h"
@@ -38,8 +39,9 @@ struct facts {
         int initrd_blkfront;      /* 1 found, 0 not found, INITRD_NONE, or -errno */
         char *initrd_scanned;
 
-        char *grub_terminal;      /* from /etc/default/grub and grub.d/NAME.cfg */
-        char *grub_serial_command;
+        bool has_default_grub;    /* /etc/default/grub exists: grub-mkconfig writes the menu */
+        struct grubvars grub;     /* the settings it uses: /etc/default/grub (and grub.d/NAME.cfg) evaluated */
+        char *grub_late_why;      /* NULL, or where to change the settings, as prepare's drop-in cannot */
         char *decompress_hook;    /* an /etc/kernel/postinst.d hook that unpacks kernels */
 };
 
@@ -64,4 +66,11 @@ enum prepare_family {
         PREPARE_FEDORA,
 };
 enum prepare_family facts_prepare_family(const struct facts *f);
+/*
+ * The name of the drop-in in /etc/default/grub.d/ where Debian's planner
+ * writes the settings it changes. A file sourced after it that sets one of
+ * them takes the last word: the checker calls those checks blocked, and
+ * the planner refuses.
+ */
+#define PREPARE_DEBIAN_DROPIN "99-pvh-agent.cfg"
 void facts_done(struct facts *f);

@@ -128,33 +128,44 @@ static bool parse_single(const char **pp, struct textbuf *out)
         return true;
 }
 
-/* A value up to the end of the word; then only blanks or a comment may follow. */
-static char *parse_value(const struct grubvars *vars, const char *p)
+/* One shell word at *pp, up to a blank or the end of the line; false when it is not one we evaluate. */
+static bool parse_word(const struct grubvars *vars, const char **pp, struct textbuf *out)
 {
-        struct textbuf out;
+        const char *p = *pp;
         bool ok = true;
 
-        textbuf_init(&out, VALUE_MAX);
         while (ok && *p && *p != '\n' && *p != ' ' && *p != '\t') {
                 if (*p == '"')
-                        ok = parse_double(vars, &p, &out);
+                        ok = parse_double(vars, &p, out);
                 else if (*p == '\'')
-                        ok = parse_single(&p, &out);
+                        ok = parse_single(&p, out);
                 else if (*p == '$' && p[1] != '(')
-                        ok = expand(vars, &p, &out);
+                        ok = expand(vars, &p, out);
                 else if (*p == '\\' && p[1] && p[1] != '\n') {
                         /* \X outside quotes is X: how grubvars_quote writes a ' */
-                        textbuf_append(&out, p + 1, 1);
+                        textbuf_append(out, p + 1, 1);
                         p += 2;
                 } else if (strchr("`$;&|<>()\\", *p))
                         ok = false;
                 else
-                        textbuf_append(&out, p++, 1);
+                        textbuf_append(out, p++, 1);
         }
+        *pp = p;
+        return ok && !out->omitted && !out->oom;
+}
+
+/* A value up to the end of the word; then only blanks or a comment may follow. */
+static char *parse_value(const struct grubvars *vars, const char *p)
+{
+        struct textbuf out;
+        bool ok;
+
+        textbuf_init(&out, VALUE_MAX);
+        ok = parse_word(vars, &p, &out);
         p += strspn(p, " \t");
         if (*p && *p != '\n' && *p != '#')
                 ok = false;
-        if (!ok || out.omitted || out.oom) {
+        if (!ok) {
                 textbuf_done(&out);
                 return NULL;
         }
@@ -208,9 +219,153 @@ static int mark_unknown(struct grubvars *vars, const char *line, size_t len, con
         return 0;
 }
 
-static int eval_line(struct grubvars *vars, const char *l, int *depth, const char *where)
+/* The word at l is w, followed by a blank, ';' or the end of the line (strchr finds the NUL too). */
+static bool word_is(const char *l, const char *w)
 {
-        size_t n, len;
+        size_t n = strlen(w);
+
+        return strncmp(l, w, n) == 0 && strchr(" \t;\n", l[n]);
+}
+
+/* `[ A = B ]` at *pp: 1 equal, 0 not, -1 not a test we evaluate. */
+static int eval_test(const struct grubvars *vars, const char **pp)
+{
+        const char *p = *pp + strspn(*pp, " \t");
+        struct textbuf a, b;
+        int r = -1;
+
+        textbuf_init(&a, VALUE_MAX);
+        textbuf_init(&b, VALUE_MAX);
+        if (p[0] != '[' || (p[1] != ' ' && p[1] != '\t'))
+                goto out;
+        p += 1 + strspn(p + 1, " \t");
+        if (!parse_word(vars, &p, &a))
+                goto out;
+        p += strspn(p, " \t");
+        if (p[0] != '=' || (p[1] != ' ' && p[1] != '\t'))
+                goto out;
+        p += 1 + strspn(p + 1, " \t");
+        if (!parse_word(vars, &p, &b))
+                goto out;
+        p += strspn(p, " \t");
+        if (*p != ']')
+                goto out;
+        *pp = p + 1;
+        r = streq(a.data ? a.data : "", b.data ? b.data : "");
+out:
+        textbuf_done(&a);
+        textbuf_done(&b);
+        return r;
+}
+
+/* The condition of `if [ A = B ] && [ C = D ]; then`, after the if: 1 true, 0 false, -1 not evaluated. */
+static int eval_condition(const struct grubvars *vars, const char *p)
+{
+        int result = 1;
+
+        for (;;) {
+                int r = eval_test(vars, &p);
+
+                if (r < 0)
+                        return -1;
+                result = result && r;
+                p += strspn(p, " \t");
+                if (!startswith(p, "&&"))
+                        break;
+                p += 2;
+        }
+        if (*p != ';')
+                return -1;
+        p += 1 + strspn(p + 1, " \t");
+        if (!word_is(p, "then"))
+                return -1;
+        p += 4 + strspn(p + 4, " \t");
+        return *p == '\0' || *p == '\n' || *p == '#' ? result : -1;
+}
+
+enum branch {
+        BRANCH_NONE,              /* not inside an if it follows */
+        BRANCH_RUN,               /* in the branch the shell runs */
+        BRANCH_SKIP,              /* in a branch the shell skips */
+};
+
+/* Where the evaluator is in a file. */
+struct eval_state {
+        int depth;                /* compound commands it does not follow */
+        enum branch branch;
+        bool taken;               /* a branch of the followed if ran already */
+        int inner;                /* compound commands opened in a skipped branch */
+};
+
+static bool follow_elif(const struct grubvars *vars, const char *l, struct eval_state *st)
+{
+        int c = st->taken ? 0 : eval_condition(vars, l + 4);
+
+        if (c < 0) {
+                /* From here to its fi, code it does not follow. */
+                st->branch = BRANCH_NONE;
+                st->depth = 1;
+                return false;
+        }
+        st->branch = c ? BRANCH_RUN : BRANCH_SKIP;
+        st->taken = st->taken || c;
+        return true;
+}
+
+/*
+ * An if whose conditions are string tests it can evaluate (what prepare's
+ * drop-in writes) is followed like the shell: the branch that runs is
+ * evaluated, the others are skipped. True when the line is consumed here.
+ */
+static bool follow_if(const struct grubvars *vars, const char *l, int d, struct eval_state *st)
+{
+        int c;
+
+        if (st->branch == BRANCH_NONE) {
+                if (!word_is(l, "if") || (c = eval_condition(vars, l + 2)) < 0)
+                        return false;
+                st->branch = c ? BRANCH_RUN : BRANCH_SKIP;
+                st->taken = c;
+                return true;
+        }
+        if (st->branch == BRANCH_SKIP && st->inner > 0) {
+                st->inner += d;
+                return true;
+        }
+        if (word_is(l, "fi")) {
+                st->branch = BRANCH_NONE;
+                return true;
+        }
+        if (word_is(l, "else")) {
+                st->branch = st->taken ? BRANCH_SKIP : BRANCH_RUN;
+                st->taken = true;
+                return true;
+        }
+        if (word_is(l, "elif"))
+                return follow_elif(vars, l, st);
+        if (st->branch == BRANCH_SKIP)
+                st->inner += d > 0 ? d : 0;
+        return st->branch == BRANCH_SKIP;
+}
+
+static int eval_command(struct grubvars *vars, const char *l, size_t len, bool plain, const char *where)
+{
+        size_t n;
+
+        if (startswith(l, "export ")) {
+                l += 7;
+                len -= 7;
+        }
+        n = name_len(l);
+        if (!plain || n == 0 || l[n] != '=')
+                return mentions_watched(l, len) ? mark_unknown(vars, l, len, where) : 0;
+        /* An assignment we cannot evaluate leaves the variable unknown (NULL), never stale. */
+        return set_var(vars, l, n, parse_value(vars, l + n + 1), where);
+}
+
+static int eval_line(struct grubvars *vars, const char *l, struct eval_state *st, const char *where)
+{
+        size_t len;
         int d;
 
         l += strspn(l, " \t");
@@ -218,23 +373,18 @@ static int eval_line(struct grubvars *vars, const char *l, int *depth, const cha
         if (*l == '\n' || *l == '#' || *l == '\0')
                 return 0;
         d = compound_delta(l);
-        *depth += d;
-        if (*depth < 0)
-                *depth = 0;
-        if (startswith(l, "export ")) {
-                l += 7;
-                len -= 7;
-        }
-        n = name_len(l);
-        if (d != 0 || n == 0 || l[n] != '=' || *depth > 0)
-                return mentions_watched(l, len) ? mark_unknown(vars, l, len, where) : 0;
-        /* An assignment we cannot evaluate leaves the variable unknown (NULL), never stale. */
-        return set_var(vars, l, n, parse_value(vars, l + n + 1), where);
+        if (st->depth == 0 && follow_if(vars, l, d, st))
+                return 0;
+        st->depth += d;
+        if (st->depth < 0)
+                st->depth = 0;
+        return eval_command(vars, l, len, d == 0 && st->depth == 0, where);
 }
 
 int grubvars_eval(struct grubvars *vars, const char *file, const char *text)
 {
-        int depth = 0, lineno = 0;
+        struct eval_state st = {};
+        int lineno = 0;
 
         for (const char *l = text; l && *l;) {
                 const char *nl = strchr(l, '\n');
@@ -242,7 +392,7 @@ int grubvars_eval(struct grubvars *vars, const char *file, const char *text)
                 int r;
 
                 snprintf(where, sizeof(where), "%s:%d", file, ++lineno);
-                r = eval_line(vars, l, &depth, where);
+                r = eval_line(vars, l, &st, where);
                 if (r < 0)
                         return r;
                 l = nl ? nl + 1 : NULL;

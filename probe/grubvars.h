@@ -8,9 +8,13 @@
  * The settings grub-mkconfig sees after sourcing /etc/default/grub and
  * /etc/default/grub.d/NAME.cfg: a small evaluator of shell assignments.
  * It understands NAME=value with '...', "...", $NAME and ${NAME}, and
- * "export"; for anything else that touches a watched variable (command
- * substitution, assignments inside if/case/for, code it cannot follow), the
- * variable is marked unknown, with the file and line, and never guessed.
+ * "export", and an if (with elif, else) whose conditions are string tests
+ * `[ WORD = WORD ]` joined by && on its own line ending in "; then" (the
+ * guards prepare's drop-in writes): the branch the shell would run is
+ * evaluated, the others skipped. For anything else that touches a watched
+ * variable (command substitution, other conditions, case/for, code it cannot
+ * follow), the variable is marked unknown, with the file and line, and never
+ * guessed.
  */
 struct grubvar {
         char *name;

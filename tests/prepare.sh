@@ -123,6 +123,40 @@ grep -q 'zz-local.cfg is sourced after' "$T/out" || fail "no reason given: $(cat
 snapshot "$T/now"
 same "a refused prepare changed the tree" "$T/before" "$T/now"
 
+# Settings the menu does not show yet: the next update-grub would write them.
+# check names the file that sets them; prepare's drop-in overrides them, so
+# the menu update-grub writes afterwards is ready.
+for case in default-grub-nopv grub-d-terminal-variable grub-d-cmdline-append grub-d-override; do
+	echo "# $case: settings the next update-grub would use"
+	dir=$top_srcdir/tests/rootfs/$case
+	setup "$dir/root" "$dir/generate" keep
+	rc=0
+	"$agent" check --root "$R" >"$T/check" 2>&1 || rc=$?
+	[ "$rc" = 1 ] || { cat "$T/check" >&2; fail "$case: check exit status $rc, expected 1 (fixable)"; }
+	grep -Eq '^fixable .*/etc/default/grub(\.d/[^ ]*\.cfg)?:[0-9]' "$T/check" ||
+		fail "$case: no fixable reason naming the settings file: $(cat "$T/check")"
+	pa prepare
+	expect_rc 0 "$case: prepare"
+	grep -q '^update-grub' "$C/log" || fail "$case: update-grub not run: $(cat "$C/log")"
+	eff=$(effective)
+	case $eff in
+	*ttyS*|*nopv*|*acpi=off*|*serial*) fail "$case: effective settings after prepare: $eff" ;;
+	*console=hvc0\|*) ;;
+	*) fail "$case: console=hvc0 is not last in GRUB_CMDLINE_LINUX: $eff" ;;
+	esac
+	if [ -f "$C/real-grub" ]; then
+		rc=0
+		"$agent" check --root "$R" >"$T/check" 2>&1 || rc=$?
+		[ "$rc" = 0 ] || { cat "$T/check" >&2; fail "$case: check after prepare: exit status $rc, expected 0 (ready)"; }
+		grep -Eq 'ttyS0|nopv|acpi=off' "$R/boot/grub/grub.cfg" && fail "$case: grub.cfg after prepare: $(grep linux "$R/boot/grub/grub.cfg")"
+		grep -q serial "$R/boot/grub/grub.cfg" && fail "$case: grub.cfg still sets up a serial terminal"
+	else
+		echo "  (grub.cfg was not regenerated: the verdict after prepare is not judged)"
+	fi
+	pa rollback
+	expect_rc 0 "$case: rollback"
+done
+
 echo "# nixos: nothing changed, the manual change answered"
 setup "$top_srcdir/tests/rootfs/nixos/root" "$top_srcdir/tests/rootfs/nixos/generate"
 snapshot "$T/before"

@@ -39,6 +39,32 @@ static const struct {
           "GRUB_CMDLINE_LINUX_DEFAULT", UNKNOWN, "f:2" },
         { "a watched name in other code", "sed -i s/x/y/ GRUB_TERMINAL\n", "GRUB_TERMINAL", UNKNOWN, "f:1" },
         { "blscfg is watched", "case x in *) GRUB_ENABLE_BLSCFG=true ;; esac\n", "GRUB_ENABLE_BLSCFG", UNKNOWN, "f:1" },
+        { "if, true test", "X=a\nif [ \"$X\" = 'a' ]; then\n\tGRUB_TERMINAL=console\nfi\n", "GRUB_TERMINAL", "console", "f:3" },
+        { "if, false test", "GRUB_TERMINAL=serial\nif [ \"$GRUB_TERMINAL\" = 'x' ]; then\n\tGRUB_TERMINAL=console\nfi\n",
+          "GRUB_TERMINAL", "serial", "f:1" },
+        { "if, tests joined by &&",
+          "A=1\nB=2\nif [ \"$A\" = 1 ] && [ \"$B\" = '2' ]; then\nGRUB_CMDLINE_LINUX='x'\nfi\n", "GRUB_CMDLINE_LINUX", "x", "f:4" },
+        { "if, one test of && false",
+          "A=1\nB=2\nif [ \"$A\" = 1 ] && [ \"$B\" = 3 ]; then\nGRUB_CMDLINE_LINUX='x'\nfi\n", "GRUB_CMDLINE_LINUX", UNSET, NULL },
+        { "if, else runs", "if [ a = b ]; then\nGRUB_TERMINAL=serial\nelse\nGRUB_TERMINAL=console\nfi\n", "GRUB_TERMINAL",
+          "console", "f:4" },
+        { "if, else skipped", "if [ a = a ]; then\nGRUB_TERMINAL=serial\nelse\nGRUB_TERMINAL=console\nfi\n", "GRUB_TERMINAL",
+          "serial", "f:2" },
+        { "if, elif", "if [ a = b ]; then\nGRUB_TERMINAL=a\nelif [ b = b ]; then\nGRUB_TERMINAL=b\nelse\nGRUB_TERMINAL=c\nfi\n",
+          "GRUB_TERMINAL", "b", "f:4" },
+        { "if, nested code in a skipped branch",
+          "if [ a = b ]; then\nif x; then\nGRUB_TERMINAL=a\nfi\nGRUB_TERMINAL=b\nfi\nGRUB_SERIAL_COMMAND=s\n", "GRUB_TERMINAL",
+          UNSET, NULL },
+        { "if, after a skipped nested if", "if [ a = b ]; then\nif x; then\nfi\nfi\nGRUB_TERMINAL=c\n", "GRUB_TERMINAL", "c", "f:5" },
+        { "if, nested code in the running branch", "if [ a = a ]; then\nif x; then\nGRUB_TERMINAL=a\nfi\nfi\n",
+          "GRUB_TERMINAL", UNKNOWN, "f:3" },
+        { "if, test of an unknown variable", "GRUB_TERMINAL=`x`\nif [ \"$GRUB_TERMINAL\" = a ]; then\nGRUB_TERMINAL=b\nfi\n",
+          "GRUB_TERMINAL", UNKNOWN, "f:3" },
+        { "if, a test it does not evaluate", "if [ -n x ]; then\nGRUB_TERMINAL=serial\nfi\n", "GRUB_TERMINAL", UNKNOWN, "f:2" },
+        { "if, then on the next line", "if [ a = a ]\nthen\nGRUB_TERMINAL=serial\nfi\n", "GRUB_TERMINAL", UNKNOWN, "f:3" },
+        { "if, after a fi, known again", "if [ a = a ]; then\nGRUB_TERMINAL=serial\nfi\nGRUB_TERMINAL=\"$GRUB_TERMINAL console\"\n",
+          "GRUB_TERMINAL", "serial console", "f:4" },
+        { "variable through a helper", "T=serial\nGRUB_TERMINAL=\"$T console\"\n", "GRUB_TERMINAL", "serial console", "f:2" },
         { "other variables are not", "GRUB_DISTRIBUTOR=`lsb_release -i -s`\nGRUB_TERMINAL=console\n", "GRUB_TERMINAL", "console", "f:2" },
 };
 
@@ -83,6 +109,24 @@ static void test_files_in_order(void)
         grubvars_done(&vars);
 }
 
+/* A later file overrides an earlier one; the drop-in's guard sees the values before it. */
+static void test_dropin_guard(void)
+{
+        struct grubvars vars = {};
+        const struct grubvar *g;
+
+        CHECK(grubvars_eval(&vars, "/etc/default/grub", "GRUB_CMDLINE_LINUX=\"console=ttyS0 nopv\"\n") == 0);
+        CHECK(grubvars_eval(&vars, "/etc/default/grub.d/10.cfg", "GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX acpi=off\"\n") == 0);
+        CHECK(grubvars_eval(&vars, "/etc/default/grub.d/99-pvh-agent.cfg",
+                            "if [ \"$GRUB_CMDLINE_LINUX\" = 'console=ttyS0 nopv acpi=off' ] && "
+                            "[ \"$GRUB_CMDLINE_LINUX_DEFAULT\" = '' ]; then\n"
+                            "\tGRUB_CMDLINE_LINUX='console=hvc0'\n\tGRUB_CMDLINE_LINUX_DEFAULT=''\nfi\n") == 0);
+        g = grubvars_get(&vars, "GRUB_CMDLINE_LINUX");
+        CHECK(g && g->value && streq(g->value, "console=hvc0"));
+        CHECK(g && streq(g->where, "/etc/default/grub.d/99-pvh-agent.cfg:2"));
+        grubvars_done(&vars);
+}
+
 /* What grubvars_quote writes, grubvars_eval reads back unchanged. */
 static void test_quote_round_trip(void)
 {
@@ -114,6 +158,7 @@ int main(void)
 {
         test_eval();
         test_files_in_order();
+        test_dropin_guard();
         test_quote_round_trip();
         return check_exit("test-grubvars");
 }
