@@ -121,6 +121,22 @@ static int write_tmp(int dir_fd, const char *tmp, const void *data, size_t len, 
         return 0;
 }
 
+/* The temporary file takes the name's place, durably; on failure it goes. */
+static int commit(int dir_fd, const char *tmp, const char *name)
+{
+        int r;
+
+        crashpoint();
+        if (renameat(dir_fd, tmp, dir_fd, name) < 0) {
+                r = -errno;
+                unlinkat(dir_fd, tmp, 0);
+                return r;
+        }
+        r = fileedit_fsync_dir(dir_fd);
+        crashpoint();
+        return r;
+}
+
 int fileedit_replace(int dir_fd, const char *name, const void *data, size_t len, const struct file_meta *meta)
 {
         char tmp[NAME_MAX + 1];
@@ -133,15 +149,7 @@ int fileedit_replace(int dir_fd, const char *name, const void *data, size_t len,
                 unlinkat(dir_fd, tmp, 0);
                 return r;
         }
-        crashpoint();
-        if (renameat(dir_fd, tmp, dir_fd, name) < 0) {
-                r = -errno;
-                unlinkat(dir_fd, tmp, 0);
-                return r;
-        }
-        r = fileedit_fsync_dir(dir_fd);
-        crashpoint();
-        return r;
+        return commit(dir_fd, tmp, name);
 }
 
 int fileedit_symlink(int dir_fd, const char *name, const char *target)
@@ -153,15 +161,7 @@ int fileedit_symlink(int dir_fd, const char *name, const char *target)
                 return r;
         if ((unlinkat(dir_fd, tmp, 0) < 0 && errno != ENOENT) || symlinkat(target, dir_fd, tmp) < 0)
                 return -errno;
-        crashpoint();
-        if (renameat(dir_fd, tmp, dir_fd, name) < 0) {
-                r = -errno;
-                unlinkat(dir_fd, tmp, 0);
-                return r;
-        }
-        r = fileedit_fsync_dir(dir_fd);
-        crashpoint();
-        return r;
+        return commit(dir_fd, tmp, name);
 }
 
 int fileedit_readlink(int dir_fd, const char *name, char **ret)
