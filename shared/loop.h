@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 /*
- * The agent's one event loop: epoll over a handful of file descriptors,
+ * The one event loop of every program: epoll over a handful of descriptors,
  * each with a callback. No threads; callbacks run to completion.
  */
 struct loop;
