@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -487,22 +486,18 @@ static int on_probe_timer(struct loop_source *src, int fd, uint32_t events, void
         return publish(d);
 }
 
-static int on_signal(struct loop_source *src, int fd, uint32_t events, void *userdata)
+static int on_signal(struct loop_source *src, int signo, void *userdata)
 {
         struct daemon *d = userdata;
-        struct signalfd_siginfo si;
 
-        while (read(fd, &si, sizeof(si)) == sizeof(si)) {
-                if (si.ssi_signo == SIGHUP) {
-                        log_info("SIGHUP: probing and publishing everything again.");
-                        if (d->store)
-                                store_invalidate(d->store);
-                        loop_timer_set(d->probe_timer, 0, 0);
-                        continue;
-                }
-                log_info("Signal %u: stopping.", si.ssi_signo);
-                loop_quit(d->loop, 0);
+        if (signo == SIGHUP) {
+                log_info("SIGHUP: probing and publishing everything again.");
+                if (d->store)
+                        store_invalidate(d->store);
+                return loop_timer_set(d->probe_timer, 0, 0);
         }
+        log_info("Signal %d: stopping.", signo);
+        loop_quit(d->loop, 0);
         return 0;
 }
 
@@ -534,21 +529,12 @@ static void make_ident(struct daemon *d)
 static int setup_signals(struct daemon *d)
 {
         sigset_t mask;
-        int fd, r;
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-                return -errno;
-        fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        r = loop_add_io(d->loop, fd, EPOLLIN, on_signal, d, &d->sig_src);
-        if (r < 0)
-                close(fd);
-        return r;
+        return loop_add_signals(d->loop, &mask, on_signal, d, &d->sig_src);
 }
 
 static int setup_watchdog(struct daemon *d)

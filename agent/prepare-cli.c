@@ -13,6 +13,7 @@
 #include "crashpoint.h"
 #include "exitcode.h"
 #include "fileedit.h"
+#include "json.h"
 #include "log.h"
 #include "macro.h"
 #include "prepare-cli.h"
@@ -114,11 +115,11 @@ static void print_answer(const struct args *a, const struct prepare_answer *ans)
 {
         if (a->json) {
                 printf("{\n  \"state\": \"%s\",\n  \"reason\": ", ans->ok ? "done" : "failed");
-                ans->reason ? json_string(stdout, ans->reason) : (void)fputs("null", stdout);
+                json_cstr(stdout, ans->reason, 0, NULL);
                 fputs(",\n  \"message\": ", stdout);
-                json_string(stdout, ans->message ? ans->message : "");
+                json_cstr(stdout, ans->message ? ans->message : "", 0, NULL);
                 fputs(",\n  \"output\": ", stdout);
-                json_string(stdout, ans->output.data ? ans->output.data : "");
+                json_cstr(stdout, ans->output.data ? ans->output.data : "", 0, NULL);
                 printf(",\n  \"omitted\": %zu\n}\n", ans->output.omitted);
                 return;
         }

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "report.h"
 #include "strv.h"
+#include "utf8.h"
 #include "util.h"
 
 struct fact {
@@ -102,15 +104,15 @@ static void facts_free(struct fact *v)
                 free(v[i].val);
 }
 
-static size_t utf8_len(const unsigned char *s);
-
 /* Guest-controlled text on a terminal: control characters and bytes that are not UTF-8 escaped. */
 static void text_string(FILE *out, const char *s)
 {
         const unsigned char *p = (const unsigned char *)s;
 
         while (*p) {
-                size_t n = *p >= 0x80 ? utf8_len(p) : 1;
+                uint32_t cp;
+                int r = utf8_next((const char *)p, strlen((const char *)p), &cp);
+                size_t n = r > 0 ? (size_t)r : 0;
 
                 if (*p < 0x20 || *p == 0x7F || n == 0) {
                         fprintf(out, "\\x%02x", *p);
@@ -147,59 +149,6 @@ int report_text(FILE *out, const struct facts *f, const struct check_result *res
         return ferror(out) ? -EIO : 0;
 }
 
-static size_t utf8_len(const unsigned char *s)
-{
-        size_t n = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : 0;
-
-        if (n == 0 || s[0] > 0xF4)
-                return 0;
-        for (size_t i = 1; i < n; i++)
-                if ((s[i] & 0xC0) != 0x80)
-                        return 0;
-        /* Overlong three- and four-byte forms, surrogates, beyond U+10FFFF. */
-        if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0) || (s[0] == 0xF0 && s[1] < 0x90) ||
-            (s[0] == 0xF4 && s[1] >= 0x90))
-                return 0;
-        return n;
-}
-
-void json_string(FILE *out, const char *s)
-{
-        const unsigned char *p = (const unsigned char *)s;
-
-        fputc('"', out);
-        while (*p) {
-                size_t n;
-
-                if (*p == '"' || *p == '\\')
-                        fprintf(out, "\\%c", *p++);
-                else if (*p == '\n')
-                        fputs("\\n", out), p++;
-                else if (*p == '\t')
-                        fputs("\\t", out), p++;
-                else if (*p < 0x20 || *p == 0x7F)
-                        fprintf(out, "\\u%04x", *p++);
-                else if (*p < 0x80)
-                        fputc(*p++, out);
-                else if ((n = utf8_len(p)) > 0) {
-                        fwrite(p, 1, n, out);
-                        p += n;
-                } else {
-                        fputs("\\ufffd", out);
-                        p++;
-                }
-        }
-        fputc('"', out);
-}
-
-static void json_value(FILE *out, const char *s)
-{
-        if (s)
-                json_string(out, s);
-        else
-                fputs("null", out);
-}
-
 int report_json(FILE *out, const struct facts *f, const struct check_result *res, enum proto_verdict v)
 {
         struct fact facts[_F_MAX];
@@ -208,16 +157,16 @@ int report_json(FILE *out, const struct facts *f, const struct check_result *res
         for (size_t i = 0; i < _PROTO_CHECK_MAX; i++) {
                 fprintf(out, "    {\"id\": \"%s\", \"status\": \"%s\", \"reason\": ", proto_check_to_string(res[i].id),
                         check_status_name(res[i].status));
-                json_value(out, res[i].reason);
+                json_cstr(out, res[i].reason, 0, NULL);
                 fputs(", \"fix\": ", out);
-                json_value(out, res[i].status == CHECK_PASS ? NULL : res[i].fix);
+                json_cstr(out, res[i].status == CHECK_PASS ? NULL : res[i].fix, 0, NULL);
                 fprintf(out, "}%s\n", i + 1 < _PROTO_CHECK_MAX ? "," : "");
         }
         fill(f, facts);
         fputs("  ],\n  \"facts\": {\n", out);
         for (size_t i = 0; i < _F_MAX; i++) {
                 fprintf(out, "    \"%s\": ", facts[i].key);
-                json_value(out, facts[i].val);
+                json_cstr(out, facts[i].val, 0, NULL);
                 fprintf(out, "%s\n", i + 1 < _F_MAX ? "," : "");
         }
         facts_free(facts);

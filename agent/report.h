@@ -10,4 +10,3 @@ int report_text(FILE *out, const struct facts *f, const struct check_result *res
 /* {"verdict": …, "checks": [{"id", "status", "reason", "fix"}…], "facts": {…}} */
 int report_json(FILE *out, const struct facts *f, const struct check_result *res, enum proto_verdict v);
 /* JSON string literal with everything escaped; invalid UTF-8 becomes U+FFFD. */
-void json_string(FILE *out, const char *s);

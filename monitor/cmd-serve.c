@@ -10,9 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +18,7 @@
 #include "db.h"
 #include "fleet.h"
 #include "log.h"
+#include "loop.h"
 #include "macro.h"
 #include "metrics.h"
 #include "monitor.h"
@@ -30,16 +29,14 @@
 #define FLUSH_USEC 500000 /* batched database writes are committed this often */
 #define HTTP_TIMEOUT_S 10
 
-enum { EV_XS, EV_SIGNAL, EV_HTTP, EV_TIMER };
-
 struct serve {
         struct xstore *x;
         struct fleet fleet;
         struct db *db;
         struct MHD_Daemon *http;
-        int epfd, sigfd, timerfd;
+        struct loop *loop;
+        struct loop_source *http_timer;
         uint64_t watchdog_usec, last_watchdog;
-        bool stop;
 };
 
 struct serve_args {
@@ -218,16 +215,24 @@ static int refresh(struct serve *s)
         return 0;
 }
 
-static int on_timer(struct serve *s)
+/* A handler's failure ends the loop, and with it serve. */
+static int check(struct serve *s, int r)
 {
-        uint64_t ticks, now = now_usec(CLOCK_MONOTONIC);
-        int r;
+        if (r < 0) {
+                log_error_errno(r, "Event handling failed: %m");
+                loop_quit(s->loop, r);
+        }
+        return r;
+}
 
-        if (read(s->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
-                return -errno;
-        r = db_commit(s->db);
+static int on_flush(struct loop_source *src, int fd, uint32_t events, void *userdata)
+{
+        struct serve *s = userdata;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        int r = db_commit(s->db);
+
         if (r < 0)
-                return r;
+                return check(s, r);
         if (s->watchdog_usec && now - s->last_watchdog >= s->watchdog_usec / 2) {
                 sd_notify(false, "WATCHDOG=1");
                 s->last_watchdog = now;
@@ -235,86 +240,73 @@ static int on_timer(struct serve *s)
         return 0;
 }
 
-static int dispatch(struct serve *s, uint32_t what)
+static int on_xs(struct loop_source *src, int fd, uint32_t events, void *userdata)
 {
-        struct signalfd_siginfo si;
+        struct serve *s = userdata;
 
-        switch (what) {
-        case EV_XS:
-                return fleet_drain(&s->fleet);
-        case EV_SIGNAL:
-                if (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
-                        log_info("Stopping on signal %u.", si.ssi_signo);
-                        s->stop = true;
-                }
-                return 0;
-        case EV_HTTP:
-                return MHD_run(s->http) == MHD_YES ? 0 : -EIO;
-        case EV_TIMER:
-                return on_timer(s);
-        }
+        return check(s, fleet_drain(&s->fleet));
+}
+
+static int on_signal(struct loop_source *src, int signo, void *userdata)
+{
+        struct serve *s = userdata;
+
+        log_info("Stopping on signal %d.", signo);
+        loop_quit(s->loop, 0);
         return 0;
 }
 
-static int loop_run(struct serve *s)
+/* libmicrohttpd in external mode: run it when its epoll fd is readable and when its timeout is due. */
+static int on_http(struct loop_source *src, int fd, uint32_t events, void *userdata)
 {
-        while (!s->stop) {
-                struct epoll_event ev[8];
-                MHD_UNSIGNED_LONG_LONG to = 0;
-                int timeout = MHD_get_timeout(s->http, &to) == MHD_YES ? (int)to : -1;
-                int n = epoll_wait(s->epfd, ev, ELEMENTSOF(ev), timeout);
+        struct serve *s = userdata;
 
-                if (n < 0 && errno != EINTR)
-                        return log_error_errno(-errno, "epoll_wait: %m");
-                if (n == 0)
-                        MHD_run(s->http);
-                for (int i = 0; i < n; i++) {
-                        int r = dispatch(s, ev[i].data.u32);
-
-                        if (r < 0)
-                                return log_error_errno(r, "Event handling failed: %m");
-                }
-                if (refresh(s) < 0)
-                        return -EIO;
-        }
-        return 0;
+        return check(s, MHD_run(s->http) == MHD_YES ? 0 : -EIO);
 }
 
-static int epoll_add(int epfd, int fd, uint32_t what)
+static int http_arm(struct serve *s)
 {
-        struct epoll_event ev = { .events = EPOLLIN, .data.u32 = what };
+        MHD_UNSIGNED_LONG_LONG ms;
 
-        return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+        if (MHD_get_timeout(s->http, &ms) != MHD_YES)
+                return loop_timer_disarm(s->http_timer);
+        return loop_timer_set(s->http_timer, (uint64_t)ms * 1000, 0);
 }
 
-static int setup_fds(struct serve *s, int http_fd)
+/* Before each wait: what the handlers marked goes to the database, and MHD's timeout is armed. */
+static int on_prepare(struct loop *l, void *userdata)
 {
-        struct itimerspec its = {
-                .it_interval = { .tv_nsec = FLUSH_USEC * 1000 },
-                .it_value = { .tv_nsec = FLUSH_USEC * 1000 },
-        };
+        struct serve *s = userdata;
+
+        if (refresh(s) < 0)
+                return -EIO;
+        return http_arm(s);
+}
+
+static int setup_loop(struct serve *s, int http_fd)
+{
+        struct loop_source *flush;
         sigset_t mask;
         int r;
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-                return -errno;
-        s->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-        s->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-        s->epfd = epoll_create1(EPOLL_CLOEXEC);
-        if (s->sigfd < 0 || s->timerfd < 0 || s->epfd < 0)
-                return -errno;
-        if (timerfd_settime(s->timerfd, 0, &its, NULL) < 0)
-                return -errno;
-        r = epoll_add(s->epfd, xstore_fd(s->x), EV_XS);
+        r = loop_new(&s->loop);
         if (r >= 0)
-                r = epoll_add(s->epfd, s->sigfd, EV_SIGNAL);
+                r = loop_add_signals(s->loop, &mask, on_signal, s, NULL);
         if (r >= 0)
-                r = epoll_add(s->epfd, http_fd, EV_HTTP);
+                r = loop_add_io(s->loop, xstore_fd(s->x), EPOLLIN, on_xs, s, NULL);
         if (r >= 0)
-                r = epoll_add(s->epfd, s->timerfd, EV_TIMER);
+                r = loop_add_io(s->loop, http_fd, EPOLLIN, on_http, s, NULL);
+        if (r >= 0)
+                r = loop_add_timer(s->loop, on_http, s, &s->http_timer);
+        if (r >= 0)
+                r = loop_add_timer(s->loop, on_flush, s, &flush);
+        if (r >= 0)
+                r = loop_timer_set(flush, FLUSH_USEC, FLUSH_USEC);
+        if (r >= 0)
+                loop_set_prepare(s->loop, on_prepare, s);
         return r;
 }
 
@@ -334,7 +326,7 @@ static int serve_setup(struct serve *s, const struct serve_args *a)
         http_fd = http_start(s, a->listen);
         if (http_fd < 0)
                 return http_fd;
-        r = setup_fds(s, http_fd);
+        r = setup_loop(s, http_fd);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the event loop: %m");
         r = refresh(s);
@@ -347,20 +339,18 @@ static int serve_setup(struct serve *s, const struct serve_args *a)
 
 static void serve_unwind(struct serve *s)
 {
+        s->loop = loop_free(s->loop);
         if (s->http)
                 MHD_stop_daemon(s->http);
         fleet_done(&s->fleet);
         xstore_close(s->x);
         db_close(s->db);
-        closep(&s->timerfd);
-        closep(&s->sigfd);
-        closep(&s->epfd);
 }
 
 int cmd_serve(int argc, char **argv)
 {
         struct serve_args a = { .db = DB_DEFAULT, .listen = LISTEN_DEFAULT };
-        struct serve s = { .epfd = -1, .sigfd = -1, .timerfd = -1 };
+        struct serve s = {};
         int r;
 
         r = serve_parse(argc, argv, &a);
@@ -369,7 +359,7 @@ int cmd_serve(int argc, char **argv)
         r = serve_setup(&s, &a);
         if (r >= 0) {
                 sd_notifyf(false, "READY=1\nSTATUS=Following %u guests.", s.fleet.n);
-                r = loop_run(&s);
+                r = loop_run(s.loop);
                 sd_notify(false, "STOPPING=1");
         }
         serve_unwind(&s);

@@ -7,8 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "macro.h"
 #include "render.h"
+#include "utf8.h"
 #include "util.h"
 
 #define CELL_WIDTH_MAX 40 /* columns of one table cell; longer text is cut with "~" */
@@ -50,26 +52,20 @@ bool render_use_color(enum render_color mode, int fd)
         return isatty(fd) == 1;
 }
 
-/* Length of the UTF-8 sequence a lead byte starts, 0 for a byte that cannot start one. */
-static size_t utf8_seq_len(unsigned char c)
-{
-        if (c >= 0xc2 && c <= 0xdf)
-                return 2;
-        if (c >= 0xe0 && c <= 0xef)
-                return 3;
-        if (c >= 0xf0 && c <= 0xf4)
-                return 4;
-        return 0;
-}
-
-/* A valid character the protocol allows in TEXT (no C1, no bidi controls, ...). */
+/* A valid character the protocol allows in TEXT (no C1, no bidi controls, ...): its length. */
 static size_t allowed_char(const char *s, size_t len)
 {
-        size_t n = utf8_seq_len((unsigned char)s[0]);
+        uint32_t cp;
+        int n = utf8_next(s, len, &cp);
 
-        if (n == 0 || n > len)
+        if (n <= 0)
                 return 0;
-        return proto_value_check(PROTO_T_TEXT, s, n, 4) == 0 ? n : 0;
+        return proto_value_check(PROTO_T_TEXT, s, (size_t)n, 4) == 0 ? (size_t)n : 0;
+}
+
+static bool json_keep(const char *seq, size_t n)
+{
+        return allowed_char(seq, n) == n;
 }
 
 char *render_escape(const char *s, size_t len)
@@ -104,59 +100,14 @@ char *render_escape(const char *s, size_t len)
         return out;
 }
 
-/* Decodes one UTF-8 character known to be valid (allowed_char() said so). */
-static uint32_t utf8_decode(const unsigned char *s, size_t n)
-{
-        uint32_t cp = n == 2 ? s[0] & 0x1f : n == 3 ? s[0] & 0x0f : s[0] & 0x07;
-
-        for (size_t i = 1; i < n; i++)
-                cp = (cp << 6) | (s[i] & 0x3f);
-        return cp;
-}
-
-static void json_codepoint(FILE *f, uint32_t cp)
-{
-        if (cp >= 0x10000) {
-                cp -= 0x10000;
-                fprintf(f, "\\u%04x\\u%04x", 0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
-        } else
-                fprintf(f, "\\u%04x", cp);
-}
-
 void render_json_string(FILE *f, const char *s, size_t len)
 {
-        fputc('"', f);
-        for (size_t i = 0; i < len;) {
-                unsigned char c = (unsigned char)s[i];
-                size_t n;
-
-                if (c == '"' || c == '\\') {
-                        fputc('\\', f);
-                        fputc(c, f);
-                        i++;
-                } else if (c >= 0x20 && c < 0x7f) {
-                        fputc(c, f);
-                        i++;
-                } else if (c == '\n' || c == '\t') {
-                        fputs(c == '\n' ? "\\n" : "\\t", f);
-                        i++;
-                } else if (c >= 0x80 && (n = allowed_char(s + i, len - i)) > 0) {
-                        json_codepoint(f, utf8_decode((const unsigned char *)s + i, n));
-                        i += n;
-                } else {
-                        json_codepoint(f, c < 0x80 ? c : 0xfffd);
-                        i++;
-                }
-        }
-        fputc('"', f);
+        json_string(f, s, len, JSON_ASCII, json_keep);
 }
 
 void render_json_cstr(FILE *f, const char *s)
 {
-        if (!s)
-                fputs("null", f);
-        else
-                render_json_string(f, s, strlen(s));
+        json_cstr(f, s, JSON_ASCII, json_keep);
 }
 
 /* ---- the table ----------------------------------------------------------- */

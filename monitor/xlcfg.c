@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileedit.h"
 #include "macro.h"
 #include "util.h"
 #include "xlcfg.h"
@@ -341,44 +342,23 @@ int xlcfg_load(const char *path, char **ret, size_t *ret_len)
         return 0;
 }
 
-static int fsync_dir_of(const char *path)
+/* Replaces path by text atomically and durably, with the mode and owner of st. */
+static int write_atomic(const char *path, const char *text, size_t len, const struct stat *st)
 {
-        _cleanup_free_ char *copy = strdup(path);
-        _cleanup_close_ int fd = -1;
+        const struct file_meta meta = { .mode = st->st_mode & 07777, .uid = st->st_uid,
+                                        .gid = st->st_gid };
+        _cleanup_free_ char *dir = strdup(path);
+        const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+        _cleanup_close_ int dir_fd = -1;
 
-        if (!copy)
+        if (!dir)
                 return -ENOMEM;
-        fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0 || fsync(fd) < 0)
+        if (!*base)
+                return -EISDIR;
+        dir_fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd < 0)
                 return -errno;
-        return 0;
-}
-
-int xlcfg_write_atomic(const char *path, const char *text, size_t len, mode_t mode)
-{
-        _cleanup_free_ char *tmp = NULL;
-        int fd, r;
-
-        if (asprintf(&tmp, "%s.tmp-pvh-monitor", path) < 0)
-                return -ENOMEM;
-        (void)unlink(tmp);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode & 07777);
-        if (fd < 0)
-                return -errno;
-        r = write_all(fd, text, len);
-        if (r >= 0 && fchmod(fd, mode & 07777) < 0)
-                r = -errno;
-        if (r >= 0 && fsync(fd) < 0)
-                r = -errno;
-        if (close(fd) < 0 && r >= 0)
-                r = -errno;
-        if (r >= 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0) {
-                (void)unlink(tmp);
-                return r;
-        }
-        return fsync_dir_of(path);
+        return fileedit_replace(dir_fd, base, text, len, &meta);
 }
 
 static int backup_path(const char *path, char **ret)
@@ -413,9 +393,9 @@ int xlcfg_switch(const char *path, const struct xlcfg_paths *p, char **ret_reaso
                 r = backup_path(path, &bak);
         /* The file is PV now: it is the original to keep, whatever an older backup says. */
         if (r >= 0)
-                r = xlcfg_write_atomic(bak, text, len, st.st_mode);
+                r = write_atomic(bak, text, len, &st);
         if (r >= 0)
-                r = xlcfg_write_atomic(path, pvh, strlen(pvh), st.st_mode);
+                r = write_atomic(path, pvh, strlen(pvh), &st);
         return r < 0 ? r : 1;
 }
 
@@ -447,6 +427,6 @@ int xlcfg_restore(const char *path)
                 return 0;
         if (stat(path, &st) < 0)
                 return -errno;
-        r = xlcfg_write_atomic(path, orig, orig_len, st.st_mode);
+        r = write_atomic(path, orig, orig_len, &st);
         return r < 0 ? r : 1;
 }

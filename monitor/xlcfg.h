@@ -44,9 +44,6 @@ int xlcfg_to_pvh(const char *text, const struct xlcfg_paths *p, char **ret);
 /* name = "..." of the configuration; -ENOENT when absent. */
 int xlcfg_name(const char *text, char **ret);
 
-/* Replaces path by text atomically, with the given mode. */
-int xlcfg_write_atomic(const char *path, const char *text, size_t len, mode_t mode);
-
 /*
  * Switches the file at path to PVH: keeps the PV original as
  * path + XLCFG_BACKUP_SUFFIX, then replaces the file. Idempotent: a file

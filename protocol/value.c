@@ -2,11 +2,13 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "internal.h"
+#include "utf8.h"
 
 #define IPV4_TEXT_MAX 18 /* 255.255.255.255/32 */
 #define IPV6_TEXT_MAX 49 /* INET6_ADDRSTRLEN - 1 + "/128" */
@@ -26,53 +28,14 @@ int proto_scan_bytes(const char *buf, size_t len)
         return 0;
 }
 
-/*
- * One UTF-8 sequence at s (n > 0 bytes available): its length, or
- * -PROTO_E_TRUNCATED when the input ends inside a sequence that was valid so
- * far, or -PROTO_E_UTF8 (overlong forms, surrogates and values beyond
- * U+10FFFF included).
- */
-static int utf8_next(const unsigned char *s, size_t n, uint32_t *ret_cp)
+/* One UTF-8 sequence at s: its length, -PROTO_E_TRUNCATED or -PROTO_E_UTF8. */
+static int utf8_seq(const unsigned char *s, size_t n, uint32_t *ret_cp)
 {
-        unsigned char lo = 0x80, hi = 0xbf;
-        size_t need;
-        uint32_t cp;
+        int r = utf8_next((const char *)s, n, ret_cp);
 
-        if (s[0] < 0x80) {
-                *ret_cp = s[0];
-                return 1;
-        }
-        if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-                need = 2;
-                cp = s[0] & 0x1f;
-        } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-                need = 3;
-                cp = s[0] & 0x0f;
-                if (s[0] == 0xe0)
-                        lo = 0xa0;
-                else if (s[0] == 0xed)
-                        hi = 0x9f;
-        } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-                need = 4;
-                cp = s[0] & 0x07;
-                if (s[0] == 0xf0)
-                        lo = 0x90;
-                else if (s[0] == 0xf4)
-                        hi = 0x8f;
-        } else
-                return -PROTO_E_UTF8;
-
-        for (size_t i = 1; i < need; i++) {
-                if (i >= n)
-                        return -PROTO_E_TRUNCATED;
-                if (s[i] < lo || s[i] > hi)
-                        return -PROTO_E_UTF8;
-                lo = 0x80;
-                hi = 0xbf;
-                cp = (cp << 6) | (s[i] & 0x3f);
-        }
-        *ret_cp = cp;
-        return (int)need;
+        if (r == -ENODATA)
+                return -PROTO_E_TRUNCATED;
+        return r < 0 ? -PROTO_E_UTF8 : r;
 }
 
 /*
@@ -105,7 +68,7 @@ static int text_check(const char *buf, size_t len, bool multiline)
 
                 if (s[i] == 0)
                         return -PROTO_E_NUL;
-                n = utf8_next(s + i, len - i, &cp);
+                n = utf8_seq(s + i, len - i, &cp);
                 if (n < 0)
                         return n;
                 if (is_control(cp, multiline))
@@ -128,7 +91,7 @@ size_t proto_text_sanitize(const char *in, size_t len, bool multiline, char *buf
         }
         while (i < len) {
                 uint32_t cp;
-                int n = utf8_next(s + i, len - i, &cp);
+                int n = utf8_seq(s + i, len - i, &cp);
                 bool bad = n < 0 || is_control(cp, multiline);
                 size_t out = bad ? 1 : (size_t)n;
 

@@ -121,8 +121,8 @@ static int write_tmp(int dir_fd, const char *tmp, const void *data, size_t len, 
         return 0;
 }
 
-/* Renames the durable temporary file over name, then makes the rename durable. */
-static int commit_tmp(int dir_fd, const char *tmp, const char *name)
+/* The temporary file takes the name's place, durably; on failure it goes. */
+static int commit(int dir_fd, const char *tmp, const char *name)
 {
         int r;
 
@@ -149,7 +149,7 @@ int fileedit_replace(int dir_fd, const char *name, const void *data, size_t len,
                 unlinkat(dir_fd, tmp, 0);
                 return r;
         }
-        return commit_tmp(dir_fd, tmp, name);
+        return commit(dir_fd, tmp, name);
 }
 
 int fileedit_symlink(int dir_fd, const char *name, const char *target)
@@ -161,7 +161,7 @@ int fileedit_symlink(int dir_fd, const char *name, const char *target)
                 return r;
         if ((unlinkat(dir_fd, tmp, 0) < 0 && errno != ENOENT) || symlinkat(target, dir_fd, tmp) < 0)
                 return -errno;
-        return commit_tmp(dir_fd, tmp, name);
+        return commit(dir_fd, tmp, name);
 }
 
 int fileedit_readlink(int dir_fd, const char *name, char **ret)

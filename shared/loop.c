@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -10,13 +11,16 @@
 #include "loop.h"
 #include "macro.h"
 
+enum source_kind { SOURCE_IO, SOURCE_TIMER, SOURCE_SIGNAL };
+
 struct loop_source {
         struct loop *loop;
         struct loop_source *next;
+        enum source_kind kind;
         loop_io_fn fn;
+        loop_signal_fn signal_fn;
         void *userdata;
         int fd;
-        bool owns_fd;
         bool dead;
 };
 
@@ -25,6 +29,8 @@ struct loop {
         bool quit;
         int code;
         struct loop_source *sources;
+        loop_prepare_fn prepare;
+        void *prepare_userdata;
 };
 
 int loop_new(struct loop **ret)
@@ -46,7 +52,7 @@ int loop_new(struct loop **ret)
 
 static void source_free(struct loop_source *s)
 {
-        if (s->owns_fd && s->fd >= 0)
+        if (s->kind != SOURCE_IO && s->fd >= 0)
                 close(s->fd);
         free(s);
 }
@@ -82,7 +88,7 @@ struct loop *loop_free(struct loop *l)
         return NULL;
 }
 
-static int loop_add(struct loop *l, int fd, bool owns, uint32_t events, loop_io_fn fn,
+static int loop_add(struct loop *l, int fd, enum source_kind kind, uint32_t events, loop_io_fn fn,
                     void *userdata, struct loop_source **ret)
 {
         struct loop_source *s = calloc(1, sizeof(*s));
@@ -90,8 +96,7 @@ static int loop_add(struct loop *l, int fd, bool owns, uint32_t events, loop_io_
 
         if (!s)
                 return -ENOMEM;
-        *s = (struct loop_source){ .loop = l, .fn = fn, .userdata = userdata, .fd = fd,
-                                   .owns_fd = owns };
+        *s = (struct loop_source){ .loop = l, .kind = kind, .fn = fn, .userdata = userdata, .fd = fd };
         ev.data.ptr = s;
         if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
                 int r = -errno;
@@ -109,7 +114,7 @@ static int loop_add(struct loop *l, int fd, bool owns, uint32_t events, loop_io_
 int loop_add_io(struct loop *l, int fd, uint32_t events, loop_io_fn fn, void *userdata,
                 struct loop_source **ret)
 {
-        return loop_add(l, fd, false, events, fn, userdata, ret);
+        return loop_add(l, fd, SOURCE_IO, events, fn, userdata, ret);
 }
 
 int loop_add_timer(struct loop *l, loop_io_fn fn, void *userdata, struct loop_source **ret)
@@ -119,10 +124,38 @@ int loop_add_timer(struct loop *l, loop_io_fn fn, void *userdata, struct loop_so
 
         if (fd < 0)
                 return -errno;
-        r = loop_add(l, fd, true, EPOLLIN, fn, userdata, ret);
+        r = loop_add(l, fd, SOURCE_TIMER, EPOLLIN, fn, userdata, ret);
         if (r < 0)
                 close(fd);
         return r;
+}
+
+int loop_add_signals(struct loop *l, const sigset_t *mask, loop_signal_fn fn, void *userdata,
+                     struct loop_source **ret)
+{
+        struct loop_source *s;
+        int fd, r;
+
+        if (sigprocmask(SIG_BLOCK, mask, NULL) < 0)
+                return -errno;
+        fd = signalfd(-1, mask, SFD_NONBLOCK | SFD_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        r = loop_add(l, fd, SOURCE_SIGNAL, EPOLLIN, NULL, userdata, &s);
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        s->signal_fn = fn;
+        if (ret)
+                *ret = s;
+        return 0;
+}
+
+void loop_set_prepare(struct loop *l, loop_prepare_fn fn, void *userdata)
+{
+        l->prepare = fn;
+        l->prepare_userdata = userdata;
 }
 
 int loop_timer_set(struct loop_source *src, uint64_t first_usec, uint64_t interval_usec)
@@ -164,29 +197,50 @@ void loop_quit(struct loop *l, int code)
         l->code = code;
 }
 
+/* Every pending signal, one call each; stops when the source is removed. */
+static int dispatch_signals(struct loop_source *s)
+{
+        struct signalfd_siginfo si;
+        int r = 0;
+
+        while (!s->dead && read(s->fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+                r = s->signal_fn(s, (int)si.ssi_signo, s->userdata);
+        return r;
+}
+
 static void dispatch(struct loop_source *s, uint32_t events)
 {
+        uint64_t expirations;
         int r;
 
         if (s->dead)
                 return;
-        if (s->owns_fd) {
-                uint64_t expirations;
-
-                /* Timers: consume the expiration count before the callback. */
-                if (read(s->fd, &expirations, sizeof(expirations)) < 0 && errno == EAGAIN)
-                        return;
-        }
-        r = s->fn(s, s->fd, events, s->userdata);
+        /* Timers: consume the expiration count before the callback. */
+        if (s->kind == SOURCE_TIMER && read(s->fd, &expirations, sizeof(expirations)) < 0 &&
+            errno == EAGAIN)
+                return;
+        r = s->kind == SOURCE_SIGNAL ? dispatch_signals(s) : s->fn(s, s->fd, events, s->userdata);
         if (r < 0)
                 log_debug_errno(r, "Event handler failed: %m");
+}
+
+static bool prepare(struct loop *l)
+{
+        int r;
+
+        if (!l->prepare || l->quit)
+                return !l->quit;
+        r = l->prepare(l, l->prepare_userdata);
+        if (r < 0)
+                loop_quit(l, r);
+        return !l->quit;
 }
 
 int loop_run(struct loop *l)
 {
         struct epoll_event evs[16];
 
-        while (!l->quit) {
+        while (prepare(l)) {
                 int n = epoll_wait(l->epfd, evs, (int)ELEMENTSOF(evs), -1);
 
                 if (n < 0) {

@@ -8,8 +8,11 @@
 /*
  * Runs one program with a fixed argument vector through execve, never a
  * shell: in its own process group, stdin from /dev/null, stdout and stderr
- * into one pipe of which at most output_max bytes are kept, with a clean
- * signal mask, and killed with its whole group when the timeout expires.
+ * into one pipe of which at most output_max bytes are kept (the first ones,
+ * or the last ones with keep_tail), with a clean signal mask, and killed
+ * with its whole group when the timeout expires. What it leaves behind in
+ * its group is killed when it exits, unless keep_leftovers: then its exit
+ * ends the run, and what it started keeps running (a toolstack's daemons).
  */
 struct spawn_cmd {
         const char *path;          /* absolute; inside root_fd when that is >= 0 */
@@ -18,6 +21,8 @@ struct spawn_cmd {
         int root_fd;               /* >= 0: chroot there first; -1: run as we are */
         uint64_t timeout_usec;
         size_t output_max;
+        bool keep_tail;            /* keep the end of the output rather than its start */
+        bool keep_leftovers;       /* its exit ends the run; its group is killed only on timeout */
 };
 
 struct spawn_result {
@@ -26,6 +31,7 @@ struct spawn_result {
         char *output;              /* NUL-terminated */
         size_t output_len;
         size_t omitted;            /* output bytes beyond output_max */
+        int exec_errno;            /* the program could not be executed: why (status is 127) */
 };
 
 /* < 0 only when the program could not be started; its failures are in ret. */

@@ -34,6 +34,24 @@ void textbuf_append(struct textbuf *b, const char *s, size_t n)
         b->data = p;
 }
 
+void textbuf_append_tail(struct textbuf *b, const char *s, size_t n)
+{
+        size_t drop;
+
+        if (n >= b->max) {
+                b->omitted += b->len + n - b->max;
+                s += n - b->max;
+                n = b->max;
+                b->len = 0;
+        } else if (b->len + n > b->max) {
+                drop = b->len + n - b->max;
+                memmove(b->data, b->data + drop, b->len - drop);
+                b->len -= drop;
+                b->omitted += drop;
+        }
+        textbuf_append(b, s, n);
+}
+
 void textbuf_puts(struct textbuf *b, const char *s)
 {
         textbuf_append(b, s, strlen(s));

@@ -20,6 +20,8 @@ struct textbuf {
 
 void textbuf_init(struct textbuf *b, size_t max);
 void textbuf_append(struct textbuf *b, const char *s, size_t n);
+/* As textbuf_append, but keeps the last max bytes: what goes from the front is omitted. */
+void textbuf_append_tail(struct textbuf *b, const char *s, size_t n);
 void textbuf_puts(struct textbuf *b, const char *s);
 void textbuf_printf(struct textbuf *b, const char *fmt, ...) _printf_(2, 3);
 /* -ENOMEM when an allocation failed on the way, else 0. */
