@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -347,18 +346,8 @@ static int write_atomic(const char *path, const char *text, size_t len, const st
 {
         const struct file_meta meta = { .mode = st->st_mode & 07777, .uid = st->st_uid,
                                         .gid = st->st_gid };
-        _cleanup_free_ char *dir = strdup(path);
-        const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-        _cleanup_close_ int dir_fd = -1;
 
-        if (!dir)
-                return -ENOMEM;
-        if (!*base)
-                return -EISDIR;
-        dir_fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir_fd < 0)
-                return -errno;
-        return fileedit_replace(dir_fd, base, text, len, &meta);
+        return fileedit_replace_path(path, text, len, &meta);
 }
 
 static int backup_path(const char *path, char **ret)

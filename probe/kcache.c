@@ -9,7 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileedit.h"
 #include "kcache.h"
+#include "macro.h"
 #include "strv.h"
 #include "util.h"
 
@@ -227,34 +229,27 @@ static void write_entry(FILE *f, const struct kentry *e)
                 i->notes.has_features, i->notes.features, i->out_bytes, i->version, i->notes.salt);
 }
 
-/* Written to a temporary file, then renamed over the old one. */
+/* Replaced atomically and durably (shared/fileedit), readable by its owner only. */
 int kcache_save(struct kcache *c)
 {
-        _cleanup_free_ char *tmp = NULL;
+        const struct file_meta meta = { .mode = 0600, .uid = geteuid(), .gid = getegid() };
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
         FILE *f;
-        int fd;
+        int r;
 
         if (!c || !c->file)
                 return 0;
-        tmp = strdup_printf("%s.XXXXXX", c->file);
-        if (!tmp)
+        f = open_memstream(&text, &len);
+        if (!f)
                 return -ENOMEM;
-        fd = mkstemp(tmp);
-        if (fd < 0)
-                return -errno;
-        f = fdopen(fd, "w");
-        if (!f) {
-                close(fd);
-                unlink(tmp);
-                return -ENOMEM;
-        }
         fprintf(f, KCACHE_MAGIC "\n");
         for (size_t i = 0; i < c->n; i++)
                 write_entry(f, &c->v[i]);
-        if (fclose(f) != 0 || rename(tmp, c->file) < 0) {
-                int r = -errno;
-                unlink(tmp);
+        r = ferror(f) ? -ENOMEM : 0;
+        if (fclose(f) != 0 && r >= 0)
+                r = -ENOMEM;
+        if (r < 0)
                 return r;
-        }
-        return 0;
+        return fileedit_replace_path(c->file, text, len, &meta);
 }

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +151,22 @@ int fileedit_replace(int dir_fd, const char *name, const void *data, size_t len,
                 return r;
         }
         return commit(dir_fd, tmp, name);
+}
+
+int fileedit_replace_path(const char *path, const void *data, size_t len, const struct file_meta *meta)
+{
+        _cleanup_free_ char *dir = strdup(path);
+        const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+        _cleanup_close_ int dir_fd = -1;
+
+        if (!dir)
+                return -ENOMEM;
+        if (!*base)
+                return -EISDIR;
+        dir_fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd < 0)
+                return -errno;
+        return fileedit_replace(dir_fd, base, data, len, meta);
 }
 
 int fileedit_symlink(int dir_fd, const char *name, const char *target)

@@ -27,6 +27,8 @@ int fileedit_open_parent(int root_fd, const char *path, const char **ret_base);
 int fileedit_read(int dir_fd, const char *name, size_t max, char **ret, size_t *ret_len,
                   struct file_meta *ret_meta);
 int fileedit_replace(int dir_fd, const char *name, const void *data, size_t len, const struct file_meta *meta);
+/* fileedit_replace() of the file at path, absolute or relative to the working directory. */
+int fileedit_replace_path(const char *path, const void *data, size_t len, const struct file_meta *meta);
 /* Makes name a symbolic link to target, atomically (a link beside it, renamed over it), durably. */
 int fileedit_symlink(int dir_fd, const char *name, const char *target);
 /* The target of the symbolic link name: -ENOENT when absent, -EINVAL when not a link. */
