@@ -180,7 +180,7 @@ static void test_format(void)
 static void test_domain_paths(void)
 {
         struct proto_path_args a = { .iface = 7, .index = 3 };
-        char buf[PROTO_DOMAIN_PATH_MAX], small[20];
+        char buf[PROTO_DOMAIN_PATH_MAX], small[24];
         int r;
 
         r = proto_domain_path(4294967295u, NULL, buf, sizeof(buf));
