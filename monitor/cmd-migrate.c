@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "log.h"
 #include "macro.h"
 #include "migrate.h"
@@ -16,7 +17,6 @@
 #include "render.h"
 #include "util.h"
 
-#define DB_DEFAULT "/var/lib/pvh-monitor/state.db"
 #define XL_DEFAULT "/usr/sbin/xl"
 #define CONFIG_DEFAULT "/etc/xen/%n.cfg"
 #define PVGRUB_DEFAULT "/usr/lib/grub-xen/grub-x86_64-xen.bin"
@@ -70,7 +70,7 @@ static void migrate_help(FILE *f)
                 "  --boot-timeout S       for a guest to come back (default 300)\n"
                 "  --request-timeout S    for prepare and rollback answers (default 600)\n"
                 "common:\n"
-                "  --db FILE              the database (default " DB_DEFAULT ")\n"
+                "  --db FILE              the database (default " DB_DEFAULT_PATH ")\n"
                 "  --id N                 the migration (default the newest)\n"
                 "  --json                 JSON (run: JSON lines, also when stdout is no terminal)\n"
                 "  --dry-run              run: print what would be done, change nothing\n"
@@ -590,7 +590,7 @@ out:
 
 int cmd_migrate(int argc, char **argv)
 {
-        struct margs a = { .db = DB_DEFAULT,
+        struct margs a = { .db = DB_DEFAULT_PATH,
                            .s = { .canary = 1, .growth = 2, .max_failures = 1, .toolstack_timeout = 300,
                                   .boot_timeout = 300, .request_timeout = 600 } };
         const char *verb = argc > 1 ? argv[1] : NULL;

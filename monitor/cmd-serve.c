@@ -24,9 +24,9 @@
 #include "monitor.h"
 #include "util.h"
 
-#define DB_DEFAULT "/var/lib/pvh-monitor/state.db"
 #define LISTEN_DEFAULT "127.0.0.1:9671"
 #define FLUSH_USEC 500000 /* batched database writes are committed this often */
+#define HISTORY_MAX 1000000
 
 struct serve {
         struct xstore *x;
@@ -41,16 +41,19 @@ struct serve {
 struct serve_args {
         const char *db;
         const char *listen;
+        unsigned history;
 };
 
 static void serve_help(FILE *f)
 {
-        fprintf(f, "Usage: pvh-monitor serve [--db FILE] [--listen ADDR:PORT]\n"
+        fprintf(f, "Usage: pvh-monitor serve [--db FILE] [--listen ADDR:PORT] [--history N]\n"
                    "\n"
                    "Follows every guest, keeps their state, verdict history and requests in a\n"
                    "SQLite database, and serves Prometheus metrics at http://ADDR:PORT/metrics.\n"
-                   "  --db FILE          default " DB_DEFAULT "\n"
-                   "  --listen ADDR:PORT an IPv4 address, default " LISTEN_DEFAULT "; port 0 picks one\n");
+                   "  --db FILE          default " DB_DEFAULT_PATH "\n"
+                   "  --listen ADDR:PORT an IPv4 address, default " LISTEN_DEFAULT "; port 0 picks one\n"
+                   "  --history N        rows of verdict history and of requests kept per domain,\n"
+                   "                     the newest (default %u)\n", DB_HISTORY_DEFAULT);
 }
 
 static int serve_parse(int argc, char **argv, struct serve_args *a)
@@ -58,6 +61,7 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
         static const struct option opts[] = {
                 { "db", required_argument, NULL, 'd' },
                 { "listen", required_argument, NULL, 'l' },
+                { "history", required_argument, NULL, 'H' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -71,6 +75,12 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
                         break;
                 case 'l':
                         a->listen = optarg;
+                        break;
+                case 'H':
+                        if (safe_atou(optarg, &a->history) < 0 || a->history == 0 ||
+                            a->history > HISTORY_MAX)
+                                return log_error_errno(-EINVAL, "Bad --history '%s': want 1..%u.",
+                                                       optarg, HISTORY_MAX);
                         break;
                 case 'h':
                         serve_help(stdout);
@@ -278,6 +288,7 @@ static int serve_setup(struct serve *s, const struct serve_args *a)
         r = db_open(a->db, &s->db);
         if (r < 0)
                 return r;
+        db_set_history_max(s->db, a->history);
         r = xstore_open(&s->x);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to xenstore: %m");
@@ -309,7 +320,8 @@ static void serve_unwind(struct serve *s)
 
 int cmd_serve(int argc, char **argv)
 {
-        struct serve_args a = { .db = DB_DEFAULT, .listen = LISTEN_DEFAULT };
+        struct serve_args a = { .db = DB_DEFAULT_PATH, .listen = LISTEN_DEFAULT,
+                                .history = DB_HISTORY_DEFAULT };
         struct serve s = {};
         int r;
 

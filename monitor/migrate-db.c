@@ -21,6 +21,7 @@
 
 struct mdb {
         sqlite3 *db;
+        struct db *requests; /* serve's side of the file: the requests sent */
 };
 
 static const char *const mig_states[_MIG_STATE_MAX] = {
@@ -166,10 +167,12 @@ int mdb_open(const char *path, struct mdb **ret)
         r = db_open(path, &schema);
         if (r < 0)
                 return r;
-        db_close(schema);
         d = calloc(1, sizeof(*d));
-        if (!d)
+        if (!d) {
+                db_close(schema);
                 return -ENOMEM;
+        }
+        d->requests = schema;
         if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
                 r = log_error_errno(-EIO, "Failed to open database '%s'.", path);
                 mdb_close(d);
@@ -191,9 +194,11 @@ struct mdb *mdb_close(struct mdb *d)
         if (!d)
                 return NULL;
         sqlite3_close(d->db);
+        db_close(d->requests);
         free(d);
         return NULL;
 }
+
 
 static int prepare(struct mdb *d, const char *sql, sqlite3_stmt **ret)
 {
@@ -525,6 +530,14 @@ int mdb_guest_save(struct mdb *d, const struct mguest *g, const char *event, con
         if (r >= 0 && event)
                 r = add_event(d, g->mig, g->name, event, detail);
         return tx_end(d, r);
+}
+
+int mdb_request_sent(struct mdb *d, const char *id, unsigned domid, const char *name,
+                     enum proto_action action)
+{
+        int r = db_request_sent(d->requests, id, domid, name, action, now_s());
+
+        return r < 0 ? r : db_commit(d->requests);
 }
 
 int mdb_lock(const char *db_path, bool wait, int *ret_fd)

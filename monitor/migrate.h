@@ -119,6 +119,9 @@ int mdb_abort_requested(struct mdb *d, int64_t mig);
 int mdb_guest_save(struct mdb *d, const struct mguest *g, const char *event, const char *detail);
 /* The lock a run holds: 0 taken, -EBUSY when another process holds it. */
 int mdb_lock(const char *db_path, bool wait, int *ret_fd);
+/* Records a request before it is sent, for serve's counters (see db_request_sent()). */
+int mdb_request_sent(struct mdb *d, const char *id, unsigned domid, const char *name,
+                     enum proto_action action);
 
 /* ---- the guests in xenstore (migrate-guest.c) ---- */
 struct msnap {

@@ -53,7 +53,7 @@ expect_eq "POST" 405 "$(curl -s -o /dev/null -w '%{http_code}' -d x "$URL")"
 expect_eq "HEAD" 200 "$(curl -s -I -o /dev/null -w '%{http_code}' "$URL")"
 
 # A request round trip and a verdict change reach the metrics and the database.
-monitor request 1 ping >/dev/null || fail "ping"
+monitor request --db "$DB" 1 ping >/dev/null || fail "ping"
 wait_for 300 has 'pvh_monitor_requests_total{action="ping",outcome="done"} 1' || fail "request not counted"
 guest_publish 2 ready-debian12
 wait_for 300 has 'pvh_monitor_guests{guest_type="PV",verdict="ready"} 2' || fail "verdict change not seen"
@@ -62,7 +62,7 @@ wait_for 300 sql_is 1 "SELECT count(*) FROM verdict_history WHERE domid = 2 AND 
 wait_for 300 sql_is 1 "SELECT count(*) FROM requests WHERE domid = 1 AND action = 'ping' AND state = 'done'" ||
 	fail "request not in the database"
 # The newest schema (the number of steps in monitor/db.c's migrations list).
-expect_eq "schema version" 2 "$(sql 'PRAGMA user_version')"
+expect_eq "schema version" 3 "$(sql 'PRAGMA user_version')"
 expect_eq "WAL" wal "$(sql 'PRAGMA journal_mode')"
 history=$(sql 'SELECT count(*) FROM verdict_history')
 
