@@ -104,6 +104,10 @@ last_is() {
 }
 wait_for 300 last_is 'length == 7' || fail "watch: first view: $(tail -n 1 "$T/wjson")"
 hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+# The baseline is taken once watch has redrawn for a change: its first view
+# can come before it has read and rendered every guest in full.
+guest_publish 7 fixable-console
+wait_for 300 last_is '.[] | select(.domid == 7) | .verdict == "fixable"' || fail "watch: no redraw"
 before=$(hwm $WJSON)
 as "$H" 5 "$FAKE_GUEST" flood os/pretty_name 3000 '\x1b]0;pwned\x07\x1b[2J\xc2\x9b' &
 FLOOD=$!
