@@ -253,17 +253,17 @@ static char *skip_reason(const struct msnap *s)
 static char *config_reason(const struct margs *a, const char *path)
 {
         const struct xlcfg_paths p = { a->s.pvgrub, a->s.pvhgrub };
-        _cleanup_free_ char *text = NULL, *reason = NULL;
+        _cleanup_free_ char *reason = NULL;
         enum xlcfg_type t;
         char *r = NULL;
         int e;
 
         if (a->s.hook)
                 return NULL;
-        e = xlcfg_load(path, &text, NULL);
+        e = xlcfg_inspect_file(path, &p, &t, &reason);
         if (e < 0)
                 return asprintf(&r, "cannot read the configuration %s: %s", path, strerror(-e)) < 0 ? NULL : r;
-        if (xlcfg_inspect(text, &p, &t, &reason) < 0 || !reason)
+        if (!reason)
                 return NULL;
         return asprintf(&r, "%s: %s", path, reason) < 0 ? NULL : r;
 }
