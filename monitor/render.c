@@ -361,25 +361,35 @@ static void json_invalid(FILE *f, bool *first, const char *what, const char *sub
         *first = false;
 }
 
+/*
+ * Each key once: the schema's error is the agent's too, and however many
+ * check ids are malformed, they are one "checks" key (a "checks/ID" key
+ * belongs to a well-formed id, which may well be "id").
+ */
 static void json_invalid_map(FILE *f, const struct guest *g)
 {
-        bool first = true;
+        bool first = true, bad_ids = false;
 
         fputs(",\"invalid\":{", f);
-        if (g->agent == GUEST_AGENT_INVALID)
-                json_invalid(f, &first, g->agent_err == -PROTO_E_TOO_MANY ? "nodes" : "schema",
-                             NULL, g->agent_err);
+        if (g->agent == GUEST_AGENT_INVALID && g->agent_err == -PROTO_E_TOO_MANY)
+                json_invalid(f, &first, "nodes", NULL, g->agent_err);
+        else if (g->agent == GUEST_AGENT_INVALID && g->f[GF_SCHEMA].err == 0)
+                json_invalid(f, &first, "schema", NULL, g->agent_err);
         if (g->name.err < 0 && g->name.err != GV_ABSENT)
                 json_invalid(f, &first, "name", NULL, g->name.err);
         for (int i = 0; i < _GF_MAX; i++)
                 if (g->f[i].err < 0 && g->f[i].err != GV_ABSENT)
                         json_invalid(f, &first, guest_field_name(i), NULL, g->f[i].err);
+        for (unsigned i = 0; i < g->n_checks; i++)
+                bad_ids = bad_ids || !g->checks[i].id[0];
+        if (bad_ids)
+                json_invalid(f, &first, "checks", NULL, -PROTO_E_CHARSET);
         for (unsigned i = 0; i < g->n_checks; i++) {
                 const struct gcheck *c = &g->checks[i];
 
                 if (!c->id[0])
-                        json_invalid(f, &first, "checks", "id", -PROTO_E_CHARSET);
-                else if (c->status < 0 && c->status != GV_ABSENT)
+                        continue;
+                if (c->status < 0 && c->status != GV_ABSENT)
                         json_invalid(f, &first, "checks", c->id, c->status);
                 else if (c->reason.err < 0 && c->reason.err != GV_ABSENT)
                         json_invalid(f, &first, "checks", c->id, c->reason.err);

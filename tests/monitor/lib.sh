@@ -51,3 +51,10 @@ serve_start() {
 	URL=$(sed -n 's|.*\(http://127.0.0.1:[0-9]*/metrics\).*|\1|p' "$T/serve.err")
 	PORT=$(echo "$URL" | sed 's|http://127.0.0.1:\([0-9]*\)/.*|\1|')
 }
+
+# no_duplicate_keys FILE: no object in the JSON document has a key twice (jq
+# keeps only the last one; its stream shows every value with its path).
+no_duplicate_keys() {
+	jq -c --stream 'select(length == 2) | .[0]' "$1" | sort | uniq -d >"$1.dups"
+	[ ! -s "$1.dups" ] || fail "duplicate keys in $1: $(head -n 5 "$1.dups")"
+}
