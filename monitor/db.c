@@ -82,9 +82,10 @@ static const char *const migrations[] = {
         "INSERT INTO request_outcomes SELECT action, state, count(*) FROM requests GROUP BY 1, 2;",
 };
 
+/* SQLite's own message says what went wrong (no such table, disk full, ...); the errno cannot. */
 static int sql_error(struct db *d, int rc)
 {
-        log_debug("sqlite: %s", sqlite3_errmsg(d->db));
+        log_error("Database: %s", sqlite3_errmsg(d->db));
         return rc == SQLITE_NOMEM ? -ENOMEM : rc == SQLITE_BUSY ? -EBUSY : -EIO;
 }
 
@@ -92,33 +93,48 @@ static int exec(struct db *d, const char *sql)
 {
         int rc = sqlite3_exec(d->db, sql, NULL, NULL, NULL);
 
-        if (rc != SQLITE_OK)
-                return log_error_errno(sql_error(d, rc), "Database: %s", sqlite3_errmsg(d->db));
-        return 0;
+        return rc == SQLITE_OK ? 0 : sql_error(d, rc);
 }
 
-static int user_version(struct db *d)
+static int run(struct db *d, const char *sql, const char *const *texts, unsigned n_texts,
+               const int64_t *ints, unsigned n_ints, char **ret_text);
+
+/* The tables the newest schema has, to tell a damaged database from a failing one. */
+static const char *const tables[] = {
+        "domains",    "verdict_history",  "requests",         "request_outcomes",
+        "migrations", "migration_guests", "migration_events",
+};
+
+static int user_version(struct db *d, int *ret)
 {
         sqlite3_stmt *st;
-        int v = -EIO;
+        int rc;
 
-        if (sqlite3_prepare_v2(d->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-                return sql_error(d, SQLITE_ERROR);
-        if (sqlite3_step(st) == SQLITE_ROW)
-                v = sqlite3_column_int(st, 0);
+        rc = sqlite3_prepare_v2(d->db, "PRAGMA user_version", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_error(d, rc);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                *ret = sqlite3_column_int(st, 0);
         sqlite3_finalize(st);
-        return v;
+        return rc == SQLITE_ROW ? 0 : sql_error(d, rc);
 }
 
-static int migrate(struct db *d)
+static int migrate(struct db *d, const char *path)
 {
-        int v = user_version(d), r;
+        int v = 0, r;
 
+        r = user_version(d, &v);
+        if (r < 0)
+                return r;
         if (v < 0)
-                return v;
+                return log_error_errno(-EPROTO, "Database '%s' says it has schema version %d, which "
+                                       "no version of pvh-monitor writes: it is not ours, or damaged.",
+                                       path, v);
         if ((size_t)v > ELEMENTSOF(migrations))
-                return log_error_errno(-EPROTO, "Database schema %d is newer than this program's %zu.",
-                                       v, ELEMENTSOF(migrations));
+                return log_error_errno(-EPROTO, "Database '%s' has schema version %d, newer than this "
+                                       "program's %zu: use a newer pvh-monitor.",
+                                       path, v, ELEMENTSOF(migrations));
         for (size_t i = (size_t)v; i < ELEMENTSOF(migrations); i++) {
                 char pragma[48];
 
@@ -136,6 +152,27 @@ static int migrate(struct db *d)
                 if (r < 0)
                         return r;
                 log_info("Database schema now at version %zu.", i + 1);
+        }
+        return 0;
+}
+
+/* Every table of the schema is there: a dropped one is named, not met later as an I/O error. */
+static int check_tables(struct db *d, const char *path)
+{
+        for (size_t i = 0; i < ELEMENTSOF(tables); i++) {
+                _cleanup_free_ char *name = NULL;
+                const char *t[] = { tables[i] };
+                int r;
+
+                r = run(d, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", t, 1,
+                        NULL, 0, &name);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        return log_error_errno(-EBADMSG, "Database '%s' has no table '%s', which its "
+                                               "schema version says it has: it was damaged; restore "
+                                               "it from a backup, or move it away to start anew.",
+                                               path, tables[i]);
         }
         return 0;
 }
@@ -158,7 +195,9 @@ int db_open(const char *path, struct db **ret)
         sqlite3_busy_timeout(d->db, BUSY_TIMEOUT_MS);
         r = exec(d, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
         if (r >= 0)
-                r = migrate(d);
+                r = migrate(d, path);
+        if (r >= 0)
+                r = check_tables(d, path);
         if (r < 0) {
                 db_close(d);
                 return r;
