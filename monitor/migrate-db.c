@@ -540,10 +540,25 @@ int mdb_request_sent(struct mdb *d, const char *id, unsigned domid, const char *
         return r < 0 ? r : db_commit(d->requests);
 }
 
-int mdb_lock(const char *db_path, bool wait, int *ret_fd)
+/* The pid the holder wrote into the lock file, or 0 when it says none. */
+static pid_t lock_holder(int fd)
+{
+        char buf[24] = "";
+        unsigned pid;
+        ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+        if (n <= 0)
+                return 0;
+        buf[n] = 0;
+        buf[strcspn(buf, "\n")] = 0;
+        return safe_atou(buf, &pid) < 0 ? 0 : (pid_t)pid;
+}
+
+int mdb_lock(const char *db_path, bool wait, int *ret_fd, pid_t *ret_holder)
 {
         _cleanup_free_ char *p = NULL;
-        int fd;
+        char pid[24];
+        int fd, n;
 
         if (asprintf(&p, "%s.migrate-lock", db_path) < 0)
                 return -ENOMEM;
@@ -553,9 +568,15 @@ int mdb_lock(const char *db_path, bool wait, int *ret_fd)
         if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
                 int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
 
+                if (r == -EBUSY && ret_holder)
+                        *ret_holder = lock_holder(fd);
                 close(fd);
                 return r;
         }
+        /* Who holds it, for the commands it keeps waiting; a stale pid is harmless. */
+        n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+        if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+                log_debug_errno(-errno, "Failed to write the pid into '%s': %m", p);
         *ret_fd = fd;
         return 0;
 }
