@@ -307,7 +307,7 @@ static void failing_list(const struct guest *g, char *buf, size_t size)
 int db_guest_seen(struct db *d, const struct guest *g, int64_t now)
 {
         static const char *const agent_words[] = { "none", "ok", "incompatible", "invalid" };
-        _cleanup_free_ char *old = NULL, *present = NULL;
+        _cleanup_free_ char *old = NULL;
         const char *verdict = guest_verdict_word(g);
         char failing[PROTO_CHECKS_MAX * (PROTO_CHECK_ID_MAX + 1) + 1];
         int64_t id = g->domid;
@@ -442,7 +442,8 @@ static int requests_metrics(struct db *d, FILE *f)
         sqlite3_stmt *st;
         int rc;
 
-        rc = sqlite3_prepare_v2(d->db, "SELECT action, outcome, n FROM request_outcomes", -1, &st, NULL);
+        rc = sqlite3_prepare_v2(d->db, "SELECT action, outcome, n FROM request_outcomes", -1, &st,
+                                NULL);
         if (rc != SQLITE_OK)
                 return sql_error(d, rc);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -484,8 +485,9 @@ int db_metrics(struct db *d, FILE *f)
         if (r < 0)
                 return r;
         /* The sequence counts every row ever added, pruned ones too: a counter never goes down. */
-        rc = sqlite3_prepare_v2(d->db, "SELECT seq FROM sqlite_sequence WHERE name = 'verdict_history'",
-                                -1, &st, NULL);
+        rc = sqlite3_prepare_v2(d->db,
+                                "SELECT seq FROM sqlite_sequence WHERE name = 'verdict_history'", -1,
+                                &st, NULL);
         if (rc != SQLITE_OK)
                 return sql_error(d, rc);
         if (sqlite3_step(st) == SQLITE_ROW)

@@ -148,7 +148,7 @@ int httpd_fd(struct httpd *h)
         return info ? info->epoll_fd : -EIO;
 }
 
-static unsigned connections(struct httpd *h)
+unsigned httpd_connections(struct httpd *h)
 {
         const union MHD_DaemonInfo *info =
                 MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
@@ -158,7 +158,7 @@ static unsigned connections(struct httpd *h)
 
 int httpd_run(struct httpd *h)
 {
-        unsigned before, after = connections(h);
+        unsigned before, after = httpd_connections(h);
 
         /*
          * At its connection limit libmicrohttpd takes the listening socket out
@@ -174,7 +174,7 @@ int httpd_run(struct httpd *h)
                 before = after;
                 if (MHD_run(h->mhd) != MHD_YES)
                         return -EIO;
-                after = connections(h);
+                after = httpd_connections(h);
         } while (after < before);
         return 0;
 }

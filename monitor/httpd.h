@@ -28,6 +28,8 @@ struct httpd *httpd_stop(struct httpd *h);
 unsigned httpd_port(struct httpd *h);
 /* The descriptor to watch for input (libmicrohttpd's epoll set). */
 int httpd_fd(struct httpd *h);
+/* The connections it holds now. */
+unsigned httpd_connections(struct httpd *h);
 /* Accepts, reads, answers and closes what is ready; never blocks. */
 int httpd_run(struct httpd *h);
 /* When httpd_run() must run at the latest, in µs from now: 1 and *ret_usec, or 0 for never. */

@@ -232,7 +232,8 @@ static int request(struct ctx *c, struct mguest *g, enum proto_action a, char **
 
         r = mdb_request_sent(c->d, g->request_id, g->domid, g->name, a);
         if (r >= 0)
-                r = mguest_request(c->x, g->domid, a, g->request_id, c->m->s.request_timeout, &o, &msg);
+                r = mguest_request(c->x, g->domid, a, g->request_id, c->m->s.request_timeout, &o,
+                                   &msg);
         if (r < 0)
                 return r;
         if (o == MREQ_DONE) {

@@ -51,7 +51,7 @@ int xlcfg_to_pvh(const char *text, const struct xlcfg_paths *p, char **ret);
  */
 int xlcfg_target(const char *path, char **ret_target, char **ret_reason);
 
-/* xlcfg_inspect() of the file at path; a file xlcfg_target() refuses is XLCFG_UNKNOWN with its reason. */
+/* xlcfg_inspect() of the file at path; one xlcfg_target() refuses is XLCFG_UNKNOWN, with its reason. */
 int xlcfg_inspect_file(const char *path, const struct xlcfg_paths *p, enum xlcfg_type *ret_type,
                        char **ret_reason);
 

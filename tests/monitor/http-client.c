@@ -91,7 +91,8 @@ static _noreturn_ void cmd_hold(const char *addr, unsigned n, char **src, unsign
         for (unsigned i = 0; i < n; i++) {
                 int fd = connect_from(&to, src[i % n_src]);
 
-                if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof(abort_on_close)) < 0)
+                if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close,
+                               sizeof(abort_on_close)) < 0)
                         die("SO_LINGER");
                 if (write_all(fd, REQUEST_LINE, STRLEN(REQUEST_LINE)) < 0)
                         die("write");

@@ -246,9 +246,11 @@ static void check_schema_version(const char *spec)
 {
         char title[64], writes[64];
 
-        snprintf(title, sizeof(title), "# The pvh xenstore protocol, schema %s\n", PROTO_SCHEMA_STRING);
+        snprintf(title, sizeof(title), "# The pvh xenstore protocol, schema %s\n",
+                 PROTO_SCHEMA_STRING);
         snprintf(writes, sizeof(writes), "This version writes `\"%s\"`.", PROTO_SCHEMA_STRING);
-        CHECK(strncmp(spec, title, strlen(title)) == 0, "the title names schema %s", PROTO_SCHEMA_STRING);
+        CHECK(strncmp(spec, title, strlen(title)) == 0, "the title names schema %s",
+              PROTO_SCHEMA_STRING);
         CHECK(strstr(spec, writes), "the schema key says: %s", writes);
 }
 
