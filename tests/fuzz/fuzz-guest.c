@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "fleet.h"
-#include "fuzz-monitor.h"
+#include "fuzz.h"
 #include "guest.h"
 #include "metrics.h"
 #include "render.h"
@@ -157,9 +157,9 @@ static int tree_directory(void *userdata, const char *path, char ***ret, unsigne
 static void check_kept(const struct gvalue *v, enum proto_key key)
 {
         if (v->err == 0)
-                FUZZ_CHECK(v->val && proto_key_check(key, v->val, strlen(v->val)) == 0);
+                FUZZ_ASSERT(v->val && proto_key_check(key, v->val, strlen(v->val)) == 0);
         else
-                FUZZ_CHECK(!v->val &&
+                FUZZ_ASSERT(!v->val &&
                            (v->err == GV_ABSENT || (v->err < 0 && v->err > -_PROTO_E_MAX)));
 }
 
@@ -167,18 +167,18 @@ static void check_reader(const struct guest *g)
 {
         for (int f = 0; f < _GF_MAX; f++)
                 check_kept(&g->f[f], guest_field_key(f));
-        FUZZ_CHECK(g->n_checks <= PROTO_CHECKS_MAX);
+        FUZZ_ASSERT(g->n_checks <= PROTO_CHECKS_MAX);
         for (unsigned i = 0; i < g->n_checks; i++) {
                 const struct gcheck *c = &g->checks[i];
 
-                FUZZ_CHECK(!c->id[0] || proto_value_check(PROTO_T_CHECK_ID, c->id, strlen(c->id),
+                FUZZ_ASSERT(!c->id[0] || proto_value_check(PROTO_T_CHECK_ID, c->id, strlen(c->id),
                                                           PROTO_CHECK_ID_MAX) == 0);
-                FUZZ_CHECK(c->status == GV_ABSENT ||
+                FUZZ_ASSERT(c->status == GV_ABSENT ||
                            (c->status > -_PROTO_E_MAX && c->status < _PROTO_STATUS_MAX));
                 check_kept(&c->reason, PROTO_KEY_CHECK_REASON);
         }
         if (g->last.state.err == 0)
-                FUZZ_CHECK(proto_state_from_string(g->last.state.val, strlen(g->last.state.val)) >=
+                FUZZ_ASSERT(proto_state_from_string(g->last.state.val, strlen(g->last.state.val)) >=
                            0);
         check_kept(&g->last.action, PROTO_KEY_ANSWER_ACTION);
         check_kept(&g->last.message, PROTO_KEY_ANSWER_MESSAGE);
@@ -199,18 +199,18 @@ static void check_table(const struct guest *g)
         FILE *m = open_memstream(&out, &len);
         const char *verdict = guest_verdict_word(g), *col;
 
-        FUZZ_CHECK(m);
-        FUZZ_CHECK(render_table(m, g, 1, false) == 0);
-        FUZZ_CHECK(fclose(m) == 0);
-        FUZZ_CHECK(printable(out, len, true));
+        FUZZ_ASSERT(m);
+        FUZZ_ASSERT(render_table(m, g, 1, false) == 0);
+        FUZZ_ASSERT(fclose(m) == 0);
+        FUZZ_ASSERT(printable(out, len, true));
         row = strchr(out, '\n');
         col = strstr(out, "VERDICT");
-        FUZZ_CHECK(row && col && col < row);
+        FUZZ_ASSERT(row && col && col < row);
         row++;
         /* Escaped, the verdict word is itself (it is a word); it starts under the title. */
-        FUZZ_CHECK(strlen(row) > (size_t)(col - out));
+        FUZZ_ASSERT(strlen(row) > (size_t)(col - out));
         if (printable(verdict, strlen(verdict), false) && !strchr(verdict, '\\'))
-                FUZZ_CHECK(strncmp(row + (col - out), verdict, strlen(verdict)) == 0);
+                FUZZ_ASSERT(strncmp(row + (col - out), verdict, strlen(verdict)) == 0);
         free(out);
 }
 
@@ -220,11 +220,11 @@ static void check_json(const struct guest *g)
         size_t len = 0;
         FILE *m = open_memstream(&out, &len);
 
-        FUZZ_CHECK(m);
+        FUZZ_ASSERT(m);
         render_guest_json(m, g);
-        FUZZ_CHECK(fclose(m) == 0);
-        FUZZ_CHECK(len >= 2 && out[0] == '{' && out[len - 1] == '}');
-        FUZZ_CHECK(printable(out, len, false));
+        FUZZ_ASSERT(fclose(m) == 0);
+        FUZZ_ASSERT(len >= 2 && out[0] == '{' && out[len - 1] == '}');
+        FUZZ_ASSERT(printable(out, len, false));
         free(out);
 }
 
@@ -253,10 +253,10 @@ static void check_metrics(struct guest *g)
         size_t len = 0;
         FILE *m = open_memstream(&out, &len);
 
-        FUZZ_CHECK(m);
+        FUZZ_ASSERT(m);
         metrics_fleet(m, &fl);
-        FUZZ_CHECK(fclose(m) == 0);
-        FUZZ_CHECK(printable(out, len, true));
+        FUZZ_ASSERT(fclose(m) == 0);
+        FUZZ_ASSERT(printable(out, len, true));
         for (char *line = out, *nl; line && *line; line = nl ? nl + 1 : NULL) {
                 char *p = line[0] == '#' ? NULL : strchr(line, '{');
 
@@ -265,11 +265,11 @@ static void check_metrics(struct guest *g)
                 while (p && (!nl || p < nl)) {
                         char *eq = strchr(p + 1, '='), *q, name[32];
 
-                        FUZZ_CHECK(eq && eq[1] == '"');
+                        FUZZ_ASSERT(eq && eq[1] == '"');
                         q = strchr(eq + 2, '"');
-                        FUZZ_CHECK(q && (size_t)(eq - p - 1) < sizeof(name));
+                        FUZZ_ASSERT(q && (size_t)(eq - p - 1) < sizeof(name));
                         snprintf(name, sizeof(name), "%.*s", (int)(eq - p - 1), p + 1);
-                        FUZZ_CHECK(known_label(name, eq + 2, (size_t)(q - eq - 2)));
+                        FUZZ_ASSERT(known_label(name, eq + 2, (size_t)(q - eq - 2)));
                         p = q[1] == ',' ? q + 1 : NULL;
                 }
         }
@@ -284,8 +284,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         parse(data, size, &t);
         for (unsigned flags = 0; flags <= GUEST_READ_REASONS; flags += GUEST_READ_REASONS) {
-                FUZZ_CHECK(guest_read_from(&src, DOMID, flags, &g) == 0);
-                FUZZ_CHECK(g.domid == DOMID);
+                FUZZ_ASSERT(guest_read_from(&src, DOMID, flags, &g) == 0);
+                FUZZ_ASSERT(g.domid == DOMID);
                 check_reader(&g);
                 check_table(&g);
                 check_json(&g);

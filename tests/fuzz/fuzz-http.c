@@ -23,7 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "fuzz-monitor.h"
+#include "fuzz.h"
 #include "httpd.h"
 #include "macro.h"
 #include "util.h"
@@ -49,7 +49,7 @@ static struct httpd *server(struct sockaddr_in *ret_addr)
         if (!h) {
                 sa = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = 0 };
                 sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-                FUZZ_CHECK(httpd_start(&sa, render, NULL, &h) == 0);
+                FUZZ_ASSERT(httpd_start(&sa, render, NULL, &h) == 0);
                 sa.sin_port = htons((uint16_t)httpd_port(h));
         }
         *ret_addr = sa;
@@ -79,20 +79,20 @@ static size_t exchange(struct httpd *h, int fd, char *buf, size_t size)
         for (int round = 0; round < ROUNDS_MAX; round++) {
                 ssize_t n;
 
-                FUZZ_CHECK(httpd_run(h) == 0);
+                FUZZ_ASSERT(httpd_run(h) == 0);
                 n = recv(fd, buf + len, size - len - 1, MSG_DONTWAIT);
                 if (n == 0 || (n < 0 && errno == ECONNRESET))
                         return len;
                 if (n > 0) {
                         len += (size_t)n;
-                        FUZZ_CHECK(len < size - 1);
+                        FUZZ_ASSERT(len < size - 1);
                         continue;
                 }
-                FUZZ_CHECK(errno == EAGAIN);
+                FUZZ_ASSERT(errno == EAGAIN);
                 if (idle(h))
                         return len;
         }
-        FUZZ_CHECK(!"the server kept busy");
+        FUZZ_ASSERT(!"the server kept busy");
         return len;
 }
 
@@ -128,9 +128,9 @@ static void check_answer(const uint8_t *data, size_t size, char *a, size_t len)
         a[len] = 0;
         if (len == 0)
                 return;
-        FUZZ_CHECK(len >= 13 &&
+        FUZZ_ASSERT(len >= 13 &&
                    (strncmp(a, "HTTP/1.1 ", 9) == 0 || strncmp(a, "HTTP/1.0 ", 9) == 0));
-        FUZZ_CHECK(a[9] >= '1' && a[9] <= '5' && a[10] >= '0' && a[10] <= '9' && a[11] >= '0' &&
+        FUZZ_ASSERT(a[9] >= '1' && a[9] <= '5' && a[10] >= '0' && a[10] <= '9' && a[11] >= '0' &&
                    a[11] <= '9' && a[12] == ' ');
         if (strncmp(a + 9, "200 ", 4) != 0)
                 return;
@@ -140,10 +140,10 @@ static void check_answer(const uint8_t *data, size_t size, char *a, size_t len)
          */
         head_end = strstr(a, "\r\n\r\n");
         type = strstr(a, "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n");
-        FUZZ_CHECK(head_end && type && type < head_end);
-        FUZZ_CHECK((mlen == 3 && memcmp(m, "GET", 3) == 0) ||
+        FUZZ_ASSERT(head_end && type && type < head_end);
+        FUZZ_ASSERT((mlen == 3 && memcmp(m, "GET", 3) == 0) ||
                    (mlen == 4 && memcmp(m, "HEAD", 4) == 0));
-        FUZZ_CHECK(head_end[4] == 0 || strncmp(head_end + 4, "HTTP/1.", 7) == 0 ||
+        FUZZ_ASSERT(head_end[4] == 0 || strncmp(head_end + 4, "HTTP/1.", 7) == 0 ||
                    strncmp(head_end + 4, body, sizeof(body) - 1) == 0);
 }
 
@@ -156,14 +156,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         size_t len;
 
-        FUZZ_CHECK(fd >= 0);
-        FUZZ_CHECK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+        FUZZ_ASSERT(fd >= 0);
+        FUZZ_ASSERT(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
         /* The server may answer and close before it read everything: no SIGPIPE for that. */
         for (size_t o = 0; o < size;) {
                 ssize_t n = send(fd, data + o, size - o, MSG_NOSIGNAL);
 
                 if (n < 0) {
-                        FUZZ_CHECK(errno == EPIPE || errno == ECONNRESET || errno == EINTR);
+                        FUZZ_ASSERT(errno == EPIPE || errno == ECONNRESET || errno == EINTR);
                         if (errno != EINTR)
                                 break;
                         continue;
@@ -174,10 +174,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         len = exchange(h, fd, answer, sizeof(answer));
         check_answer(data, size, answer, len);
         /* The client gives up (a reset): the server lets the connection go at once. */
-        FUZZ_CHECK(setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)) == 0);
+        FUZZ_ASSERT(setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)) == 0);
         close(fd);
         for (int round = 0; round < ROUNDS_MAX && httpd_connections(h) > 0; round++)
-                FUZZ_CHECK(httpd_run(h) == 0);
-        FUZZ_CHECK(httpd_connections(h) == 0);
+                FUZZ_ASSERT(httpd_run(h) == 0);
+        FUZZ_ASSERT(httpd_connections(h) == 0);
         return 0;
 }
