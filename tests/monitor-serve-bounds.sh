@@ -85,7 +85,7 @@ scrape || fail "scrape"
 sed -n 's/^pvh_monitor_[a-z_]*{\(.*\)} [0-9]*$/\1/p' "$T/metrics" | tr ',' '\n' |
 	grep -v -x -E 'guest_type="(PV|PVH|HVM|unknown|none|invalid|other)"' |
 	grep -v -x -E 'verdict="(ready|fixable|blocked|unknown|none|incompatible|invalid|missing|other)"' |
-	grep -v -x -E 'check="(guest_type|next_boot|kernel_version|kernel_pvh|kernel_format|blkfront|root_device|grub_menu|console|grub_terminal|kernel_params|pv_rollback|arch|other)"' |
+	grep -v -x -E 'check="(guest_type|next_boot|next_boot_mode|kernel_version|kernel_pvh|kernel_format|blkfront|root_device|grub_menu|console|grub_terminal|kernel_params|pv_rollback|arch|other)"' |
 	grep -v -x -E 'action="(ping|probe|prepare|rollback|other)"' |
 	grep -v -x -E 'outcome="(done|failed|other)"' >"$T/unknown" &&
 	fail "label values outside the vocabularies: $(cat "$T/unknown")"
