@@ -28,9 +28,12 @@ int cmd_watch(int argc, char **argv);
 int cmd_request(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 
 /*
  * Resolves DOMAIN arguments (domids or names) against the guests in xenstore.
  * With no arguments, every guest. Sorted, without duplicates.
  */
 int domains_select(struct xstore *x, char **args, int n, unsigned **ret, unsigned *ret_n);
+/* One DOMAIN argument: the domid, or -ENOENT (not logged) when no guest is that. */
+int domains_find(struct xstore *x, const char *arg, unsigned *ret);

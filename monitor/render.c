@@ -207,6 +207,11 @@ static char *cell_escape(const char *s, size_t len, size_t max)
         return out;
 }
 
+char *render_ascii(const char *s)
+{
+        return cell_escape(s, strlen(s), SIZE_MAX);
+}
+
 static int cell_set(struct cell *c, const char *text, const char *color)
 {
         c->raw = strdup(text);

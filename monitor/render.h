@@ -25,6 +25,11 @@ bool render_use_color(enum render_color mode, int fd);
  * as they are; backslash, controls and every other byte as \\, \n, \t, \xNN.
  */
 char *render_escape(const char *s, size_t len);
+/*
+ * Printable ASCII: as the table shows a cell, so that it lines up in a column
+ * on any terminal (\uXXXX beyond ASCII, \xNN for an invalid byte).
+ */
+char *render_ascii(const char *s);
 /* JSON string literal, ASCII only (\uXXXX beyond; invalid bytes as U+FFFD). */
 void render_json_string(FILE *f, const char *s, size_t len);
 void render_json_cstr(FILE *f, const char *s);

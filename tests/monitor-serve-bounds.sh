@@ -67,6 +67,9 @@ wait_for 300 sql_is $HISTORY "SELECT count(*) FROM verdict_history WHERE domid =
 expect_eq "the newest rows are kept" "$verdict" \
 	"$(sql 'SELECT new_verdict FROM verdict_history WHERE domid = 3 ORDER BY seq DESC LIMIT 1')"
 expect_eq "changes counted" $((before + 12)) "$(changes)"
+uuid3=$(sql "SELECT uuid FROM guests WHERE domid = 3")
+wait_for 300 sql_is $HISTORY "SELECT count(*) FROM guest_changes WHERE uuid = '$uuid3'" ||
+	fail "guest 3 keeps $(sql "SELECT count(*) FROM guest_changes WHERE uuid = '$uuid3'") changes"
 
 echo "# a flood of verdict changes"
 as "$H" 3 "$FAKE_GUEST" cycle verdict 400 ready blocked fixable invented || fail "cycle"
@@ -76,6 +79,8 @@ wait_for 300 sql_is unknown "SELECT verdict FROM domains WHERE domid = 3" || fai
 for d in 1 2 3; do
 	n=$(sql "SELECT count(*) FROM verdict_history WHERE domid = $d")
 	[ "$n" -le $HISTORY ] || fail "domain $d keeps $n history rows"
+	n=$(sql "SELECT count(*) FROM guest_changes WHERE uuid = (SELECT uuid FROM guests WHERE domid = $d)")
+	[ "$n" -le $HISTORY ] || fail "guest $d keeps $n changes"
 done
 [ "$(changes)" -gt $((before + 12)) ] || fail "the flood's changes are not counted"
 expect_eq "request rows after the floods" 1 "$(sql 'SELECT count(*) FROM requests')"
