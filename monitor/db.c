@@ -11,6 +11,7 @@
 #include "log.h"
 #include "macro.h"
 #include "metrics.h"
+#include "migrate.h"
 #include "util.h"
 
 #define BUSY_TIMEOUT_MS 5000
@@ -374,8 +375,8 @@ static int prune_identities(struct db *d)
 {
         static const char *const sql[] = {
                 "CREATE TEMP TABLE IF NOT EXISTS forget(uuid TEXT PRIMARY KEY)",
-                "INSERT INTO forget SELECT uuid FROM guests WHERE present = 0 ORDER BY updated "
-                "  LIMIT max(0, (SELECT count(*) FROM guests) - ?1)",
+                ("INSERT INTO forget SELECT uuid FROM guests WHERE present = 0 ORDER BY updated "
+                 "  LIMIT max(0, (SELECT count(*) FROM guests) - ?1)"),
                 "DELETE FROM guest_changes WHERE uuid IN (SELECT uuid FROM forget)",
                 "DELETE FROM guests WHERE uuid IN (SELECT uuid FROM forget)",
                 "DELETE FROM forget",
@@ -413,8 +414,8 @@ static const char *const agent_sql[] = {
         CHANGE_ROW "'agent', agent_version, ?6 FROM guests WHERE uuid = ?1 AND agent_version IS NOT ?6 "
                    "AND agent_version IS NOT NULL",
         CHANGE_ROW "'risk', risk, ?7 FROM guests WHERE uuid = ?1 AND risk IS NOT ?7",
-        "UPDATE guests SET verdict = ?3, guest_type = ?4, kernel = ?5, agent_version = ?6, risk = ?7 "
-        "WHERE uuid = ?1",
+        ("UPDATE guests SET verdict = ?3, guest_type = ?4, kernel = ?5, agent_version = ?6, risk = ?7 "
+         "WHERE uuid = ?1"),
 };
 
 static int run_all(struct db *d, const char *const *sql, size_t n, const char *const *t, size_t nt,
@@ -725,4 +726,128 @@ int db_changes(struct db *d, const struct db_changes_query *q, db_change_fn fn, 
                 r = sql_error(d, rc);
         sqlite3_finalize(st);
         return r < 0 ? r : n;
+}
+
+/* Requests older than this without an answer are history, not an agent that stopped. */
+#define UNANSWERED_WINDOW (24 * 3600)
+
+int db_unanswered(struct db *d, int64_t now, struct metrics_unanswered **ret, unsigned *ret_n)
+{
+        /* Sent, unanswered, and no later request to the domain answered either. */
+        static const char sql[] =
+                "SELECT domid, min(sent) FROM requests r WHERE state = 'sent' AND sent >= ?1 "
+                "AND NOT EXISTS (SELECT 1 FROM requests a WHERE a.domid = r.domid AND a.seq > r.seq "
+                "  AND a.state != 'sent') GROUP BY domid LIMIT 4096";
+        struct metrics_unanswered *u = NULL;
+        unsigned n = 0;
+        sqlite3_stmt *st;
+        int rc;
+
+        rc = sqlite3_prepare_v2(d->db, sql, -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_error(d, rc);
+        sqlite3_bind_int64(st, 1, now - UNANSWERED_WINDOW);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                struct metrics_unanswered *nu = realloc(u, (n + 1) * sizeof(*u));
+
+                if (!nu) {
+                        rc = SQLITE_NOMEM;
+                        break;
+                }
+                u = nu;
+                u[n].domid = (unsigned)sqlite3_column_int64(st, 0);
+                u[n].age = now - sqlite3_column_int64(st, 1);
+                if (u[n].age < 0)
+                        u[n].age = 0;
+                n++;
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) {
+                free(u);
+                return rc == SQLITE_NOMEM ? -ENOMEM : sql_error(d, rc);
+        }
+        *ret = u;
+        *ret_n = n;
+        return 0;
+}
+
+/* ---- the newest migration's progress ----------------------------------------------- */
+
+/* The newest migration's id and state; 0 when there is none. */
+static int newest_migration(struct db *d, int64_t *ret_id, char **ret_state)
+{
+        sqlite3_stmt *st;
+        int rc, r = 0;
+
+        rc = sqlite3_prepare_v2(d->db, "SELECT id, state FROM migrations ORDER BY id DESC LIMIT 1", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_error(d, rc);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                *ret_id = sqlite3_column_int64(st, 0);
+                *ret_state = col(st, 1) ? strdup(col(st, 1)) : NULL;
+                r = *ret_state ? 1 : -ENOMEM;
+        } else if (rc != SQLITE_DONE)
+                r = sql_error(d, rc);
+        sqlite3_finalize(st);
+        return r;
+}
+
+/* Guests by state, the number of waves, and the wave in progress (the first one not finished). */
+static int migration_guests(struct db *d, int64_t id, int64_t count[static _MG_STATE_MAX + 1],
+                            int64_t *ret_waves, int64_t *ret_wave)
+{
+        sqlite3_stmt *st;
+        int rc;
+
+        *ret_waves = 0;
+        *ret_wave = -1;
+        rc = sqlite3_prepare_v2(d->db, "SELECT state, wave FROM migration_guests WHERE migration = ? ORDER BY pos",
+                                -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_error(d, rc);
+        sqlite3_bind_int64(st, 1, id);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                int k = mg_state_from_string(col(st, 0));
+                int64_t wave = sqlite3_column_int64(st, 1);
+
+                count[k < 0 ? _MG_STATE_MAX : k]++;
+                if (wave >= *ret_waves)
+                        *ret_waves = wave + 1;
+                if (wave >= 0 && (k == MG_PENDING || k == MG_ACTIVE) && (*ret_wave < 0 || wave < *ret_wave))
+                        *ret_wave = wave;
+        }
+        sqlite3_finalize(st);
+        if (*ret_wave < 0)
+                *ret_wave = *ret_waves ? *ret_waves - 1 : 0;
+        return rc == SQLITE_DONE ? 0 : sql_error(d, rc);
+}
+
+int db_migration_metrics(struct db *d, FILE *f)
+{
+        _cleanup_free_ char *state = NULL;
+        int64_t id = 0, count[_MG_STATE_MAX + 1] = {}, waves = 0, wave = 0;
+        int r = newest_migration(d, &id, &state);
+
+        if (r <= 0)
+                return r;
+        r = migration_guests(d, id, count, &waves, &wave);
+        if (r < 0)
+                return r;
+        metrics_header(f, "pvh_migration_id", "gauge", "The newest migration (pvh-monitor migrate).");
+        metrics_sample(f, "pvh_migration_id", NULL, 0, id);
+        metrics_header(f, "pvh_migration_state", "gauge", "1 for the newest migration's state.");
+        for (int k = 0; k < _MIG_STATE_MAX; k++)
+                metrics_sample(f, "pvh_migration_state", (const char *[]){ "state", mig_state_to_string(k) }, 1,
+                               streq(state, mig_state_to_string(k)));
+        metrics_header(f, "pvh_migration_guests", "gauge", "The newest migration's guests by state.");
+        for (int k = 0; k < _MG_STATE_MAX; k++)
+                metrics_sample(f, "pvh_migration_guests", (const char *[]){ "state", mg_state_to_string(k) }, 1,
+                               count[k]);
+        metrics_header(f, "pvh_migration_waves", "gauge", "Waves in the newest migration.");
+        metrics_sample(f, "pvh_migration_waves", NULL, 0, waves);
+        metrics_header(f, "pvh_migration_current_wave", "gauge",
+                       "The wave in progress (from 0): the first with a guest pending or active, else the last.");
+        metrics_sample(f, "pvh_migration_current_wave", NULL, 0, wave);
+        return 0;
 }

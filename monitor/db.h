@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "guest.h"
+#include "metrics.h"
 
 /*
  * serve's SQLite database: the current state per domain, the history of
@@ -60,6 +61,15 @@ struct db_changes_query {
 typedef int (*db_change_fn)(const struct db_change *c, void *userdata);
 /* Calls fn for each row, oldest first; returns how many, or the first error fn returned. */
 int db_changes(struct db *d, const struct db_changes_query *q, db_change_fn fn, void *userdata);
+
+/*
+ * Per domain, the age of the oldest request the host sent within the last
+ * day that has no final answer, and no later request to it has one either:
+ * an agent that stopped answering.
+ */
+int db_unanswered(struct db *d, int64_t now, struct metrics_unanswered **ret, unsigned *ret_n);
+/* The newest migration's progress: pvh_migration_* series; nothing when there is none. */
+int db_migration_metrics(struct db *d, FILE *f);
 
 /* Prometheus series from the database: requests by action and outcome, verdict changes. */
 int db_metrics(struct db *d, FILE *f);
