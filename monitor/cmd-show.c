@@ -450,9 +450,5 @@ int cmd_show(int argc, char **argv)
         if (r <= 0)
                 return r < 0 ? EXIT_USAGE : 0;
         r = show_run(&a);
-        if (fflush(stdout) != 0 && r == 0) {
-                log_error_errno(-EIO, "Failed to write the output: %m");
-                return EXIT_INTERNAL;
-        }
-        return r;
+        return command_flush(r);
 }

@@ -15,10 +15,7 @@
 #include "util.h"
 
 struct status_args {
-        bool json, wide;
-        enum render_color color;
-        enum render_sort sort;
-        struct filter filter;
+        struct view_args v;
 };
 
 static void status_help(FILE *f)
@@ -47,46 +44,22 @@ static void status_help(FILE *f)
 
 static int status_parse(int argc, char **argv, struct status_args *a)
 {
-        enum { O_FILTER = 256, O_EXCLUDE, O_SORT, O_WIDE };
         static const struct option opts[] = {
-                { "json", no_argument, NULL, 'j' },         { "color", required_argument, NULL, 'c' },
-                { "wide", no_argument, NULL, O_WIDE },      { "filter", required_argument, NULL, O_FILTER },
-                { "exclude", required_argument, NULL, O_EXCLUDE },
-                { "sort", required_argument, NULL, O_SORT },
+                VIEW_OPTIONS,
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        int c;
+        int c, r;
 
         optind = 1;
         while ((c = getopt_long(argc, argv, "hw", opts, NULL)) >= 0) {
-                switch (c) {
-                case 'j':
-                        a->json = true;
-                        break;
-                case 'c':
-                        if (render_color_from_string(optarg, &a->color) < 0)
-                                return log_error_errno(-EINVAL, "Bad --color '%s'.", optarg);
-                        break;
-                case 'w':
-                case O_WIDE:
-                        a->wide = true;
-                        break;
-                case O_FILTER:
-                case O_EXCLUDE:
-                        if (filter_add(&a->filter, optarg, c == O_EXCLUDE) < 0)
-                                return -EINVAL;
-                        break;
-                case O_SORT:
-                        if (render_sort_from_string(optarg, &a->sort) < 0)
-                                return log_error_errno(-EINVAL, "Bad --sort '%s' (see --help).", optarg);
-                        break;
-                case 'h':
+                if (c == 'h') {
                         status_help(stdout);
                         return 0;
-                default:
-                        return -EINVAL;
                 }
+                r = view_option(c, optarg, &a->v);
+                if (r <= 0)
+                        return -EINVAL;
         }
         return 1;
 }
@@ -109,12 +82,12 @@ static int read_guests(struct xstore *x, const unsigned *ids, unsigned n, const 
                         free(g);
                         return log_error_errno(r, "Failed to read domain %u: %m", ids[i]);
                 }
-                if (filter_match_guest(&a->filter, &g[k]))
+                if (filter_match_guest(&a->v.filter, &g[k]))
                         k++;
                 else
                         guest_done(&g[k]);
         }
-        render_sort(g, k, a->sort);
+        render_sort(g, k, a->v.sort);
         *ret = g;
         *ret_n = k;
         return 0;
@@ -134,7 +107,7 @@ static int status_json_stream(struct xstore *x, const unsigned *ids, unsigned n,
                         guest_done(&g);
                         return log_error_errno(r, "Failed to read domain %u: %m", ids[i]);
                 }
-                if (filter_match_guest(&a->filter, &g)) {
+                if (filter_match_guest(&a->v.filter, &g)) {
                         fputs(shown++ ? ",\n" : "\n", stdout);
                         render_guest_json(stdout, &g);
                 }
@@ -147,20 +120,20 @@ static int status_json_stream(struct xstore *x, const unsigned *ids, unsigned n,
 static int status_show(struct xstore *x, const unsigned *ids, unsigned n, const struct status_args *a)
 {
         struct render_opts o = {
-                .color = render_use_color(a->color, STDOUT_FILENO),
-                .width = a->wide ? 0 : render_terminal_width(STDOUT_FILENO),
+                .color = render_use_color(a->v.color, STDOUT_FILENO),
+                .width = a->v.wide ? 0 : render_terminal_width(STDOUT_FILENO),
         };
         struct guest *g = NULL;
         unsigned k = 0;
         int r;
 
-        if (a->json && a->sort == RENDER_SORT_DOMID)
+        if (a->v.json && a->v.sort == RENDER_SORT_DOMID)
                 return status_json_stream(x, ids, n, a);
-        r = read_guests(x, ids, n, a, a->json ? GUEST_READ_REASONS | GUEST_READ_FIXES : 0, &g, &k);
+        r = read_guests(x, ids, n, a, a->v.json ? GUEST_READ_REASONS | GUEST_READ_FIXES : 0, &g, &k);
 
         if (r < 0)
                 return r;
-        if (a->json) {
+        if (a->v.json) {
                 fputc('[', stdout);
                 for (unsigned i = 0; i < k; i++) {
                         fputs(i ? ",\n" : "\n", stdout);
@@ -177,7 +150,7 @@ static int status_show(struct xstore *x, const unsigned *ids, unsigned n, const 
 
 int cmd_status(int argc, char **argv)
 {
-        struct status_args a = { .color = RENDER_COLOR_AUTO };
+        struct status_args a = { .v.color = RENDER_COLOR_AUTO };
         _cleanup_free_ unsigned *ids = NULL;
         struct xstore *x = NULL;
         unsigned n;
@@ -185,12 +158,12 @@ int cmd_status(int argc, char **argv)
 
         r = status_parse(argc, argv, &a);
         if (r <= 0) {
-                filter_done(&a.filter);
+                filter_done(&a.v.filter);
                 return r < 0 ? EXIT_USAGE : 0;
         }
         r = xstore_open(&x);
         if (r < 0) {
-                filter_done(&a.filter);
+                filter_done(&a.v.filter);
                 log_error_errno(r, "Failed to connect to xenstore: %m");
                 return EXIT_INTERNAL;
         }
@@ -199,8 +172,6 @@ int cmd_status(int argc, char **argv)
                 r = status_show(x, ids, n, &a);
         log_debug("%lu xenstore requests.", xstore_requests(x));
         xstore_close(x);
-        filter_done(&a.filter);
-        if (fflush(stdout) != 0 && r >= 0)
-                r = log_error_errno(-EIO, "Failed to write the output: %m");
-        return r == -ENOENT ? EXIT_FAILED : r < 0 ? EXIT_INTERNAL : 0;
+        filter_done(&a.v.filter);
+        return command_flush(r == -ENOENT ? EXIT_FAILED : r < 0 ? EXIT_INTERNAL : 0);
 }

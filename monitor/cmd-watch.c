@@ -20,10 +20,7 @@
 #include "util.h"
 
 struct watch_args {
-        bool json, wide;
-        enum render_color color;
-        enum render_sort sort;
-        struct filter filter;
+        struct view_args v;
         unsigned count; /* exit after this many redraws; 0: never */
 };
 
@@ -43,50 +40,28 @@ static void watch_help(FILE *f)
 
 static int watch_parse(int argc, char **argv, struct watch_args *a)
 {
-        enum { O_FILTER = 256, O_EXCLUDE, O_SORT, O_WIDE };
         static const struct option opts[] = {
-                { "json", no_argument, NULL, 'j' },         { "color", required_argument, NULL, 'c' },
-                { "count", required_argument, NULL, 'n' },  { "help", no_argument, NULL, 'h' },
-                { "wide", no_argument, NULL, O_WIDE },      { "filter", required_argument, NULL, O_FILTER },
-                { "exclude", required_argument, NULL, O_EXCLUDE },
-                { "sort", required_argument, NULL, O_SORT },
+                VIEW_OPTIONS,
+                { "count", required_argument, NULL, 'n' },
+                { "help", no_argument, NULL, 'h' },
                 {},
         };
-        int c;
+        int c, r;
 
         optind = 1;
         while ((c = getopt_long(argc, argv, "hw", opts, NULL)) >= 0) {
-                switch (c) {
-                case 'j':
-                        a->json = true;
-                        break;
-                case 'c':
-                        if (render_color_from_string(optarg, &a->color) < 0)
-                                return log_error_errno(-EINVAL, "Bad --color '%s'.", optarg);
-                        break;
-                case 'n':
-                        if (safe_atou(optarg, &a->count) < 0)
-                                return log_error_errno(-EINVAL, "Bad --count '%s'.", optarg);
-                        break;
-                case 'w':
-                case O_WIDE:
-                        a->wide = true;
-                        break;
-                case O_FILTER:
-                case O_EXCLUDE:
-                        if (filter_add(&a->filter, optarg, c == O_EXCLUDE) < 0)
-                                return -EINVAL;
-                        break;
-                case O_SORT:
-                        if (render_sort_from_string(optarg, &a->sort) < 0)
-                                return log_error_errno(-EINVAL, "Bad --sort '%s' (see --help).", optarg);
-                        break;
-                case 'h':
+                if (c == 'h') {
                         watch_help(stdout);
                         return 0;
-                default:
-                        return -EINVAL;
                 }
+                if (c == 'n') {
+                        if (safe_atou(optarg, &a->count) < 0)
+                                return log_error_errno(-EINVAL, "Bad --count '%s'.", optarg);
+                        continue;
+                }
+                r = view_option(c, optarg, &a->v);
+                if (r <= 0)
+                        return -EINVAL;
         }
         if (optind < argc)
                 return log_error_errno(-EINVAL, "watch takes no DOMAIN.");
@@ -102,9 +77,9 @@ static struct guest *view_guests(const struct fleet *f, const struct watch_args 
         if (!g)
                 return NULL;
         for (unsigned i = 0; i < f->n; i++)
-                if (filter_match_guest(&a->filter, fleet_guest(f, i)))
+                if (filter_match_guest(&a->v.filter, fleet_guest(f, i)))
                         g[n++] = *fleet_guest(f, i);
-        render_sort(g, n, a->sort);
+        render_sort(g, n, a->v.sort);
         *ret_n = n;
         return g;
 }
@@ -122,7 +97,7 @@ static int render_view(const struct guest *g, unsigned n, const struct watch_arg
 
         if (!m)
                 return -ENOMEM;
-        if (a->json) {
+        if (a->v.json) {
                 fputc('[', m);
                 for (unsigned i = 0; i < n; i++) {
                         fputs(i ? "," : "", m);
@@ -161,18 +136,18 @@ static int redraw(const struct fleet *f, const struct watch_args *a, bool tty, b
         g = view_guests(f, a, &n);
         if (!g)
                 return -ENOMEM;
-        r = render_view(g, n, a, tty && render_use_color(a->color, STDOUT_FILENO),
-                        a->wide ? 0 : render_terminal_width(STDOUT_FILENO), &view, &len);
+        r = render_view(g, n, a, tty && render_use_color(a->v.color, STDOUT_FILENO),
+                        a->v.wide ? 0 : render_terminal_width(STDOUT_FILENO), &view, &len);
         if (r < 0)
                 return r;
         if (!force && *last && streq(*last, view))
                 return 0;
-        if (tty && !a->json)
+        if (tty && !a->v.json)
                 fputs("\033[H\033[2J", stdout);
-        if (!a->json)
+        if (!a->v.json)
                 print_time(stdout);
         fputs(view, stdout);
-        if (!tty && !a->json)
+        if (!tty && !a->v.json)
                 fputc('\n', stdout);
         if (fflush(stdout) != 0)
                 return -EIO;
@@ -219,19 +194,19 @@ static int watch_loop(struct fleet *f, const struct watch_args *a)
 
 int cmd_watch(int argc, char **argv)
 {
-        struct watch_args a = { .color = RENDER_COLOR_AUTO };
+        struct watch_args a = { .v.color = RENDER_COLOR_AUTO };
         struct xstore *x = NULL;
         struct fleet f;
         int r;
 
         r = watch_parse(argc, argv, &a);
         if (r <= 0) {
-                filter_done(&a.filter);
+                filter_done(&a.v.filter);
                 return r < 0 ? EXIT_USAGE : 0;
         }
         r = xstore_open(&x);
         if (r < 0) {
-                filter_done(&a.filter);
+                filter_done(&a.v.filter);
                 log_error_errno(r, "Failed to connect to xenstore: %m");
                 return EXIT_INTERNAL;
         }
@@ -242,6 +217,6 @@ int cmd_watch(int argc, char **argv)
                 log_error_errno(r, "Failed to watch the guests: %m");
         fleet_done(&f);
         xstore_close(x);
-        filter_done(&a.filter);
+        filter_done(&a.v.filter);
         return r < 0 ? EXIT_INTERNAL : 0;
 }
