@@ -447,7 +447,7 @@ static int tx_create(const struct prepare_ctx *ctx, const struct plan *p)
 static int make_dirs(const struct prepare_ctx *ctx, const struct plan *p)
 {
         for (size_t i = 0; i < p->n_mkdirs; i++) {
-                int r = fileedit_mkdir_p(ctx->root_fd, p->mkdirs[i] + strspn(p->mkdirs[i], "/"));
+                int r = fileedit_mkdir_p(ctx->root_fd, p->mkdirs[i], 0755);
                 if (r < 0)
                         return r;
                 crashpoint();
@@ -671,11 +671,14 @@ static int restore_files(const struct prepare_ctx *ctx, int tx_fd, const struct 
 static void remove_dirs(const struct prepare_ctx *ctx, const struct plan *p, struct textbuf *log)
 {
         for (size_t i = p->n_mkdirs; i-- > 0;) {
-                const char *rel = p->mkdirs[i] + strspn(p->mkdirs[i], "/");
+                _cleanup_close_ int dir_fd = -1;
+                const char *base;
+                int r;
 
-                if (unlinkat(ctx->root_fd, rel, AT_REMOVEDIR) < 0 && errno != ENOENT)
-                        textbuf_printf(log, "left %s in place: %s\n", p->mkdirs[i], strerror(errno));
-                fileedit_fsync_dir(ctx->root_fd);
+                dir_fd = fileedit_open_parent(ctx->root_fd, p->mkdirs[i], &base);
+                r = dir_fd < 0 ? dir_fd : fileedit_rmdir(dir_fd, base);
+                if (r < 0 && r != -ENOENT)
+                        textbuf_printf(log, "left %s in place: %s\n", p->mkdirs[i], strerror(-r));
                 crashpoint();
         }
 }
