@@ -112,7 +112,7 @@ int cmd_check(int argc, char **argv)
         }
         r = kcache_new(AT_FDCWD, a.cache, &cache);
         if (r < 0) {
-                log_error_errno(r, "Failed to load cache '%s': %m", a.cache);
+                log_error_errno(r, "Failed to load cache '%s': %s", a.cache, root_strerror(r));
                 return EXIT_INTERNAL;
         }
         r = run_check(&a, root_fd, cache);

@@ -163,11 +163,7 @@ static int manifest_text(const struct plan *p, char **ret, size_t *ret_len)
 
 static int read_at(int dir_fd, const char *name, char **ret, size_t *ret_len)
 {
-        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-
-        if (fd < 0)
-                return -errno;
-        return read_full_fd(fd, ret, PREPARE_FILE_MAX, ret_len);
+        return fileedit_read(dir_fd, name, PREPARE_FILE_MAX, ret, ret_len, NULL);
 }
 
 static int parse_kind(const char *s, enum plan_file_kind *ret)

@@ -267,8 +267,13 @@ int prepare_run(const struct prepare_ctx *ctx, bool dry_run, struct prepare_answ
                         textbuf_printf(&a.output, "%s\n", rec.message);
                 prepare_answer_done(&rec);
         }
-        if ((r = tx_state(ctx, &st)) < 0 || (r = prepare_plan(ctx, &p)) < 0)
+        if ((r = tx_state(ctx, &st)) < 0 || (r = prepare_plan(ctx, &p)) < 0) {
+                /* A FIFO, a device or a socket where prepare reads a file (rootfs.h): refused, not a fault. */
+                if (r == -ENXIO)
+                        r = answer(&a, false, "error", "a file prepare would change is %s; nothing was changed",
+                                   root_strerror(r));
                 goto out;
+        }
         if (p->unsupported) {
                 r = plan_render(p, &a.output);
                 if (r >= 0)

@@ -12,6 +12,7 @@
 #include "fileedit.h"
 #include "kcache.h"
 #include "macro.h"
+#include "rootfs.h"
 #include "strv.h"
 #include "util.h"
 
@@ -168,13 +169,13 @@ static int parse_line(struct kcache *c, char *line)
 
 static int load(struct kcache *c)
 {
-        _cleanup_close_ int fd = openat(c->dir_fd, c->file, O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int fd = root_open_regular_at(c->dir_fd, c->file, O_RDONLY);
         _cleanup_free_ char *text = NULL;
         char *save = NULL, *line;
         int r;
 
         if (fd < 0)
-                return errno == ENOENT ? 0 : -errno;
+                return fd == -ENOENT ? 0 : fd;
         r = read_full_fd(fd, &text, KCACHE_FILE_MAX, NULL);
         if (r < 0)
                 return r;

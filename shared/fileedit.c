@@ -45,16 +45,14 @@ static void meta_of(const struct stat *st, struct file_meta *m)
 int fileedit_read(int dir_fd, const char *name, size_t max, char **ret, size_t *ret_len,
                   struct file_meta *ret_meta)
 {
-        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+        _cleanup_close_ int fd = root_open_regular_at(dir_fd, name, O_RDONLY | O_NOFOLLOW);
         struct stat st;
         int r;
 
         if (fd < 0)
-                return -errno;
+                return fd;
         if (fstat(fd, &st) < 0)
                 return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADF;
         r = read_full_fd(fd, ret, max, ret_len);
         if (r < 0)
                 return r;

@@ -28,7 +28,10 @@ struct file_meta {
  * below, none of which follows a symlink there.
  */
 int fileedit_open_parent(int root_fd, const char *path, const char **ret_base);
-/* The bytes and metadata of a regular file; -ENOENT when absent, -ELOOP for a symlink. */
+/*
+ * The bytes and metadata of a regular file; -ENOENT when absent, -ELOOP for
+ * a symlink, -ENXIO for a FIFO, a device or a socket (never opened: rootfs.h).
+ */
 int fileedit_read(int dir_fd, const char *name, size_t max, char **ret, size_t *ret_len,
                   struct file_meta *ret_meta);
 int fileedit_replace(int dir_fd, const char *name, const void *data, size_t len, const struct file_meta *meta);

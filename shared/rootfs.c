@@ -260,11 +260,63 @@ static int walk_run(struct walk *w, bool follow, struct walk_end *e)
         return r < 0 ? r : 0;
 }
 
+/* An open for the file's bytes: the only kind that could open a FIFO, a device or a socket. */
+static bool opens_content(int flags)
+{
+        return !(flags & (O_PATH | O_DIRECTORY));
+}
+
+/* 0 for a regular file; what open(2) of anything else should say instead of opening it. */
+static int regular_or_why(const struct stat *st)
+{
+        if (S_ISREG(st->st_mode))
+                return 0;
+        if (S_ISDIR(st->st_mode))
+                return -EISDIR;
+        if (S_ISLNK(st->st_mode))
+                return -ELOOP;
+        return -ENXIO;
+}
+
+/*
+ * fd (or -errno), opened O_NONBLOCK for the regular file st: still that
+ * file (-EAGAIN when it was replaced in between), and blocking again unless
+ * flags asked otherwise.
+ */
+static int content_fd(int fd, int flags, const struct stat *st)
+{
+        _cleanup_close_ int f = fd;
+        struct stat now;
+        int fl, r;
+
+        if (f < 0)
+                return f;
+        if (fstat(f, &now) < 0)
+                return -errno;
+        r = regular_or_why(&now);
+        if (r < 0)
+                return r;
+        if (now.st_dev != st->st_dev || now.st_ino != st->st_ino)
+                return -EAGAIN;
+        if (!(flags & O_NONBLOCK) && ((fl = fcntl(f, F_GETFL)) < 0 || fcntl(f, F_SETFL, fl & ~O_NONBLOCK) < 0))
+                return -errno;
+        return TAKE_FD(f);
+}
+
+static int openat_errno(int dir_fd, const char *path, int flags)
+{
+        int fd = openat(dir_fd, path, flags | O_CLOEXEC);
+
+        return fd < 0 ? -errno : fd;
+}
+
+#define CONTENT_FLAGS (O_NONBLOCK | O_NOCTTY)
+
 /* What the walk found, opened with flags; O_PATH is the fd it holds already. */
 static int walk_open_end(struct walk_end *e, int flags)
 {
         bool dir = e->want_dir || (flags & O_DIRECTORY);
-        int fd;
+        int r;
 
         if (e->fd < 0)
                 return -ENOENT;
@@ -274,8 +326,12 @@ static int walk_open_end(struct walk_end *e, int flags)
                 return -ELOOP;
         if (flags & O_PATH)
                 return TAKE_FD(e->fd);
-        fd = openat(e->dir_fd, e->name, flags | O_NOFOLLOW | O_CLOEXEC);
-        return fd < 0 ? -errno : fd;
+        if (!opens_content(flags))
+                return openat_errno(e->dir_fd, e->name, flags | O_NOFOLLOW);
+        r = regular_or_why(&e->st);
+        if (r < 0)
+                return r;
+        return content_fd(openat_errno(e->dir_fd, e->name, flags | O_NOFOLLOW | CONTENT_FLAGS), flags, &e->st);
 }
 
 static int root_open_walk(int root_fd, const char *path, int flags)
@@ -310,6 +366,23 @@ static int root_openat2(int root_fd, const char *path, int flags)
         fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
         return fd < 0 ? -errno : fd;
 }
+
+/* Looked at through O_PATH first: a FIFO or a device is never opened. */
+static int root_openat2_content(int root_fd, const char *path, int flags)
+{
+        _cleanup_close_ int fd = root_openat2(root_fd, path, O_PATH | (flags & O_NOFOLLOW));
+        struct stat st;
+        int r;
+
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        r = regular_or_why(&st);
+        if (r < 0)
+                return r;
+        return content_fd(root_openat2(root_fd, path, flags | CONTENT_FLAGS), flags, &st);
+}
 #endif
 
 int root_open(int root_fd, const char *path, int flags)
@@ -319,14 +392,53 @@ int root_open(int root_fd, const char *path, int flags)
         if (flags & O_CREAT)
                 return -EINVAL;
 #ifdef SYS_openat2
-        fd = root_openat2(root_fd, path, flags);
+        fd = opens_content(flags) ? root_openat2_content(root_fd, path, flags) : root_openat2(root_fd, path, flags);
 #endif
         return fd == -ENOSYS || fd == -EPERM ? root_open_walk(root_fd, path, flags) : fd;
 }
 
+int root_open_regular_at(int dir_fd, const char *path, int flags)
+{
+        struct stat st;
+        int r;
+
+        if (fstatat(dir_fd, path, &st, (flags & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0) < 0)
+                return -errno;
+        r = regular_or_why(&st);
+        if (r < 0)
+                return r;
+        return content_fd(openat_errno(dir_fd, path, flags | CONTENT_FLAGS), flags, &st);
+}
+
+const char *root_strerror(int err)
+{
+        return err == -ENXIO ? "not a regular file" : strerror(-err);
+}
+
+int root_unreadable_add(struct root_unreadable *u, const char *path, int err)
+{
+        _cleanup_free_ char *s = NULL;
+
+        if (err >= 0 || err == -ENOENT || err == -ENOTDIR || err == -ENOMEM || !u)
+                return 0;
+        s = strdup_printf("%s: %s", path, root_strerror(err));
+        if (!s)
+                return -ENOMEM;
+        for (size_t i = 0; i < u->n; i++)
+                if (streq(u->v[i], s))
+                        return 0;
+        return strv_push_dup(&u->v, &u->n, s);
+}
+
+void root_unreadable_done(struct root_unreadable *u)
+{
+        strv_free(u->v);
+        *u = (struct root_unreadable){};
+}
+
 int root_read_file(int root_fd, const char *path, size_t max, char **ret, size_t *ret_len)
 {
-        _cleanup_close_ int fd = root_open(root_fd, path, O_RDONLY | O_NOCTTY);
+        _cleanup_close_ int fd = root_open(root_fd, path, O_RDONLY);
 
         if (fd < 0)
                 return fd;
@@ -402,7 +514,7 @@ int root_list_dir(int root_fd, const char *path, char ***ret, size_t *ret_n)
 
 int root_map(int root_fd, const char *path, struct mapped *ret)
 {
-        _cleanup_close_ int fd = root_open(root_fd, path, O_RDONLY | O_NOCTTY);
+        _cleanup_close_ int fd = root_open(root_fd, path, O_RDONLY);
         struct stat st;
         void *p;
 
@@ -410,8 +522,6 @@ int root_map(int root_fd, const char *path, struct mapped *ret)
                 return fd;
         if (fstat(fd, &st) < 0)
                 return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADF;
         if ((uint64_t)st.st_size > (uint64_t)SIZE_MAX / 2)
                 return -EFBIG;
         if (st.st_size == 0) {

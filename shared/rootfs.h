@@ -36,6 +36,18 @@
 #define ROOT_SYMLINKS_MAX 40
 #define ROOT_FILE_MAX (16u << 20)
 
+/*
+ * Opening a file for its bytes (root_open() without O_PATH or O_DIRECTORY,
+ * root_read_file(), root_map(), root_open_regular_at()) opens only a
+ * regular file. Anything else is refused before it is opened: a FIFO would
+ * block open() forever, a device would be opened with whatever that does
+ * (in dom0, on dom0's own devices), a socket cannot be. The error is -EISDIR
+ * for a directory and -ENXIO for the rest, which root_strerror() calls "not
+ * a regular file". The file is opened O_NONBLOCK (cleared again unless the
+ * caller asked for it) and must then still be the file that was looked at
+ * (-EAGAIN when it was replaced in between).
+ */
+
 /* True when root_fd is this system's own "/" (not a tree under --root). */
 bool root_is_host(int root_fd);
 /*
@@ -45,6 +57,14 @@ bool root_is_host(int root_fd);
  * link itself.
  */
 int root_open(int root_fd, const char *path, int flags);
+/*
+ * The same for a file that is no guest's tree's (--cache), or a last name
+ * under a directory root_open() found: path is resolved by the kernel as it
+ * is, not confined; O_NOFOLLOW is honoured.
+ */
+int root_open_regular_at(int dir_fd, const char *path, int flags);
+/* strerror() of -err, but "not a regular file" for -ENXIO (see above). */
+const char *root_strerror(int err);
 int root_read_file(int root_fd, const char *path, size_t max, char **ret, size_t *ret_len);
 int root_stat(int root_fd, const char *path, struct stat *ret);
 bool root_is_reg(int root_fd, const char *path);
@@ -59,3 +79,16 @@ struct mapped {
 
 int root_map(int root_fd, const char *path, struct mapped *ret);
 void mapped_done(struct mapped *m);
+
+/*
+ * Files that exist under the root but could not be read, "PATH: REASON"
+ * each, once: what a report says it had to leave out.
+ */
+struct root_unreadable {
+        char **v;
+        size_t n;
+};
+
+/* Notes path and why (err), unless err is 0, -ENOMEM or says it is absent (-ENOENT, -ENOTDIR). */
+int root_unreadable_add(struct root_unreadable *u, const char *path, int err);
+void root_unreadable_done(struct root_unreadable *u);

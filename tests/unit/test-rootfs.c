@@ -2,7 +2,8 @@
 /*
  * root_open() on a tree built for it, with openat2 and, in child processes
  * under a seccomp filter, without (ENOSYS, then EPERM): every path in the
- * table must open the file it names inside the root, or fail as it says.
+ * table must open the file it names inside the root, or fail as it says;
+ * opened for its bytes, only a regular file, and no FIFO or device at all.
  * Next to the tree lies a directory "outside" that no path may reach; the
  * tree holds decoys where an escape, confined, lands instead. Where the
  * kernel has openat2 the table is also checked against the kernel's own
@@ -78,7 +79,7 @@ static const struct row {
         int flags;
         const char *want;
         int err;
-        bool walk_only;         /* root_open's own rule, not the kernel's */
+        bool ours;              /* root_open's own rule, not the kernel's */
 } rows[] = {
         { "/etc/os-release", O_RDONLY, "etc/os-release" },
         { "etc/os-release", O_RDONLY, "etc/os-release" },
@@ -119,7 +120,7 @@ static const struct row {
         { "/etcdir/os-release", O_RDONLY | O_NOFOLLOW, "etc/os-release" },
         { "/etcdir", O_RDONLY | O_DIRECTORY | O_NOFOLLOW, NULL, -ENOTDIR },
         /* A trailing slash wants a directory, and follows a last symlink. */
-        { "/etc/", O_RDONLY, "etc" },
+        { "/etc/", O_RDONLY | O_DIRECTORY, "etc" },
         { "/etcdir/", O_PATH | O_NOFOLLOW, "etc" },
         { "/etc/os-release/", O_RDONLY, NULL, -ENOTDIR },
         { "/abs/", O_PATH, NULL, -ENOTDIR },
@@ -135,6 +136,17 @@ static const struct row {
         { "/etc/os-release/x", O_RDONLY, NULL, -ENOTDIR },
         /* root_open creates nothing. */
         { "/etc/new", O_WRONLY | O_CREAT, NULL, -EINVAL, true },
+        /* Opened for its bytes, only a regular file; anything else is not even opened. */
+        { "/fifo", O_RDONLY, NULL, -ENXIO, true },
+        { "/fifo", O_RDONLY | O_NONBLOCK, NULL, -ENXIO, true },
+        { "/fifolink", O_RDONLY, NULL, -ENXIO, true },
+        { "/fifo", O_WRONLY, NULL, -ENXIO, true },
+        { "/null", O_RDONLY, NULL, -ENXIO, true },
+        { "/null", O_RDWR, NULL, -ENXIO, true },
+        { "/sock", O_RDONLY, NULL, -ENXIO, true },
+        { "/etc", O_RDONLY, NULL, -EISDIR, true },
+        { "/etc/", O_RDONLY, NULL, -EISDIR, true },
+        { "/fifo", O_RDONLY | O_DIRECTORY, NULL, -ENOTDIR },
 };
 
 static char *at_top(const char *s)
@@ -308,12 +320,28 @@ static void check_built(const char *how, int (*open_fn)(int, const char *, int))
         check_outcome(how, "longlink/./.../dir/file", 0, open_fn(root_fd, path, O_RDONLY), "etc/dir/file", 0);
 }
 
+/* A regular file is opened O_NONBLOCK to find out what it is, then blocking again unless asked. */
+static void check_nonblock(const char *how)
+{
+        int fd = root_open(root_fd, "/abs", O_RDONLY), fl;
+
+        fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
+        CHECK(fd >= 0 && fl >= 0 && !(fl & O_NONBLOCK), "%s: O_RDONLY: %d, flags %#x", how, fd, fl);
+        if (fd >= 0)
+                close(fd);
+        fd = root_open(root_fd, "/abs", O_RDONLY | O_NONBLOCK);
+        fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
+        CHECK(fd >= 0 && fl >= 0 && (fl & O_NONBLOCK), "%s: O_RDONLY|O_NONBLOCK: %d, flags %#x", how, fd, fl);
+        if (fd >= 0)
+                close(fd);
+}
+
 static void check_table(const char *how, int (*open_fn)(int, const char *, int), bool kernel)
 {
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
                 const struct row *r = &rows[i];
 
-                if (skipped(r) || (kernel && r->walk_only))
+                if (skipped(r) || (kernel && r->ours))
                         continue;
                 check_outcome(how, r->path, r->flags, open_fn(root_fd, r->path, r->flags), r->want, r->err);
         }
@@ -345,6 +373,7 @@ static void check_without_openat2(int err)
                         _exit(77);
                 }
                 check_table(how, root_open, false);
+                check_nonblock(how);
                 fflush(NULL);
                 _exit(check_failures ? 1 : 0);
         }
@@ -371,6 +400,7 @@ int main(void)
         else
                 printf("test-rootfs: this kernel has no openat2: the table is not checked against it\n");
         check_table("root_open", root_open, false);
+        check_nonblock("root_open");
         check_without_openat2(ENOSYS);
         check_without_openat2(EPERM);
 
