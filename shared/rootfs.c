@@ -287,7 +287,7 @@ static int content_fd(int fd, int flags, const struct stat *st)
 {
         _cleanup_close_ int f = fd;
         struct stat now;
-        int fl, r;
+        int r;
 
         if (f < 0)
                 return f;
@@ -298,7 +298,8 @@ static int content_fd(int fd, int flags, const struct stat *st)
                 return r;
         if (now.st_dev != st->st_dev || now.st_ino != st->st_ino)
                 return -EAGAIN;
-        if (!(flags & O_NONBLOCK) && ((fl = fcntl(f, F_GETFL)) < 0 || fcntl(f, F_SETFL, fl & ~O_NONBLOCK) < 0))
+        /* F_SETFL takes the status flags of flags and leaves the access mode: no F_GETFL needed. */
+        if (!(flags & O_NONBLOCK) && fcntl(f, F_SETFL, flags) < 0)
                 return -errno;
         return TAKE_FD(f);
 }
