@@ -18,9 +18,11 @@
  * looked at with fstat, a symlink's target read from that very fd and put in
  * front of the rest of the path, ".." back to the directory the walk came
  * from (-EAGAIN when that is no longer its parent: something was renamed
- * during the walk). Both give the same answer for every path; procfs magic
- * links are the one difference: openat2 refuses them (-ELOOP), the walk
- * follows their text, inside the root like any other target.
+ * during the walk). It needs O_PATH, fstat() of an O_PATH fd and
+ * readlinkat() of "": Linux 3.6 and later. Both give the same answer for
+ * every path; procfs magic links are the one difference: openat2 refuses
+ * them (-ELOOP), the walk follows their text, inside the root like any
+ * other target.
  *
  * Paths: absolute or relative, both from root_fd; "" is -ENOENT; at most
  * PATH_MAX - 1 bytes and names of at most NAME_MAX (-ENAMETOOLONG); at most
@@ -54,7 +56,8 @@ bool root_is_host(int root_fd);
  * Opens path inside the root with open(2)'s flags; O_CLOEXEC is added,
  * O_CREAT is refused (-EINVAL: see above). A final symlink is followed
  * inside the root, unless O_NOFOLLOW: then it is -ELOOP, or with O_PATH the
- * link itself.
+ * link itself. A directory is opened with O_DIRECTORY (or O_PATH); without,
+ * it is -EISDIR, as anything but a regular file (see above).
  */
 int root_open(int root_fd, const char *path, int flags);
 /*
