@@ -580,13 +580,6 @@ static int setup_sources(struct daemon *d)
         return r;
 }
 
-static int cache_path(const struct daemon_options *o, char **ret)
-{
-        if (mkdir(o->state_dir, 0700) < 0 && errno != EEXIST)
-                return -errno;
-        return asprintf(ret, "%s/kernel-cache", o->state_dir) < 0 ? -ENOMEM : 0;
-}
-
 /* A prepare or rollback that a crash or a stop cut short is undone or finished first. */
 static void recover(struct daemon *d)
 {
@@ -609,26 +602,28 @@ static void recover(struct daemon *d)
 
 static int daemon_setup(struct daemon *d)
 {
-        _cleanup_free_ char *cache = NULL;
+        _cleanup_close_ int state_fd = -1;
         int r;
 
         d->root_fd = open(d->opt->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (d->root_fd < 0)
                 return log_error_errno(-errno, "Failed to open root '%s': %m", d->opt->root);
         d->host_root = root_is_host(d->root_fd);
-        if (cache_path(d->opt, &cache) < 0)
-                log_warning("State directory '%s' is not usable; kernel results are not kept.",
-                            d->opt->state_dir);
-        r = kcache_new(cache, &d->cache);
-        if (r < 0 && cache) {
-                log_warning_errno(r, "Ignoring the kernel cache '%s': %m", cache);
-                r = kcache_new(NULL, &d->cache);
+        state_fd = prepare_state_dir(d->root_fd, d->opt->state_dir);
+        if (state_fd < 0)
+                log_warning_errno(state_fd,
+                                  "State directory '%s' is not usable (%m); kernel results and request ids are not kept.",
+                                  d->opt->state_dir ? d->opt->state_dir : PREPARE_STATE_DIR);
+        r = kcache_new(state_fd, state_fd >= 0 ? "kernel-cache" : NULL, &d->cache);
+        if (r < 0 && state_fd >= 0) {
+                log_warning_errno(r, "Ignoring the kernel cache: %m");
+                r = kcache_new(AT_FDCWD, NULL, &d->cache);
         }
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the kernel cache: %m");
         make_ident(d);
         recover(d);
-        r = requests_new(cache ? d->opt->state_dir : NULL, &d->rq);
+        r = requests_new(state_fd, &d->rq);
         if (r >= 0)
                 r = loop_new(&d->loop);
         if (r >= 0)

@@ -163,11 +163,7 @@ static int manifest_text(const struct plan *p, char **ret, size_t *ret_len)
 
 static int read_at(int dir_fd, const char *name, char **ret, size_t *ret_len)
 {
-        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-
-        if (fd < 0)
-                return -errno;
-        return read_full_fd(fd, ret, PREPARE_FILE_MAX, ret_len);
+        return fileedit_read(dir_fd, name, PREPARE_FILE_MAX, ret, ret_len, NULL);
 }
 
 static int parse_kind(const char *s, enum plan_file_kind *ret)
@@ -447,7 +443,7 @@ static int tx_create(const struct prepare_ctx *ctx, const struct plan *p)
 static int make_dirs(const struct prepare_ctx *ctx, const struct plan *p)
 {
         for (size_t i = 0; i < p->n_mkdirs; i++) {
-                int r = fileedit_mkdir_p(ctx->root_fd, p->mkdirs[i] + strspn(p->mkdirs[i], "/"));
+                int r = fileedit_mkdir_p(ctx->root_fd, p->mkdirs[i], 0755);
                 if (r < 0)
                         return r;
                 crashpoint();
@@ -671,11 +667,14 @@ static int restore_files(const struct prepare_ctx *ctx, int tx_fd, const struct 
 static void remove_dirs(const struct prepare_ctx *ctx, const struct plan *p, struct textbuf *log)
 {
         for (size_t i = p->n_mkdirs; i-- > 0;) {
-                const char *rel = p->mkdirs[i] + strspn(p->mkdirs[i], "/");
+                _cleanup_close_ int dir_fd = -1;
+                const char *base;
+                int r;
 
-                if (unlinkat(ctx->root_fd, rel, AT_REMOVEDIR) < 0 && errno != ENOENT)
-                        textbuf_printf(log, "left %s in place: %s\n", p->mkdirs[i], strerror(errno));
-                fileedit_fsync_dir(ctx->root_fd);
+                dir_fd = fileedit_open_parent(ctx->root_fd, p->mkdirs[i], &base);
+                r = dir_fd < 0 ? dir_fd : fileedit_rmdir(dir_fd, base);
+                if (r < 0 && r != -ENOENT)
+                        textbuf_printf(log, "left %s in place: %s\n", p->mkdirs[i], strerror(-r));
                 crashpoint();
         }
 }

@@ -48,10 +48,13 @@ struct prepare_answer {
 };
 
 /*
- * The state directory, created when missing and locked: one prepare or
- * rollback at a time, whoever asks (the daemon's worker, the CLI). dir, or
- * PREPARE_STATE_DIR inside the root when dir is NULL. -EBUSY when locked.
+ * The state directory, created when missing: dir (a path of the operator's),
+ * or PREPARE_STATE_DIR inside the root when dir is NULL, made through fds
+ * resolved inside the root (shared/rootfs.h) and refused when it is itself
+ * a symlink.
  */
+int prepare_state_dir(int root_fd, const char *dir);
+/* The state directory, locked: one prepare or rollback at a time, whoever asks. -EBUSY when locked. */
 int prepare_state_open(int root_fd, const char *dir);
 
 int prepare_run(const struct prepare_ctx *ctx, bool dry_run, struct prepare_answer *ret);

@@ -42,16 +42,15 @@ static void load_ids(struct requests *rq)
         }
 }
 
-int requests_new(const char *state_dir, struct requests **ret)
+int requests_new(int state_fd, struct requests **ret)
 {
         struct requests *rq = calloc(1, sizeof(*rq));
 
         if (!rq)
                 return -ENOMEM;
-        rq->state_fd = state_dir ? open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-        if (state_dir && rq->state_fd < 0)
-                log_warning_errno(-errno, "Request ids will not survive a restart: '%s': %m",
-                                  state_dir);
+        rq->state_fd = state_fd >= 0 ? fcntl(state_fd, F_DUPFD_CLOEXEC, 3) : -1;
+        if (state_fd >= 0 && rq->state_fd < 0)
+                log_warning_errno(-errno, "Request ids will not survive a restart: %m");
         load_ids(rq);
         *ret = rq;
         return 0;

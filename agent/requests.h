@@ -18,7 +18,8 @@ struct requests;
 #define REQUEST_PATH "control/pvh/request"
 #define REQUESTS_REMEMBERED 64
 
-int requests_new(const char *state_dir, struct requests **ret);
+/* The last ids are kept in the state directory state_fd (dup'd), or in memory only when it is -1. */
+int requests_new(int state_fd, struct requests **ret);
 struct requests *requests_free(struct requests *rq);
 
 /*

@@ -6,8 +6,10 @@
 # and rollback must still work from there. The Debian path (drop-in,
 # update-grub, update-initramfs) and the Fedora/RHEL one (/etc/default/grub,
 # grubby on the BLS entries and grubenv, grub2-mkconfig, links) both.
+# PREPARE_CRASH_STEP=N kills at every Nth step only (tests/prepare-no-openat2.sh).
 set -eu
 . "$top_srcdir/tests/prepare/lib.sh"
+step=${PREPARE_CRASH_STEP:-1}
 
 # fresh: the tree as before prepare, no state.
 fresh() {
@@ -69,7 +71,7 @@ crash_case() {
 		snapshot "$T/now"
 		same "rollback after a crash at step $k" "$T/before" "$T/now"
 		echo "ok   $name: prepare killed at step $k: $state"
-		k=$((k + 1))
+		k=$((k + step))
 	done
 
 	k=1
@@ -84,7 +86,7 @@ crash_case() {
 		same "recover after a crash at step $k of rollback" "$T/before" "$T/now"
 		[ ! -e "$S/tx" ] || fail "recover after step $k of rollback left the transaction"
 		echo "ok   $name: rollback killed at step $k: original"
-		k=$((k + 1))
+		k=$((k + step))
 	done
 }
 
