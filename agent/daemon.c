@@ -38,6 +38,14 @@
 #define BACKOFF_MIN_USEC (100 * 1000ULL)
 #define BACKOFF_MAX_USEC (30 * 1000 * 1000ULL)
 #define JOB_RESULT_MAX (PREPARE_OUTPUT_MAX + 2048)
+/*
+ * How long start-up recovery waits for another holder of the state directory
+ * (the worker of the agent that died, killed with it but maybe still in an
+ * fsync; or a `pvh-agent prepare` by hand) before it answers the request it
+ * interrupted anyway.
+ */
+#define RECOVER_LOCK_WAIT_USEC (60ull * 1000000)
+#define INTERRUPTED "the agent stopped while the request ran"
 
 struct daemon {
         const struct daemon_options *opt;
@@ -47,10 +55,13 @@ struct daemon {
         struct kcache *cache;
         struct agent_ident ident;
         struct requests *rq;
-        struct job *job;             /* a prepare or rollback running in a child */
+        struct job *job;             /* prepare, rollback or start-up recovery, in a child */
         struct proto_request job_req;
+        bool recovering;             /* the job is start-up recovery */
         char *recovered;             /* what start-up recovery did, for an interrupted request */
         bool checked_interrupted;
+        bool interrupted_pending;    /* interrupted_id ran when the agent stopped */
+        struct proto_uuid interrupted_id;
 
         struct store *store;
         struct loop_source *store_src, *hup_src, *reconnect_timer;
@@ -108,12 +119,6 @@ static int publish(struct daemon *d)
                         d->ready = true;
                         sd_notify(0, "READY=1");
                         log_info("Published the guest state; verdict %s.", d->verdict);
-                }
-                if (!d->checked_interrupted) {
-                        d->checked_interrupted = true;
-                        requests_interrupted(d->rq, d->store,
-                                             d->recovered ? d->recovered
-                                                          : "the agent stopped while the request ran");
                 }
                 daemon_status(d);
                 return 0;
@@ -181,6 +186,27 @@ static int net_refresh(struct daemon *d)
 
 /* ---- requests ---------------------------------------------------------------- */
 
+/*
+ * The request that ran when the agent stopped is answered once start-up
+ * recovery has finished or undone its work, and says which: never while the
+ * work may still be going on.
+ */
+static void answer_interrupted(struct daemon *d)
+{
+        int r;
+
+        if (!d->interrupted_pending || d->recovering || !d->store)
+                return;
+        r = requests_finish(d->rq, d->store, &d->interrupted_id, PROTO_STATE_FAILED,
+                            PROTO_REASON_INTERRUPTED, d->recovered ? d->recovered : INTERRUPTED,
+                            NULL, 0, 0);
+        if (r < 0 && !is_refusal(r))
+                return;
+        if (r < 0)
+                log_warning_errno(r, "Failed to answer request %s: %m", d->interrupted_id.s);
+        d->interrupted_pending = false;
+}
+
 static void finish(struct daemon *d, const struct proto_request *req, enum proto_state st,
                    enum proto_reason reason, const char *message)
 {
@@ -206,9 +232,19 @@ static int prepare_child(void *arg, int out_fd)
         struct daemon *d = arg;
         struct prepare_answer a = { 0 };
         struct prepare_ctx ctx;
-        int state_fd = prepare_state_open(d->root_fd, d->opt->state_dir);
+        int state_fd = prepare_state_open_wait(d->root_fd, d->opt->state_dir,
+                                               d->recovering ? RECOVER_LOCK_WAIT_USEC : 0);
         int r;
 
+        if (state_fd < 0 && d->recovering) {
+                dprintf(out_fd, "0\n%s\n%s%s\n0\n", state_fd == -EBUSY ? "busy" : "error",
+                        INTERRUPTED,
+                        state_fd == -EBUSY ? "; another process still holds the state directory: "
+                                             "what the request left is undone by the next prepare "
+                                             "or rollback"
+                                           : "; the state directory is not usable");
+                return 0;
+        }
         if (state_fd < 0) {
                 dprintf(out_fd, "0\n%s\n%s\n0\n", state_fd == -EBUSY ? "busy" : "error",
                         state_fd == -EBUSY ? "another prepare or rollback holds the state directory"
@@ -216,7 +252,9 @@ static int prepare_child(void *arg, int out_fd)
                 return 0;
         }
         prepare_ctx_init(d, state_fd, &ctx);
-        if (d->job_req.action == PROTO_ACTION_PREPARE)
+        if (d->recovering)
+                r = prepare_recover(&ctx, &a);
+        else if (d->job_req.action == PROTO_ACTION_PREPARE)
                 r = prepare_run(&ctx, d->job_req.args & (1u << PROTO_ARG_DRY_RUN), &a);
         else
                 r = prepare_rollback(&ctx, &a);
@@ -250,6 +288,22 @@ static char *next_line(char **p, const char *end)
         return line;
 }
 
+/* Start-up recovery ended: what it did is the answer of the request it interrupted. */
+static void recovered(struct daemon *d, int status, const char *message)
+{
+        d->recovering = false;
+        if (status != 0 || !message) {
+                log_error("Start-up recovery ended without a result (status %d).", status);
+                message = INTERRUPTED "; undoing it failed, see the agent's log";
+        } else if (*message)
+                log_warning("Recovered from an interrupted change: %s", message);
+        if (*message) {
+                free(d->recovered);
+                d->recovered = strdup(message);
+        }
+        answer_interrupted(d);
+}
+
 static void on_job_done(void *userdata, int status, const char *data, size_t len)
 {
         struct daemon *d = userdata;
@@ -262,7 +316,9 @@ static void on_job_done(void *userdata, int status, const char *data, size_t len
         int rs;
 
         d->job = job_free(d->job);
-        if (!omitted || status != 0) {
+        if (d->recovering)
+                recovered(d, status, omitted ? message : NULL);
+        else if (!omitted || status != 0) {
                 log_error("The %s job ended without a result (status %d).",
                           proto_action_to_string(req.action), status);
                 if (d->store)
@@ -398,6 +454,13 @@ static int store_connect(struct daemon *d)
                 return r;
         }
         d->backoff_usec = 0;
+        /* Before any request is taken: the newest one ran when the agent stopped. */
+        if (!d->checked_interrupted) {
+                d->checked_interrupted = true;
+                d->interrupted_pending =
+                        requests_unfinished(d->rq, d->store, &d->interrupted_id) > 0;
+        }
+        answer_interrupted(d);
         return 0;
 }
 
@@ -587,24 +650,20 @@ static int cache_path(const struct daemon_options *o, char **ret)
         return asprintf(ret, "%s/kernel-cache", o->state_dir) < 0 ? -ENOMEM : 0;
 }
 
-/* A prepare or rollback that a crash or a stop cut short is undone or finished first. */
-static void recover(struct daemon *d)
+/*
+ * A prepare or rollback that a crash or a stop cut short is undone or
+ * finished, in the worker: it waits there for the state directory's lock,
+ * while the loop goes on (requests meanwhile are answered busy).
+ */
+static int start_recovery(struct daemon *d)
 {
-        struct prepare_answer a = { 0 };
-        struct prepare_ctx ctx;
-        int state_fd = prepare_state_open(d->root_fd, d->opt->state_dir);
+        int r;
 
-        if (state_fd < 0) {
-                log_warning_errno(state_fd, "Cannot check for an interrupted prepare: %m");
-                return;
-        }
-        prepare_ctx_init(d, state_fd, &ctx);
-        if (prepare_recover(&ctx, &a) >= 0 && a.message && *a.message) {
-                log_warning("Recovered from an interrupted change: %s", a.message);
-                d->recovered = TAKE_PTR(a.message);
-        }
-        prepare_answer_done(&a);
-        close(state_fd);
+        d->recovering = true;
+        r = job_start(d->loop, prepare_child, d, JOB_RESULT_MAX, on_job_done, d, &d->job);
+        if (r < 0)
+                d->recovering = false;
+        return r;
 }
 
 static int daemon_setup(struct daemon *d)
@@ -627,12 +686,13 @@ static int daemon_setup(struct daemon *d)
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the kernel cache: %m");
         make_ident(d);
-        recover(d);
         r = requests_new(cache ? d->opt->state_dir : NULL, &d->rq);
         if (r >= 0)
                 r = loop_new(&d->loop);
         if (r >= 0)
                 r = setup_sources(d);
+        if (r >= 0)
+                r = start_recovery(d);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the event sources: %m");
         return 0;

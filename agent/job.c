@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -66,10 +67,18 @@ static int on_job_io(struct loop_source *src, int fd, uint32_t events, void *use
         }
 }
 
-static _noreturn_ void run_child(job_fn fn, void *arg, int out_fd)
+static _noreturn_ void run_child(job_fn fn, void *arg, int out_fd, pid_t parent)
 {
         sigset_t all;
 
+        /*
+         * The work dies with the daemon, as the commands it runs die with it
+         * (spawn's die_with_parent): what it left is undone by the next start's
+         * recovery, never finished behind that recovery's back. getppid(): the
+         * daemon may have died before prctl, and then no signal would come.
+         */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                _exit(127);
         /* The parent blocks its signals for signalfd; the child takes them as usual. */
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
@@ -81,6 +90,7 @@ int job_start(struct loop *l, job_fn fn, void *arg, size_t max, job_done_fn done
               struct job **ret)
 {
         struct job *j = calloc(1, sizeof(*j));
+        pid_t parent = getpid();
         int p[2], r;
 
         if (!j)
@@ -103,7 +113,7 @@ int job_start(struct loop *l, job_fn fn, void *arg, size_t max, job_done_fn done
         }
         if (j->pid == 0) {
                 close(p[0]);
-                run_child(fn, arg, p[1]);
+                run_child(fn, arg, p[1], parent);
         }
         close(p[1]);
         fcntl(p[0], F_SETFL, O_NONBLOCK);
@@ -122,8 +132,9 @@ struct job *job_free(struct job *j)
 {
         if (!j)
                 return NULL;
+        /* SIGKILL, not SIGTERM: a stopped child would wait for SIGCONT, and we for it. */
         if (j->pid > 0) {
-                kill(j->pid, SIGTERM);
+                kill(j->pid, SIGKILL);
                 wait_child(j->pid);
         }
         loop_source_remove(j->src);

@@ -10,7 +10,8 @@
  * runs in a forked child, so that the event loop goes on: the watchdog is
  * fed and other requests are answered "busy". The child writes its result
  * to a pipe; the parent collects it (bounded) and is called back once the
- * child has exited. No threads.
+ * child has exited. No threads. The child dies with the parent
+ * (PR_SET_PDEATHSIG): work the daemon no longer waits for is not done.
  */
 struct job;
 

@@ -29,8 +29,10 @@
  *     new/N      the bytes prepare writes into file N
  *     after/N    the bytes of output file N (a menu a command regenerates) as
  *                prepare's commands left it, written before "done"
- *     journal    one line per step, each fsync'd: "applied N", "ran NAME STATUS",
- *                "done" (prepare complete), "rollback" (rollback started)
+ *     journal    one line per step, each fsync'd: "applied N", "started NAME PGID
+ *                START BOOT_ID" (a command about to run: its process group, the
+ *                leader's start time, the boot), "ran NAME STATUS", "done" (prepare
+ *                complete), "rollback" (rollback started), "restored N"
  *     reserve    space held for undoing: freed when a rollback starts
  *   tx.old/    a finished rollback, being removed
  *
@@ -40,7 +42,13 @@
  * mix. Recovery therefore never needs to know where a crash struck: without
  * "done" it puts every file back to its original bytes (a file already
  * original is left alone) and regenerates; with "rollback" it does the same
- * again, which is idempotent. The journal's other lines are for people.
+ * again, which is idempotent.
+ *
+ * A command runs in a process group of its own and dies with us, but what it
+ * started may not (grub-mkconfig's scripts, say): such leftovers would write
+ * the menu after recovery put it back. So the group is in the journal before
+ * the command runs, and a rollback first kills every group the journal
+ * names and waits until none of it runs.
  */
 
 #define MANIFEST_MAX (1u << 20)
@@ -168,6 +176,73 @@ static int read_at(int dir_fd, const char *name, char **ret, size_t *ret_len)
         if (fd < 0)
                 return -errno;
         return read_full_fd(fd, ret, PREPARE_FILE_MAX, ret_len);
+}
+
+/* ---- the journal ---- */
+
+#define JOURNAL_GROUPS_MAX 16
+#define GROUP_KILL_USEC (10ull * 1000000)
+
+struct journal {
+        bool done, rollback;
+        struct spawn_group groups[JOURNAL_GROUPS_MAX];   /* of the commands that started */
+        char names[JOURNAL_GROUPS_MAX][32];
+        size_t n_groups;
+};
+
+static void journal_started(const char *line, struct journal *j)
+{
+        struct spawn_group g = {};
+        char name[32];
+        int pgid;
+
+        if (j->n_groups == JOURNAL_GROUPS_MAX ||
+            sscanf(line, "started %31s %d %" SCNu64 " %36s", name, &pgid, &g.start, g.boot_id) != 4)
+                return;
+        g.pgid = pgid;
+        memcpy(j->names[j->n_groups], name, sizeof(name));
+        j->groups[j->n_groups++] = g;
+}
+
+static int journal_load(int tx_fd, struct journal *ret)
+{
+        _cleanup_free_ char *text = NULL;
+        char *line, *save = NULL;
+        int r = read_at(tx_fd, "journal", &text, NULL);
+
+        *ret = (struct journal){};
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                if (streq(line, "done"))
+                        ret->done = true;
+                else if (streq(line, "rollback"))
+                        ret->rollback = true;
+                else if (startswith(line, "started "))
+                        journal_started(line, ret);
+        }
+        return 0;
+}
+
+/* What the commands of this transaction left running goes first, wholly, before any restore. */
+static int stop_leftovers(const struct journal *j, struct textbuf *log)
+{
+        for (size_t i = 0; i < j->n_groups; i++) {
+                int r = spawn_group_kill(&j->groups[i], GROUP_KILL_USEC);
+
+                if (r == -ETIME) {
+                        textbuf_printf(log, "%s left processes that do not die (process group %d): "
+                                       "nothing was restored\n",
+                                       j->names[i], (int)j->groups[i].pgid);
+                        return r;
+                }
+                if (r > 0)
+                        textbuf_printf(log, "stopped %d process(es) %s left running (process group %d)\n",
+                                       r, j->names[i], (int)j->groups[i].pgid);
+        }
+        return 0;
 }
 
 static int parse_kind(const char *s, enum plan_file_kind *ret)
@@ -308,7 +383,7 @@ int tx_clean(const struct prepare_ctx *ctx)
 int tx_state(const struct prepare_ctx *ctx, enum tx_state *ret)
 {
         _cleanup_close_ int tx_fd = openat(ctx->state_fd, "tx", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        _cleanup_free_ char *j = NULL;
+        struct journal j;
         int r;
 
         if (tx_fd < 0) {
@@ -317,15 +392,9 @@ int tx_state(const struct prepare_ctx *ctx, enum tx_state *ret)
                 *ret = TX_NONE;
                 return 0;
         }
-        r = read_at(tx_fd, "journal", &j, NULL);
-        if (r < 0 && r != -ENOENT)
+        if ((r = journal_load(tx_fd, &j)) < 0)
                 return r;
-        if (j && (startswith(j, "rollback\n") || strstr(j, "\nrollback\n")))
-                *ret = TX_ROLLING_BACK;
-        else if (j && (startswith(j, "done\n") || strstr(j, "\ndone\n")))
-                *ret = TX_PREPARED;
-        else
-                *ret = TX_INCOMPLETE;
+        *ret = j.rollback ? TX_ROLLING_BACK : j.done ? TX_PREPARED : TX_INCOMPLETE;
         return 0;
 }
 
@@ -500,16 +569,35 @@ static int edit_files(const struct prepare_ctx *ctx, int tx_fd, const struct pla
         return 0;
 }
 
+struct started {
+        int tx_fd;
+        const char *name;
+};
+
+/* The command's process group, durably in the journal before the command runs. */
+static int on_started(pid_t pid, void *userdata)
+{
+        const struct started *s = userdata;
+        struct spawn_group g;
+        int r = spawn_group_of(pid, &g);
+
+        if (r < 0)
+                return r;
+        return journal_append(s->tx_fd, "started %s %d %" PRIu64 " %s\n", s->name, (int)g.pgid,
+                              g.start, g.boot_id);
+}
+
 /* skip_regen: leave out the commands marked regen (their outputs were put back byte for byte). */
 static int run_cmds(const struct prepare_ctx *ctx, int tx_fd, const struct plan_cmd *c, size_t n, bool skip_regen,
                     struct textbuf *log)
 {
         for (size_t i = 0; i < n; i++) {
+                struct started s = { .tx_fd = tx_fd, .name = c[i].name };
                 int r, j;
 
                 if (skip_regen && c[i].regen)
                         continue;
-                r = prepare_cmd_run(ctx, &c[i], log);
+                r = prepare_cmd_run(ctx, &c[i], on_started, &s, log);
 
                 j = journal_append(tx_fd, "ran %s %s\n", c[i].name, r < 0 ? "failed" : "ok");
                 if (r < 0 || j < 0)
@@ -757,6 +845,7 @@ int tx_rollback(const struct prepare_ctx *ctx, bool force, struct textbuf *log)
 {
         _cleanup_close_ int tx_fd = -1;
         struct plan *p = NULL;
+        struct journal j;
         enum tx_state st;
         int r;
 
@@ -767,7 +856,8 @@ int tx_rollback(const struct prepare_ctx *ctx, bool force, struct textbuf *log)
         tx_fd = openat(ctx->state_fd, "tx", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (tx_fd < 0)
                 return -errno;
-        if ((r = manifest_load(tx_fd, &p)) < 0)
+        if ((r = journal_load(tx_fd, &j)) < 0 || (r = stop_leftovers(&j, log)) < 0 ||
+            (r = manifest_load(tx_fd, &p)) < 0)
                 return r;
         if (!force && st != TX_ROLLING_BACK && (r = check_files(ctx, p, log)) < 0) {
                 plan_free(p);

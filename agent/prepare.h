@@ -53,6 +53,8 @@ struct prepare_answer {
  * PREPARE_STATE_DIR inside the root when dir is NULL. -EBUSY when locked.
  */
 int prepare_state_open(int root_fd, const char *dir);
+/* The same, waiting up to wait_usec for another holder of the lock to let go. */
+int prepare_state_open_wait(int root_fd, const char *dir, uint64_t wait_usec);
 
 int prepare_run(const struct prepare_ctx *ctx, bool dry_run, struct prepare_answer *ret);
 int prepare_rollback(const struct prepare_ctx *ctx, struct prepare_answer *ret);

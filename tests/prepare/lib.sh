@@ -56,6 +56,11 @@ pa() { # prepare|rollback|recover ARGS...: exit status in $rc, output in $T/out
 	"$agent" "$@" --root "$R" --state-dir "$S" --command-dir "$C" >"$T/out" 2>&1 || rc=$?
 }
 
+# alive PID: running, not a zombie (the test harness reaps orphans only at its end).
+alive() {
+	[ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
 expect_rc() { # WANT WHAT
 	[ "$rc" = "$1" ] || { cat "$T/out" >&2; fail "$2: exit status $rc, expected $1"; }
 }
