@@ -68,7 +68,8 @@ void prepare_answer_done(struct prepare_answer *a);
 enum plan_file_kind {
         PLAN_EDIT,                /* prepare writes it (new == NULL: removes it) */
         PLAN_KEEP,                /* a command rewrites it: saved, and restored by rollback */
-        PLAN_OUTPUT,              /* a command regenerates it: saved, restored only if regenerating fails */
+        PLAN_OUTPUT,              /* a command regenerates it: saved; rollback restores it byte for byte
+                                   * unless something else rewrote it since, and regenerates it then */
         PLAN_LINK,                /* prepare makes it a symbolic link (new: the target) where nothing was */
 };
 

@@ -80,6 +80,20 @@ debian_setup() {
 	chmod 0600 "$R/etc/default/grub"
 }
 
+# hand_edit: a menu that grub-mkconfig would not write, as an administrator
+# leaves it: a timeout changed by hand, and an entry of their own.
+hand_edit() {
+	_cfg=$R/boot/grub/grub.cfg
+	sed 's/^\([[:space:]]*set timeout=\)5$/\117/' "$_cfg" >"$T/hand.cfg"
+	cat >>"$T/hand.cfg" <<-'END'
+	# Added by hand.
+	menuentry 'Rescue shell (by hand)' {
+		linux /boot/vmlinuz-6.1.0-47-amd64 root=/dev/xvda1 ro init=/bin/sh console=ttyS0
+	}
+	END
+	cmp -s "$_cfg" "$T/hand.cfg" && fail "hand_edit changed nothing"
+	cat "$T/hand.cfg" >"$_cfg"
+}
 
 # fedora_setup CASE [DIR]: tests/DIR/CASE (rootfs-prepare, else rootfs), its
 # menu as it is: grub2-mkconfig is a stand-in, and rollback restores the menu
