@@ -10,13 +10,6 @@
 set -eu
 . "$top_srcdir/tests/prepare/lib.sh"
 
-# fresh: the tree as before prepare, no state.
-fresh() {
-	rm -rf "$R" "$S"
-	cp -a "$T/pristine" "$R"
-	: >"$C/log"
-}
-
 # crash_case NAME SETUP...: every crash point of prepare and of rollback on the tree SETUP makes.
 crash_case() {
 	name=$1

@@ -49,12 +49,6 @@ timed() {
 	[ "$ms" -gt "$_old" ] || eval "${1}_ms=$ms"
 }
 
-fresh() {
-	rm -rf "$R" "$S"
-	cp -a "$T/pristine" "$R"
-	: >"$C/log"
-}
-
 debian_setup
 hand_edit
 snapshot "$T/before"

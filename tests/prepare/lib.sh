@@ -80,6 +80,13 @@ debian_setup() {
 	chmod 0600 "$R/etc/default/grub"
 }
 
+# fresh: the tree as it was saved in $T/pristine, no state.
+fresh() {
+	rm -rf "$R" "$S"
+	cp -a "$T/pristine" "$R"
+	: >"$C/log"
+}
+
 # hand_edit: a menu that grub-mkconfig would not write, as an administrator
 # leaves it: a timeout changed by hand, and an entry of their own.
 hand_edit() {
