@@ -24,7 +24,7 @@
 #include "macro.h"
 #include "netwatch.h"
 #include "prepare.h"
-#include "probe.h"
+#include "probe-job.h"
 #include "protocol.h"
 #include "requests.h"
 #include "rootfs.h"
@@ -52,7 +52,7 @@ struct daemon {
         struct loop *loop;
         int root_fd;
         bool host_root;
-        struct kcache *cache;
+        char *cache_file;            /* the kernel cache, which only the probes read and write */
         struct agent_ident ident;
         struct requests *rq;
         struct job *job;             /* prepare, rollback or start-up recovery, in a child */
@@ -73,6 +73,12 @@ struct daemon {
         struct fswatch *fs;
         struct loop_source *fs_src, *probe_timer;
         struct loop_source *sig_src, *watchdog_timer;
+
+        struct probe_job *probing;   /* a probe running in a child */
+        bool probe_again;            /* something changed while it ran: probe again after it */
+        bool probed;                 /* a first probe has ended: the state can be published */
+        bool probe_req_pending;      /* probe_req is answered after the next probe ends */
+        struct proto_request probe_req;
 
         struct kvset probe_kv, net_kv;
         char verdict[16];
@@ -101,7 +107,7 @@ static int publish(struct daemon *d)
         struct kvset want = { 0 };
         int r;
 
-        if (!d->store)
+        if (!d->store || !d->probed)
                 return 0;
         r = state_add_ident(&want, &d->ident);
         for (size_t i = 0; r >= 0 && i < d->probe_kv.n; i++)
@@ -135,32 +141,67 @@ static int publish(struct daemon *d)
         return r;
 }
 
-static int probe(struct daemon *d)
+static void probe_start(struct daemon *d);
+static void finish(struct daemon *d, const struct proto_request *req, enum proto_state st,
+                   enum proto_reason reason, const char *message);
+
+/* A probe request is answered with the result of a probe that started after it. */
+static void answer_probe(struct daemon *d, const char *failure)
 {
-        struct check_result res[_PROTO_CHECK_MAX];
-        struct kvset kv = { 0 };
-        struct facts f;
-        enum proto_verdict v;
+        char msg[64];
+
+        if (!d->probe_req_pending || d->probe_again)
+                return;
+        d->probe_req_pending = false;
+        if (!d->store)
+                return;
+        if (failure) {
+                finish(d, &d->probe_req, PROTO_STATE_FAILED, PROTO_REASON_ERROR, failure);
+                return;
+        }
+        snprintf(msg, sizeof(msg), "verdict %s", d->verdict);
+        finish(d, &d->probe_req, PROTO_STATE_DONE, 0, msg);
+}
+
+static void on_probed(void *userdata, struct kvset *kv, const char *failure)
+{
+        struct daemon *d = userdata;
+        const char *v = kvset_get(kv, "verdict");
+
+        d->probing = probe_job_free(d->probing);
+        if (failure)
+                log_error("Could not judge the system: %s.", failure);
+        if (v && d->verdict[0] && !streq(d->verdict, v))
+                log_info("Verdict changed: %s -> %s.", d->verdict, v);
+        snprintf(d->verdict, sizeof(d->verdict), "%s", v ? v : "unknown");
+        kvset_clear(&d->probe_kv);
+        d->probe_kv = *kv;
+        *kv = (struct kvset){ 0 };
+        d->probed = true;
+        publish(d);
+        answer_probe(d, failure);
+        if (d->probe_again) {
+                d->probe_again = false;
+                probe_start(d);
+        }
+}
+
+static void probe_start(struct daemon *d)
+{
+        struct probe_job_args a = { .root_fd = d->root_fd, .host_root = d->host_root,
+                                    .cache_file = d->cache_file };
         int r;
 
-        r = probe_system(d->root_fd, d->host_root, d->cache, &f, res, &v);
-        if (r < 0)
-                return log_error_errno(r, "Failed to judge the system: %m");
-        r = state_add_probe(&kv, &f, res, v);
-        checks_done(res);
-        facts_done(&f);
-        if (r < 0) {
-                kvset_clear(&kv);
-                return log_error_errno(r, "Failed to encode the guest state: %m");
+        if (d->probing) {
+                d->probe_again = true;
+                return;
         }
-        if (!streq(d->verdict, proto_verdict_to_string(v)) && d->verdict[0])
-                log_info("Verdict changed: %s -> %s.", d->verdict, proto_verdict_to_string(v));
-        snprintf(d->verdict, sizeof(d->verdict), "%s", proto_verdict_to_string(v));
-        kvset_clear(&d->probe_kv);
-        d->probe_kv = kv;
-        if (kcache_save(d->cache) < 0)
-                log_debug("Could not save the kernel cache.");
-        return 0;
+        r = probe_job_start(d->loop, &a, on_probed, d, &d->probing);
+        if (r < 0) {
+                log_error_errno(r, "Failed to start a probe: %m; trying again.");
+                answer_probe(d, "the agent could not start a probe; see its log");
+                loop_timer_set(d->probe_timer, BACKOFF_MAX_USEC / 10, 0);
+        }
 }
 
 static int net_refresh(struct daemon *d)
@@ -363,14 +404,11 @@ static void run_request(struct daemon *d, const struct proto_request *req)
                 finish(d, req, PROTO_STATE_DONE, 0, "pong");
                 return;
         case PROTO_ACTION_PROBE:
-                if (probe(d) < 0) {
-                        finish(d, req, PROTO_STATE_FAILED, PROTO_REASON_ERROR,
-                               "the checks could not be run; see the agent's log");
-                        return;
-                }
-                publish(d);
-                snprintf(msg, sizeof(msg), "verdict %s", d->verdict);
-                finish(d, req, PROTO_STATE_DONE, 0, msg);
+                d->probe_req = *req;
+                d->probe_req_pending = true;
+                if (requests_running(d->rq, d->store, &req->id) < 0)
+                        log_warning("Failed to mark request %s running.", req->id.s);
+                probe_start(d);
                 return;
         case PROTO_ACTION_PREPARE:
         case PROTO_ACTION_ROLLBACK:
@@ -387,7 +425,7 @@ static void run_request(struct daemon *d, const struct proto_request *req)
 static void handle_request(struct daemon *d)
 {
         struct proto_request req;
-        int r = requests_take(d->rq, d->store, d->job != NULL, &req);
+        int r = requests_take(d->rq, d->store, d->job || d->probe_req_pending, &req);
 
         if (r < 0 && !is_refusal(r)) {
                 store_lost(d, r);
@@ -544,9 +582,8 @@ static int on_probe_timer(struct loop_source *src, int fd, uint32_t events, void
 
         /* Directories that appeared since (a new grub.d, a first BLS entry) get watched. */
         fswatch_refresh(d->fs);
-        if (probe(d) < 0)
-                return 0;
-        return publish(d);
+        probe_start(d);
+        return 0;
 }
 
 static int on_signal(struct loop_source *src, int signo, void *userdata)
@@ -645,9 +682,14 @@ static int setup_sources(struct daemon *d)
 
 static int cache_path(const struct daemon_options *o, char **ret)
 {
+        char *p;
+
         if (mkdir(o->state_dir, 0700) < 0 && errno != EEXIST)
                 return -errno;
-        return asprintf(ret, "%s/kernel-cache", o->state_dir) < 0 ? -ENOMEM : 0;
+        if (asprintf(&p, "%s/kernel-cache", o->state_dir) < 0)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
 }
 
 /*
@@ -668,25 +710,17 @@ static int start_recovery(struct daemon *d)
 
 static int daemon_setup(struct daemon *d)
 {
-        _cleanup_free_ char *cache = NULL;
         int r;
 
         d->root_fd = open(d->opt->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (d->root_fd < 0)
                 return log_error_errno(-errno, "Failed to open root '%s': %m", d->opt->root);
         d->host_root = root_is_host(d->root_fd);
-        if (cache_path(d->opt, &cache) < 0)
+        if (cache_path(d->opt, &d->cache_file) < 0)
                 log_warning("State directory '%s' is not usable; kernel results are not kept.",
                             d->opt->state_dir);
-        r = kcache_new(cache, &d->cache);
-        if (r < 0 && cache) {
-                log_warning_errno(r, "Ignoring the kernel cache '%s': %m", cache);
-                r = kcache_new(NULL, &d->cache);
-        }
-        if (r < 0)
-                return log_error_errno(r, "Failed to set up the kernel cache: %m");
         make_ident(d);
-        r = requests_new(cache ? d->opt->state_dir : NULL, &d->rq);
+        r = requests_new(d->cache_file ? d->opt->state_dir : NULL, &d->rq);
         if (r >= 0)
                 r = loop_new(&d->loop);
         if (r >= 0)
@@ -695,18 +729,20 @@ static int daemon_setup(struct daemon *d)
                 r = start_recovery(d);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the event sources: %m");
+        probe_start(d);
         return 0;
 }
 
 static void daemon_teardown(struct daemon *d)
 {
         d->job = job_free(d->job);
+        d->probing = probe_job_free(d->probing);
         free(d->recovered);
+        free(d->cache_file);
         store_disconnect(d);
         netwatch_free(d->net);
         fswatch_free(d->fs);
         d->loop = loop_free(d->loop);
-        kcache_free(d->cache);
         d->rq = requests_free(d->rq);
         kvset_clear(&d->probe_kv);
         kvset_clear(&d->net_kv);
@@ -756,8 +792,6 @@ int daemon_main(const struct daemon_options *o)
                 }
         }
         r = daemon_setup(&d);
-        if (r >= 0)
-                r = probe(&d);
         if (r >= 0)
                 r = net_refresh(&d);
         if (r < 0) {

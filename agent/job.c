@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -13,7 +14,9 @@
 #include "macro.h"
 
 struct job {
-        struct loop_source *src;
+        struct loop *loop;
+        struct loop_source *src, *timer;
+        bool timed_out;
         pid_t pid;
         int fd;
         char *buf;
@@ -38,7 +41,10 @@ static void job_finish(struct job *j)
 
         j->pid = 0;
         loop_source_remove(j->src);
-        j->src = NULL;
+        loop_source_remove(j->timer);
+        j->src = j->timer = NULL;
+        if (j->timed_out)
+                status = -ETIME;
         /* The callback may free the job: nothing touches it afterwards. */
         j->done(j->userdata, status, j->buf ? j->buf : "", j->len);
 }
@@ -117,7 +123,7 @@ int job_start(struct loop *l, job_fn fn, void *arg, size_t max, job_done_fn done
         }
         close(p[1]);
         fcntl(p[0], F_SETFL, O_NONBLOCK);
-        *j = (struct job){ .pid = j->pid, .fd = p[0], .buf = j->buf, .max = max, .done = done,
+        *j = (struct job){ .loop = l, .pid = j->pid, .fd = p[0], .buf = j->buf, .max = max, .done = done,
                            .userdata = userdata };
         r = loop_add_io(l, j->fd, EPOLLIN, on_job_io, j, &j->src);
         if (r < 0) {
@@ -126,6 +132,23 @@ int job_start(struct loop *l, job_fn fn, void *arg, size_t max, job_done_fn done
         }
         *ret = j;
         return 0;
+}
+
+static int on_timeout(struct loop_source *src, int fd, uint32_t events, void *userdata)
+{
+        struct job *j = userdata;
+
+        /* The pipe closes when the child is gone: job_finish() follows from there. */
+        j->timed_out = true;
+        kill(j->pid, SIGKILL);
+        return 0;
+}
+
+int job_set_timeout(struct job *j, uint64_t usec)
+{
+        int r = j->timer ? 0 : loop_add_timer(j->loop, on_timeout, j, &j->timer);
+
+        return r < 0 ? r : loop_timer_set(j->timer, usec, 0);
 }
 
 struct job *job_free(struct job *j)
@@ -137,6 +160,7 @@ struct job *job_free(struct job *j)
                 kill(j->pid, SIGKILL);
                 wait_child(j->pid);
         }
+        loop_source_remove(j->timer);
         loop_source_remove(j->src);
         if (j->fd >= 0)
                 close(j->fd);
