@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/file.h>
 #include <fcntl.h>
+#include <time.h>
 
 #include "fileedit.h"
 #include "macro.h"
@@ -313,6 +314,9 @@ static int rollback(const struct prepare_ctx *ctx, bool force, struct prepare_an
                 r = answer(&a, false, "error", "files changed since prepare; nothing was rolled back");
         else if (r == -EIO)
                 r = answer(&a, false, "error", "files restored, but regenerating failed: the saved boot menu was put back");
+        else if (r == -ETIME)
+                r = answer(&a, false, "error",
+                           "a command of the last change does not die; nothing was rolled back");
         else if (r < 0 && r != -ENOMEM)
                 r = answer(&a, false, "error", "rollback failed: %s", strerror(-r));
         else if (r >= 0)
@@ -388,15 +392,35 @@ int prepare_state_dir(int root_fd, const char *dir)
         return root_open(root_fd, PREPARE_STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
 }
 
+/* Waits (up to wait_usec) for the lock another process holds. */
+static int lock_state(int fd, uint64_t wait_usec)
+{
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + wait_usec;
+        struct timespec pause = { 0, 50 * 1000 * 1000 };
+
+        while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                if (errno != EWOULDBLOCK)
+                        return -errno;
+                if (now_usec(CLOCK_MONOTONIC) >= deadline)
+                        return -EBUSY;
+                nanosleep(&pause, NULL);
+        }
+        return 0;
+}
+
 int prepare_state_open(int root_fd, const char *dir)
+{
+        return prepare_state_open_wait(root_fd, dir, 0);
+}
+
+int prepare_state_open_wait(int root_fd, const char *dir, uint64_t wait_usec)
 {
         int fd = prepare_state_dir(root_fd, dir), r;
 
         if (fd < 0)
                 return fd;
         /* One prepare or rollback at a time per state directory. */
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-                r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+        if ((r = lock_state(fd, wait_usec)) < 0) {
                 close(fd);
                 return r;
         }

@@ -384,7 +384,7 @@ int requests_finish(struct requests *rq, struct store *s, const struct proto_uui
         return r;
 }
 
-int requests_interrupted(struct requests *rq, struct store *s, const char *message)
+int requests_unfinished(struct requests *rq, struct store *s, struct proto_uuid *ret)
 {
         _cleanup_free_ char *last = NULL, *state = NULL;
         char path[PROTO_PATH_MAX];
@@ -402,6 +402,6 @@ int requests_interrupted(struct requests *rq, struct store *s, const char *messa
         if (st >= 0 && proto_state_is_final((enum proto_state)st))
                 return 0;
         log_warning("Request %s was running when the agent stopped.", id.s);
-        return requests_finish(rq, s, &id, PROTO_STATE_FAILED, PROTO_REASON_INTERRUPTED, message,
-                               NULL, 0, 0);
+        *ret = id;
+        return 1;
 }

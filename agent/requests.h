@@ -41,6 +41,7 @@ int requests_finish(struct requests *rq, struct store *s, const struct proto_uui
 
 /*
  * After a restart: the newest request, if its answer is not final, ran when
- * the agent stopped. It is answered failed "interrupted" with message.
+ * the agent stopped: 1 and its id, or 0. The caller answers it failed
+ * "interrupted" once it knows how the work ended (requests_finish).
  */
-int requests_interrupted(struct requests *rq, struct store *s, const char *message);
+int requests_unfinished(struct requests *rq, struct store *s, struct proto_uuid *ret);

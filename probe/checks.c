@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "cpio.h"
 #include "exitcode.h"
 #include "rootfs.h"
 #include "strv.h"
@@ -265,6 +266,11 @@ static int check_kernel_version(const struct facts *f, struct check_result *r)
 static const char *notes_error_text(int e)
 {
         switch (e) {
+        case -EDQUOT:
+                return "reading it stopped at the probe's limit of " PROBE_BYTES_MAX_TEXT
+                       " decompressed (kernel and initramfs together)";
+        case -ETIME:
+                return "reading it stopped at the probe's limit of " PROBE_CPU_SEC_MAX_TEXT " of CPU time";
         case -EPIPE:
                 return "the image is truncated";
         case -EOPNOTSUPP:
@@ -405,6 +411,13 @@ static int check_blkfront(const struct facts *f, struct check_result *r)
         if (f->initrd_blkfront == INITRD_NONE && (v == 'm' || f->builtin_blkfront == 0))
                 return set(r, CHECK_BLOCKED, initramfs_howto(f),
                            "xen-blkfront is a module and the default entry loads no initramfs");
+        if (f->initrd_blkfront == -EDQUOT || f->initrd_blkfront == -ETIME)
+                return set(r, CHECK_UNKNOWN, "regenerate the initramfs", "could not read %s: %s",
+                           f->initrd_scanned, notes_error_text(f->initrd_blkfront));
+        if (f->initrd_blkfront == -E2BIG)
+                return set(r, CHECK_UNKNOWN, "regenerate the initramfs",
+                           "could not read %s: it holds more than %d archives", f->initrd_scanned,
+                           INITRAMFS_SEGMENTS_MAX);
         if (f->initrd_blkfront < 0)
                 return set(r, CHECK_UNKNOWN, "regenerate the initramfs", "could not read %s: %s",
                            f->initrd_scanned, root_strerror(f->initrd_blkfront));

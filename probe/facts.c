@@ -152,7 +152,13 @@ static int gather_running(int root_fd, bool host_root, struct facts *f)
         return 0;
 }
 
-static int inspect_kernel(int root_fd, struct kcache *cache, struct facts *f)
+/* A result that says more about this probe (its budget spent) than about the image: not kept. */
+static bool budget_error(int r)
+{
+        return r == -EDQUOT || r == -ETIME;
+}
+
+static int inspect_kernel(int root_fd, struct kcache *cache, struct decomp_budget *budget, struct facts *f)
 {
         struct mapped m;
         int r;
@@ -161,8 +167,8 @@ static int inspect_kernel(int root_fd, struct kcache *cache, struct facts *f)
         if (r < 0)
                 return root_unreadable_add(&f->unreadable, f->nb.kernel_path, r) < 0 ? -ENOMEM : r;
         if (!kcache_get_kimage(cache, &m.st, &f->img)) {
-                r = kimage_inspect(m.data, m.len, &f->img);
-                if (r >= 0)
+                r = kimage_inspect(m.data, m.len, budget, &f->img);
+                if (r >= 0 && !budget_error(f->img.notes_error))
                         r = kcache_put_kimage(cache, &m.st, &f->img);
                 log_debug("Inspected %s: %s, %s; notes %s after %" PRIu64 " of %" PRIu32 " bytes (%" PRIu64
                           " skipped).",
@@ -231,7 +237,8 @@ static int blkfront_entry(const char *name, void *userdata)
         return 0;
 }
 
-static int scan_initrd(int root_fd, struct kcache *cache, struct facts *f, const char *path)
+static int scan_initrd(int root_fd, struct kcache *cache, struct decomp_budget *budget,
+                       struct facts *f, const char *path)
 {
         struct mapped m;
         int r;
@@ -240,8 +247,8 @@ static int scan_initrd(int root_fd, struct kcache *cache, struct facts *f, const
         if (r < 0)
                 return root_unreadable_add(&f->unreadable, path, r) < 0 ? -ENOMEM : r;
         if (!kcache_get_initrd(cache, &m.st, &r)) {
-                r = initramfs_walk(m.data, m.len, blkfront_entry, NULL);
-                if (r != -ENOMEM && kcache_put_initrd(cache, &m.st, r) < 0)
+                r = initramfs_walk(m.data, m.len, budget, blkfront_entry, NULL);
+                if (r != -ENOMEM && !budget_error(r) && kcache_put_initrd(cache, &m.st, r) < 0)
                         r = -ENOMEM;
         }
         mapped_done(&m);
@@ -249,11 +256,11 @@ static int scan_initrd(int root_fd, struct kcache *cache, struct facts *f, const
 }
 
 /* Every initramfs of the entry (microcode first, then the main one) is looked at. */
-static int gather_initrd(int root_fd, struct kcache *cache, struct facts *f)
+static int gather_initrd(int root_fd, struct kcache *cache, struct decomp_budget *budget, struct facts *f)
 {
         f->initrd_blkfront = INITRD_NONE;
         for (size_t i = 0; i < f->nb.n_initrd; i++) {
-                int r = scan_initrd(root_fd, cache, f, f->nb.initrd_paths[i]);
+                int r = scan_initrd(root_fd, cache, budget, f, f->nb.initrd_paths[i]);
 
                 if (r == -ENOMEM)
                         return r;
@@ -266,13 +273,16 @@ static int gather_initrd(int root_fd, struct kcache *cache, struct facts *f)
         return 0;
 }
 
+/* The kernel and every initramfs share one budget: see struct decomp_budget. */
 static int gather_next_kernel(int root_fd, struct kcache *cache, struct facts *f)
 {
+        struct decomp_budget budget;
         int r = next_boot_find(root_fd, &f->nb);
 
         if (r < 0)
                 return r;
-        f->kernel_error = f->nb.kernel_path ? inspect_kernel(root_fd, cache, f) : -ENOENT;
+        decomp_budget_init(&budget, PROBE_BYTES_MAX, PROBE_CPU_SEC_MAX);
+        f->kernel_error = f->nb.kernel_path ? inspect_kernel(root_fd, cache, &budget, f) : -ENOENT;
         if (f->kernel_error == -ENOMEM)
                 return -ENOMEM;
         f->next_release = next_release(f);
@@ -282,7 +292,7 @@ static int gather_next_kernel(int root_fd, struct kcache *cache, struct facts *f
         if (r == -ENOMEM)
                 return r;
         r = gather_builtin(root_fd, f);
-        return r < 0 ? r : gather_initrd(root_fd, cache, f);
+        return r < 0 ? r : gather_initrd(root_fd, cache, &budget, f);
 }
 
 static int eval_grub_file(int root_fd, struct facts *f, struct grubvars *vars, const char *path)
@@ -391,6 +401,19 @@ static int gather_hooks(int root_fd, struct facts *f)
                 if (r >= 0 && unpacks_kernels(text))
                         f->decompress_hook = TAKE_PTR(path);
         }
+        return 0;
+}
+
+int facts_gather_running(int root_fd, bool host_root, struct facts *ret)
+{
+        struct facts f = {};
+        int r;
+
+        if ((r = gather_running(root_fd, host_root, &f)) < 0 || (r = gather_os(root_fd, &f)) < 0) {
+                facts_done(&f);
+                return r;
+        }
+        *ret = f;
         return 0;
 }
 

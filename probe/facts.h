@@ -49,6 +49,11 @@ struct facts {
 
 int facts_gather(int root_fd, bool host_root, struct kcache *cache, struct facts *ret);
 /*
+ * Only what the running system says about itself (guest type, kernel
+ * release and machine, os-release): cheap, no boot file or image is read.
+ */
+int facts_gather_running(int root_fd, bool host_root, struct facts *ret);
+/*
  * xen-blkfront is a module the next-boot initramfs lacks, on a system whose
  * initramfs prepare can rebuild (initramfs-tools, a release name it can pass
  * to update-initramfs -k): the checker calls that fixable, prepare fixes it.

@@ -93,7 +93,8 @@ static int load_proc_config(int root_fd, struct kconfig *ret)
         r = root_read_file(root_fd, "/proc/config.gz", KCONFIG_MAX, &gz, &len);
         if (r < 0)
                 return r;
-        r = decompress(KCOMP_GZIP, (const uint8_t *)gz, len, KCONFIG_MAX, grow_sink, &g, NULL);
+        /* No probe budget: both sides are bounded by KCONFIG_MAX. */
+        r = decompress(KCOMP_GZIP, (const uint8_t *)gz, len, KCONFIG_MAX, NULL, grow_sink, &g, NULL);
         if (r >= 0)
                 r = kconfig_parse(g.p ? g.p : "", g.len, ret);
         free(g.p);
