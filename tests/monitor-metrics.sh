@@ -57,6 +57,22 @@ grep -v -x -E '(x86_64|i686|none|other) (debian|ubuntu|arch|none|other)' "$T/wor
 per=$(grep -c "^pvh_guest_[a-z_]*{name=\"web2\"" "$T/metrics")
 expect_eq "web2's series" 5 "$per"
 
+echo "# the bound per guest: every check the protocol defines failing, and made-up ones, as one guest"
+sed -n '/^### Checks/,/^\*\*`next_boot_mode`/p' "$top_srcdir/protocol/PROTOCOL.md" |
+	sed -n 's/^| `\([a-z_]*\)` |.*/\1/p' >"$T/ids"
+n_ids=$(wc -l <"$T/ids")
+[ "$n_ids" -ge 14 ] || fail "the check ids of PROTOCOL.md: $(cat "$T/ids")"
+{
+	sed 's|.*|checks/&/status fail|' "$T/ids"
+	for i in 1 2 3 4 5 6 7 8 9 10; do echo "checks/made_up_$i/status fail"; done
+} >"$T/allfail"
+as "$H" 13 "$FAKE_GUEST" publish "$T/allfail" || fail "publish"
+all_failing() { scrape && [ "$(grep -c '^pvh_guest_check_failing{name="win",' "$T/metrics")" = $((n_ids + 1)) ]; }
+wait_for 300 all_failing || fail "win's failing checks: $(grep '^pvh_guest_check_failing{name="win",' "$T/metrics")"
+lint
+# info, next_boot_fails, request_unanswered_seconds, and one per check id and other.
+expect_eq "the most series a guest has" $((3 + n_ids + 1)) "$(grep -c '^pvh_guest_[a-z_]*{name="win",' "$T/metrics")"
+
 echo "# a request without an answer, then one answered"
 monitor request --db "$DB" --wait 1 legacy32 probe >/dev/null 2>&1 && fail "nobody answers legacy32"
 U4=$(uuid_of 4)
