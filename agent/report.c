@@ -69,8 +69,8 @@ static char *notes_text(const struct facts *f)
                 return strdup("none");
         if (n->has_features)
                 snprintf(feat, sizeof(feat), "0x%08x", n->features);
-        return strdup_printf("%s%s features=%s", n->elf64 ? "elf64" : "elf32", n->phys32_entry ? " phys32_entry" : "",
-                             feat);
+        return strdup_printf("%s%s%s features=%s", n->elf64 ? "elf64" : "elf32", n->pv_entry ? " pv_entry" : "",
+                             n->phys32_entry ? " phys32_entry" : "", feat);
 }
 
 static void fill_image(const struct facts *f, struct fact *v)

@@ -12,6 +12,7 @@
 #include <uuid/uuid.h>
 
 #include "db.h"
+#include "filter.h"
 #include "hostreq.h"
 #include "log.h"
 #include "macro.h"
@@ -69,7 +70,7 @@ struct request_args {
         unsigned req_args;
         unsigned wait_s;
         bool all, json;
-        const char *filter_key, *filter_value;
+        struct filter filter; /* --filter, --exclude */
         char **domains;
         int n_domains;
         const char *db_path;  /* --db, or NULL for the default when it exists */
@@ -79,7 +80,7 @@ struct request_args {
 static void request_help(FILE *f)
 {
         fprintf(f, "Usage: pvh-monitor request [OPTIONS] DOMAIN... ACTION\n"
-                   "       pvh-monitor request [OPTIONS] --all|--filter KEY=VALUE ACTION\n"
+                   "       pvh-monitor request [OPTIONS] --all|--filter KEY=VALUE|--exclude KEY=VALUE ACTION\n"
                    "\n"
                    "Sends ACTION (ping, probe, prepare, rollback) to each guest's agent, waits\n"
                    "for the answers and prints them.\n"
@@ -87,7 +88,10 @@ static void request_help(FILE *f)
                    "  --dry-run            prepare: show what would change, change nothing\n"
                    "  --wait SECONDS       how long to wait for the answers (default 30)\n"
                    "  --all                every guest\n"
-                   "  --filter KEY=VALUE   guests whose verdict= or guest_type= is VALUE\n"
+                   "  --filter KEY=VALUE   guests whose KEY matches VALUE, a shell glob; repeated:\n"
+                   "                       all of them; KEY as for status (verdict, guest_type,\n"
+                   "                       name, risk, ...)\n"
+                   "  --exclude KEY=VALUE  not those\n"
                    "  --json               one JSON object per guest\n"
                    "  --db FILE            record the requests in serve's database, so that\n"
                    "                       serve counts their answers (default " DB_DEFAULT_PATH "\n"
@@ -101,22 +105,8 @@ static void request_help(FILE *f)
                    "\n"
                    "Exit status: 0 all done, 1 failed, busy or not-offered, 4 usage, 5 internal\n"
                    "error, 6 timeout, no-agent, gone or restarted: the worst over the guests.\n"
-                   "With --all or --filter, guests that were sent nothing (no-agent,\n"
+                   "With --all, --filter or --exclude, guests that were sent nothing (no-agent,\n"
                    "not-offered) are reported but count only when no guest was sent ACTION.\n");
-}
-
-static int parse_filter(char *s, struct request_args *a)
-{
-        char *eq = strchr(s, '=');
-
-        if (!eq)
-                return log_error_errno(-EINVAL, "--filter wants KEY=VALUE.");
-        *eq = 0;
-        if (!streq(s, "verdict") && !streq(s, "guest_type"))
-                return log_error_errno(-EINVAL, "--filter knows verdict= and guest_type= only.");
-        a->filter_key = s;
-        a->filter_value = eq + 1;
-        return 0;
 }
 
 static int parse_positional(int argc, char **argv, struct request_args *a)
@@ -133,9 +123,9 @@ static int parse_positional(int argc, char **argv, struct request_args *a)
         a->action = (enum proto_action)r;
         a->domains = argv + optind;
         a->n_domains = n - 1;
-        if ((a->all || a->filter_key) && a->n_domains > 0)
-                return log_error_errno(-EINVAL, "--all and --filter take no DOMAIN.");
-        if (!a->all && !a->filter_key && a->n_domains == 0)
+        if ((a->all || !filter_empty(&a->filter)) && a->n_domains > 0)
+                return log_error_errno(-EINVAL, "--all, --filter and --exclude take no DOMAIN.");
+        if (!a->all && filter_empty(&a->filter) && a->n_domains == 0)
                 return log_error_errno(-EINVAL, "No DOMAIN given (or --all).");
         if ((a->req_args & (1u << PROTO_ARG_DRY_RUN)) &&
             !(proto_action_args(a->action) & (1u << PROTO_ARG_DRY_RUN)))
@@ -149,7 +139,7 @@ static int request_parse(int argc, char **argv, struct request_args *a)
                 { "dry-run", no_argument, NULL, 'd' },  { "wait", required_argument, NULL, 'w' },
                 { "all", no_argument, NULL, 'a' },      { "filter", required_argument, NULL, 'f' },
                 { "json", no_argument, NULL, 'j' },     { "help", no_argument, NULL, 'h' },
-                { "db", required_argument, NULL, 'D' },
+                { "db", required_argument, NULL, 'D' },  { "exclude", required_argument, NULL, 'x' },
                 {},
         };
         int c;
@@ -168,7 +158,8 @@ static int request_parse(int argc, char **argv, struct request_args *a)
                         a->all = true;
                         break;
                 case 'f':
-                        if (parse_filter(optarg, a) < 0)
+                case 'x':
+                        if (filter_add(&a->filter, optarg, c == 'x') < 0)
                                 return -EINVAL;
                         break;
                 case 'j':
@@ -188,16 +179,6 @@ static int request_parse(int argc, char **argv, struct request_args *a)
 }
 
 /* ---- sending ------------------------------------------------------------- */
-
-static bool filter_matches(const struct request_args *a, const struct guest *g)
-{
-        const char *v;
-
-        if (!a->filter_key)
-                return true;
-        v = streq(a->filter_key, "verdict") ? guest_verdict_word(g) : guest_get(g, GF_GUEST_TYPE);
-        return v && streq(v, a->filter_value);
-}
 
 /* The answer's state and the agent's instance, under one token: either means "look again". */
 static int target_watch(struct xstore *x, const struct target *t, bool on)
@@ -273,7 +254,7 @@ static int target_init(struct xstore *x, const struct request_args *a, unsigned 
                 guest_done(&g);
                 return r;
         }
-        if (!filter_matches(a, &g)) {
+        if (!filter_match_guest(&a->filter, &g)) {
                 guest_done(&g);
                 return 0;
         }
@@ -606,7 +587,7 @@ static void batch_free(struct batch *b)
 static int run_batch(struct xstore *x, const struct request_args *a, const unsigned *ids,
                      unsigned n)
 {
-        struct batch b = { .x = x, .json = a->json, .many = a->all || a->filter_key };
+        struct batch b = { .x = x, .json = a->json, .many = a->all || !filter_empty(&a->filter) };
         int r;
 
         b.progress = !a->json && isatty(STDERR_FILENO) == 1;
@@ -646,34 +627,40 @@ static int open_db(struct request_args *a)
         return 0;
 }
 
-int cmd_request(int argc, char **argv)
+static int request_main(struct request_args *a)
 {
-        struct request_args a = { .wait_s = WAIT_DEFAULT_S };
         _cleanup_free_ unsigned *ids = NULL;
         struct xstore *x = NULL;
         unsigned n;
         int r;
 
-        r = request_parse(argc, argv, &a);
-        if (r <= 0)
-                return r < 0 ? EXIT_USAGE : 0;
         r = xstore_open(&x);
         if (r < 0) {
                 log_error_errno(r, "Failed to connect to xenstore: %m");
                 return EXIT_INTERNAL;
         }
-        r = domains_select(x, a.domains, a.n_domains, &ids, &n);
+        r = domains_select(x, a->domains, a->n_domains, &ids, &n);
         if (r < 0) {
                 xstore_close(x);
                 return r == -ENOENT ? EXIT_FAILED : EXIT_INTERNAL;
         }
-        r = open_db(&a);
+        r = open_db(a);
         if (r < 0) {
                 xstore_close(x);
                 return EXIT_INTERNAL;
         }
-        r = run_batch(x, &a, ids, n);
+        r = run_batch(x, a, ids, n);
         xstore_close(x);
-        db_close(a.db);
+        db_close(a->db);
+        return r;
+}
+
+int cmd_request(int argc, char **argv)
+{
+        struct request_args a = { .wait_s = WAIT_DEFAULT_S };
+        int r = request_parse(argc, argv, &a);
+
+        r = r < 0 ? EXIT_USAGE : r == 0 ? 0 : request_main(&a);
+        filter_done(&a.filter);
         return r;
 }

@@ -27,6 +27,13 @@
 #define LISTEN_DEFAULT "127.0.0.1:9671"
 #define FLUSH_USEC 500000 /* batched database writes are committed this often */
 #define HISTORY_MAX 1000000
+#define RECONNECT_USEC 2000000 /* after xenstore went away, try to connect again this often */
+/*
+ * How often serve asks xenstore something while no event comes: libxenstore
+ * does not wake a client that only waits for watch events when its
+ * connection ends, only its next request fails.
+ */
+#define KEEPALIVE_USEC 5000000
 
 struct serve {
         struct xstore *x;
@@ -35,7 +42,11 @@ struct serve {
         struct httpd *http;
         struct loop *loop;
         struct loop_source *http_timer;
-        uint64_t watchdog_usec, last_watchdog;
+        struct loop_source *xs_src;    /* xenstore's descriptor, while connected */
+        struct loop_source *reconnect; /* armed while not */
+        bool connected;
+        int64_t last_refresh;          /* when the guests were last read, seconds since the epoch */
+        uint64_t watchdog_usec, last_watchdog, last_keepalive;
 };
 
 struct serve_args {
@@ -109,15 +120,52 @@ static int parse_listen(const char *s, struct sockaddr_in *ret)
         return inet_pton(AF_INET, host, &ret->sin_addr) == 1 ? 0 : -EINVAL;
 }
 
+static int64_t now_s(void)
+{
+        return (int64_t)time(NULL);
+}
+
 /* ---- HTTP ------------------------------------------------------------------- */
+
+static void metric(FILE *f, const char *name, const char *type, const char *help, int64_t v)
+{
+        metrics_header(f, name, type, help);
+        metrics_sample(f, name, NULL, 0, v);
+}
+
+/* serve's own state: its version, xenstore, and what this scrape could not read. */
+static void serve_metrics(FILE *f, const struct serve *s, bool db_failed)
+{
+        metrics_header(f, "pvh_monitor_build_info", "gauge", "The version of pvh-monitor serving.");
+        metrics_sample(f, "pvh_monitor_build_info", (const char *[]){ "version", PACKAGE_VERSION }, 1, 1);
+        metric(f, "pvh_monitor_xenstore_connected", "gauge",
+               "1 while serve is connected to xenstore; 0: the guests shown are the last ones read.",
+               s->connected);
+        metric(f, "pvh_monitor_last_refresh_timestamp_seconds", "gauge",
+               "When serve last read the guests from xenstore.", s->last_refresh);
+        metrics_header(f, "pvh_monitor_scrape_errors", "gauge",
+                       "1 when this scrape could not read a part: its series are missing or stale.");
+        metrics_sample(f, "pvh_monitor_scrape_errors", (const char *[]){ "part", "database" }, 1, db_failed);
+        metrics_sample(f, "pvh_monitor_scrape_errors", (const char *[]){ "part", "xenstore" }, 1, !s->connected);
+}
 
 static int render_metrics(FILE *f, void *userdata)
 {
         struct serve *s = userdata;
+        _cleanup_free_ struct metrics_unanswered *u = NULL;
+        unsigned n_u = 0;
+        bool db_failed = false;
 
         metrics_fleet(f, &s->fleet);
-        if (db_metrics(s->db, f) < 0)
-                log_warning("Failed to read the request counts from the database.");
+        if (db_unanswered(s->db, now_s(), &u, &n_u) < 0)
+                db_failed = true;
+        if (metrics_guests(f, &s->fleet, u, n_u) < 0)
+                return -ENOMEM;
+        if (db_metrics(s->db, f) < 0 || db_migration_metrics(s->db, f) < 0)
+                db_failed = true;
+        if (db_failed)
+                log_warning("Failed to read the database for the metrics.");
+        serve_metrics(f, s, db_failed);
         return 0;
 }
 
@@ -137,11 +185,6 @@ static int http_start(struct serve *s, const char *listen)
 }
 
 /* ---- the loop --------------------------------------------------------------- */
-
-static int64_t now_s(void)
-{
-        return (int64_t)time(NULL);
-}
 
 /* After a refresh: every re-read guest to the database, and the domains that went. */
 static int sync_db(struct serve *s, bool relisted)
@@ -170,13 +213,33 @@ static int sync_db(struct serve *s, bool relisted)
         return r;
 }
 
+/*
+ * xenstore went away (xenstored restarted, say): serve goes on serving the
+ * last guests it read, says so in pvh_monitor_xenstore_connected, and tries
+ * to connect again every RECONNECT_USEC.
+ */
+static int xs_lost(struct serve *s, int r)
+{
+        if (r == -ENOMEM)
+                return r;
+        log_warning_errno(r, "Lost xenstore (%m): serving the last guests read, connecting again.");
+        loop_source_remove(s->xs_src);
+        s->xs_src = NULL;
+        s->connected = false;
+        return loop_timer_set(s->reconnect, RECONNECT_USEC, RECONNECT_USEC);
+}
+
 static int refresh(struct serve *s)
 {
         bool relisted = s->fleet.list_dirty;
-        int r = fleet_refresh(&s->fleet);
+        int r;
 
+        if (!s->connected)
+                return 0;
+        r = fleet_refresh(&s->fleet);
         if (r < 0)
-                return log_error_errno(r, "Failed to read the guests: %m");
+                return xs_lost(s, r);
+        s->last_refresh = now_s();
         if (r == 0 && !relisted)
                 return 0;
         r = sync_db(s, relisted);
@@ -204,6 +267,12 @@ static int on_flush(struct loop_source *src, int fd, uint32_t events, void *user
 
         if (r < 0)
                 return check(s, r);
+        if (s->connected && now - s->last_keepalive >= KEEPALIVE_USEC) {
+                s->last_keepalive = now;
+                r = xstore_exists(s->x, "/local/domain");
+                if (r < 0 && r != -ENOENT && (r = xs_lost(s, r)) < 0)
+                        return check(s, r);
+        }
         if (s->watchdog_usec && now - s->last_watchdog >= s->watchdog_usec / 2) {
                 sd_notify(false, "WATCHDOG=1");
                 s->last_watchdog = now;
@@ -214,8 +283,37 @@ static int on_flush(struct loop_source *src, int fd, uint32_t events, void *user
 static int on_xs(struct loop_source *src, int fd, uint32_t events, void *userdata)
 {
         struct serve *s = userdata;
+        int r = fleet_drain(&s->fleet);
 
-        return check(s, fleet_drain(&s->fleet));
+        return check(s, r < 0 ? xs_lost(s, r) : 0);
+}
+
+/* A new connection and a new fleet; the old ones go only once the new ones work. */
+static int on_reconnect(struct loop_source *src, int fd, uint32_t events, void *userdata)
+{
+        struct serve *s = userdata;
+        struct xstore *x = NULL;
+        struct fleet f;
+        int r;
+
+        if (xstore_open(&x) < 0)
+                return 0;
+        r = fleet_start(&f, x, 0);
+        if (r >= 0)
+                r = loop_add_io(s->loop, xstore_fd(x), EPOLLIN, on_xs, s, &src);
+        if (r < 0) {
+                fleet_done(&f);
+                xstore_close(x);
+                return r == -ENOMEM ? check(s, r) : 0;
+        }
+        fleet_done(&s->fleet);
+        xstore_close(s->x);
+        s->x = x;
+        s->fleet = f;
+        s->xs_src = src;
+        s->connected = true;
+        log_info("Connected to xenstore again.");
+        return check(s, loop_timer_disarm(s->reconnect));
 }
 
 static int on_signal(struct loop_source *src, int signo, void *userdata)
@@ -267,7 +365,9 @@ static int setup_loop(struct serve *s)
         if (r >= 0)
                 r = loop_add_signals(s->loop, &mask, on_signal, s, NULL);
         if (r >= 0)
-                r = loop_add_io(s->loop, xstore_fd(s->x), EPOLLIN, on_xs, s, NULL);
+                r = loop_add_io(s->loop, xstore_fd(s->x), EPOLLIN, on_xs, s, &s->xs_src);
+        if (r >= 0)
+                r = loop_add_timer(s->loop, on_reconnect, s, &s->reconnect);
         if (r >= 0)
                 r = loop_add_io(s->loop, httpd_fd(s->http), EPOLLIN, on_http, s, NULL);
         if (r >= 0)
@@ -292,6 +392,7 @@ static int serve_setup(struct serve *s, const struct serve_args *a)
         r = xstore_open(&s->x);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to xenstore: %m");
+        s->connected = true;
         r = fleet_start(&s->fleet, s->x, 0);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the domains: %m");

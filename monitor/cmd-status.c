@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "filter.h"
 #include "log.h"
 #include "macro.h"
 #include "monitor.h"
@@ -14,84 +15,134 @@
 #include "util.h"
 
 struct status_args {
-        bool json;
-        enum render_color color;
+        struct view_args v;
 };
 
 static void status_help(FILE *f)
 {
-        fprintf(f, "Usage: pvh-monitor status [--json] [--color=auto|always|never] [DOMAIN...]\n"
+        fprintf(f, "Usage: pvh-monitor status [OPTIONS] [DOMAIN...]\n"
                    "\n"
-                   "Shows what each guest's agent published: guest type, kernel, OS, the verdict\n"
-                   "for PVH, failing checks, agent version and the last answer. DOMAIN is a\n"
-                   "domid or a name; without one, every guest.\n");
+                   "Shows what each guest's agent published: guest type, architecture, kernel,\n"
+                   "OS, the verdict for PVH, the risk (the next reboot fails in the mode the\n"
+                   "guest runs now, or the checks that warn), failing checks, agent version and\n"
+                   "the last answer. DOMAIN is a domid or a name; without one, every guest.\n"
+                   "\n"
+                   "  --json               one JSON array, with each check's reason and fix\n"
+                   "  --color=WHEN         auto, always, never\n"
+                   "  --wide               every column whole, whatever the terminal's width\n"
+                   "  --filter KEY=VALUE   only guests whose KEY matches VALUE, a shell glob;\n"
+                   "                       repeated: all of them\n"
+                   "  --exclude KEY=VALUE  not those\n"
+                   "  --sort KEY           domid (default), name, guest_type, arch, kernel, os,\n"
+                   "                       verdict (worst first), risk (worst first), agent\n"
+                   "\n"
+                   "KEY is one of %s.\n"
+                   "The table fits the terminal ($COLUMNS, else its width): names and verdicts\n"
+                   "are never cut; other cells are, and the least needed columns give way.\n",
+                filter_keys());
 }
 
 static int status_parse(int argc, char **argv, struct status_args *a)
 {
         static const struct option opts[] = {
-                { "json", no_argument, NULL, 'j' },
-                { "color", required_argument, NULL, 'c' },
+                VIEW_OPTIONS,
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        int c;
+        int c, r;
 
         optind = 1;
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
-                switch (c) {
-                case 'j':
-                        a->json = true;
-                        break;
-                case 'c':
-                        if (render_color_from_string(optarg, &a->color) < 0)
-                                return log_error_errno(-EINVAL, "Bad --color '%s'.", optarg);
-                        break;
-                case 'h':
+        while ((c = getopt_long(argc, argv, "hw", opts, NULL)) >= 0) {
+                if (c == 'h') {
                         status_help(stdout);
                         return 0;
-                default:
-                        return -EINVAL;
                 }
+                r = view_option(c, optarg, &a->v);
+                if (r <= 0)
+                        return -EINVAL;
         }
         return 1;
 }
 
-/* JSON streams one guest at a time, so memory does not grow with the guests. */
-static int status_json(struct xstore *x, const unsigned *ids, unsigned n)
+/* The selected guests, filtered and sorted; every one read with flags. */
+static int read_guests(struct xstore *x, const unsigned *ids, unsigned n, const struct status_args *a,
+                       unsigned flags, struct guest **ret, unsigned *ret_n)
 {
+        struct guest *g = calloc(n ? n : 1, sizeof(*g));
+        unsigned k = 0;
+
+        if (!g)
+                return -ENOMEM;
+        for (unsigned i = 0; i < n; i++) {
+                int r = guest_read(x, ids[i], flags, &g[k]);
+
+                if (r < 0) {
+                        for (unsigned j = 0; j <= k; j++)
+                                guest_done(&g[j]);
+                        free(g);
+                        return log_error_errno(r, "Failed to read domain %u: %m", ids[i]);
+                }
+                if (filter_match_guest(&a->v.filter, &g[k]))
+                        k++;
+                else
+                        guest_done(&g[k]);
+        }
+        render_sort(g, k, a->v.sort);
+        *ret = g;
+        *ret_n = k;
+        return 0;
+}
+
+/* In domid order, JSON streams one guest at a time, so memory does not grow with the guests. */
+static int status_json_stream(struct xstore *x, const unsigned *ids, unsigned n, const struct status_args *a)
+{
+        unsigned shown = 0;
+
         fputc('[', stdout);
         for (unsigned i = 0; i < n; i++) {
                 struct guest g;
-                int r = guest_read(x, ids[i], GUEST_READ_REASONS, &g);
+                int r = guest_read(x, ids[i], GUEST_READ_REASONS | GUEST_READ_FIXES, &g);
 
                 if (r < 0) {
                         guest_done(&g);
                         return log_error_errno(r, "Failed to read domain %u: %m", ids[i]);
                 }
-                fputs(i ? ",\n" : "\n", stdout);
-                render_guest_json(stdout, &g);
+                if (filter_match_guest(&a->v.filter, &g)) {
+                        fputs(shown++ ? ",\n" : "\n", stdout);
+                        render_guest_json(stdout, &g);
+                }
                 guest_done(&g);
         }
-        fputs(n ? "\n]\n" : "]\n", stdout);
+        fputs(shown ? "\n]\n" : "]\n", stdout);
         return 0;
 }
 
-static int status_table(struct xstore *x, const unsigned *ids, unsigned n, bool color)
+static int status_show(struct xstore *x, const unsigned *ids, unsigned n, const struct status_args *a)
 {
-        struct guest *g = calloc(n ? n : 1, sizeof(*g));
-        int r = 0;
+        struct render_opts o = {
+                .color = render_use_color(a->v.color, STDOUT_FILENO),
+                .width = a->v.wide ? 0 : render_terminal_width(STDOUT_FILENO),
+        };
+        struct guest *g = NULL;
+        unsigned k = 0;
+        int r;
 
-        if (!g)
-                return -ENOMEM;
-        for (unsigned i = 0; i < n && r >= 0; i++) {
-                r = guest_read(x, ids[i], 0, &g[i]);
-                if (r < 0)
-                        log_error_errno(r, "Failed to read domain %u: %m", ids[i]);
-        }
-        if (r >= 0)
-                r = render_table(stdout, g, n, color);
-        for (unsigned i = 0; i < n; i++)
+        if (a->v.json && a->v.sort == RENDER_SORT_DOMID)
+                return status_json_stream(x, ids, n, a);
+        r = read_guests(x, ids, n, a, a->v.json ? GUEST_READ_REASONS | GUEST_READ_FIXES : 0, &g, &k);
+
+        if (r < 0)
+                return r;
+        if (a->v.json) {
+                fputc('[', stdout);
+                for (unsigned i = 0; i < k; i++) {
+                        fputs(i ? ",\n" : "\n", stdout);
+                        render_guest_json(stdout, &g[i]);
+                }
+                fputs(k ? "\n]\n" : "]\n", stdout);
+        } else
+                r = render_table(stdout, g, k, &o);
+        for (unsigned i = 0; i < k; i++)
                 guest_done(&g[i]);
         free(g);
         return r;
@@ -99,27 +150,28 @@ static int status_table(struct xstore *x, const unsigned *ids, unsigned n, bool 
 
 int cmd_status(int argc, char **argv)
 {
-        struct status_args a = { .color = RENDER_COLOR_AUTO };
+        struct status_args a = { .v.color = RENDER_COLOR_AUTO };
         _cleanup_free_ unsigned *ids = NULL;
         struct xstore *x = NULL;
         unsigned n;
         int r;
 
         r = status_parse(argc, argv, &a);
-        if (r <= 0)
+        if (r <= 0) {
+                filter_done(&a.v.filter);
                 return r < 0 ? EXIT_USAGE : 0;
+        }
         r = xstore_open(&x);
         if (r < 0) {
+                filter_done(&a.v.filter);
                 log_error_errno(r, "Failed to connect to xenstore: %m");
                 return EXIT_INTERNAL;
         }
         r = domains_select(x, argv + optind, argc - optind, &ids, &n);
         if (r >= 0)
-                r = a.json ? status_json(x, ids, n)
-                           : status_table(x, ids, n, render_use_color(a.color, STDOUT_FILENO));
+                r = status_show(x, ids, n, &a);
         log_debug("%lu xenstore requests.", xstore_requests(x));
         xstore_close(x);
-        if (fflush(stdout) != 0 && r >= 0)
-                r = log_error_errno(-EIO, "Failed to write the output: %m");
-        return r == -ENOENT ? EXIT_FAILED : r < 0 ? EXIT_INTERNAL : 0;
+        filter_done(&a.v.filter);
+        return command_flush(r == -ENOENT ? EXIT_FAILED : r < 0 ? EXIT_INTERNAL : 0);
 }

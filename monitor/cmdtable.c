@@ -10,6 +10,8 @@
 static const struct command commands[] = {
         { "status", cmd_status, "show every guest's readiness for PVH" },
         { "watch", cmd_watch, "the same, redrawn whenever a guest changes" },
+        { "show", cmd_show, "everything about one guest: checks, fixes, answers, history" },
+        { "history", cmd_history, "what changed, guest by guest, as serve saw it" },
         { "request", cmd_request, "send ping, probe, prepare or rollback to guests" },
         { "serve", cmd_serve, "keep a database of guest states and serve metrics" },
         { "migrate", cmd_migrate, "staged PV to PVH migrations: plan, run, resume, status, abort" },

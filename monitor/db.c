@@ -5,11 +5,13 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "log.h"
 #include "macro.h"
 #include "metrics.h"
+#include "migrate.h"
 #include "util.h"
 
 #define BUSY_TIMEOUT_MS 5000
@@ -20,66 +22,106 @@ struct db {
         unsigned history_max;
 };
 
-/* Append only: migration i brings user_version from i to i + 1. */
-static const char *const migrations[] = {
-        "CREATE TABLE domains ("
-        "  domid INTEGER PRIMARY KEY,"
-        "  name TEXT, agent TEXT NOT NULL, guest_type TEXT, verdict TEXT NOT NULL,"
-        "  kernel TEXT, os TEXT, agent_version TEXT, failing TEXT,"
-        "  present INTEGER NOT NULL, updated INTEGER NOT NULL);"
-        "CREATE TABLE verdict_history ("
-        "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-        "  domid INTEGER NOT NULL, name TEXT, at INTEGER NOT NULL,"
-        "  old_verdict TEXT, new_verdict TEXT NOT NULL);"
-        "CREATE INDEX verdict_history_domid ON verdict_history(domid, seq);"
-        "CREATE TABLE requests ("
-        "  id TEXT PRIMARY KEY,"
-        "  domid INTEGER NOT NULL, name TEXT, action TEXT, state TEXT NOT NULL,"
-        "  reason TEXT, message TEXT, seen INTEGER NOT NULL);"
-        "CREATE INDEX requests_domid ON requests(domid);",
-        /* pvh-monitor migrate: plans, each guest's journal of steps, and the events. */
-        "CREATE TABLE migrations ("
-        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-        "  created INTEGER NOT NULL, updated INTEGER NOT NULL,"
-        "  state TEXT NOT NULL, reason TEXT, abort_requested INTEGER NOT NULL DEFAULT 0,"
-        "  canary INTEGER NOT NULL, growth INTEGER NOT NULL, max_wave INTEGER NOT NULL,"
-        "  max_failures INTEGER NOT NULL,"
-        "  xl TEXT NOT NULL, config TEXT NOT NULL, pvgrub TEXT NOT NULL, pvhgrub TEXT NOT NULL,"
-        "  hook TEXT, toolstack_timeout INTEGER NOT NULL, boot_timeout INTEGER NOT NULL,"
-        "  request_timeout INTEGER NOT NULL);"
-        "CREATE TABLE migration_guests ("
-        "  migration INTEGER NOT NULL REFERENCES migrations(id),"
-        "  pos INTEGER NOT NULL, wave INTEGER NOT NULL, name TEXT NOT NULL, config TEXT,"
-        "  verdict TEXT, state TEXT NOT NULL, step TEXT NOT NULL, step_done INTEGER NOT NULL,"
-        "  prepared INTEGER NOT NULL, switched INTEGER NOT NULL, restarted INTEGER NOT NULL,"
-        "  old_domid INTEGER NOT NULL, domid INTEGER NOT NULL, boot_id TEXT, addrs TEXT,"
-        "  request_id TEXT, reason TEXT, updated INTEGER NOT NULL,"
-        "  PRIMARY KEY (migration, name));"
-        "CREATE TABLE migration_events ("
-        "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-        "  migration INTEGER NOT NULL, name TEXT, at INTEGER NOT NULL,"
-        "  event TEXT NOT NULL, detail TEXT);"
-        "CREATE INDEX migration_events_migration ON migration_events(migration, seq);",
-        /*
-         * Requests are those the host sent (rows written by request and migrate
-         * before they send), and their counters are kept apart from the rows,
-         * which are pruned. Rows from before could have been forged by a guest:
-         * they stay as history, and the counters start from them.
-         */
-        "CREATE TABLE requests_sent ("
-        "  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
-        "  domid INTEGER NOT NULL, name TEXT, action TEXT NOT NULL, sent INTEGER,"
-        "  state TEXT NOT NULL, reason TEXT, message TEXT, seen INTEGER);"
-        "INSERT INTO requests_sent(id, domid, name, action, state, reason, message, seen) "
-        "  SELECT id, domid, name, coalesce(action, 'unknown'), state, reason, message, seen "
-        "  FROM requests ORDER BY seen;"
-        "DROP TABLE requests;"
-        "ALTER TABLE requests_sent RENAME TO requests;"
-        "CREATE INDEX requests_domid ON requests(domid, seq);"
-        "CREATE TABLE request_outcomes ("
-        "  action TEXT NOT NULL, outcome TEXT NOT NULL, n INTEGER NOT NULL,"
-        "  PRIMARY KEY (action, outcome));"
-        "INSERT INTO request_outcomes SELECT action, state, count(*) FROM requests GROUP BY 1, 2;",
+static int exec(struct db *d, const char *sql);
+
+/*
+ * The schema, one function per version step: schema_to_N brings
+ * user_version from N - 1 to N, in one transaction. Append only.
+ */
+static int schema_to_1(struct db *d)
+{
+        return exec(d, "CREATE TABLE domains ("
+                       "  domid INTEGER PRIMARY KEY,"
+                       "  name TEXT, agent TEXT NOT NULL, guest_type TEXT, verdict TEXT NOT NULL,"
+                       "  kernel TEXT, os TEXT, agent_version TEXT, failing TEXT,"
+                       "  present INTEGER NOT NULL, updated INTEGER NOT NULL);"
+                       "CREATE TABLE verdict_history ("
+                       "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                       "  domid INTEGER NOT NULL, name TEXT, at INTEGER NOT NULL,"
+                       "  old_verdict TEXT, new_verdict TEXT NOT NULL);"
+                       "CREATE INDEX verdict_history_domid ON verdict_history(domid, seq);"
+                       "CREATE TABLE requests ("
+                       "  id TEXT PRIMARY KEY,"
+                       "  domid INTEGER NOT NULL, name TEXT, action TEXT, state TEXT NOT NULL,"
+                       "  reason TEXT, message TEXT, seen INTEGER NOT NULL);"
+                       "CREATE INDEX requests_domid ON requests(domid);");
+}
+
+/* pvh-monitor migrate: plans, each guest's journal of steps, and the events. */
+static int schema_to_2(struct db *d)
+{
+        return exec(d, "CREATE TABLE migrations ("
+                       "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                       "  created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+                       "  state TEXT NOT NULL, reason TEXT, abort_requested INTEGER NOT NULL DEFAULT 0,"
+                       "  canary INTEGER NOT NULL, growth INTEGER NOT NULL, max_wave INTEGER NOT NULL,"
+                       "  max_failures INTEGER NOT NULL,"
+                       "  xl TEXT NOT NULL, config TEXT NOT NULL, pvgrub TEXT NOT NULL, pvhgrub TEXT NOT NULL,"
+                       "  hook TEXT, toolstack_timeout INTEGER NOT NULL, boot_timeout INTEGER NOT NULL,"
+                       "  request_timeout INTEGER NOT NULL);"
+                       "CREATE TABLE migration_guests ("
+                       "  migration INTEGER NOT NULL REFERENCES migrations(id),"
+                       "  pos INTEGER NOT NULL, wave INTEGER NOT NULL, name TEXT NOT NULL, config TEXT,"
+                       "  verdict TEXT, state TEXT NOT NULL, step TEXT NOT NULL, step_done INTEGER NOT NULL,"
+                       "  prepared INTEGER NOT NULL, switched INTEGER NOT NULL, restarted INTEGER NOT NULL,"
+                       "  old_domid INTEGER NOT NULL, domid INTEGER NOT NULL, boot_id TEXT, addrs TEXT,"
+                       "  request_id TEXT, reason TEXT, updated INTEGER NOT NULL,"
+                       "  PRIMARY KEY (migration, name));"
+                       "CREATE TABLE migration_events ("
+                       "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                       "  migration INTEGER NOT NULL, name TEXT, at INTEGER NOT NULL,"
+                       "  event TEXT NOT NULL, detail TEXT);"
+                       "CREATE INDEX migration_events_migration ON migration_events(migration, seq);");
+}
+
+/*
+ * Requests are those the host sent (rows written by request and migrate
+ * before they send), and their counters are kept apart from the rows, which
+ * are pruned. Rows from before could have been forged by a guest: they stay
+ * as history, and the counters start from them.
+ */
+static int schema_to_3(struct db *d)
+{
+        return exec(d, "CREATE TABLE requests_sent ("
+                       "  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+                       "  domid INTEGER NOT NULL, name TEXT, action TEXT NOT NULL, sent INTEGER,"
+                       "  state TEXT NOT NULL, reason TEXT, message TEXT, seen INTEGER);"
+                       "INSERT INTO requests_sent(id, domid, name, action, state, reason, message, seen) "
+                       "  SELECT id, domid, name, coalesce(action, 'unknown'), state, reason, message, seen "
+                       "  FROM requests ORDER BY seen;"
+                       "DROP TABLE requests;"
+                       "ALTER TABLE requests_sent RENAME TO requests;"
+                       "CREATE INDEX requests_domid ON requests(domid, seq);"
+                       "CREATE TABLE request_outcomes ("
+                       "  action TEXT NOT NULL, outcome TEXT NOT NULL, n INTEGER NOT NULL,"
+                       "  PRIMARY KEY (action, outcome));"
+                       "INSERT INTO request_outcomes SELECT action, state, count(*) FROM requests GROUP BY 1, 2;");
+}
+
+/*
+ * Guests by identity: the domain's UUID, which stays when the domain is
+ * restarted under a new domid. guests holds each one's state as last seen;
+ * guest_changes its history, one row per change of a field (what: seen,
+ * verdict, guest_type, kernel, agent, risk, name, domid, gone), kept per
+ * UUID to --history rows. The domid-keyed tables stay as they were.
+ */
+static int schema_to_4(struct db *d)
+{
+        return exec(d, "CREATE TABLE guests ("
+                       "  uuid TEXT PRIMARY KEY, domid INTEGER NOT NULL, name TEXT,"
+                       "  verdict TEXT NOT NULL, guest_type TEXT, kernel TEXT, agent_version TEXT,"
+                       "  risk TEXT NOT NULL, present INTEGER NOT NULL,"
+                       "  first_seen INTEGER NOT NULL, updated INTEGER NOT NULL);"
+                       "CREATE TABLE guest_changes ("
+                       "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                       "  uuid TEXT NOT NULL, name TEXT, domid INTEGER NOT NULL, at INTEGER NOT NULL,"
+                       "  what TEXT NOT NULL, old TEXT, new TEXT);"
+                       "CREATE INDEX guest_changes_uuid ON guest_changes(uuid, seq);"
+                       "CREATE INDEX guest_changes_at ON guest_changes(at);");
+}
+
+static int (*const migrations[])(struct db *d) = {
+        schema_to_1, schema_to_2, schema_to_3, schema_to_4,
 };
 
 /* SQLite's own message says what went wrong (no such table, disk full, ...); the errno cannot. */
@@ -102,7 +144,8 @@ static int run(struct db *d, const char *sql, const char *const *texts, unsigned
 /* The tables the newest schema has, to tell a damaged database from a failing one. */
 static const char *const tables[] = {
         "domains",    "verdict_history",  "requests",         "request_outcomes",
-        "migrations", "migration_guests", "migration_events",
+        "migrations", "migration_guests", "migration_events", "guests",
+        "guest_changes",
 };
 
 static int user_version(struct db *d, int *ret)
@@ -141,7 +184,7 @@ static int migrate(struct db *d, const char *path)
                 snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %zu;", i + 1);
                 r = exec(d, "BEGIN IMMEDIATE");
                 if (r >= 0)
-                        r = exec(d, migrations[i]);
+                        r = migrations[i](d);
                 if (r >= 0)
                         r = exec(d, pragma);
                 if (r < 0) {
@@ -304,6 +347,148 @@ static void failing_list(const struct guest *g, char *buf, size_t size)
                                               g->checks[i].id);
 }
 
+/* ---- guests by identity -------------------------------------------------------- */
+
+static bool contains(const unsigned *ids, unsigned n, unsigned id)
+{
+        for (unsigned i = 0; i < n; i++)
+                if (ids[i] == id)
+                        return true;
+        return false;
+}
+
+#define IDENTITIES_MAX 16384 /* guests kept by UUID; beyond, those gone longest are forgotten */
+
+/* Keeps the history_max newest changes of one guest. */
+static int prune_changes(struct db *d, const char *uuid)
+{
+        const char *t[] = { uuid };
+        int64_t i[] = { d->history_max };
+
+        return run(d, "DELETE FROM guest_changes WHERE uuid = ?1 AND seq <= "
+                      "(SELECT seq FROM guest_changes WHERE uuid = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
+                   t, 1, i, 1, NULL);
+}
+
+/* Forgets the guests gone longest, with their changes, beyond IDENTITIES_MAX. */
+static int prune_identities(struct db *d)
+{
+        static const char *const sql[] = {
+                "CREATE TEMP TABLE IF NOT EXISTS forget(uuid TEXT PRIMARY KEY)",
+                ("INSERT INTO forget SELECT uuid FROM guests WHERE present = 0 ORDER BY updated "
+                 "  LIMIT max(0, (SELECT count(*) FROM guests) - ?1)"),
+                "DELETE FROM guest_changes WHERE uuid IN (SELECT uuid FROM forget)",
+                "DELETE FROM guests WHERE uuid IN (SELECT uuid FROM forget)",
+                "DELETE FROM forget",
+        };
+        int64_t max = IDENTITIES_MAX;
+        int r = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(sql) && r >= 0; i++)
+                r = run(d, sql[i], NULL, 0, &max, 1, NULL);
+        return r;
+}
+
+/*
+ * The parameters of every statement below: ?1 uuid, ?2 name, ?3 verdict,
+ * ?4 guest_type, ?5 kernel, ?6 agent version, ?7 risk, ?8 domid, ?9 now.
+ * A change row is added where the stored value differs (IS NOT: NULL is a
+ * value); then the stored row becomes the new one.
+ */
+#define CHANGE_ROW "INSERT INTO guest_changes(uuid, name, domid, at, what, old, new) SELECT ?1, ?2, ?8, ?9, "
+static const char *const presence_sql[] = {
+        CHANGE_ROW "'seen', NULL, ?3 WHERE NOT EXISTS (SELECT 1 FROM guests WHERE uuid = ?1)",
+        CHANGE_ROW "'back', 'gone', NULL FROM guests WHERE uuid = ?1 AND present = 0",
+        CHANGE_ROW "'name', name, ?2 FROM guests WHERE uuid = ?1 AND name IS NOT ?2",
+        CHANGE_ROW "'domid', CAST(domid AS TEXT), CAST(?8 AS TEXT) FROM guests WHERE uuid = ?1 AND domid IS NOT ?8",
+        "INSERT INTO guests(uuid, name, verdict, guest_type, kernel, agent_version, risk, domid, first_seen, "
+        "  updated, present) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, 1) "
+        "ON CONFLICT(uuid) DO UPDATE SET name = ?2, domid = ?8, updated = ?9, present = 1",
+};
+static const char *const agent_sql[] = {
+        CHANGE_ROW "'verdict', verdict, ?3 FROM guests WHERE uuid = ?1 AND verdict IS NOT ?3",
+        /* A first value, when the agent appears, is no change: the verdict's row says it appeared. */
+        CHANGE_ROW "'guest_type', guest_type, ?4 FROM guests WHERE uuid = ?1 AND guest_type IS NOT ?4 "
+                   "AND guest_type IS NOT NULL",
+        CHANGE_ROW "'kernel', kernel, ?5 FROM guests WHERE uuid = ?1 AND kernel IS NOT ?5 AND kernel IS NOT NULL",
+        CHANGE_ROW "'agent', agent_version, ?6 FROM guests WHERE uuid = ?1 AND agent_version IS NOT ?6 "
+                   "AND agent_version IS NOT NULL",
+        CHANGE_ROW "'risk', risk, ?7 FROM guests WHERE uuid = ?1 AND risk IS NOT ?7",
+        ("UPDATE guests SET verdict = ?3, guest_type = ?4, kernel = ?5, agent_version = ?6, risk = ?7 "
+         "WHERE uuid = ?1"),
+};
+
+static int run_all(struct db *d, const char *const *sql, size_t n, const char *const *t, size_t nt,
+                   const int64_t *i, size_t ni)
+{
+        int r = 0;
+
+        for (size_t k = 0; k < n && r >= 0; k++)
+                r = run(d, sql[k], t, (unsigned)nt, i, (unsigned)ni, NULL);
+        return r;
+}
+
+/*
+ * The guest under its UUID; a guest whose toolstack wrote none has no
+ * identity to keep. A domain without agent data is one that was just
+ * created (a restart makes a new domain: the agent publishes again once the
+ * guest is up), or whose agent is not installed: it changes only presence,
+ * name and domid, so that every restart does not write the agent's fields
+ * away and back.
+ */
+static int identity_seen(struct db *d, const struct guest *g, const char *verdict, int64_t now)
+{
+        const bool agent = g->agent == GUEST_AGENT_OK;
+        const char *t[] = { g->uuid, guest_get_name(g), verdict, agent ? guest_get(g, GF_GUEST_TYPE) : NULL,
+                            agent ? guest_get(g, GF_KERNEL_RELEASE) : NULL, guest_get(g, GF_AGENT_VERSION),
+                            guest_risk_word(guest_risk(g)) };
+        int64_t i[] = { g->domid, now };
+        _cleanup_free_ char *known = NULL;
+        int r;
+
+        if (!g->uuid[0])
+                return 0;
+        r = run(d, "SELECT uuid FROM guests WHERE uuid = ?", t, 1, NULL, 0, &known);
+        if (r >= 0)
+                r = run_all(d, presence_sql, ELEMENTSOF(presence_sql), t, ELEMENTSOF(t), i, ELEMENTSOF(i));
+        if (r >= 0 && g->agent != GUEST_AGENT_NONE)
+                r = run_all(d, agent_sql, ELEMENTSOF(agent_sql), t, ELEMENTSOF(t), i, ELEMENTSOF(i));
+        if (r >= 0)
+                r = prune_changes(d, g->uuid);
+        if (r >= 0 && !known)
+                r = prune_identities(d);
+        return r;
+}
+
+/* The guests stored as present whose domain is not in ids (sorted): gone. */
+static int identities_gone(struct db *d, const unsigned *ids, unsigned n, int64_t now)
+{
+        static const char *const sql[] = {
+                "INSERT INTO guest_changes(uuid, name, domid, at, what, old, new) "
+                "  SELECT uuid, name, domid, ?2, 'gone', verdict, NULL FROM guests WHERE uuid = ?1",
+                "UPDATE guests SET present = 0, updated = ?2 WHERE uuid = ?1",
+        };
+        char gone[64][PROTO_UUID_LEN + 1];
+        unsigned n_gone = 0;
+        sqlite3_stmt *st;
+        int rc, r = 0;
+
+        rc = sqlite3_prepare_v2(d->db, "SELECT uuid, domid FROM guests WHERE present = 1", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_error(d, rc);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW && n_gone < ELEMENTSOF(gone)) {
+                const char *u = (const char *)sqlite3_column_text(st, 0);
+
+                if (u && strlen(u) == PROTO_UUID_LEN && !contains(ids, n, (unsigned)sqlite3_column_int64(st, 1)))
+                        memcpy(gone[n_gone++], u, PROTO_UUID_LEN + 1);
+        }
+        sqlite3_finalize(st);
+        for (unsigned k = 0; k < n_gone && r >= 0; k++)
+                for (size_t q = 0; q < ELEMENTSOF(sql) && r >= 0; q++)
+                        r = run(d, sql[q], (const char *[]){ gone[k] }, 1, &now, 1, NULL);
+        return r;
+}
+
 int db_guest_seen(struct db *d, const struct guest *g, int64_t now)
 {
         static const char *const agent_words[] = { "none", "ok", "incompatible", "invalid" };
@@ -330,6 +515,9 @@ int db_guest_seen(struct db *d, const struct guest *g, int64_t now)
                 if (r < 0)
                         return r;
         }
+        r = identity_seen(d, g, verdict, now);
+        if (r < 0)
+                return r;
         failing_list(g, failing, sizeof(failing));
         {
                 const char *t[] = { guest_get_name(g), agent_words[g->agent],
@@ -342,14 +530,6 @@ int db_guest_seen(struct db *d, const struct guest *g, int64_t now)
                               "os, agent_version, failing, domid, updated, present) "
                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)", t, 8, i, 2, NULL);
         }
-}
-
-static bool contains(const unsigned *ids, unsigned n, unsigned id)
-{
-        for (unsigned i = 0; i < n; i++)
-                if (ids[i] == id)
-                        return true;
-        return false;
 }
 
 int db_guests_gone(struct db *d, const unsigned *ids, unsigned n, int64_t now)
@@ -380,7 +560,7 @@ int db_guests_gone(struct db *d, const unsigned *ids, unsigned n, int64_t now)
                         r = run(d, "UPDATE domains SET present = 0, updated = ?2 WHERE domid = ?1",
                                 NULL, 0, v, 2, NULL);
         }
-        return r;
+        return r < 0 ? r : identities_gone(d, ids, n, now);
 }
 
 int db_request_sent(struct db *d, const char *id, unsigned domid, const char *name,
@@ -496,5 +676,178 @@ int db_metrics(struct db *d, FILE *f)
         metrics_header(f, "pvh_monitor_verdict_changes_total", "counter",
                        "Verdict changes recorded in the history, domains coming and going included.");
         metrics_sample(f, "pvh_monitor_verdict_changes_total", NULL, 0, changes);
+        return 0;
+}
+
+int db_open_existing(const char *path, struct db **ret)
+{
+        if (access(path, F_OK) < 0)
+                return log_error_errno(-errno, "No database '%s' (pvh-monitor serve keeps it): %m", path);
+        return db_open(path, ret);
+}
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+        return (const char *)sqlite3_column_text(st, i);
+}
+
+int db_changes(struct db *d, const struct db_changes_query *q, db_change_fn fn, void *userdata)
+{
+        /* The newest limit rows that match, given oldest first. */
+        sqlite3_stmt *st;
+        int rc, r = 0, n = 0;
+
+        rc = sqlite3_prepare_v2(d->db,
+                                "SELECT * FROM (SELECT * FROM (SELECT seq, at, uuid, name, domid, what, old, new "
+                                "FROM guest_changes WHERE (?1 IS NULL AND ?2 IS NULL AND ?5 IS NULL) OR uuid = ?1 "
+                                "OR uuid IN (SELECT uuid FROM guest_changes WHERE name = ?2) "
+                                "OR uuid IN (SELECT uuid FROM guests WHERE domid = ?5)) "
+                                "WHERE at >= ?3 ORDER BY seq DESC LIMIT ?4) ORDER BY seq",
+                                -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_error(d, rc);
+        sqlite3_bind_text(st, 1, q->uuid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, q->name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, q->since);
+        sqlite3_bind_int64(st, 4, q->limit ? (int64_t)q->limit : -1);
+        if (q->domid >= 0)
+                sqlite3_bind_int64(st, 5, q->domid);
+        while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const struct db_change c = {
+                        .seq = sqlite3_column_int64(st, 0), .at = sqlite3_column_int64(st, 1),
+                        .uuid = col(st, 2), .name = col(st, 3), .domid = sqlite3_column_int64(st, 4),
+                        .what = col(st, 5), .old = col(st, 6), .new = col(st, 7),
+                };
+
+                r = fn(&c, userdata);
+                n++;
+        }
+        if (r >= 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+                r = sql_error(d, rc);
+        sqlite3_finalize(st);
+        return r < 0 ? r : n;
+}
+
+/* Requests older than this without an answer are history, not an agent that stopped. */
+#define UNANSWERED_WINDOW (24 * 3600)
+
+int db_unanswered(struct db *d, int64_t now, struct metrics_unanswered **ret, unsigned *ret_n)
+{
+        /* Sent, unanswered, and no later request to the domain answered either. */
+        static const char sql[] =
+                "SELECT domid, min(sent) FROM requests r WHERE state = 'sent' AND sent >= ?1 "
+                "AND NOT EXISTS (SELECT 1 FROM requests a WHERE a.domid = r.domid AND a.seq > r.seq "
+                "  AND a.state != 'sent') GROUP BY domid LIMIT 4096";
+        struct metrics_unanswered *u = NULL;
+        unsigned n = 0;
+        sqlite3_stmt *st;
+        int rc;
+
+        rc = sqlite3_prepare_v2(d->db, sql, -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_error(d, rc);
+        sqlite3_bind_int64(st, 1, now - UNANSWERED_WINDOW);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                struct metrics_unanswered *nu = realloc(u, (n + 1) * sizeof(*u));
+
+                if (!nu) {
+                        rc = SQLITE_NOMEM;
+                        break;
+                }
+                u = nu;
+                u[n].domid = (unsigned)sqlite3_column_int64(st, 0);
+                u[n].age = now - sqlite3_column_int64(st, 1);
+                if (u[n].age < 0)
+                        u[n].age = 0;
+                n++;
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) {
+                free(u);
+                return rc == SQLITE_NOMEM ? -ENOMEM : sql_error(d, rc);
+        }
+        *ret = u;
+        *ret_n = n;
+        return 0;
+}
+
+/* ---- the newest migration's progress ----------------------------------------------- */
+
+/* The newest migration's id and state; 0 when there is none. */
+static int newest_migration(struct db *d, int64_t *ret_id, char **ret_state)
+{
+        sqlite3_stmt *st;
+        int rc, r = 0;
+
+        rc = sqlite3_prepare_v2(d->db, "SELECT id, state FROM migrations ORDER BY id DESC LIMIT 1", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_error(d, rc);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                *ret_id = sqlite3_column_int64(st, 0);
+                *ret_state = col(st, 1) ? strdup(col(st, 1)) : NULL;
+                r = *ret_state ? 1 : -ENOMEM;
+        } else if (rc != SQLITE_DONE)
+                r = sql_error(d, rc);
+        sqlite3_finalize(st);
+        return r;
+}
+
+/* Guests by state, the number of waves, and the wave in progress (the first one not finished). */
+static int migration_guests(struct db *d, int64_t id, int64_t count[static _MG_STATE_MAX + 1],
+                            int64_t *ret_waves, int64_t *ret_wave)
+{
+        sqlite3_stmt *st;
+        int rc;
+
+        *ret_waves = 0;
+        *ret_wave = -1;
+        rc = sqlite3_prepare_v2(d->db, "SELECT state, wave FROM migration_guests WHERE migration = ? ORDER BY pos",
+                                -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_error(d, rc);
+        sqlite3_bind_int64(st, 1, id);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                int k = mg_state_from_string(col(st, 0));
+                int64_t wave = sqlite3_column_int64(st, 1);
+
+                count[k < 0 ? _MG_STATE_MAX : k]++;
+                if (wave >= *ret_waves)
+                        *ret_waves = wave + 1;
+                if (wave >= 0 && (k == MG_PENDING || k == MG_ACTIVE) && (*ret_wave < 0 || wave < *ret_wave))
+                        *ret_wave = wave;
+        }
+        sqlite3_finalize(st);
+        if (*ret_wave < 0)
+                *ret_wave = *ret_waves ? *ret_waves - 1 : 0;
+        return rc == SQLITE_DONE ? 0 : sql_error(d, rc);
+}
+
+int db_migration_metrics(struct db *d, FILE *f)
+{
+        _cleanup_free_ char *state = NULL;
+        int64_t id = 0, count[_MG_STATE_MAX + 1] = {}, waves = 0, wave = 0;
+        int r = newest_migration(d, &id, &state);
+
+        if (r <= 0)
+                return r;
+        r = migration_guests(d, id, count, &waves, &wave);
+        if (r < 0)
+                return r;
+        metrics_header(f, "pvh_migration_id", "gauge", "The newest migration (pvh-monitor migrate).");
+        metrics_sample(f, "pvh_migration_id", NULL, 0, id);
+        metrics_header(f, "pvh_migration_state", "gauge", "1 for the newest migration's state.");
+        for (int k = 0; k < _MIG_STATE_MAX; k++)
+                metrics_sample(f, "pvh_migration_state", (const char *[]){ "state", mig_state_to_string(k) }, 1,
+                               streq(state, mig_state_to_string(k)));
+        metrics_header(f, "pvh_migration_guests", "gauge", "The newest migration's guests by state.");
+        for (int k = 0; k < _MG_STATE_MAX; k++)
+                metrics_sample(f, "pvh_migration_guests", (const char *[]){ "state", mg_state_to_string(k) }, 1,
+                               count[k]);
+        metrics_header(f, "pvh_migration_waves", "gauge", "Waves in the newest migration.");
+        metrics_sample(f, "pvh_migration_waves", NULL, 0, waves);
+        metrics_header(f, "pvh_migration_current_wave", "gauge",
+                       "The wave in progress (from 0): the first with a guest pending or active, else the last.");
+        metrics_sample(f, "pvh_migration_current_wave", NULL, 0, wave);
         return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "guest.h"
+#include "metrics.h"
 
 /*
  * serve's SQLite database: the current state per domain, the history of
@@ -19,6 +20,8 @@ struct db;
 #define DB_HISTORY_DEFAULT 1000 /* rows of verdict history and of requests kept per domain */
 
 int db_open(const char *path, struct db **ret);
+/* db_open() of a database that exists: -ENOENT (logged) when there is none. */
+int db_open_existing(const char *path, struct db **ret);
 struct db *db_close(struct db *d);
 int db_commit(struct db *d);
 
@@ -33,6 +36,40 @@ int db_request_sent(struct db *d, const char *id, unsigned domid, const char *na
                     enum proto_action action, int64_t now);
 /* Records the final answer of a request recorded by db_request_sent() (by id, once). */
 int db_request_seen(struct db *d, const struct guest *g, int64_t now);
+
+/*
+ * The history of guests by identity (the domain's UUID): one row per change
+ * of what serve saw. what: seen (first seen; new is the verdict), back (seen
+ * again after it was gone), name, domid (the domain was restarted), verdict,
+ * guest_type, kernel, agent (its version), risk (none, warn,
+ * next-boot-fails), gone (old is the last verdict).
+ */
+struct db_change {
+        int64_t seq, at;
+        const char *uuid, *name, *what, *old, *new;
+        int64_t domid;
+};
+
+struct db_changes_query {
+        const char *uuid;   /* the guest with this UUID, */
+        const char *name;   /* or every guest ever called this, */
+        int64_t domid;      /* or the guest whose last domain this is (-1: none); all NULL/-1: every guest */
+        int64_t since;      /* rows at or after this time */
+        unsigned limit;     /* the newest rows only; 0: all */
+};
+
+typedef int (*db_change_fn)(const struct db_change *c, void *userdata);
+/* Calls fn for each row, oldest first; returns how many, or the first error fn returned. */
+int db_changes(struct db *d, const struct db_changes_query *q, db_change_fn fn, void *userdata);
+
+/*
+ * Per domain, the age of the oldest request the host sent within the last
+ * day that has no final answer, and no later request to it has one either:
+ * an agent that stopped answering.
+ */
+int db_unanswered(struct db *d, int64_t now, struct metrics_unanswered **ret, unsigned *ret_n);
+/* The newest migration's progress: pvh_migration_* series; nothing when there is none. */
+int db_migration_metrics(struct db *d, FILE *f);
 
 /* Prometheus series from the database: requests by action and outcome, verdict changes. */
 int db_metrics(struct db *d, FILE *f);

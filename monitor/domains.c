@@ -54,6 +54,18 @@ static int resolve_one(struct xstore *x, const unsigned *all, unsigned n_all, co
         return -ENOENT;
 }
 
+int domains_find(struct xstore *x, const char *arg, unsigned *ret)
+{
+        _cleanup_free_ unsigned *all = NULL;
+        unsigned n_all;
+        int r;
+
+        r = xstore_domains(x, GUESTS_MAX, &all, &n_all);
+        if (r < 0)
+                return r;
+        return resolve_one(x, all, n_all, arg, ret);
+}
+
 static int cmp_unsigned(const void *a, const void *b)
 {
         unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;

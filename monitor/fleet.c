@@ -15,9 +15,23 @@
 #define TOKEN_LIST "list"
 #define TOKEN_GUEST "guest:"
 
-static void watch_path(unsigned domid, char *buf, size_t size)
+/* What a guest's entry follows: what its agent publishes, and the name the toolstack gives it. */
+static const char *const watched[] = { PROTO_GUEST_DIR, "name" };
+
+static int watch_entry(struct xstore *x, unsigned domid, bool on)
 {
-        proto_domain_path(domid, PROTO_GUEST_DIR, buf, size);
+        char path[64], token[32];
+        int r = 0;
+
+        snprintf(token, sizeof(token), TOKEN_GUEST "%u", domid);
+        for (size_t i = 0; i < ELEMENTSOF(watched) && r >= 0; i++) {
+                proto_domain_path(domid, watched[i], path, sizeof(path));
+                if (on)
+                        r = xstore_watch(x, path, token);
+                else
+                        (void)xstore_unwatch(x, path, token);
+        }
+        return r;
 }
 
 int fleet_start(struct fleet *f, struct xstore *x, unsigned flags)
@@ -33,11 +47,7 @@ int fleet_start(struct fleet *f, struct xstore *x, unsigned flags)
 
 static void entry_drop(struct fleet *f, unsigned i)
 {
-        char path[64], token[32];
-
-        watch_path(f->e[i].domid, path, sizeof(path));
-        snprintf(token, sizeof(token), TOKEN_GUEST "%u", f->e[i].domid);
-        (void)xstore_unwatch(f->x, path, token);
+        watch_entry(f->x, f->e[i].domid, false);
         guest_done(&f->e[i].g);
         memmove(f->e + i, f->e + i + 1, (f->n - i - 1) * sizeof(*f->e));
         f->n--;
@@ -111,7 +121,6 @@ static int relist(struct fleet *f)
                 return -ENOMEM;
         f->e = e;
         for (unsigned k = 0; k < n; k++) {
-                char path[64], token[32];
                 unsigned at = 0;
 
                 if (entry_find(f, ids[k]))
@@ -121,9 +130,7 @@ static int relist(struct fleet *f)
                 memmove(f->e + at + 1, f->e + at, (f->n - at) * sizeof(*f->e));
                 f->e[at] = (struct fleet_entry){ .domid = ids[k], .dirty = true };
                 f->n++;
-                watch_path(ids[k], path, sizeof(path));
-                snprintf(token, sizeof(token), TOKEN_GUEST "%u", ids[k]);
-                r = xstore_watch(f->x, path, token);
+                r = watch_entry(f->x, ids[k], true);
                 if (r < 0)
                         return r;
         }

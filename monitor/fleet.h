@@ -8,7 +8,7 @@
 
 /*
  * Every guest, kept current by watches: @introduceDomain and @releaseDomain
- * for the list, one watch per guest on its data/pvh. Events only mark a
+ * for the list, and per guest one watch on its data/pvh and one on its name. Events only mark a
  * guest dirty; fleet_refresh() then reads each dirty guest once, so a guest
  * that floods writes costs one read per round and cannot starve the others.
  */

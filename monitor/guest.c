@@ -109,6 +109,52 @@ static int read_name(const struct guest_source *s, struct guest *g)
         return 0;
 }
 
+static bool uuid_ok(const char *s, size_t len)
+{
+        struct proto_uuid u;
+
+        return proto_uuid_decode(s, len, &u) == 0;
+}
+
+/*
+ * The domain's UUID: the last component of /local/domain/N/vm, which the
+ * toolstack writes (libxl: /vm/UUID) in a node the guest may read but not
+ * write; when that is no UUID (a toolstack that adds a suffix), VM/uuid.
+ * Left empty when neither is there.
+ */
+static int read_uuid(const struct guest_source *s, struct guest *g)
+{
+        _cleanup_free_ char *vm = NULL, *u = NULL;
+        char path[PROTO_DOMAIN_PATH_MAX + 8];
+        const char *last;
+        size_t len;
+        int r;
+
+        proto_domain_path(g->domid, "vm", path, sizeof(path));
+        r = s->read(s->userdata, path, PROTO_PATH_MAX, &vm, &len);
+        if (r == -ENOENT || r == -E2BIG || r == -EACCES)
+                return 0;
+        if (r < 0)
+                return r;
+        last = memrchr(vm, '/', len);
+        last = last ? last + 1 : vm;
+        if (uuid_ok(last, len - (size_t)(last - vm))) {
+                memcpy(g->uuid, last, PROTO_UUID_LEN);
+                return 0;
+        }
+        if (vm[0] != '/' || memchr(vm, 0, len) || len + STRLEN("/uuid") >= sizeof(path))
+                return 0;
+        snprintf(path, sizeof(path), "%s/uuid", vm);
+        r = s->read(s->userdata, path, PROTO_UUID_LEN, &u, &len);
+        if (r == -ENOENT || r == -E2BIG || r == -EACCES)
+                return 0;
+        if (r < 0)
+                return r;
+        if (uuid_ok(u, len))
+                memcpy(g->uuid, u, PROTO_UUID_LEN);
+        return 0;
+}
+
 static int read_check(const struct guest_source *s, struct guest *g, const char *id, unsigned flags)
 {
         struct gcheck *c = &g->checks[g->n_checks++];
@@ -117,7 +163,7 @@ static int read_check(const struct guest_source *s, struct guest *g, const char 
         int r;
 
         c->status = -PROTO_E_PATH;
-        c->reason.err = GV_ABSENT;
+        c->reason.err = c->fix.err = GV_ABSENT;
         if (proto_value_check(PROTO_T_CHECK_ID, id, strlen(id), PROTO_CHECK_ID_MAX) < 0)
                 return 0;
         strcpy(c->id, id);
@@ -131,10 +177,16 @@ static int read_check(const struct guest_source *s, struct guest *g, const char 
         gvalue_done(&st);
         if (c->status == PROTO_STATUS_FAIL)
                 g->n_failing++;
-        if (!(flags & GUEST_READ_REASONS))
+        if (flags & GUEST_READ_REASONS) {
+                g->nodes++;
+                r = read_key(s, g->domid, PROTO_KEY_CHECK_REASON, &a, &c->reason);
+                if (r < 0)
+                        return r;
+        }
+        if (!(flags & GUEST_READ_FIXES))
                 return 0;
         g->nodes++;
-        return read_key(s, g->domid, PROTO_KEY_CHECK_REASON, &a, &c->reason);
+        return read_key(s, g->domid, PROTO_KEY_CHECK_FIX, &a, &c->fix);
 }
 
 static int read_checks(const struct guest_source *s, struct guest *g, unsigned flags)
@@ -246,6 +298,8 @@ int guest_read_from(const struct guest_source *s, unsigned domid, unsigned flags
         ret->last.state.err = ret->last.action.err = GV_ABSENT;
         ret->last.reason.err = ret->last.message.err = GV_ABSENT;
         r = read_name(s, ret);
+        if (r >= 0)
+                r = read_uuid(s, ret);
         if (r < 0)
                 return r;
         r = read_key(s, domid, PROTO_KEY_SCHEMA, NULL, &ret->f[GF_SCHEMA]);
@@ -277,8 +331,10 @@ void guest_done(struct guest *g)
         gvalue_done(&g->name);
         for (int f = 0; f < _GF_MAX; f++)
                 gvalue_done(&g->f[f]);
-        for (unsigned i = 0; i < g->n_checks; i++)
+        for (unsigned i = 0; i < g->n_checks; i++) {
                 gvalue_done(&g->checks[i].reason);
+                gvalue_done(&g->checks[i].fix);
+        }
         free(g->checks);
         ganswer_done(&g->last);
         *g = (struct guest){};
@@ -320,6 +376,41 @@ bool guest_offers(const struct guest *g, enum proto_action a)
         if (proto_actions_decode(v, strlen(v), &acts) < 0)
                 return false;
         return acts.known & (1u << a);
+}
+
+bool gcheck_is_readiness(const struct gcheck *c)
+{
+        return !streq(c->id, proto_check_to_string(PROTO_CHECK_NEXT_BOOT_MODE));
+}
+
+enum guest_risk guest_risk(const struct guest *g)
+{
+        enum guest_risk risk = GUEST_RISK_NONE;
+
+        if (g->agent != GUEST_AGENT_OK)
+                return GUEST_RISK_NONE;
+        for (unsigned i = 0; i < g->n_checks; i++) {
+                const struct gcheck *c = &g->checks[i];
+
+                if (!gcheck_is_readiness(c) && c->status == PROTO_STATUS_FAIL)
+                        return GUEST_RISK_NEXT_BOOT;
+                if (c->status == PROTO_STATUS_WARN)
+                        risk = GUEST_RISK_WARN;
+        }
+        return risk;
+}
+
+const char *guest_risk_word(enum guest_risk r)
+{
+        switch (r) {
+        case GUEST_RISK_NONE:
+                return "none";
+        case GUEST_RISK_WARN:
+                return "warn";
+        case GUEST_RISK_NEXT_BOOT:
+                break;
+        }
+        return "next-boot-fails";
 }
 
 static int read_output(const struct guest_source *s, unsigned domid, const char *id, char **ret,

@@ -55,6 +55,7 @@ struct gcheck {
         char id[PROTO_CHECK_ID_MAX + 1]; /* empty when the id is malformed */
         int status;                      /* enum proto_status, or -PROTO_E_* / GV_ABSENT */
         struct gvalue reason;            /* read only with GUEST_READ_REASONS */
+        struct gvalue fix;               /* read only with GUEST_READ_FIXES */
 };
 
 struct ganswer {
@@ -65,6 +66,7 @@ struct ganswer {
 struct guest {
         unsigned domid;
         struct gvalue name;
+        char uuid[PROTO_UUID_LEN + 1]; /* the domain's, from the toolstack's vm path; "" unknown */
         enum guest_agent agent;
         int agent_err;              /* why GUEST_AGENT_INVALID */
         struct gvalue f[_GF_MAX];
@@ -78,6 +80,7 @@ struct guest {
 
 enum {
         GUEST_READ_REASONS = 1 << 0, /* check reasons (for JSON and details) */
+        GUEST_READ_FIXES = 1 << 1,   /* check fixes (for show) */
 };
 
 /* Reads everything of domid; ret is cleared first. Fails only on xenstore errors. */
@@ -109,6 +112,22 @@ const char *guest_get_name(const struct guest *g);
 const char *guest_verdict_word(const struct guest *g);
 /* Whether the guest's agent lists the action in agent/actions. */
 bool guest_offers(const struct guest *g, enum proto_action a);
+
+/*
+ * What the guest risks beyond its readiness: its next reboot in the mode it
+ * runs now fails (the check next_boot_mode fails), or checks warn.
+ */
+enum guest_risk {
+        GUEST_RISK_NONE,
+        GUEST_RISK_WARN,
+        GUEST_RISK_NEXT_BOOT,
+};
+enum guest_risk guest_risk(const struct guest *g);
+/* The word for a risk, as --filter risk= and the metrics take it: none, warn, next-boot-fails. */
+const char *guest_risk_word(enum guest_risk r);
+/* A readiness check, as FAILING lists them: every check but next_boot_mode. */
+bool gcheck_is_readiness(const struct gcheck *c);
+
 
 /* Reads one answer: ~/data/pvh/answer/ID/{state,action,reason,message}. */
 int guest_read_answer(struct xstore *x, unsigned domid, const char *id, struct ganswer *ret);

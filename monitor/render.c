@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -12,8 +13,6 @@
 #include "render.h"
 #include "utf8.h"
 #include "util.h"
-
-#define CELL_WIDTH_MAX 40 /* columns of one table cell; longer text is cut with "~" */
 
 #define COLOR_RESET "\033[0m"
 #define COLOR_GREEN "\033[32m"
@@ -116,9 +115,11 @@ enum column {
         COL_DOMID,
         COL_NAME,
         COL_TYPE,
+        COL_ARCH,
         COL_KERNEL,
         COL_OS,
         COL_VERDICT,
+        COL_RISK,
         COL_FAILING,
         COL_AGENT,
         COL_LAST,
@@ -126,11 +127,27 @@ enum column {
 };
 
 static const char *const column_titles[_COL_MAX] = {
-        "DOMID", "NAME", "TYPE", "KERNEL", "OS", "VERDICT", "FAILING", "AGENT", "LAST-ANSWER",
+        "DOMID", "NAME", "TYPE", "ARCH", "KERNEL", "OS", "VERDICT", "RISK", "FAILING", "AGENT", "LAST-ANSWER",
 };
 
+/*
+ * The columns that give way when the table is wider than the terminal, the
+ * first first; the others (domain, name, verdict, risk) are always shown,
+ * and the name and the verdict are never cut. Before a column is hidden,
+ * the cells of the shown ones are cut down to their minimum, widest first.
+ */
+static const enum column drop_order[] = { COL_LAST, COL_AGENT, COL_KERNEL, COL_OS, COL_FAILING, COL_ARCH, COL_TYPE };
+/* Below these, a cell says too little: the column is hidden instead. */
+static const size_t min_width[_COL_MAX] = {
+        [COL_DOMID] = SIZE_MAX, [COL_NAME] = SIZE_MAX, [COL_TYPE] = 7,    [COL_ARCH] = 6,
+        [COL_KERNEL] = 14,      [COL_OS] = 9,          [COL_VERDICT] = SIZE_MAX, [COL_RISK] = 15,
+        [COL_FAILING] = 14,     [COL_AGENT] = 9,       [COL_LAST] = 12,
+};
+#define COLUMN_GAP 2
+
 struct cell {
-        char *text;         /* printable ASCII, at most CELL_WIDTH_MAX columns */
+        char *raw;          /* the text, unescaped */
+        char *text;         /* printable ASCII: its escape, cut to the column's width */
         const char *color;  /* one of ours, or NULL */
         size_t width;
 };
@@ -163,12 +180,13 @@ static size_t cell_unit(const char *s, size_t len, char buf[static 16], size_t *
  * terminal makes of wide, ambiguous-width, combining or invisible characters:
  * a guest's text cannot push another column out of line. Beyond ASCII, a
  * character shows as \uXXXX (\UXXXXXXXX above U+FFFF), an invalid byte as
- * \xNN. At most max columns: longer text ends with "~", never inside an escape.
+ * \xNN. At most max columns (SIZE_MAX: all of it): longer text ends with
+ * "~", never inside an escape.
  */
 static char *cell_escape(const char *s, size_t len, size_t max)
 {
-        char *out = malloc(max + 1), unit[16];
-        size_t o = 0;
+        size_t o = 0, cap = len * 10 + 1 < max ? len * 10 + 1 : max + 1;
+        char *out = malloc(cap), unit[16];
 
         if (!out)
                 return NULL;
@@ -189,13 +207,35 @@ static char *cell_escape(const char *s, size_t len, size_t max)
         return out;
 }
 
+char *render_ascii(const char *s)
+{
+        return cell_escape(s, strlen(s), SIZE_MAX);
+}
+
 static int cell_set(struct cell *c, const char *text, const char *color)
 {
-        c->text = cell_escape(text, strlen(text), CELL_WIDTH_MAX);
+        c->raw = strdup(text);
+        c->text = c->raw ? cell_escape(text, strlen(text), SIZE_MAX) : NULL;
         if (!c->text)
                 return -ENOMEM;
         c->width = strlen(c->text);
         c->color = color;
+        return 0;
+}
+
+/* Cuts the cell's text to max columns. */
+static int cell_cut(struct cell *c, size_t max)
+{
+        char *t;
+
+        if (c->width <= max)
+                return 0;
+        t = cell_escape(c->raw, strlen(c->raw), max);
+        if (!t)
+                return -ENOMEM;
+        free(c->text);
+        c->text = t;
+        c->width = strlen(t);
         return 0;
 }
 
@@ -239,22 +279,50 @@ static int cell_os(struct cell *c, const struct guest *g)
         return cell_set(c, buf, NULL);
 }
 
-static int cell_failing(struct cell *c, const struct guest *g)
+/* The check ids whose status is want (readiness checks only), comma-separated; invalid ones as "?". */
+static size_t check_list(const struct guest *g, int want, char *buf)
 {
-        char buf[PROTO_CHECKS_MAX * (PROTO_CHECK_ID_MAX + 1) + 32] = "";
         size_t o = 0;
 
+        buf[0] = 0;
         for (unsigned i = 0; i < g->n_checks; i++) {
                 const struct gcheck *k = &g->checks[i];
 
-                if (k->status == PROTO_STATUS_FAIL)
+                if (!gcheck_is_readiness(k))
+                        continue;
+                if (k->status == want)
                         o += (size_t)sprintf(buf + o, "%s%s", o ? "," : "", k->id);
-                else if (k->status < 0 && k->status != GV_ABSENT)
+                else if (want == PROTO_STATUS_FAIL && k->status < 0 && k->status != GV_ABSENT)
                         o += (size_t)sprintf(buf + o, "%s%s", o ? "," : "", k->id[0] ? "?" : "?id");
         }
+        return o;
+}
+
+static int cell_failing(struct cell *c, const struct guest *g)
+{
+        char buf[PROTO_CHECKS_MAX * (PROTO_CHECK_ID_MAX + 1) + 32];
+        size_t o = check_list(g, PROTO_STATUS_FAIL, buf);
+
         if (g->checks_omitted)
                 o += (size_t)sprintf(buf + o, "%s+%u", o ? "," : "", g->checks_omitted);
         return cell_set(c, o ? buf : "-", NULL);
+}
+
+/* The next reboot failing in the mode the guest runs, or else the warnings. */
+static int cell_risk(struct cell *c, const struct guest *g)
+{
+        char buf[PROTO_CHECKS_MAX * (PROTO_CHECK_ID_MAX + 1) + 8] = "warn:";
+
+        switch (guest_risk(g)) {
+        case GUEST_RISK_NEXT_BOOT:
+                return cell_set(c, "next boot fails", COLOR_RED);
+        case GUEST_RISK_WARN:
+                check_list(g, PROTO_STATUS_WARN, buf + 5);
+                return cell_set(c, buf, COLOR_YELLOW);
+        case GUEST_RISK_NONE:
+                break;
+        }
+        return cell_set(c, "-", NULL);
 }
 
 static int cell_last(struct cell *c, const struct guest *g)
@@ -272,6 +340,18 @@ static int cell_last(struct cell *c, const struct guest *g)
         return cell_set(c, buf, NULL);
 }
 
+/* A guest without a compatible agent: its name, verdict and agent version; the rest "-". */
+static int row_no_agent(struct cell *row, const struct guest *g, const char *verdict)
+{
+        int r = 0;
+
+        for (int i = COL_TYPE; i < _COL_MAX && r >= 0; i++)
+                r = i == COL_VERDICT ? cell_set(&row[i], verdict, verdict_color(verdict))
+                    : i == COL_AGENT ? cell_value(&row[i], &g->f[GF_AGENT_VERSION])
+                                     : cell_set(&row[i], "-", NULL);
+        return r;
+}
+
 static int row_fill(struct cell *row, const struct guest *g)
 {
         const char *verdict = guest_verdict_word(g);
@@ -282,21 +362,20 @@ static int row_fill(struct cell *row, const struct guest *g)
         r = cell_set(&row[COL_DOMID], domid, NULL);
         if (r >= 0)
                 r = cell_value(&row[COL_NAME], &g->name);
-        if (r >= 0 && g->agent != GUEST_AGENT_OK) {
-                for (int i = COL_TYPE; i < _COL_MAX && r >= 0; i++)
-                        r = i == COL_VERDICT ? cell_set(&row[i], verdict, verdict_color(verdict))
-                            : i == COL_AGENT ? cell_value(&row[i], &g->f[GF_AGENT_VERSION])
-                                             : cell_set(&row[i], "-", NULL);
-                return r;
-        }
+        if (r >= 0 && g->agent != GUEST_AGENT_OK)
+                return row_no_agent(row, g, verdict);
         if (r >= 0)
                 r = cell_value(&row[COL_TYPE], &g->f[GF_GUEST_TYPE]);
+        if (r >= 0)
+                r = cell_value(&row[COL_ARCH], &g->f[GF_KERNEL_ARCH]);
         if (r >= 0)
                 r = cell_value(&row[COL_KERNEL], &g->f[GF_KERNEL_RELEASE]);
         if (r >= 0)
                 r = cell_os(&row[COL_OS], g);
         if (r >= 0)
                 r = cell_set(&row[COL_VERDICT], verdict, verdict_color(verdict));
+        if (r >= 0)
+                r = cell_risk(&row[COL_RISK], g);
         if (r >= 0)
                 r = cell_failing(&row[COL_FAILING], g);
         if (r >= 0)
@@ -306,50 +385,224 @@ static int row_fill(struct cell *row, const struct guest *g)
         return r;
 }
 
-static void print_row(FILE *f, const struct cell *row, const size_t *width, bool color)
+struct layout {
+        bool shown[_COL_MAX];
+        size_t width[_COL_MAX];
+};
+
+static size_t layout_total(const struct layout *l)
 {
-        for (int i = 0; i < _COL_MAX; i++) {
-                bool last = i == _COL_MAX - 1;
+        size_t total = 0, n = 0;
+
+        for (int i = 0; i < _COL_MAX; i++)
+                if (l->shown[i]) {
+                        total += l->width[i];
+                        n++;
+                }
+        return total + (n ? (n - 1) * COLUMN_GAP : 0);
+}
+
+/* Cuts the widest column that may be cut, one column at a time, until the table fits. */
+static bool layout_shrink(struct layout *l, size_t max)
+{
+        for (size_t total = layout_total(l); total > max; total--) {
+                int widest = -1;
+
+                for (int i = 0; i < _COL_MAX; i++)
+                        if (l->shown[i] && l->width[i] > min_width[i] &&
+                            (widest < 0 || l->width[i] >= l->width[widest]))
+                                widest = i;
+                if (widest < 0)
+                        return false;
+                l->width[widest]--;
+        }
+        return true;
+}
+
+/*
+ * The columns and their widths for a terminal of max columns (0: no limit):
+ * as they are when the table fits; else cut, then hidden column by column
+ * (drop_order) until it fits, or all of them hidden and the rest at their
+ * minimum (the line is then longer than the terminal: the name is whole).
+ */
+static void layout_fit(const size_t natural[static _COL_MAX], size_t max, struct layout *ret)
+{
+        for (size_t dropped = 0; dropped <= ELEMENTSOF(drop_order); dropped++) {
+                for (int i = 0; i < _COL_MAX; i++) {
+                        ret->shown[i] = true;
+                        ret->width[i] = natural[i];
+                }
+                for (size_t k = 0; k < dropped; k++)
+                        ret->shown[drop_order[k]] = false;
+                if (max == 0 || layout_shrink(ret, max))
+                        return;
+        }
+}
+
+static void print_row(FILE *f, const struct cell *row, const struct layout *l, bool color)
+{
+        int last = _COL_MAX - 1;
+
+        while (last > 0 && !l->shown[last])
+                last--;
+        for (int i = 0; i <= last; i++) {
                 bool paint = color && row[i].color;
 
+                if (!l->shown[i])
+                        continue;
                 fprintf(f, "%s%s%s", paint ? row[i].color : "", row[i].text, paint ? COLOR_RESET : "");
-                if (!last)
-                        fprintf(f, "%*s", (int)(width[i] - row[i].width + 2), "");
+                if (i != last)
+                        fprintf(f, "%*s", (int)(l->width[i] - row[i].width + COLUMN_GAP), "");
         }
         fputc('\n', f);
 }
 
 static void rows_free(struct cell *rows, size_t n)
 {
-        for (size_t i = 0; i < n * _COL_MAX; i++)
+        for (size_t i = 0; i < n * _COL_MAX; i++) {
+                free(rows[i].raw);
                 free(rows[i].text);
+        }
         free(rows);
 }
 
-int render_table(FILE *f, const struct guest *g, unsigned n, bool color)
+static int rows_cut(struct cell *rows, size_t n, const struct layout *l)
+{
+        for (size_t k = 0; k < n; k++)
+                for (int i = 0; i < _COL_MAX; i++) {
+                        int r = l->shown[i] ? cell_cut(&rows[k * _COL_MAX + i], l->width[i]) : 0;
+
+                        if (r < 0)
+                                return r;
+                }
+        return 0;
+}
+
+int render_table(FILE *f, const struct guest *g, unsigned n, const struct render_opts *o)
 {
         struct cell *rows = calloc(((size_t)n + 1) * _COL_MAX, sizeof(*rows));
-        size_t width[_COL_MAX] = {};
+        size_t natural[_COL_MAX] = {};
+        struct layout l;
         int r = 0;
 
         if (!rows)
                 return -ENOMEM;
         for (int i = 0; i < _COL_MAX && r >= 0; i++)
-                r = cell_set(&rows[i], column_titles[i], color ? COLOR_BOLD : NULL);
+                r = cell_set(&rows[i], column_titles[i], o->color ? COLOR_BOLD : NULL);
         for (unsigned k = 0; k < n && r >= 0; k++)
                 r = row_fill(rows + (k + 1) * _COL_MAX, &g[k]);
-        if (r < 0) {
-                rows_free(rows, n + 1);
-                return r;
-        }
-        for (size_t k = 0; k <= n; k++)
+        for (size_t k = 0; k <= n && r >= 0; k++)
                 for (int i = 0; i < _COL_MAX; i++)
-                        if (rows[k * _COL_MAX + i].width > width[i])
-                                width[i] = rows[k * _COL_MAX + i].width;
-        for (size_t k = 0; k <= n; k++)
-                print_row(f, rows + k * _COL_MAX, width, color);
+                        if (rows[k * _COL_MAX + i].width > natural[i])
+                                natural[i] = rows[k * _COL_MAX + i].width;
+        if (r >= 0) {
+                layout_fit(natural, o->width, &l);
+                r = rows_cut(rows, n + 1, &l);
+        }
+        for (size_t k = 0; k <= n && r >= 0; k++)
+                print_row(f, rows + k * _COL_MAX, &l, o->color);
         rows_free(rows, n + 1);
+        return r;
+}
+
+unsigned render_terminal_width(int fd)
+{
+        const char *env = getenv("COLUMNS");
+        struct winsize ws = {};
+        unsigned w;
+
+        if (env && safe_atou(env, &w) >= 0 && w > 0)
+                return w;
+        if (isatty(fd) == 1 && ioctl(fd, TIOCGWINSZ, &ws) == 0)
+                return ws.ws_col;
         return 0;
+}
+
+/* ---- order ------------------------------------------------------------------ */
+
+static const char *const sort_names[_RENDER_SORT_MAX] = {
+        [RENDER_SORT_DOMID] = "domid", [RENDER_SORT_NAME] = "name",     [RENDER_SORT_TYPE] = "guest_type",
+        [RENDER_SORT_ARCH] = "arch",   [RENDER_SORT_KERNEL] = "kernel", [RENDER_SORT_OS] = "os",
+        [RENDER_SORT_VERDICT] = "verdict", [RENDER_SORT_RISK] = "risk", [RENDER_SORT_AGENT] = "agent",
+};
+
+int render_sort_from_string(const char *s, enum render_sort *ret)
+{
+        for (size_t i = 0; i < ELEMENTSOF(sort_names); i++)
+                if (streq(s, sort_names[i])) {
+                        *ret = (enum render_sort)i;
+                        return 0;
+                }
+        if (streq(s, "type")) {
+                *ret = RENDER_SORT_TYPE;
+                return 0;
+        }
+        return -EINVAL;
+}
+
+/* Worst first: a guest that needs a human before one that prepare fixes, before a ready one. */
+static int verdict_rank(const struct guest *g)
+{
+        static const char *const order[] = { "blocked", "unknown", "invalid", "incompatible", "missing",
+                                             "fixable", "ready", "none" };
+        const char *w = guest_verdict_word(g);
+
+        for (size_t i = 0; i < ELEMENTSOF(order); i++)
+                if (streq(w, order[i]))
+                        return (int)i;
+        return (int)ELEMENTSOF(order);
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+        /* Guests without the value last. */
+        if (!a || !b)
+                return !a - !b;
+        return strcmp(a, b);
+}
+
+static int cmp_guest(const void *pa, const void *pb, void *userdata)
+{
+        const struct guest *a = pa, *b = pb;
+        const enum render_sort *key = userdata;
+        int r = 0;
+
+        switch (*key) {
+        case RENDER_SORT_DOMID:
+                break;
+        case RENDER_SORT_NAME:
+                r = cmp_str(guest_get_name(a), guest_get_name(b));
+                break;
+        case RENDER_SORT_TYPE:
+                r = cmp_str(guest_get(a, GF_GUEST_TYPE), guest_get(b, GF_GUEST_TYPE));
+                break;
+        case RENDER_SORT_ARCH:
+                r = cmp_str(guest_get(a, GF_KERNEL_ARCH), guest_get(b, GF_KERNEL_ARCH));
+                break;
+        case RENDER_SORT_KERNEL:
+                r = cmp_str(guest_get(a, GF_KERNEL_RELEASE), guest_get(b, GF_KERNEL_RELEASE));
+                break;
+        case RENDER_SORT_OS:
+                r = cmp_str(guest_get(a, GF_OS_ID), guest_get(b, GF_OS_ID));
+                break;
+        case RENDER_SORT_VERDICT:
+                r = verdict_rank(a) - verdict_rank(b);
+                break;
+        case RENDER_SORT_RISK:
+                r = (int)guest_risk(b) - (int)guest_risk(a);
+                break;
+        case RENDER_SORT_AGENT:
+                r = cmp_str(guest_get(a, GF_AGENT_VERSION), guest_get(b, GF_AGENT_VERSION));
+                break;
+        case _RENDER_SORT_MAX:
+                break;
+        }
+        return r ? r : (a->domid > b->domid) - (a->domid < b->domid);
+}
+
+void render_sort(struct guest *g, unsigned n, enum render_sort key)
+{
+        qsort_r(g, n, sizeof(*g), cmp_guest, &key);
 }
 
 /* ---- JSON ------------------------------------------------------------------ */
@@ -393,6 +646,8 @@ static void json_invalid_map(FILE *f, const struct guest *g)
                         json_invalid(f, &first, "checks", c->id, c->status);
                 else if (c->reason.err < 0 && c->reason.err != GV_ABSENT)
                         json_invalid(f, &first, "checks", c->id, c->reason.err);
+                else if (c->fix.err < 0 && c->fix.err != GV_ABSENT)
+                        json_invalid(f, &first, "checks", c->id, c->fix.err);
         }
         if (g->last.state.err < 0 && g->last.state.err != GV_ABSENT)
                 json_invalid(f, &first, "last_answer", "state", g->last.state.err);
@@ -415,6 +670,8 @@ static void json_checks(FILE *f, const struct guest *g)
                 render_json_cstr(f, c->status >= 0 ? proto_status_to_string(c->status) : NULL);
                 fputs(",\"reason\":", f);
                 render_json_cstr(f, c->reason.err == 0 ? c->reason.val : NULL);
+                fputs(",\"fix\":", f);
+                render_json_cstr(f, c->fix.err == 0 ? c->fix.val : NULL);
                 fputc('}', f);
                 first = false;
         }
@@ -460,6 +717,9 @@ void render_guest_json(FILE *f, const struct guest *g)
 
         fprintf(f, "{\"domid\":%u,\"name\":", g->domid);
         render_json_cstr(f, g->name.err == 0 ? g->name.val : NULL);
+        fputs(",\"uuid\":", f);
+        render_json_cstr(f, g->uuid[0] ? g->uuid : NULL);
+        fprintf(f, ",\"risk\":\"%s\"", guest_risk_word(guest_risk(g)));
         fprintf(f, ",\"agent\":\"%s\",\"verdict\":", agent_words[g->agent]);
         render_json_cstr(f, guest_verdict_word(g));
         for (int i = 0; i < _GF_MAX; i++) {
@@ -472,4 +732,27 @@ void render_guest_json(FILE *f, const struct guest *g)
         json_last(f, g);
         json_invalid_map(f, g);
         fputc('}', f);
+}
+
+void render_summary(FILE *f, const struct guest *g, unsigned n)
+{
+        static const char *const words[] = { "ready", "fixable", "blocked", "unknown", "none" };
+        unsigned count[ELEMENTSOF(words) + 1] = {}, next_boot = 0;
+
+        for (unsigned i = 0; i < n; i++) {
+                const char *w = guest_verdict_word(&g[i]);
+                size_t k = 0;
+
+                while (k < ELEMENTSOF(words) && !streq(w, words[k]))
+                        k++;
+                count[k]++;
+                next_boot += guest_risk(&g[i]) == GUEST_RISK_NEXT_BOOT;
+        }
+        fprintf(f, "%u guest%s:", n, n == 1 ? "" : "s");
+        for (size_t k = 0; k < ELEMENTSOF(words); k++)
+                if (count[k])
+                        fprintf(f, " %u %s,", count[k], streq(words[k], "none") ? "without agent" : words[k]);
+        if (count[ELEMENTSOF(words)])
+                fprintf(f, " %u other,", count[ELEMENTSOF(words)]);
+        fprintf(f, " %u whose next boot fails\n", next_boot);
 }

@@ -30,7 +30,10 @@ static int check_kernel_params(const struct facts *f, struct check_result *r);
 static int check_pv_rollback(const struct facts *f, struct check_result *r);
 static int check_arch(const struct facts *f, struct check_result *r);
 
-/* The checks by protocol id (protocol/ names them); the enum's order is report order. */
+/*
+ * The checks by protocol id (protocol/ names them); the enum's order is report
+ * order. next_boot_mode is not here: it judges the others' results, last.
+ */
 static const check_fn check_table[_PROTO_CHECK_MAX] = {
         [PROTO_CHECK_GUEST_TYPE] = check_guest_type,
         [PROTO_CHECK_NEXT_BOOT] = check_next_boot,
@@ -62,6 +65,8 @@ const char *check_status_name(enum check_status s)
                 return "unknown";
         case CHECK_SKIP:
                 return "skip";
+        case CHECK_RISK:
+                return "risk";
         }
         return "?";
 }
@@ -76,6 +81,7 @@ enum proto_status check_status_to_proto(enum check_status s)
                 return PROTO_STATUS_WARN;
         case CHECK_FIXABLE:
         case CHECK_BLOCKED:
+        case CHECK_RISK:
                 return PROTO_STATUS_FAIL;
         case CHECK_SKIP:
                 return PROTO_STATUS_SKIP;
@@ -677,33 +683,84 @@ static int check_kernel_params(const struct facts *f, struct check_result *r)
                    next);
 }
 
-static int check_pv_rollback(const struct facts *f, struct check_result *r)
+/*
+ * Whether the next-boot kernel can run as a PV guest: 1 or 0 with the
+ * evidence in buf, or -1 when nothing tells. A kernel built with
+ * CONFIG_XEN_PV carries a PV entry point, Xen ELF note XEN_ELFNOTE_ENTRY
+ * (arch/x86/xen/xen-head.S); one without it (every 32-bit kernel since Linux
+ * 5.9, e.g. Debian's 686-pae) has none and cannot start as PV. The notes are
+ * the image that boots; the config file says it in words.
+ */
+static int kernel_runs_pv(const struct facts *f, char *buf, size_t sz)
 {
-        const char *name = kcomp_name(f->img.comp);
+        bool notes = f->kernel_error == 0 && (f->img.notes_error == 0 || f->img.notes_error == -ENODATA);
+        const char *cfg = f->kcfg.path;
+        bool cfg_pv = cfg && f->kcfg.val[KCONF_XEN_PV] == 'y';
 
-        if (f->kernel_error < 0 || f->img.format == KFORMAT_UNKNOWN)
-                return set(r, CHECK_SKIP, NULL, "no next-boot kernel image to look at");
+        if (notes)
+                snprintf(buf, sz, "its Xen ELF notes %s the PV entry point XEN_ELFNOTE_ENTRY%s%s%s",
+                         f->img.notes.pv_entry ? "have" : "lack", cfg ? "; " : "", cfg ? cfg : "",
+                         cfg ? (cfg_pv ? " has CONFIG_XEN_PV=y" : " lacks CONFIG_XEN_PV") : "");
+        else if (cfg)
+                snprintf(buf, sz, "%s %s", cfg, cfg_pv ? "has CONFIG_XEN_PV=y" : "lacks CONFIG_XEN_PV");
+        else {
+                snprintf(buf, sz, "no config file, and its Xen ELF notes could not be read");
+                return -1;
+        }
+        return notes ? f->img.notes.pv_entry : cfg_pv;
+}
+
+/* Whether pvgrub2 loads the image's compression: 1, or 0 and why not in buf. */
+static int pvgrub2_loads(const struct facts *f, char *buf, size_t sz)
+{
         switch (f->img.comp) {
         case KCOMP_LZ4:
         case KCOMP_BZIP2:
         case KCOMP_LZMA:
-                return set(r, CHECK_WARN, "keep a gzip or xz kernel entry before any switch back to PV",
-                           "%s is %s-compressed: pvgrub2 cannot load it, so a switch back to PV would not boot",
-                           f->nb.kernel_path, name);
+                snprintf(buf, sz, "it is %s-compressed, which pvgrub2 cannot load", kcomp_name(f->img.comp));
+                return 0;
         case KCOMP_ZSTD:
-                return set(r, CHECK_WARN, "keep a gzip or xz kernel entry before any switch back to PV",
-                           "%s is zstd-compressed: pvgrub2 before GRUB 2.14 cannot load it, so a switch back to PV would not boot",
-                           f->nb.kernel_path);
+                snprintf(buf, sz, "it is zstd-compressed, which pvgrub2 before GRUB 2.14 cannot load");
+                return 0;
         case KCOMP_NONE:
         case KCOMP_GZIP:
         case KCOMP_XZ:
         case KCOMP_LZO:
-                return set(r, CHECK_PASS, NULL, "pvgrub2 can load this %s kernel: a switch back to PV still boots",
-                           f->img.comp == KCOMP_NONE ? "uncompressed" : name);
         case KCOMP_UNKNOWN:
                 break;
         }
-        return set(r, CHECK_SKIP, NULL, "unknown compression");
+        return 1;
+}
+
+static const char *comp_word(const struct facts *f)
+{
+        return f->img.comp == KCOMP_NONE ? "uncompressed" : kcomp_name(f->img.comp);
+}
+
+static int check_pv_rollback(const struct facts *f, struct check_result *r)
+{
+        char pv[320], load[96], fix[256];
+        int runs;
+
+        if (f->kernel_error < 0 || f->img.format == KFORMAT_UNKNOWN)
+                return set(r, CHECK_SKIP, NULL, "no next-boot kernel image to look at");
+        if (f->img.comp == KCOMP_UNKNOWN)
+                return set(r, CHECK_SKIP, NULL, "unknown compression");
+        runs = kernel_runs_pv(f, pv, sizeof(pv));
+        snprintf(fix, sizeof(fix), "keep a kernel that runs as PV%s%s%s in the boot menu before any switch back to PV",
+                 f->running_release ? " (the running " : "", f->running_release ? f->running_release : "",
+                 f->running_release ? ")" : "");
+        if (runs == 0)
+                return set(r, CHECK_WARN, fix, "%s cannot run as a PV guest (%s): a switch back to PV would not boot",
+                           f->nb.kernel_path, pv);
+        if (!pvgrub2_loads(f, load, sizeof(load)))
+                return set(r, CHECK_WARN, "keep a gzip or xz kernel entry before any switch back to PV",
+                           "%s: %s, so a switch back to PV would not boot", f->nb.kernel_path, load);
+        if (runs < 0)
+                return set(r, CHECK_WARN, fix,
+                           "pvgrub2 can load this %s kernel, but whether it runs as PV is unknown: %s", comp_word(f), pv);
+        return set(r, CHECK_PASS, NULL, "pvgrub2 can load this %s kernel and it runs as PV (%s): a switch back to PV still boots",
+                   comp_word(f), pv);
 }
 
 /* 64, 32 (with *pae: 1, 0, -1 unknown), or 0 unknown; config first, then the image, then the running kernel. */
@@ -741,19 +798,139 @@ static int check_arch(const struct facts *f, struct check_result *r)
                    pae > 0 ? " PAE" : "");
 }
 
+/* ---- the next reboot in the mode the guest runs now ---- */
+
+/* The checks whose failure stops a boot in that mode (a console that goes nowhere still boots). */
+static const enum proto_check boot_stoppers_pv[] = { PROTO_CHECK_NEXT_BOOT, PROTO_CHECK_BLKFRONT };
+static const enum proto_check boot_stoppers_pvh[] = {
+        PROTO_CHECK_NEXT_BOOT,   PROTO_CHECK_KERNEL_VERSION, PROTO_CHECK_KERNEL_PVH, PROTO_CHECK_KERNEL_FORMAT,
+        PROTO_CHECK_BLKFRONT,    PROTO_CHECK_GRUB_MENU,      PROTO_CHECK_KERNEL_PARAMS,
+};
+
+static bool fails(const struct check_result *c)
+{
+        return c->status == CHECK_BLOCKED || c->status == CHECK_FIXABLE;
+}
+
+/* The first of the checks that fails, or NULL. */
+static const struct check_result *first_failing(const struct check_result *res, const enum proto_check *ids, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (fails(&res[ids[i]]))
+                        return &res[ids[i]];
+        return NULL;
+}
+
+/* A failing check stops the boot: its reason is the risk's, its fix the remedy. */
+static int risk_from(struct check_result *r, const char *mode, const struct check_result *c)
+{
+        return set(r, CHECK_RISK, c->fix, "running as %s: the next reboot fails: %s (%s)", mode, c->reason,
+                   proto_check_to_string(c->id));
+}
+
+static int append_fix(struct check_result *r, const char *more)
+{
+        char *n = NULL;
+
+        if (asprintf(&n, "%s%s%s", r->fix ? r->fix : "", r->fix ? "; " : "", more) < 0)
+                return -ENOMEM;
+        free(r->fix);
+        r->fix = n;
+        return 0;
+}
+
+/* What to do when the kernel cannot boot as PV: the switch, if the guest can take it. */
+static const char *pv_remedy(const struct facts *f, enum proto_verdict v, char *buf, size_t sz)
+{
+        const char *keep = f->running_release ? f->running_release : "the running one";
+
+        if (v == PROTO_VERDICT_READY)
+                snprintf(buf, sz, "switch the domain to PVH before it reboots (it is ready), or make a kernel that runs as PV (%s) GRUB's default", keep);
+        else if (v == PROTO_VERDICT_FIXABLE)
+                snprintf(buf, sz, "run prepare and switch the domain to PVH before it reboots, or make a kernel that runs as PV (%s) GRUB's default", keep);
+        else
+                snprintf(buf, sz, "make a kernel that runs as PV (%s) GRUB's default before the next reboot", keep);
+        return buf;
+}
+
+static bool same_as_running(const struct facts *f)
+{
+        return f->next_release && f->running_release && streq(f->next_release, f->running_release);
+}
+
+static int next_boot_pv(const struct facts *f, const struct check_result *res, enum proto_verdict v,
+                        struct check_result *r)
+{
+        const struct check_result *stop = first_failing(res, boot_stoppers_pv, ELEMENTSOF(boot_stoppers_pv));
+        char pv[320], load[96], fix[320];
+        int runs;
+
+        if (f->kernel_error < 0 || f->img.format == KFORMAT_UNKNOWN)
+                return stop ? risk_from(r, "PV", stop)
+                            : set(r, CHECK_SKIP, NULL, "running as PV: no next-boot kernel image to look at");
+        runs = kernel_runs_pv(f, pv, sizeof(pv));
+        if (runs == 0)
+                return set(r, CHECK_RISK, pv_remedy(f, v, fix, sizeof(fix)),
+                           "running as PV: the next reboot fails: %s cannot run as a PV guest (%s)",
+                           f->next_release ? f->next_release : f->nb.kernel_path, pv);
+        /* The kernel running now booted as PV: its compression is no news. */
+        if (!pvgrub2_loads(f, load, sizeof(load)) && !same_as_running(f))
+                return set(r, CHECK_RISK, pv_remedy(f, v, fix, sizeof(fix)),
+                           "running as PV: the next reboot fails if the domain boots through pvgrub2: %s: %s",
+                           f->nb.kernel_path, load);
+        if (stop)
+                return risk_from(r, "PV", stop);
+        if (runs < 0)
+                return set(r, CHECK_WARN, "check that the next-boot kernel was built with CONFIG_XEN_PV=y",
+                           "running as PV: whether %s runs as PV is unknown: %s", f->nb.kernel_path, pv);
+        return set(r, CHECK_PASS, NULL, "running as PV: the next reboot boots %s as PV (%s)", f->nb.kernel_path, pv);
+}
+
+static int next_boot_pvh(const struct facts *f, const struct check_result *res, struct check_result *r)
+{
+        const struct check_result *stop = first_failing(res, boot_stoppers_pvh, ELEMENTSOF(boot_stoppers_pvh));
+        char pv[320], load[96];
+        int q;
+
+        if (stop) {
+                q = risk_from(r, "PVH", stop);
+                /* Going back to PV is the other way out, where that boots. */
+                if (q >= 0 && f->kernel_error == 0 && kernel_runs_pv(f, pv, sizeof(pv)) > 0 &&
+                    pvgrub2_loads(f, load, sizeof(load)) && stop->id != PROTO_CHECK_BLKFRONT)
+                        q = append_fix(r, "or switch the domain back to PV before it reboots: the kernel runs as PV");
+                return q;
+        }
+        if (f->kernel_error < 0 || f->img.format == KFORMAT_UNKNOWN)
+                return set(r, CHECK_SKIP, NULL, "running as PVH: no next-boot kernel image to look at");
+        return set(r, CHECK_PASS, NULL, "running as PVH: the next reboot boots %s through pvhgrub", f->nb.kernel_path);
+}
+
+/* Judged on the other checks' results and on the verdict they give. */
+static int next_boot_mode(const struct facts *f, const struct check_result *res, enum proto_verdict v,
+                          struct check_result *r)
+{
+        if (!f->guest_type || streq(f->guest_type, "PV"))
+                return next_boot_pv(f, res, v, r);
+        if (streq(f->guest_type, "PVH"))
+                return next_boot_pvh(f, res, r);
+        return set(r, CHECK_SKIP, NULL, "running as '%s': only PV and PVH boots are judged", f->guest_type);
+}
+
 int checks_run(const struct facts *f, struct check_result results[static _PROTO_CHECK_MAX])
 {
+        int r = 0;
+
         for (size_t i = 0; i < _PROTO_CHECK_MAX; i++)
                 results[i] = (struct check_result){ .id = (enum proto_check)i };
-        for (size_t i = 0; i < _PROTO_CHECK_MAX; i++) {
-                int r = check_table[i](f, &results[i]);
-
-                if (r < 0) {
-                        checks_done(results);
-                        return r;
-                }
-        }
-        return 0;
+        for (size_t i = 0; i < _PROTO_CHECK_MAX && r >= 0; i++)
+                if (i != PROTO_CHECK_NEXT_BOOT_MODE)
+                        r = check_table[i](f, &results[i]);
+        if (r >= 0)
+                r = next_boot_mode(f, results, checks_verdict(results, _PROTO_CHECK_MAX),
+                                   &results[PROTO_CHECK_NEXT_BOOT_MODE]);
+        if (r < 0)
+                checks_done(results);
+        return r;
 }
 
 void checks_done(struct check_result results[static _PROTO_CHECK_MAX])

@@ -13,6 +13,7 @@ enum check_status {
         CHECK_BLOCKED,    /* fails; needs a human (kernel, boot loader) */
         CHECK_UNKNOWN,    /* could not tell */
         CHECK_SKIP,       /* does not apply */
+        CHECK_RISK,       /* fails outside the verdict: the next reboot in the current mode fails */
 };
 
 /*
@@ -29,10 +30,16 @@ struct check_result {
 };
 
 const char *check_status_name(enum check_status s);
-/* The status a check is published with: fixable and blocked fail, unknown warns. */
+/* The status a check is published with: fixable, blocked and risk fail, unknown warns. */
 enum proto_status check_status_to_proto(enum check_status s);
 
-/* Runs every check; results[i] is check i. */
+/*
+ * Runs every check; results[i] is check i. next_boot_mode judges the next
+ * reboot in the mode the guest runs now, not the switch to PVH: it runs last,
+ * on the others' results, and its risk leaves the verdict alone (a PV guest
+ * whose next kernel cannot run as PV may be ready for PVH: the switch is then
+ * its remedy, which its fix says).
+ */
 int checks_run(const struct facts *f, struct check_result results[static _PROTO_CHECK_MAX]);
 void checks_done(struct check_result results[static _PROTO_CHECK_MAX]);
 enum proto_verdict checks_verdict(const struct check_result *results, size_t n);

@@ -37,6 +37,8 @@ static void note_one(struct xen_notes *n, const uint8_t *name, size_t namesz, ui
 {
         if (namesz == 4 && memcmp(name, "Xen", 4) == 0) {
                 n->xen = true;
+                if (type == XEN_ELFNOTE_ENTRY)
+                        n->pv_entry = true;
                 if (type == XEN_ELFNOTE_PHYS32_ENTRY)
                         n->phys32_entry = true;
                 if (type == XEN_ELFNOTE_SUPPORTED_FEATURES && descsz >= 4) {

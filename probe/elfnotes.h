@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define XEN_ELFNOTE_ENTRY 1
 #define XEN_ELFNOTE_SUPPORTED_FEATURES 17
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define XENFEAT_linux_rsdp_unrestricted 15
@@ -13,6 +14,7 @@
 struct xen_notes {
         bool elf64;
         bool xen;                 /* any "Xen" note */
+        bool pv_entry;            /* note 1: the PV entry point (CONFIG_XEN_PV) */
         bool phys32_entry;        /* note 18: a PVH entry point */
         bool has_features;        /* note 17 */
         uint32_t features;

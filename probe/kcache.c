@@ -18,7 +18,7 @@
 
 #define KCACHE_MAX 256
 #define KCACHE_FILE_MAX (1u << 20)
-#define KCACHE_MAGIC "pvh-agent-cache 1"
+#define KCACHE_MAGIC "pvh-agent-cache 2"
 
 struct kkey {
         uint64_t dev, ino, size;
@@ -126,7 +126,7 @@ int kcache_put_initrd(struct kcache *c, const struct stat *st, int result)
 static int parse_line(struct kcache *c, char *line)
 {
         struct kentry e = {};
-        unsigned fmt, comp, proto, elf64, xen, p32, hasf;
+        unsigned fmt, comp, proto, elf64, xen, pv, p32, hasf;
         int n = 0;
         char *tab;
 
@@ -138,14 +138,14 @@ static int parse_line(struct kcache *c, char *line)
                 if (sscanf(line, " %d", &e.initrd) != 1)
                         return 0;
         } else if (e.kind == 'K') {
-                if (sscanf(line, " %u %u %u %" SCNu32 " %d %u %u %u %u %" SCNu32 " %" SCNu64, &fmt, &comp, &proto,
-                           &e.img.usize, &e.img.notes_error, &elf64, &xen, &p32, &hasf, &e.img.notes.features,
-                           &e.img.out_bytes) != 11 || fmt > KFORMAT_ELF || comp > KCOMP_UNKNOWN)
+                if (sscanf(line, " %u %u %u %" SCNu32 " %d %u %u %u %u %u %" SCNu32 " %" SCNu64, &fmt, &comp,
+                           &proto, &e.img.usize, &e.img.notes_error, &elf64, &xen, &pv, &p32, &hasf,
+                           &e.img.notes.features, &e.img.out_bytes) != 12 || fmt > KFORMAT_ELF || comp > KCOMP_UNKNOWN)
                         return 0;
                 e.img.format = fmt;
                 e.img.comp = comp;
                 e.img.protocol = (uint16_t)proto;
-                e.img.notes = (struct xen_notes){ .elf64 = elf64, .xen = xen, .phys32_entry = p32,
+                e.img.notes = (struct xen_notes){ .elf64 = elf64, .xen = xen, .pv_entry = pv, .phys32_entry = p32,
                                                   .has_features = hasf, .features = e.img.notes.features };
                 tab = strchr(line, '\t');
                 if (tab) {
@@ -232,9 +232,9 @@ static void write_entry(FILE *f, const struct kentry *e)
                 fprintf(f, " %d\n", e->initrd);
                 return;
         }
-        fprintf(f, " %u %u %u %" PRIu32 " %d %u %u %u %u %" PRIu32 " %" PRIu64 "\t%s\t%s\n", i->format, i->comp,
-                i->protocol, i->usize, i->notes_error, i->notes.elf64, i->notes.xen, i->notes.phys32_entry,
-                i->notes.has_features, i->notes.features, i->out_bytes, i->version, i->notes.salt);
+        fprintf(f, " %u %u %u %" PRIu32 " %d %u %u %u %u %u %" PRIu32 " %" PRIu64 "\t%s\t%s\n", i->format,
+                i->comp, i->protocol, i->usize, i->notes_error, i->notes.elf64, i->notes.xen, i->notes.pv_entry,
+                i->notes.phys32_entry, i->notes.has_features, i->notes.features, i->out_bytes, i->version, i->notes.salt);
 }
 
 /* Replaced atomically and durably (shared/fileedit), readable by its owner only. */

@@ -17,6 +17,7 @@ static const char *const sym_names[_KCONF_MAX] = {
         [KCONF_XEN] = "XEN",
         [KCONF_XEN_PVHVM] = "XEN_PVHVM",
         [KCONF_XEN_PVH] = "XEN_PVH",
+        [KCONF_XEN_PV] = "XEN_PV",
         [KCONF_PVH] = "PVH",
         [KCONF_ACPI] = "ACPI",
         [KCONF_HVC_XEN] = "HVC_XEN",

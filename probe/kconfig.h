@@ -11,6 +11,7 @@ enum kconfig_sym {
         KCONF_XEN,
         KCONF_XEN_PVHVM,
         KCONF_XEN_PVH,
+        KCONF_XEN_PV,
         KCONF_PVH,
         KCONF_ACPI,
         KCONF_HVC_XEN,

@@ -54,6 +54,7 @@ static const char *const reasons[_PROTO_REASON_MAX] = {
 static const char *const checks[_PROTO_CHECK_MAX] = {
         [PROTO_CHECK_GUEST_TYPE] = "guest_type",
         [PROTO_CHECK_NEXT_BOOT] = "next_boot",
+        [PROTO_CHECK_NEXT_BOOT_MODE] = "next_boot_mode",
         [PROTO_CHECK_KERNEL_VERSION] = "kernel_version",
         [PROTO_CHECK_KERNEL_PVH] = "kernel_pvh",
         [PROTO_CHECK_KERNEL_FORMAT] = "kernel_format",

@@ -21,8 +21,8 @@
 /* ---- versions and limits ------------------------------------------------ */
 
 #define PROTO_SCHEMA_MAJOR 1
-#define PROTO_SCHEMA_MINOR 1
-#define PROTO_SCHEMA_STRING "1.1"
+#define PROTO_SCHEMA_MINOR 2
+#define PROTO_SCHEMA_STRING "1.2"
 
 /* Xen's own limits (xenstored): the writer stays inside, the reader refuses beyond. */
 #define PROTO_XS_VALUE_MAX 2048   /* bytes in one node value */
@@ -142,6 +142,7 @@ enum proto_reason {
 enum proto_check {
         PROTO_CHECK_GUEST_TYPE,
         PROTO_CHECK_NEXT_BOOT,
+        PROTO_CHECK_NEXT_BOOT_MODE, /* since 1.2; outside the verdict */
         PROTO_CHECK_KERNEL_VERSION,
         PROTO_CHECK_KERNEL_PVH,
         PROTO_CHECK_KERNEL_FORMAT,

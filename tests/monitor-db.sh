@@ -37,6 +37,17 @@ rm -f "$DB"
 sqlite3 "$DB" 'DROP TABLE verdict_history;' || fail "drop"
 open_fails "dropped table" "has no table 'verdict_history'"
 
+echo "# a version-3 database gets the guests by identity, its rows kept"
+rm -f "$DB"
+"$MONITOR" migrate status --db "$DB" >/dev/null 2>&1 && fail "status of an empty database"
+sqlite3 "$DB" "DROP TABLE guest_changes; DROP TABLE guests; PRAGMA user_version = 3;
+	INSERT INTO verdict_history(domid, name, at, old_verdict, new_verdict) VALUES (1, 'web1', 1, NULL, 'ready');" ||
+	fail "sqlite3"
+"$MONITOR" history --db "$DB" >/dev/null 2>"$T/err" || fail "history: $(cat "$T/err")"
+expect_eq "migrated to" 4 "$(sqlite3 "$DB" 'PRAGMA user_version')"
+expect_eq "the new tables" "0 0" "$(sqlite3 "$DB" "SELECT (SELECT count(*) FROM guests) || ' ' || (SELECT count(*) FROM guest_changes)")"
+expect_eq "older rows kept" 1 "$(sqlite3 "$DB" 'SELECT count(*) FROM verdict_history')"
+
 echo "# a table dropped while serve runs"
 rm -f "$DB"*
 sim_start "$H"

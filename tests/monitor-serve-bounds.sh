@@ -67,6 +67,9 @@ wait_for 300 sql_is $HISTORY "SELECT count(*) FROM verdict_history WHERE domid =
 expect_eq "the newest rows are kept" "$verdict" \
 	"$(sql 'SELECT new_verdict FROM verdict_history WHERE domid = 3 ORDER BY seq DESC LIMIT 1')"
 expect_eq "changes counted" $((before + 12)) "$(changes)"
+uuid3=$(sql "SELECT uuid FROM guests WHERE domid = 3")
+wait_for 300 sql_is $HISTORY "SELECT count(*) FROM guest_changes WHERE uuid = '$uuid3'" ||
+	fail "guest 3 keeps $(sql "SELECT count(*) FROM guest_changes WHERE uuid = '$uuid3'") changes"
 
 echo "# a flood of verdict changes"
 as "$H" 3 "$FAKE_GUEST" cycle verdict 400 ready blocked fixable invented || fail "cycle"
@@ -76,16 +79,23 @@ wait_for 300 sql_is unknown "SELECT verdict FROM domains WHERE domid = 3" || fai
 for d in 1 2 3; do
 	n=$(sql "SELECT count(*) FROM verdict_history WHERE domid = $d")
 	[ "$n" -le $HISTORY ] || fail "domain $d keeps $n history rows"
+	n=$(sql "SELECT count(*) FROM guest_changes WHERE uuid = (SELECT uuid FROM guests WHERE domid = $d)")
+	[ "$n" -le $HISTORY ] || fail "guest $d keeps $n changes"
 done
 [ "$(changes)" -gt $((before + 12)) ] || fail "the flood's changes are not counted"
 expect_eq "request rows after the floods" 1 "$(sql 'SELECT count(*) FROM requests')"
 
-# Every label value is a word of the protocol or one of ours.
+# Every label value is a word of the protocol or one of ours; per guest, also
+# the toolstack's name and UUID, and arch and os from their vocabularies.
 scrape || fail "scrape"
-sed -n 's/^pvh_monitor_[a-z_]*{\(.*\)} [0-9]*$/\1/p' "$T/metrics" | tr ',' '\n' |
+version=$("$MONITOR" --version | sed 's/^pvh-monitor //')
+sed -n 's/^pvh_[a-z_]*{\(.*\)} [0-9]*$/\1/p' "$T/metrics" | tr ',' '\n' |
+	grep -v -x -E 'name="guest[1-3]"|uuid="[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"' |
+	grep -v -x -E 'arch="(x86_64|i686|other|none)"|os="(debian|other|none)"' |
+	grep -v -x -F -e "version=\"$version\"" -e 'part="database"' -e 'part="xenstore"' |
 	grep -v -x -E 'guest_type="(PV|PVH|HVM|unknown|none|invalid|other)"' |
 	grep -v -x -E 'verdict="(ready|fixable|blocked|unknown|none|incompatible|invalid|missing|other)"' |
-	grep -v -x -E 'check="(guest_type|next_boot|kernel_version|kernel_pvh|kernel_format|blkfront|root_device|grub_menu|console|grub_terminal|kernel_params|pv_rollback|arch|other)"' |
+	grep -v -x -E 'check="(guest_type|next_boot|next_boot_mode|kernel_version|kernel_pvh|kernel_format|blkfront|root_device|grub_menu|console|grub_terminal|kernel_params|pv_rollback|arch|other)"' |
 	grep -v -x -E 'action="(ping|probe|prepare|rollback|other)"' |
 	grep -v -x -E 'outcome="(done|failed|other)"' >"$T/unknown" &&
 	fail "label values outside the vocabularies: $(cat "$T/unknown")"

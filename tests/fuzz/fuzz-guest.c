@@ -12,7 +12,8 @@
  * Promises checked: every value the reader keeps passes its key's check;
  * the bounds hold (checks, nodes); the table is printable ASCII with the
  * verdict under VERDICT; the JSON is printable ASCII; every label value of
- * the metrics is a word of the protocol, one of the monitor's, or "other".
+ * the metrics is a word of the protocol, one of the monitor's, or "other",
+ * but the toolstack's name (escaped) and UUID.
  */
 #include "config.h"
 
@@ -176,6 +177,7 @@ static void check_reader(const struct guest *g)
                 FUZZ_ASSERT(c->status == GV_ABSENT ||
                            (c->status > -_PROTO_E_MAX && c->status < _PROTO_STATUS_MAX));
                 check_kept(&c->reason, PROTO_KEY_CHECK_REASON);
+                check_kept(&c->fix, PROTO_KEY_CHECK_FIX);
         }
         if (g->last.state.err == 0)
                 FUZZ_ASSERT(proto_state_from_string(g->last.state.val, strlen(g->last.state.val)) >=
@@ -192,15 +194,17 @@ static bool printable(const char *s, size_t len, bool newlines)
         return true;
 }
 
-static void check_table(const struct guest *g)
+/* Whole, and fitted to a narrow terminal: the verdict is never cut nor moved out of its column. */
+static void check_table(const struct guest *g, unsigned width)
 {
+        const struct render_opts o = { .width = width };
         char *out = NULL, *row;
         size_t len = 0;
         FILE *m = open_memstream(&out, &len);
         const char *verdict = guest_verdict_word(g), *col;
 
         FUZZ_ASSERT(m);
-        FUZZ_ASSERT(render_table(m, g, 1, false) == 0);
+        FUZZ_ASSERT(render_table(m, g, 1, &o) == 0);
         FUZZ_ASSERT(fclose(m) == 0);
         FUZZ_ASSERT(printable(out, len, true));
         row = strchr(out, '\n');
@@ -228,6 +232,22 @@ static void check_json(const struct guest *g)
         free(out);
 }
 
+/* The vocabularies of the labels a guest chooses (monitor/metrics.c's). */
+static const char *const arch_words[] = { "x86_64", "i386", "i486", "i586", "i686", NULL };
+static const char *const os_words[] = {
+        "debian", "ubuntu", "devuan", "linuxmint", "raspbian", "centos", "rhel", "almalinux", "rocky", "ol",
+        "fedora", "amzn", "opensuse-leap", "opensuse-tumbleweed", "sles", "sled", "arch", "manjaro", "gentoo",
+        "nixos", "alpine", "void", "slackware", NULL,
+};
+
+static bool in_words(const char *v, size_t len, const char *const *words)
+{
+        for (; *words; words++)
+                if (strlen(*words) == len && memcmp(*words, v, len) == 0)
+                        return true;
+        return false;
+}
+
 static bool known_label(const char *name, const char *v, size_t len)
 {
         static const char *const ours[] = { "none", "invalid", "incompatible", "missing", "other" };
@@ -241,6 +261,15 @@ static bool known_label(const char *name, const char *v, size_t len)
                 return proto_verdict_from_string(v, len) >= 0;
         if (streq(name, "check"))
                 return proto_check_from_string(v, len) >= 0;
+        /* The toolstack's, escaped: printable already checked; a UUID or nothing. */
+        if (streq(name, "name"))
+                return len <= 2 * 128;
+        if (streq(name, "uuid"))
+                return len == 0 || proto_uuid_decode(v, len, &(struct proto_uuid){}) == 0;
+        if (streq(name, "arch"))
+                return in_words(v, len, arch_words);
+        if (streq(name, "os"))
+                return in_words(v, len, os_words);
         return false;
 }
 
@@ -255,6 +284,7 @@ static void check_metrics(struct guest *g)
 
         FUZZ_ASSERT(m);
         metrics_fleet(m, &fl);
+        FUZZ_ASSERT(metrics_guests(m, &fl, &(struct metrics_unanswered){ .domid = DOMID, .age = 3 }, 1) == 0);
         FUZZ_ASSERT(fclose(m) == 0);
         FUZZ_ASSERT(printable(out, len, true));
         for (char *line = out, *nl; line && *line; line = nl ? nl + 1 : NULL) {
@@ -266,7 +296,10 @@ static void check_metrics(struct guest *g)
                         char *eq = strchr(p + 1, '='), *q, name[32];
 
                         FUZZ_ASSERT(eq && eq[1] == '"');
-                        q = strchr(eq + 2, '"');
+                        /* The closing quote: a backslash escapes the next character. */
+                        for (q = eq + 2; *q && *q != '"'; q++)
+                                if (*q == '\\' && q[1])
+                                        q++;
                         FUZZ_ASSERT(q && (size_t)(eq - p - 1) < sizeof(name));
                         snprintf(name, sizeof(name), "%.*s", (int)(eq - p - 1), p + 1);
                         FUZZ_ASSERT(known_label(name, eq + 2, (size_t)(q - eq - 2)));
@@ -281,13 +314,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static struct tree t;
         struct guest_source src = { tree_read, tree_directory, &t };
         struct guest g;
+        static const unsigned flag_sets[] = { 0, GUEST_READ_REASONS | GUEST_READ_FIXES };
 
         parse(data, size, &t);
-        for (unsigned flags = 0; flags <= GUEST_READ_REASONS; flags += GUEST_READ_REASONS) {
-                FUZZ_ASSERT(guest_read_from(&src, DOMID, flags, &g) == 0);
+        for (size_t i = 0; i < sizeof(flag_sets) / sizeof(flag_sets[0]); i++) {
+                FUZZ_ASSERT(guest_read_from(&src, DOMID, flag_sets[i], &g) == 0);
                 FUZZ_ASSERT(g.domid == DOMID);
                 check_reader(&g);
-                check_table(&g);
+                check_table(&g, 0);
+                check_table(&g, 60);
                 check_json(&g);
                 check_metrics(&g);
                 guest_done(&g);

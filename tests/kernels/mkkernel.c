@@ -6,11 +6,15 @@
  *                                         a bzImage header around a compressed payload
  * MKKERNEL_SMALL=1 makes tiny ones, for fuzzing seeds; MKKERNEL_BIG=1 puts
  * the notes 20 MiB in.
- * NOTES: xenpvh (PVH entry + XENFEAT_linux_rsdp_unrestricted), pvhonly (PVH
- * entry, no XEN_PVH), pv (Xen notes, no PVH entry), none (no Xen notes).
+ * NOTES: xenpvh (PV entry, PVH entry + XENFEAT_linux_rsdp_unrestricted: a
+ * 64-bit Debian kernel), xenpvh-nopv (the same without the PV entry: no
+ * CONFIG_XEN_PV, as every 32-bit kernel since Linux 5.9), pvhonly (PVH entry,
+ * no XEN_PVH, no PV entry), pv (Xen notes with the PV entry, no PVH entry),
+ * none (no Xen notes); "+pv" adds the PV entry (pvhonly+pv).
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,10 +82,16 @@ static void note(struct out *o, const char *name, uint32_t type, const void *des
         put_zero(o, (4 - descsz % 4) % 4);
 }
 
-static void notes(struct out *o, const char *kind, const char *release)
+static void notes(struct out *o, const char *notes_arg, const char *release)
 {
-        uint8_t feat[4], entry[4] = { 0x00, 0x00, 0x00, 0x01 };
-        uint32_t f = strcmp(kind, "xenpvh") == 0 ? 0x00008801u : 0x00000801u;
+        char kind[32];
+        const char *plus = strchr(notes_arg, '+');
+        bool plus_pv = plus && strcmp(plus, "+pv") == 0;
+
+        snprintf(kind, sizeof(kind), "%.*s", plus ? (int)(plus - notes_arg) : (int)strlen(notes_arg), notes_arg);
+        uint8_t feat[4], entry[4] = { 0x00, 0x00, 0x00, 0x01 }, pv_entry[4] = { 0x00, 0x10, 0x00, 0xc1 };
+        bool xenpvh = strcmp(kind, "xenpvh") == 0 || strcmp(kind, "xenpvh-nopv") == 0;
+        uint32_t f = xenpvh ? 0x00008801u : 0x00000801u;
 
         for (int i = 0; i < 4; i++)
                 feat[i] = (uint8_t)(f >> (8 * i));
@@ -89,7 +99,10 @@ static void notes(struct out *o, const char *kind, const char *release)
                 note(o, "Xen", 6, "linux", 6);
                 note(o, "Xen", 17, feat, 4);
         }
-        if (strcmp(kind, "xenpvh") == 0 || strcmp(kind, "pvhonly") == 0)
+        /* XEN_ELFNOTE_ENTRY: CONFIG_XEN_PV's entry point, startup_xen */
+        if (strcmp(kind, "xenpvh") == 0 || strcmp(kind, "pv") == 0 || plus_pv)
+                note(o, "Xen", 1, pv_entry, 4);
+        if (xenpvh || strcmp(kind, "pvhonly") == 0)
                 note(o, "Xen", 18, entry, 4);
         note(o, "Linux", 0x100, release, (uint32_t)strlen(release) + 1);
 }

@@ -5,6 +5,8 @@ MONITOR=$top_builddir/pvh-monitor
 FAKE_GUEST=$top_builddir/tests/monitor/fake-guest
 FIXTURES=$top_srcdir/tests/monitor/guests
 GOLDEN=$top_srcdir/tests/monitor/golden
+# The table fits $COLUMNS: a test sets it where it means to.
+unset COLUMNS
 
 require_monitor() {
 	require_sim

@@ -179,7 +179,7 @@ static int record_path(const struct simcore_host *h, unsigned domid, char *buf, 
         return simcore_path(h, buf, size, "domain/%u", domid);
 }
 
-int toolstack_record_new(const struct simcore_host *h, unsigned domid, const char *name,
+int toolstack_record_new(const struct simcore_host *h, unsigned domid, const char *name, const char *uuid,
                          struct toolstack_record *ret)
 {
         char path[4096], buf[sizeof(ret->name) + sizeof(ret->uuid) + 2];
@@ -190,7 +190,10 @@ int toolstack_record_new(const struct simcore_host *h, unsigned domid, const cha
         if (strlen(name) >= sizeof(ret->name) || strchr(name, '\n'))
                 return -EINVAL;
         strcpy(ret->name, name);
-        uuid_generate(u);
+        if (uuid && uuid_parse(uuid, u) < 0)
+                return -EINVAL;
+        if (!uuid)
+                uuid_generate(u);
         uuid_unparse_lower(u, ret->uuid);
         r = record_path(h, domid, path, sizeof(path));
         if (r < 0)

@@ -20,7 +20,8 @@ struct toolstack_record {
 };
 
 int toolstack_open(const struct simcore_host *h, struct xs_handle **ret);
-int toolstack_record_new(const struct simcore_host *h, unsigned domid, const char *name,
+/* uuid: the domain's, as a configuration's uuid= gives it; NULL: a new one, as libxl makes. */
+int toolstack_record_new(const struct simcore_host *h, unsigned domid, const char *name, const char *uuid,
                          struct toolstack_record *ret);
 int toolstack_record_load(const struct simcore_host *h, unsigned domid,
                           struct toolstack_record *ret);

@@ -39,7 +39,7 @@ static int usage(FILE *f)
 {
         fputs("Usage: xensim [--preload=SO] [-v] COMMAND DIR [ARGS]\n"
               "  start DIR [-- XENSTORED-ARGS]  start xenstored and the guest side in DIR\n"
-              "  create DIR DOMID|FIRST-LAST [NAME]  create and introduce domains\n"
+              "  create DIR DOMID|FIRST-LAST [NAME [UUID]]  create and introduce domains\n"
               "  shutdown DIR DOMID              mark a domain shut down (VIRQ_DOM_EXC)\n"
               "  crash DIR DOMID                 mark a domain crashed (VIRQ_DOM_EXC)\n"
               "  destroy DIR DOMID|FIRST-LAST    destroy domains, as xl destroy\n"
@@ -342,14 +342,14 @@ static int cmd_stop(const char *dir)
 /* ---- domains ---- */
 
 static int create_one(struct simcore_host *h, struct xs_handle *xs, int ctl, unsigned domid,
-                      const char *name)
+                      const char *name, const char *uuid)
 {
         struct toolstack_record rec;
         int r;
 
         if (simcore_dom_state(h, domid) != SIMCORE_NONE)
                 return log_error_errno(-EEXIST, "domain %u exists", domid);
-        r = toolstack_record_new(h, domid, name, &rec);
+        r = toolstack_record_new(h, domid, name, uuid, &rec);
         if (r < 0)
                 return log_error_errno(r, "domain %u: cannot record it: %m", domid);
         /* The domain exists for the hypervisor first: only then can nodes belong to it. */
@@ -372,7 +372,7 @@ fail:
         return r;
 }
 
-static int cmd_create(const char *dir, const char *range, const char *name)
+static int cmd_create(const char *dir, const char *range, const char *name, const char *uuid)
 {
         struct simcore_host *h;
         struct xs_handle *xs = NULL;
@@ -382,6 +382,8 @@ static int cmd_create(const char *dir, const char *range, const char *name)
         if (parse_range(range, &first, &last) < 0)
                 return log_error_errno(-EINVAL, "bad domain id or range '%s' (1-%u)", range,
                                        SIMCORE_DOMID_MAX - 1);
+        if (uuid && first != last)
+                return log_error_errno(-EINVAL, "a UUID names one domain, not a range");
         r = host_open_running(dir, &h);
         if (r < 0)
                 return r;
@@ -395,7 +397,7 @@ static int cmd_create(const char *dir, const char *range, const char *name)
                         snprintf(buf, sizeof(buf), "%s", name);
                 else
                         snprintf(buf, sizeof(buf), "%s%u", name ?: "guest", d);
-                r = create_one(h, xs, ctl, d, buf);
+                r = create_one(h, xs, ctl, d, buf, uuid);
         }
         if (ctl >= 0)
                 close(ctl);
@@ -670,8 +672,8 @@ static int dispatch(int argc, char **argv)
                 return cmd_start(dir, argv + 3);
         if (streq(cmd, "stop") && argc == 2)
                 return cmd_stop(dir);
-        if (streq(cmd, "create") && (argc == 3 || argc == 4))
-                return cmd_create(dir, argv[2], argv[3]);
+        if (streq(cmd, "create") && argc >= 3 && argc <= 5)
+                return cmd_create(dir, argv[2], argv[3], argc == 5 ? argv[4] : NULL);
         if (streq(cmd, "destroy") && argc == 3)
                 return cmd_destroy(dir, argv[2]);
         if (streq(cmd, "shutdown") && argc == 3)
