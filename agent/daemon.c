@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
 
@@ -23,6 +22,7 @@
 #include "loop.h"
 #include "macro.h"
 #include "netwatch.h"
+#include "notify.h"
 #include "prepare.h"
 #include "probe.h"
 #include "protocol.h"
@@ -72,8 +72,8 @@ static const char *const keep_subtrees[] = { "answer", "last_request", NULL };
 
 static void daemon_status(struct daemon *d)
 {
-        sd_notifyf(0, "STATUS=verdict %s; xenstore %s", d->verdict[0] ? d->verdict : "unknown",
-                   d->store ? "connected" : "reconnecting");
+        notify_sendf("STATUS=verdict %s; xenstore %s", d->verdict[0] ? d->verdict : "unknown",
+                     d->store ? "connected" : "reconnecting");
 }
 
 /* Errors that mean xenstored refused this write; the connection is fine. */
@@ -106,7 +106,7 @@ static int publish(struct daemon *d)
                 d->refused = 0;
                 if (!d->ready) {
                         d->ready = true;
-                        sd_notify(0, "READY=1");
+                        notify_send("READY=1");
                         log_info("Published the guest state; verdict %s.", d->verdict);
                 }
                 if (!d->checked_interrupted) {
@@ -503,7 +503,7 @@ static int on_signal(struct loop_source *src, int signo, void *userdata)
 
 static int on_watchdog(struct loop_source *src, int fd, uint32_t events, void *userdata)
 {
-        sd_notify(0, "WATCHDOG=1");
+        notify_send("WATCHDOG=1");
         return 0;
 }
 
@@ -542,7 +542,7 @@ static int setup_watchdog(struct daemon *d)
         uint64_t usec = 0;
         int r;
 
-        if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+        if (notify_watchdog_usec(&usec) <= 0)
                 return 0;
         r = loop_add_timer(d->loop, on_watchdog, d, &d->watchdog_timer);
         if (r < 0)
@@ -710,7 +710,7 @@ int daemon_main(const struct daemon_options *o)
         } else
                 publish(&d);
         r = loop_run(d.loop);
-        sd_notify(0, "STOPPING=1");
+        notify_send("STOPPING=1");
         daemon_teardown(&d);
         return r < 0 ? 1 : 0;
 }
