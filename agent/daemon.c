@@ -53,7 +53,7 @@ struct daemon {
         bool checked_interrupted;
 
         struct store *store;
-        struct loop_source *store_src, *hup_src, *reconnect_timer;
+        struct loop_source *store_src, *conn_src, *reconnect_timer;
         uint64_t backoff_usec;
         int refused; /* the last refusal logged, so each is logged once */
 
@@ -165,6 +165,8 @@ static int net_refresh(struct daemon *d)
         size_t n;
         int r;
 
+        if (!d->net)
+                return 0;
         r = netwatch_snapshot(d->net, &ifs, &n);
         if (r < 0)
                 return r;
@@ -366,17 +368,11 @@ static int on_store_event(struct loop_source *src, int fd, uint32_t events, void
         return 0;
 }
 
-static int on_store_hangup(struct loop_source *src, int fd, uint32_t events, void *userdata)
-{
-        store_lost(userdata, -ECONNRESET);
-        return 0;
-}
-
 static void store_disconnect(struct daemon *d)
 {
         loop_source_remove(d->store_src);
-        loop_source_remove(d->hup_src);
-        d->store_src = d->hup_src = NULL;
+        loop_source_remove(d->conn_src);
+        d->store_src = d->conn_src = NULL;
         d->store = store_close(d->store);
 }
 
@@ -387,9 +383,9 @@ static int store_connect(struct daemon *d)
         if (r < 0)
                 return r;
         r = loop_add_io(d->loop, store_fd(d->store), EPOLLIN, on_store_event, d, &d->store_src);
-        if (r >= 0 && store_conn_fd(d->store) >= 0)
-                r = loop_add_io(d->loop, store_conn_fd(d->store), EPOLLRDHUP, on_store_hangup, d,
-                                &d->hup_src);
+        if (r >= 0)
+                r = loop_add_io(d->loop, store_conn_fd(d->store), EPOLLIN, on_store_event, d,
+                                &d->conn_src);
         /* Fires once at once: a request written while the agent was away is taken. */
         if (r >= 0)
                 r = store_watch(d->store, REQUEST_PATH, "request");
@@ -442,13 +438,28 @@ static void on_net_change(void *userdata)
         loop_timer_set(d->net_timer, NET_DEBOUNCE_USEC, 0);
 }
 
+/*
+ * Without netlink (a kernel or a sandbox that refuses it) the guest state is
+ * published without addresses; said once, since netlink is not tried again.
+ */
+static void net_unavailable(struct daemon *d, int r)
+{
+        log_warning_errno(r, "Netlink is not usable: %m; interface addresses are not published.");
+        loop_source_remove(d->net_src);
+        d->net_src = NULL;
+        d->net = netwatch_free(d->net);
+        kvset_clear(&d->net_kv);
+}
+
 static int on_net_io(struct loop_source *src, int fd, uint32_t events, void *userdata)
 {
         struct daemon *d = userdata;
         int r = netwatch_dispatch(d->net);
 
-        if (r < 0)
-                return log_error_errno(r, "Failed to read netlink: %m");
+        if (r < 0) {
+                net_unavailable(d, r);
+                return publish(d);
+        }
         if (r > 0) {
                 /* Re-dumped after an overrun: the socket is a new one. */
                 log_warning("Netlink overrun; re-read every interface.");
@@ -561,18 +572,26 @@ static int setup_timers(struct daemon *d)
         return r;
 }
 
+static void setup_netwatch(struct daemon *d)
+{
+        int r = netwatch_new(d->root_fd, on_net_change, d, &d->net);
+
+        if (r >= 0)
+                r = loop_add_io(d->loop, netwatch_fd(d->net), EPOLLIN, on_net_io, d, &d->net_src);
+        if (r < 0)
+                net_unavailable(d, r);
+}
+
 static int setup_sources(struct daemon *d)
 {
         int r = setup_signals(d);
 
         if (r >= 0)
                 r = setup_timers(d);
-        if (r >= 0)
-                r = netwatch_new(d->root_fd, on_net_change, d, &d->net);
-        if (r >= 0)
-                r = loop_add_io(d->loop, netwatch_fd(d->net), EPOLLIN, on_net_io, d, &d->net_src);
-        if (r >= 0)
+        if (r >= 0) {
+                setup_netwatch(d);
                 r = fswatch_new(d->opt->root, &d->fs);
+        }
         if (r >= 0)
                 r = loop_add_io(d->loop, fswatch_fd(d->fs), EPOLLIN, on_fs_io, d, &d->fs_src);
         if (r >= 0)
