@@ -12,10 +12,13 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
 
 #include "daemon.h"
+#include "exitcode.h"
+#include "fileedit.h"
 #include "fswatch.h"
 #include "job.h"
 #include "log.h"
@@ -673,22 +676,37 @@ static void daemon_teardown(struct daemon *d)
                 close(d->root_fd);
 }
 
-static int daemonize(void)
+/*
+ * The double fork of a daemon started by an init script. The caller's
+ * process stays until the daemon says it is set up, so that a start that
+ * cannot succeed fails where it was asked for; it then exits 0, or 1 when
+ * the daemon ended first. Returns in the daemon, with the descriptor to
+ * send that one byte on.
+ */
+static int daemonize(int *ret_ready_fd)
 {
-        pid_t pid = fork();
-        int fd;
+        int p[2], fd;
+        pid_t pid;
+        char c;
 
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
         if (pid < 0)
                 return -errno;
-        if (pid > 0)
-                _exit(0);
+        if (pid > 0) {
+                close(p[1]);
+                waitpid(pid, NULL, 0);
+                _exit(read(p[0], &c, 1) == 1 ? EXIT_DONE : EXIT_FAILED);
+        }
+        close(p[0]);
         if (setsid() < 0)
                 return -errno;
         pid = fork();
         if (pid < 0)
                 return -errno;
         if (pid > 0)
-                _exit(0);
+                _exit(EXIT_DONE);
         if (chdir("/") < 0)
                 return -errno;
         fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -699,29 +717,85 @@ static int daemonize(void)
         dup2(fd, STDERR_FILENO);
         if (fd > STDERR_FILENO)
                 close(fd);
+        *ret_ready_fd = p[1];
         return 0;
+}
+
+/* "PID\n", replaced atomically, readable by all (init scripts run as root, status tools may not). */
+static int write_pid_file(const char *path)
+{
+        struct file_meta m = { .mode = 0644, .uid = getuid(), .gid = getgid() };
+        char buf[32];
+        int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+
+        return fileedit_replace_path(path, buf, (size_t)n, &m);
+}
+
+/* Only a pid file that is still ours: another agent may have started since. */
+static void remove_pid_file(const char *path)
+{
+        _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        unsigned pid;
+
+        if (fd < 0 || read_full_fd(fd, &text, 32, NULL) < 0)
+                return;
+        text[strcspn(text, "\n")] = '\0';
+        if (safe_atou(text, &pid) >= 0 && pid == (unsigned)getpid())
+                unlink(path);
+}
+
+/* In the background: syslog instead of the terminal, which goes away. */
+static int go_background(const struct daemon_options *o, int *ret_ready_fd)
+{
+        int r;
+
+        if (o->foreground)
+                return 0;
+        /* A service manager that waits for READY=1 from this process keeps it in front. */
+        if (notify_expected()) {
+                log_debug("NOTIFY_SOCKET is set: staying in the foreground.");
+                return 0;
+        }
+        log_to_syslog();
+        r = daemonize(ret_ready_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to go to the background: %m");
+        return 0;
+}
+
+static int daemon_start(struct daemon *d)
+{
+        int r = daemon_setup(d);
+
+        if (r >= 0)
+                r = probe(d);
+        if (r >= 0)
+                r = net_refresh(d);
+        if (r >= 0 && d->opt->pid_file) {
+                r = write_pid_file(d->opt->pid_file);
+                if (r < 0)
+                        log_error_errno(r, "Failed to write the pid file '%s': %m", d->opt->pid_file);
+        }
+        return r;
 }
 
 int daemon_main(const struct daemon_options *o)
 {
         struct daemon d = { .opt = o, .root_fd = -1 };
-        int r;
+        int ready_fd = -1, r;
 
-        if (!o->foreground) {
-                r = daemonize();
-                if (r < 0) {
-                        log_error_errno(r, "Failed to go to the background: %m");
-                        return 1;
-                }
+        r = go_background(o, &ready_fd);
+        if (r >= 0)
+                r = daemon_start(&d);
+        if (ready_fd >= 0) {
+                if (r >= 0)
+                        (void)!write(ready_fd, "R", 1);
+                close(ready_fd);
         }
-        r = daemon_setup(&d);
-        if (r >= 0)
-                r = probe(&d);
-        if (r >= 0)
-                r = net_refresh(&d);
         if (r < 0) {
                 daemon_teardown(&d);
-                return 1;
+                return EXIT_FAILED;
         }
         if (store_connect(&d) < 0) {
                 log_warning("xenstore is not reachable yet; retrying.");
@@ -730,6 +804,8 @@ int daemon_main(const struct daemon_options *o)
                 publish(&d);
         r = loop_run(d.loop);
         notify_send("STOPPING=1");
+        if (o->pid_file)
+                remove_pid_file(o->pid_file);
         daemon_teardown(&d);
-        return r < 0 ? 1 : 0;
+        return r < 0 ? EXIT_FAILED : EXIT_DONE;
 }
