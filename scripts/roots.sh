@@ -89,11 +89,13 @@ root_unpack() {
 # root_sysroot SUITE ARCH PACKAGES: prints the path of a sysroot for cross
 # building: the files of PACKAGES (comma-separated) and everything they depend
 # on, unpacked but never configured, so that making it runs nothing of ARCH
-# (debootstrap --foreign downloads them; dpkg-deb unpacks them). Made first if
-# the cache has none. Hold its lock shared while building against it:
+# (debootstrap --foreign downloads them; dpkg-deb unpacks them). Its dpkg
+# database lists them, so that dpkg-query --admindir=SYSROOT/var/lib/dpkg
+# tells their versions. Made first if the cache has none. Hold its lock
+# shared while building against it:
 #     ( flock -s 9; ... ) 9>"$sysroot.lock"
 root_sysroot() {
-	_key=$(root_key "$1" "$2" "$3")
+	_key=$(root_key "$1" "$2" "$3 sysroot")
 	mkdir -p "$PVH_TEST_CACHE"
 	_sys=$PVH_TEST_CACHE/sysroot-$_key
 	(
@@ -108,8 +110,12 @@ root_sysroot() {
 			echo "roots: making the sysroot $_key failed" >&2
 			exit 1
 		fi
+		mkdir -p "$_sys.tmp/var/lib/dpkg"
+		: >"$_sys.tmp/var/lib/dpkg/status"
 		for deb in "$_sys.tmp"/var/cache/apt/archives/*.deb; do
 			dpkg-deb -x "$deb" "$_sys.tmp" || exit 1
+			{ dpkg-deb -f "$deb" | sed '1a Status: install ok installed'; echo; } \
+				>>"$_sys.tmp/var/lib/dpkg/status"
 		done
 		rm -rf "$_sys.tmp/var/cache/apt/archives" "$_sys.tmp/debootstrap"
 		mv "$_sys.tmp" "$_sys"

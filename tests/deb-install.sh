@@ -61,9 +61,9 @@ if [ -z "$debdir" ]; then
 		{ tail -n 40 "$work/build.log"; fail "dpkg-buildpackage failed"; }
 	debdir=$work/src
 fi
-agent_deb=$(ls "$debdir"/pvh-agent_*.deb 2>/dev/null | tail -n 1)
-monitor_deb=$(ls "$debdir"/pvh-monitor_*.deb 2>/dev/null | tail -n 1)
-[ -n "$agent_deb" ] && [ -n "$monitor_deb" ] || fail "no pvh-agent_*.deb and pvh-monitor_*.deb in $debdir"
+agent_deb=$(ls "$debdir"/pvh-agent_*_amd64.deb 2>/dev/null | tail -n 1)
+monitor_deb=$(ls "$debdir"/pvh-monitor_*_amd64.deb 2>/dev/null | tail -n 1)
+[ -n "$agent_deb" ] && [ -n "$monitor_deb" ] || fail "no pvh-agent_*_amd64.deb and pvh-monitor_*_amd64.deb in $debdir"
 
 # ---- a minimal bookworm root, cached
 tarball=$cache/$suite-minbase.tar
@@ -120,6 +120,7 @@ step "checking the installed files"
 unitdir=/lib/systemd/system
 for f in /usr/sbin/pvh-agent /usr/sbin/pvh-monitor \
 	 "$unitdir/pvh-agent.service" "$unitdir/pvh-monitor.service" \
+	 /etc/init.d/pvh-agent /etc/default/pvh-agent \
 	 /usr/share/man/man8/pvh-agent.8.gz /usr/share/man/man8/pvh-monitor.8.gz \
 	 /usr/share/man/man7/pvh-protocol.7.gz \
 	 /usr/share/bash-completion/completions/pvh-agent \
