@@ -3,7 +3,7 @@
  * shared/spawn: the program gets stdin, stdout and stderr and no other
  * descriptor of ours, even one without close-on-exec (libraries open such
  * ones), with close_range() or, on kernels before 5.9, without it
- * (tests/old-kernel.sh runs this under a filter that refuses it); its exit
+ * (tests/agent-old-kernel.sh runs this under a filter that refuses it); its exit
  * status and output come back.
  */
 #include <fcntl.h>
@@ -17,7 +17,7 @@
 #include "spawn.h"
 #include "util.h"
 
-static char *const no_env[] = { "PATH=/usr/bin:/bin", NULL };
+static char *const no_env[] = { (char *)"PATH=/usr/bin:/bin", NULL };
 
 static int run(char *const *argv, struct spawn_result *ret)
 {
@@ -30,7 +30,7 @@ static int run(char *const *argv, struct spawn_result *ret)
 /* Descriptors 0-2 and the one ls reads /proc/self/fd through; nothing of ours. */
 static void test_no_inherited_fds(void)
 {
-        char *const argv[] = { "/bin/ls", "/proc/self/fd", NULL };
+        char *const argv[] = { (char *)"/bin/ls", (char *)"/proc/self/fd", NULL };
         struct spawn_result r = { 0 };
         int null_fd = open("/dev/null", O_RDONLY);
         int low = fcntl(null_fd, F_DUPFD, 10), high = fcntl(null_fd, F_DUPFD, 200);
@@ -55,7 +55,7 @@ static void test_no_inherited_fds(void)
 
 static void test_status_and_output(void)
 {
-        char *const argv[] = { "/bin/sh", "-c", "echo out; echo err >&2; exit 3", NULL };
+        char *const argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)"echo out; echo err >&2; exit 3", NULL };
         struct spawn_result r = { 0 };
 
         CHECK(run(argv, &r) >= 0);
