@@ -7,9 +7,9 @@
 # /sys/hypervisor/guest_type), the kernel, kernel/arch as the root's machine
 # (i686 for i386, run under linux32) and a verdict, and answers ping and
 # prepare --dry-run sent with pvh-monitor request from dom0; the SysV script
-# starts, reports and stops it; purge leaves nothing behind. With systemd in
-# the root (bullseye amd64), the unit is enabled and passes that systemd's
-# systemd-analyze verify.
+# starts, reports and stops it; purge leaves nothing behind; pvh-agent.8 lists
+# the package's files. With systemd in the root (bullseye amd64), the unit is
+# enabled and passes that systemd's systemd-analyze verify.
 set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/packages/lib.sh"
@@ -30,6 +30,8 @@ test_tmpdir
 trap 'cleanup_mounts; test_cleanup' EXIT
 mkdir -p "$T/x"
 dpkg-deb -x "$deb" "$T/x"
+dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print substr($6, 2) }' >"$T/files"
+man_lists "$T/files" "The Debian package ("
 require_runnable "$arch" "$T/x/usr/sbin/pvh-agent"
 echo "$(basename "$deb") in $suite $arch: $(file -b "$T/x/usr/sbin/pvh-agent" | cut -d, -f1-4)"
 

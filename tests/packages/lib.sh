@@ -63,3 +63,36 @@ the_deb() {
 	[ -n "$_f" ] || fail "no $1 package for $2 in $PKGDIR/deb (scripts/build-packages makes them)"
 	echo "$_f"
 }
+
+# man_files TITLE: the paths pvh-agent.8 (FILES, "What each package
+# installs") lists under the entry that starts with TITLE, one a line; a
+# directory ends in /.
+man_files() {
+	sed -n "/^$1/,/^\\.fi/p" "$top_srcdir/man/pvh-agent.8.in" | sed 's/\\-/-/g' |
+		sed -n 's|^\(/[^ ]*\).*|\1|p'
+}
+
+# man_lists FILES TITLE: fails unless the manual page's list under TITLE
+# names every file in FILES (the package's files, not its directories, one
+# a line), itself or a directory above it, and FILES holds every file the
+# list names.
+man_lists() {
+	man_files "$2" >"$T/man-files"
+	[ -s "$T/man-files" ] || fail "pvh-agent.8 lists no files for '$2'"
+	_out=$(awk 'NR == FNR { m[++n] = $0; next }
+		{
+			ok = 0
+			for (i = 1; i <= n; i++)
+				if ($0 == m[i] || (m[i] ~ /\/$/ && index($0, m[i]) == 1))
+					ok = 1
+			if (!ok)
+				print "not in pvh-agent.8: " $0
+		}' "$T/man-files" "$1"
+		while read -r _f; do
+			case $_f in
+			*/) ;;
+			*) grep -qxF "$_f" "$1" || echo "listed but not in the package: $_f" ;;
+			esac
+		done <"$T/man-files")
+	[ -z "$_out" ] || fail "pvh-agent.8's list for '$2' and the package differ: $_out"
+}

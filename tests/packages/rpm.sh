@@ -1,12 +1,13 @@
 #!/bin/sh
-# The RPMs (x86_64, i686): the file list (rpm -qpl) is exactly the agent's;
-# nothing is required but /bin/sh for the scriptlets and rpm features EL 7's
-# rpm 4.11 has (a gzip payload: newer rpmbuilds default to zstd); each
-# installs with rpm --root into an empty root, verifies (rpm -V) and erases.
-# The empty root has a static busybox as /bin/sh, so the scriptlets run; and
-# --nodeps, as its rpm database has no package that provides /bin/sh. The
-# scriptlets' choices are checked with a stand-in systemctl (a systemd guest)
-# and chkconfig (EL 6) that log their arguments.
+# The RPMs (x86_64, i686): the file list (rpm -qpl) is exactly the agent's,
+# and the one pvh-agent.8 gives; nothing is required but /bin/sh for the
+# scriptlets and rpm features EL 7's rpm 4.11 has (a gzip payload: newer
+# rpmbuilds default to zstd); each installs with rpm --root into an empty
+# root, verifies (rpm -V) and erases. The empty root has a static busybox as
+# /bin/sh, so the scriptlets run; and --nodeps, as its rpm database has no
+# package that provides /bin/sh. The scriptlets' choices are checked with a
+# stand-in systemctl (a systemd guest) and chkconfig (EL 6) that log their
+# arguments.
 set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/packages/lib.sh"
@@ -55,6 +56,8 @@ for arch in x86_64 i686; do
 	echo "# $(basename "$pkg")"
 	expect_eq "name arch" "pvh-agent $arch" "$(rpm -qp --qf '%{NAME} %{ARCH}' "$pkg")"
 	expect_eq "$arch file list" "$expected" "$(rpm -qpl "$pkg" | sort)"
+	rpm -qp --qf '[%{FILEMODES:perms} %{FILENAMES}\n]' "$pkg" | awk '$1 !~ /^d/ { print $2 }' >"$T/files"
+	man_lists "$T/files" "The RPM ("
 	expect_eq "$arch payload" gzip "$(rpm -qp --qf '%{PAYLOADCOMPRESSOR}' "$pkg")"
 	rpm -qp --requires "$pkg" | sort -u >"$T/requires"
 	if grep -v '^/bin/sh$' "$T/requires" |
