@@ -14,18 +14,22 @@
 static void daemon_help(FILE *out)
 {
         fprintf(out,
-                "Usage: pvh-agent daemon [-f] [-v] [--root DIR] [--state-dir DIR]\n"
+                "Usage: pvh-agent daemon [-f] [-v] [--pid-file FILE] [--root DIR] [--state-dir DIR]\n"
                 "\n"
                 "Runs the agent: publishes this guest's PVH readiness to xenstore\n"
                 "(~/data/pvh), keeps it up to date and answers the host's requests.\n"
+                "Without -f it goes to the background once set up and logs to syslog\n"
+                "(init scripts run it so); under systemd (NOTIFY_SOCKET) it never does.\n"
                 "\n"
-                "  -f, --foreground     do not go to the background (systemd runs it so)\n"
+                "  -f, --foreground     do not go to the background; log to stderr\n"
                 "  -v, --verbose        debug messages\n"
+                "  --pid-file FILE      write the daemon's pid to FILE, remove it at exit\n"
                 "  --root DIR           judge the system installed under DIR (default /)\n"
                 "  --state-dir DIR      where state is kept (default ROOT" PREPARE_STATE_DIR ")\n"
                 "\n"
                 "xenstore is reached through XENSTORED_PATH when it is set.\n"
-                "Exit status: 0 stopped by SIGTERM or SIGINT, 1 could not start, 4 usage.\n");
+                "Exit status: 0 stopped by SIGTERM or SIGINT (in the background: started),\n"
+                "1 could not start, 4 usage.\n");
 }
 
 /* argv[0] is "daemon". */
@@ -36,6 +40,7 @@ int cmd_daemon(int argc, char **argv)
                 { "verbose", no_argument, NULL, 'v' },
                 { "root", required_argument, NULL, 'r' },
                 { "state-dir", required_argument, NULL, 's' },
+                { "pid-file", required_argument, NULL, 'p' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -57,6 +62,13 @@ int cmd_daemon(int argc, char **argv)
                         break;
                 case 's':
                         o.state_dir = optarg;
+                        break;
+                case 'p':
+                        if (optarg[0] != '/') {
+                                log_error("The pid file must be an absolute path: '%s'.", optarg);
+                                return EXIT_USAGE;
+                        }
+                        o.pid_file = optarg;
                         break;
                 case 'h':
                         daemon_help(stdout);

@@ -12,17 +12,20 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
 
 #include "daemon.h"
+#include "exitcode.h"
+#include "fileedit.h"
 #include "fswatch.h"
 #include "job.h"
 #include "log.h"
 #include "loop.h"
 #include "macro.h"
 #include "netwatch.h"
+#include "notify.h"
 #include "prepare.h"
 #include "probe-job.h"
 #include "protocol.h"
@@ -65,7 +68,7 @@ struct daemon {
         struct proto_uuid interrupted_id;
 
         struct store *store;
-        struct loop_source *store_src, *hup_src, *reconnect_timer;
+        struct loop_source *store_src, *conn_src, *reconnect_timer;
         uint64_t backoff_usec;
         int refused; /* the last refusal logged, so each is logged once */
 
@@ -90,8 +93,8 @@ static const char *const keep_subtrees[] = { "answer", "last_request", NULL };
 
 static void daemon_status(struct daemon *d)
 {
-        sd_notifyf(0, "STATUS=verdict %s; xenstore %s", d->verdict[0] ? d->verdict : "unknown",
-                   d->store ? "connected" : "reconnecting");
+        notify_sendf("STATUS=verdict %s; xenstore %s", d->verdict[0] ? d->verdict : "unknown",
+                     d->store ? "connected" : "reconnecting");
 }
 
 /* Errors that mean xenstored refused this write; the connection is fine. */
@@ -124,7 +127,7 @@ static int publish(struct daemon *d)
                 d->refused = 0;
                 if (!d->ready) {
                         d->ready = true;
-                        sd_notify(0, "READY=1");
+                        notify_send("READY=1");
                         log_info("Published the guest state; verdict %s.", d->verdict);
                 }
                 daemon_status(d);
@@ -212,6 +215,8 @@ static int net_refresh(struct daemon *d)
         size_t n;
         int r;
 
+        if (!d->net)
+                return 0;
         r = netwatch_snapshot(d->net, &ifs, &n);
         if (r < 0)
                 return r;
@@ -461,17 +466,11 @@ static int on_store_event(struct loop_source *src, int fd, uint32_t events, void
         return 0;
 }
 
-static int on_store_hangup(struct loop_source *src, int fd, uint32_t events, void *userdata)
-{
-        store_lost(userdata, -ECONNRESET);
-        return 0;
-}
-
 static void store_disconnect(struct daemon *d)
 {
         loop_source_remove(d->store_src);
-        loop_source_remove(d->hup_src);
-        d->store_src = d->hup_src = NULL;
+        loop_source_remove(d->conn_src);
+        d->store_src = d->conn_src = NULL;
         d->store = store_close(d->store);
 }
 
@@ -482,9 +481,9 @@ static int store_connect(struct daemon *d)
         if (r < 0)
                 return r;
         r = loop_add_io(d->loop, store_fd(d->store), EPOLLIN, on_store_event, d, &d->store_src);
-        if (r >= 0 && store_conn_fd(d->store) >= 0)
-                r = loop_add_io(d->loop, store_conn_fd(d->store), EPOLLRDHUP, on_store_hangup, d,
-                                &d->hup_src);
+        if (r >= 0)
+                r = loop_add_io(d->loop, store_conn_fd(d->store), EPOLLIN, on_store_event, d,
+                                &d->conn_src);
         /* Fires once at once: a request written while the agent was away is taken. */
         if (r >= 0)
                 r = store_watch(d->store, REQUEST_PATH, "request");
@@ -544,13 +543,28 @@ static void on_net_change(void *userdata)
         loop_timer_set(d->net_timer, NET_DEBOUNCE_USEC, 0);
 }
 
+/*
+ * Without netlink (a kernel or a sandbox that refuses it) the guest state is
+ * published without addresses; said once, since netlink is not tried again.
+ */
+static void net_unavailable(struct daemon *d, int r)
+{
+        log_warning_errno(r, "Netlink is not usable: %m; interface addresses are not published.");
+        loop_source_remove(d->net_src);
+        d->net_src = NULL;
+        d->net = netwatch_free(d->net);
+        kvset_clear(&d->net_kv);
+}
+
 static int on_net_io(struct loop_source *src, int fd, uint32_t events, void *userdata)
 {
         struct daemon *d = userdata;
         int r = netwatch_dispatch(d->net);
 
-        if (r < 0)
-                return log_error_errno(r, "Failed to read netlink: %m");
+        if (r < 0) {
+                net_unavailable(d, r);
+                return publish(d);
+        }
         if (r > 0) {
                 /* Re-dumped after an overrun: the socket is a new one. */
                 log_warning("Netlink overrun; re-read every interface.");
@@ -604,7 +618,7 @@ static int on_signal(struct loop_source *src, int signo, void *userdata)
 
 static int on_watchdog(struct loop_source *src, int fd, uint32_t events, void *userdata)
 {
-        sd_notify(0, "WATCHDOG=1");
+        notify_send("WATCHDOG=1");
         return 0;
 }
 
@@ -643,7 +657,7 @@ static int setup_watchdog(struct daemon *d)
         uint64_t usec = 0;
         int r;
 
-        if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+        if (notify_watchdog_usec(&usec) <= 0)
                 return 0;
         r = loop_add_timer(d->loop, on_watchdog, d, &d->watchdog_timer);
         if (r < 0)
@@ -662,18 +676,26 @@ static int setup_timers(struct daemon *d)
         return r;
 }
 
+static void setup_netwatch(struct daemon *d)
+{
+        int r = netwatch_new(d->root_fd, on_net_change, d, &d->net);
+
+        if (r >= 0)
+                r = loop_add_io(d->loop, netwatch_fd(d->net), EPOLLIN, on_net_io, d, &d->net_src);
+        if (r < 0)
+                net_unavailable(d, r);
+}
+
 static int setup_sources(struct daemon *d)
 {
         int r = setup_signals(d);
 
         if (r >= 0)
                 r = setup_timers(d);
-        if (r >= 0)
-                r = netwatch_new(d->root_fd, on_net_change, d, &d->net);
-        if (r >= 0)
-                r = loop_add_io(d->loop, netwatch_fd(d->net), EPOLLIN, on_net_io, d, &d->net_src);
-        if (r >= 0)
+        if (r >= 0) {
+                setup_netwatch(d);
                 r = fswatch_new(d->opt->root, &d->fs);
+        }
         if (r >= 0)
                 r = loop_add_io(d->loop, fswatch_fd(d->fs), EPOLLIN, on_fs_io, d, &d->fs_src);
         if (r >= 0)
@@ -742,22 +764,37 @@ static void daemon_teardown(struct daemon *d)
                 close(d->root_fd);
 }
 
-static int daemonize(void)
+/*
+ * The double fork of a daemon started by an init script. The caller's
+ * process stays until the daemon says it is set up, so that a start that
+ * cannot succeed fails where it was asked for; it then exits 0, or 1 when
+ * the daemon ended first. Returns in the daemon, with the descriptor to
+ * send that one byte on.
+ */
+static int daemonize(int *ret_ready_fd)
 {
-        pid_t pid = fork();
-        int fd;
+        int p[2], fd;
+        pid_t pid;
+        char c;
 
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
         if (pid < 0)
                 return -errno;
-        if (pid > 0)
-                _exit(0);
+        if (pid > 0) {
+                close(p[1]);
+                waitpid(pid, NULL, 0);
+                _exit(read(p[0], &c, 1) == 1 ? EXIT_DONE : EXIT_FAILED);
+        }
+        close(p[0]);
         if (setsid() < 0)
                 return -errno;
         pid = fork();
         if (pid < 0)
                 return -errno;
         if (pid > 0)
-                _exit(0);
+                _exit(EXIT_DONE);
         if (chdir("/") < 0)
                 return -errno;
         fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -768,27 +805,83 @@ static int daemonize(void)
         dup2(fd, STDERR_FILENO);
         if (fd > STDERR_FILENO)
                 close(fd);
+        *ret_ready_fd = p[1];
         return 0;
+}
+
+/* "PID\n", replaced atomically, readable by all (init scripts run as root, status tools may not). */
+static int write_pid_file(const char *path)
+{
+        struct file_meta m = { .mode = 0644, .uid = getuid(), .gid = getgid() };
+        char buf[32];
+        int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+
+        return fileedit_replace_path(path, buf, (size_t)n, &m);
+}
+
+/* Only a pid file that is still ours: another agent may have started since. */
+static void remove_pid_file(const char *path)
+{
+        _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        unsigned pid;
+
+        if (fd < 0 || read_full_fd(fd, &text, 32, NULL) < 0)
+                return;
+        text[strcspn(text, "\n")] = '\0';
+        if (safe_atou(text, &pid) >= 0 && pid == (unsigned)getpid())
+                unlink(path);
+}
+
+/* In the background: syslog instead of the terminal, which goes away. */
+static int go_background(const struct daemon_options *o, int *ret_ready_fd)
+{
+        int r;
+
+        if (o->foreground)
+                return 0;
+        /* A service manager that waits for READY=1 from this process keeps it in front. */
+        if (notify_expected()) {
+                log_debug("NOTIFY_SOCKET is set: staying in the foreground.");
+                return 0;
+        }
+        log_to_syslog();
+        r = daemonize(ret_ready_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to go to the background: %m");
+        return 0;
+}
+
+static int daemon_start(struct daemon *d)
+{
+        int r = daemon_setup(d);
+
+        if (r >= 0)
+                r = net_refresh(d);
+        if (r >= 0 && d->opt->pid_file) {
+                r = write_pid_file(d->opt->pid_file);
+                if (r < 0)
+                        log_error_errno(r, "Failed to write the pid file '%s': %m", d->opt->pid_file);
+        }
+        return r;
 }
 
 int daemon_main(const struct daemon_options *o)
 {
         struct daemon d = { .opt = o, .root_fd = -1, .state_fd = -1 };
-        int r;
+        int ready_fd = -1, r;
 
-        if (!o->foreground) {
-                r = daemonize();
-                if (r < 0) {
-                        log_error_errno(r, "Failed to go to the background: %m");
-                        return 1;
-                }
-        }
-        r = daemon_setup(&d);
+        r = go_background(o, &ready_fd);
         if (r >= 0)
-                r = net_refresh(&d);
+                r = daemon_start(&d);
+        if (ready_fd >= 0) {
+                if (r >= 0)
+                        (void)!write(ready_fd, "R", 1);
+                close(ready_fd);
+        }
         if (r < 0) {
                 daemon_teardown(&d);
-                return 1;
+                return EXIT_FAILED;
         }
         if (store_connect(&d) < 0) {
                 log_warning("xenstore is not reachable yet; retrying.");
@@ -796,7 +889,9 @@ int daemon_main(const struct daemon_options *o)
         } else
                 publish(&d);
         r = loop_run(d.loop);
-        sd_notify(0, "STOPPING=1");
+        notify_send("STOPPING=1");
+        if (o->pid_file)
+                remove_pid_file(o->pid_file);
         daemon_teardown(&d);
-        return r < 0 ? 1 : 0;
+        return r < 0 ? EXIT_FAILED : EXIT_DONE;
 }

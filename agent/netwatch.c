@@ -45,6 +45,8 @@ static int nlerr_to_errno(int e)
                 return -EINVAL;
         case NLE_BAD_SOCK:
                 return -EBADF;
+        case NLE_AF_NOSUPPORT:
+                return -EAFNOSUPPORT;
         default:
                 return -EIO;
         }

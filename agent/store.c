@@ -1,97 +1,45 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The only file that speaks libxenstore's conventions (false/NULL + errno);
- * everything it returns is 0/positive or -errno.
+ * The agent's xenstore operations on its own connection (xenbus.c); every
+ * function returns 0/positive or -errno.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <xenstore.h>
+/* xs_wire.h needs the fixed-size integers and the errno names before it. */
+#include <xen/io/xs_wire.h>
 
 #include "macro.h"
 #include "store.h"
 #include "util.h"
+#include "xenbus.h"
 
 #define STORE_TX_RETRIES 16
 #define STORE_READ_MAX_NODES 1000 /* xenstored's default per-domain quota */
 
-#define STORE_FD_SCAN 1024
+/* xenstore's "no transaction". */
+#define TX_NONE 0U
 
 struct store {
-        struct xs_handle *xs;
-        xs_transaction_t tx;
-        int conn_fd;
+        struct xenbus *xb;
+        uint32_t tx;
         char *base;
         struct kvset published;
         bool synced;
 };
 
-static int errno_or(int fallback)
-{
-        return errno > 0 ? -errno : -fallback;
-}
-
-/* Marks in open[] the descriptors below STORE_FD_SCAN this process has open. */
-static void scan_fds(bool open[STORE_FD_SCAN])
-{
-        DIR *d = opendir("/proc/self/fd");
-        struct dirent *de;
-
-        memset(open, 0, STORE_FD_SCAN * sizeof(bool));
-        if (!d)
-                return;
-        while ((de = readdir(d))) {
-                unsigned fd;
-
-                if (safe_atou(de->d_name, &fd) >= 0 && fd < STORE_FD_SCAN && (int)fd != dirfd(d))
-                        open[fd] = true;
-        }
-        closedir(d);
-}
-
-/*
- * libxenstore does not say when its connection is gone: its reader thread
- * just ends, and the watch pipe never becomes readable. The connection's
- * own socket does tell (EPOLLRDHUP), so we find it, the socket xs_open()
- * added, and keep a duplicate: libxenstore may close its descriptor first,
- * which would silently drop it from an epoll set. We never read from it.
- */
-static int find_conn_fd(const bool before[STORE_FD_SCAN])
-{
-        bool after[STORE_FD_SCAN];
-
-        scan_fds(after);
-        for (int fd = 0; fd < STORE_FD_SCAN; fd++) {
-                struct stat st;
-
-                if (after[fd] && !before[fd] && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
-                        return fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        }
-        return -1;
-}
-
 int store_open(const char *base, struct store **ret)
 {
         struct store *s = calloc(1, sizeof(*s));
-        bool before[STORE_FD_SCAN];
+        int r;
 
         if (!s)
                 return -ENOMEM;
         s->base = strdup(base);
-        if (!s->base) {
-                free(s);
-                return -ENOMEM;
-        }
-        scan_fds(before);
-        s->xs = xs_open(0);
-        s->conn_fd = s->xs ? find_conn_fd(before) : -1;
-        if (!s->xs) {
-                int r = errno_or(ECONNREFUSED);
-
+        r = s->base ? xenbus_open(&s->xb) : -ENOMEM;
+        if (r < 0) {
                 free(s->base);
                 free(s);
                 return r;
@@ -104,10 +52,7 @@ struct store *store_close(struct store *s)
 {
         if (!s)
                 return NULL;
-        if (s->xs)
-                xs_close(s->xs);
-        if (s->conn_fd >= 0)
-                close(s->conn_fd);
+        xenbus_close(s->xb);
         kvset_clear(&s->published);
         free(s->base);
         free(s);
@@ -116,18 +61,93 @@ struct store *store_close(struct store *s)
 
 int store_fd(struct store *s)
 {
-        return xs_fileno(s->xs);
+        return xenbus_event_fd(s->xb);
 }
 
 int store_conn_fd(struct store *s)
 {
-        return s->conn_fd;
+        return xenbus_fd(s->xb);
 }
 
 void store_invalidate(struct store *s)
 {
         kvset_clear(&s->published);
         s->synced = false;
+}
+
+/* A request whose payload is PATH and its NUL, then len bytes of extra. */
+static int request(struct store *s, uint32_t type, uint32_t tx, const char *path, const char *extra,
+                   size_t len, char **ret, unsigned *ret_len)
+{
+        struct iovec parts[] = {
+                { .iov_base = (void *)path, .iov_len = strlen(path) + 1 },
+                { .iov_base = (void *)extra, .iov_len = len },
+        };
+
+        return xenbus_request(s->xb, type, tx, parts, extra ? 2 : 1, ret, ret_len);
+}
+
+static int xb_read(struct store *s, uint32_t tx, const char *path, char **ret, unsigned *ret_len)
+{
+        return request(s, XS_READ, tx, path, NULL, 0, ret, ret_len);
+}
+
+static int xb_write(struct store *s, uint32_t tx, const char *path, const char *value)
+{
+        return request(s, XS_WRITE, tx, path, value, strlen(value), NULL, NULL);
+}
+
+/* Removing what is not there is no error. */
+static int xb_rm(struct store *s, uint32_t tx, const char *path)
+{
+        int r = request(s, XS_RM, tx, path, NULL, 0, NULL, NULL);
+
+        return r == -ENOENT ? 0 : r;
+}
+
+/* The children of path: one allocation, the names after the pointers. */
+static int xb_directory(struct store *s, uint32_t tx, const char *path, char ***ret, unsigned *ret_n)
+{
+        _cleanup_free_ char *names = NULL;
+        unsigned len, n = 0;
+        char **v, *p;
+        int r;
+
+        r = request(s, XS_DIRECTORY, tx, path, NULL, 0, &names, &len);
+        if (r < 0)
+                return r;
+        for (unsigned i = 0; i < len; i++)
+                n += names[i] == '\0';
+        v = malloc((n + 1) * sizeof(char *) + len);
+        if (!v)
+                return -ENOMEM;
+        p = memcpy(v + n + 1, names, len);
+        for (unsigned i = 0; i < n; i++, p += strlen(p) + 1)
+                v[i] = p;
+        v[n] = NULL;
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+static int xb_tx_start(struct store *s, uint32_t *ret)
+{
+        _cleanup_free_ char *id = NULL;
+        unsigned v;
+        int r = request(s, XS_TRANSACTION_START, TX_NONE, "", NULL, 0, &id, NULL);
+
+        if (r < 0)
+                return r;
+        if (safe_atou(id, &v) < 0 || v == TX_NONE)
+                return -EPROTO;
+        *ret = v;
+        return 0;
+}
+
+/* -EAGAIN: xenstored saw a conflict and nothing was committed. */
+static int xb_tx_end(struct store *s, uint32_t tx, bool commit)
+{
+        return request(s, XS_TRANSACTION_END, tx, commit ? "T" : "F", NULL, 0, NULL, NULL);
 }
 
 static bool kept(const char *key, const char *const *keep)
@@ -142,26 +162,28 @@ static bool kept(const char *key, const char *const *keep)
 }
 
 /* Reads the leaves under base/rel into out (keys relative to base). */
-static int store_read_tree(struct store *s, xs_transaction_t t, const char *rel,
-                           const char *const *keep, struct kvset *out)
+static int store_read_tree(struct store *s, uint32_t t, const char *rel, const char *const *keep,
+                           struct kvset *out)
 {
         _cleanup_free_ char *path = NULL;
         _cleanup_free_ char **children = NULL;
-        unsigned n = 0, len;
-        int r = 0;
+        unsigned n = 0;
+        int r;
 
         if (asprintf(&path, "%s%s%s", s->base, *rel ? "/" : "", rel) < 0)
                 return -ENOMEM;
-        children = xs_directory(s->xs, t, path, &n);
-        if (!children)
-                return errno == ENOENT ? 0 : errno_or(EIO);
+        r = xb_directory(s, t, path, &children, &n);
+        if (r < 0)
+                return r == -ENOENT ? 0 : r;
         if (n == 0 && *rel) {
-                _cleanup_free_ char *v = xs_read(s->xs, t, path, &len);
+                _cleanup_free_ char *v = NULL;
 
-                if (!v)
-                        return errno == ENOENT ? 0 : errno_or(EIO);
+                r = xb_read(s, t, path, &v, NULL);
+                if (r < 0)
+                        return r == -ENOENT ? 0 : r;
                 return kvset_set(out, rel, v);
         }
+        r = 0;
         for (unsigned i = 0; i < n && r >= 0; i++) {
                 _cleanup_free_ char *child = NULL;
 
@@ -193,10 +215,9 @@ static char *removal_root(const char *key, const struct kvset *want)
         return p;
 }
 
-static int store_apply(struct store *s, xs_transaction_t t, const struct kvset *old,
-                       const struct kvset *want)
+static int store_apply(struct store *s, uint32_t t, const struct kvset *old, const struct kvset *want)
 {
-        int changes = 0;
+        int changes = 0, r;
 
         for (size_t i = 0; i < want->n; i++) {
                 const char *prev = kvset_get(old, want->items[i].key);
@@ -206,8 +227,9 @@ static int store_apply(struct store *s, xs_transaction_t t, const struct kvset *
                         continue;
                 if (asprintf(&path, "%s/%s", s->base, want->items[i].key) < 0)
                         return -ENOMEM;
-                if (!xs_write(s->xs, t, path, want->items[i].value, strlen(want->items[i].value)))
-                        return errno_or(EIO);
+                r = xb_write(s, t, path, want->items[i].value);
+                if (r < 0)
+                        return r;
                 changes++;
         }
         for (size_t i = 0; i < old->n; i++) {
@@ -219,8 +241,9 @@ static int store_apply(struct store *s, xs_transaction_t t, const struct kvset *
                 if (!root || asprintf(&path, "%s/%s", s->base, root) < 0)
                         return -ENOMEM;
                 /* Several stale keys share a root: the first removal takes them all. */
-                if (!xs_rm(s->xs, t, path) && errno != ENOENT)
-                        return errno_or(EIO);
+                r = xb_rm(s, t, path);
+                if (r < 0)
+                        return r;
                 changes++;
         }
         return changes;
@@ -229,12 +252,12 @@ static int store_apply(struct store *s, xs_transaction_t t, const struct kvset *
 static int store_publish_once(struct store *s, const struct kvset *want, const char *const *keep)
 {
         struct kvset current = { 0 };
-        xs_transaction_t t;
-        int r;
+        uint32_t t;
+        int r, e;
 
-        t = xs_transaction_start(s->xs);
-        if (t == XBT_NULL)
-                return errno_or(EIO);
+        r = xb_tx_start(s, &t);
+        if (r < 0)
+                return r;
         if (!s->synced)
                 r = store_read_tree(s, t, "", keep, &current);
         else
@@ -243,15 +266,11 @@ static int store_publish_once(struct store *s, const struct kvset *want, const c
                 r = store_apply(s, t, &current, want);
         kvset_clear(&current);
         if (r < 0) {
-                int saved = errno;
-
-                xs_transaction_end(s->xs, t, true);
-                errno = saved;
+                xb_tx_end(s, t, false);
                 return r;
         }
-        if (!xs_transaction_end(s->xs, t, false))
-                return errno_or(EIO);
-        return r;
+        e = xb_tx_end(s, t, true);
+        return e < 0 ? e : r;
 }
 
 int store_publish(struct store *s, const struct kvset *want, const char *const *keep)
@@ -275,96 +294,62 @@ int store_publish(struct store *s, const struct kvset *want, const char *const *
 
 int store_watch(struct store *s, const char *path, const char *token)
 {
-        if (!xs_watch(s->xs, path, token))
-                return errno_or(EIO);
-        return 0;
+        return request(s, XS_WATCH, TX_NONE, path, token, strlen(token) + 1, NULL, NULL);
 }
 
 int store_next_event(struct store *s, char ***ret_event)
 {
-        char **ev = xs_check_watch(s->xs);
-
-        if (ev) {
-                *ret_event = ev;
-                return 1;
-        }
-        if (errno == EAGAIN)
-                return 0;
-        return errno_or(EPIPE);
+        return xenbus_next_event(s->xb, ret_event);
 }
 
 int store_tx_begin(struct store *s)
 {
-        if (s->tx != XBT_NULL)
+        if (s->tx != TX_NONE)
                 return -EBUSY;
-        s->tx = xs_transaction_start(s->xs);
-        return s->tx == XBT_NULL ? errno_or(EIO) : 0;
+        return xb_tx_start(s, &s->tx);
 }
 
 int store_tx_read(struct store *s, const char *path, char **ret, unsigned *ret_len)
 {
-        char *v = xs_read(s->xs, s->tx, path, ret_len);
-
-        if (!v)
-                return errno_or(EIO);
-        *ret = v;
-        return 0;
+        return xb_read(s, s->tx, path, ret, ret_len);
 }
 
 int store_tx_write(struct store *s, const char *path, const char *value)
 {
-        if (!xs_write(s->xs, s->tx, path, value, strlen(value)))
-                return errno_or(EIO);
-        return 0;
+        return xb_write(s, s->tx, path, value);
 }
 
 int store_tx_remove(struct store *s, const char *path)
 {
-        if (!xs_rm(s->xs, s->tx, path) && errno != ENOENT)
-                return errno_or(EIO);
-        return 0;
+        return xb_rm(s, s->tx, path);
 }
 
 int store_tx_list(struct store *s, const char *path, char ***ret, unsigned *ret_n)
 {
-        char **v = xs_directory(s->xs, s->tx, path, ret_n);
-
-        if (!v)
-                return errno_or(EIO);
-        *ret = v;
-        return 0;
+        return xb_directory(s, s->tx, path, ret, ret_n);
 }
 
 int store_tx_end(struct store *s, bool commit)
 {
-        xs_transaction_t t = s->tx;
+        uint32_t t = s->tx;
+        int r;
 
-        s->tx = XBT_NULL;
-        if (!xs_transaction_end(s->xs, t, !commit))
-                return commit ? errno_or(EIO) : 0;
-        return 0;
+        s->tx = TX_NONE;
+        r = xb_tx_end(s, t, commit);
+        return commit ? r : 0;
 }
 
 int store_read(struct store *s, const char *path, char **ret, unsigned *ret_len)
 {
-        char *v = xs_read(s->xs, XBT_NULL, path, ret_len);
-
-        if (!v)
-                return errno_or(EIO);
-        *ret = v;
-        return 0;
+        return xb_read(s, TX_NONE, path, ret, ret_len);
 }
 
 int store_write(struct store *s, const char *path, const char *value)
 {
-        if (!xs_write(s->xs, XBT_NULL, path, value, strlen(value)))
-                return errno_or(EIO);
-        return 0;
+        return xb_write(s, TX_NONE, path, value);
 }
 
 int store_remove(struct store *s, const char *path)
 {
-        if (!xs_rm(s->xs, XBT_NULL, path) && errno != ENOENT)
-                return errno_or(EIO);
-        return 0;
+        return xb_rm(s, TX_NONE, path);
 }

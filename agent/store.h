@@ -6,20 +6,20 @@
 #include "kvset.h"
 
 /*
- * The agent's side of xenstore: one libxenstore connection, and the set of
- * keys last published under a base directory (relative, so it lands in the
- * guest's own /local/domain/N). Publishing writes only what changed and
- * removes what no longer applies, in one transaction.
+ * The agent's side of xenstore: one connection of its own (xenbus.h), and
+ * the set of keys last published under a base directory (relative, so it
+ * lands in the guest's own /local/domain/N). Publishing writes only what
+ * changed and removes what no longer applies, in one transaction.
  */
 struct store;
 
-/* Connects (XENSTORED_PATH is honoured by libxenstore). */
+/* Connects (XENSTORED_PATH is honoured, see xenbus_open()). */
 int store_open(const char *base, struct store **ret);
 struct store *store_close(struct store *s);
-/* Readable when watch events are pending. */
+/* Readable while watch events are queued. */
 int store_fd(struct store *s);
-/* The connection to xenstored, to poll for EPOLLRDHUP only (never read it);
- * -1 where it is not a socket (a guest's /dev/xen/xenbus, which never hangs up). */
+/* The connection: readable when xenstore sent an event or hung up. Poll
+ * both for EPOLLIN and call store_next_event() when either is readable. */
 int store_conn_fd(struct store *s);
 
 /*

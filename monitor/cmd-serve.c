@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +21,7 @@
 #include "macro.h"
 #include "metrics.h"
 #include "monitor.h"
+#include "notify.h"
 #include "util.h"
 
 #define LISTEN_DEFAULT "127.0.0.1:9671"
@@ -245,7 +245,7 @@ static int refresh(struct serve *s)
         r = sync_db(s, relisted);
         if (r < 0)
                 return log_error_errno(r, "Failed to update the database: %m");
-        sd_notifyf(false, "STATUS=Following %u guests.", s->fleet.n);
+        notify_sendf("STATUS=Following %u guests.", s->fleet.n);
         return 0;
 }
 
@@ -274,7 +274,7 @@ static int on_flush(struct loop_source *src, int fd, uint32_t events, void *user
                         return check(s, r);
         }
         if (s->watchdog_usec && now - s->last_watchdog >= s->watchdog_usec / 2) {
-                sd_notify(false, "WATCHDOG=1");
+                notify_send("WATCHDOG=1");
                 s->last_watchdog = now;
         }
         return 0;
@@ -405,7 +405,7 @@ static int serve_setup(struct serve *s, const struct serve_args *a)
         r = refresh(s);
         if (r >= 0)
                 r = db_commit(s->db);
-        if (sd_watchdog_enabled(false, &s->watchdog_usec) <= 0)
+        if (notify_watchdog_usec(&s->watchdog_usec) <= 0)
                 s->watchdog_usec = 0;
         return r;
 }
@@ -431,9 +431,9 @@ int cmd_serve(int argc, char **argv)
                 return r < 0 ? EXIT_USAGE : 0;
         r = serve_setup(&s, &a);
         if (r >= 0) {
-                sd_notifyf(false, "READY=1\nSTATUS=Following %u guests.", s.fleet.n);
+                notify_sendf("READY=1\nSTATUS=Following %u guests.", s.fleet.n);
                 r = loop_run(s.loop);
-                sd_notify(false, "STOPPING=1");
+                notify_send("STOPPING=1");
         }
         serve_unwind(&s);
         return r < 0 ? EXIT_INTERNAL : 0;

@@ -138,14 +138,19 @@ static int gather_running(int root_fd, bool host_root, struct facts *f)
         const char *a;
 
         f->guest_type = read_line(root_fd, f, "/sys/hypervisor/guest_type");
+        /*
+         * On the running system, uname() is the kernel's answer to this
+         * process: under the 32-bit personality (linux32) a 64-bit kernel
+         * says i686, as a 32-bit kernel would, while /proc/sys/kernel/arch
+         * says x86_64. A tree under --root has only its files.
+         */
+        if (host_root && uname(&u) == 0) {
+                if (!(f->running_release = strdup(u.release)) || !(f->arch = strdup(u.machine)))
+                        return -ENOMEM;
+                return 0;
+        }
         f->running_release = read_line(root_fd, f, "/proc/sys/kernel/osrelease");
         f->arch = read_line(root_fd, f, "/proc/sys/kernel/arch");
-        if (host_root && (!f->running_release || !f->arch) && uname(&u) == 0) {
-                if (!f->running_release && !(f->running_release = strdup(u.release)))
-                        return -ENOMEM;
-                if (!f->arch && !(f->arch = strdup(u.machine)))
-                        return -ENOMEM;
-        }
         a = arch_from_release(f->running_release);
         if (!f->arch && a && !(f->arch = strdup(a)))
                 return -ENOMEM;

@@ -13,6 +13,7 @@
 static const char *log_ident = "pvh";
 static int log_max_level = LOG_INFO;
 static bool log_to_journal;
+static bool log_syslog;
 
 /* JOURNAL_STREAM is "DEV:INO" of the stream; it counts only if it is still our stderr. */
 static bool stderr_is_journal(void)
@@ -33,6 +34,12 @@ void log_setup(const char *ident, bool verbose)
         log_ident = ident;
         log_max_level = verbose ? LOG_DEBUG : LOG_INFO;
         log_to_journal = stderr_is_journal();
+}
+
+void log_to_syslog(void)
+{
+        openlog(log_ident, LOG_PID, LOG_DAEMON);
+        log_syslog = true;
 }
 
 void log_set_max_level(int level)
@@ -62,7 +69,9 @@ int log_internal(int level, int error, const char *fmt, ...)
         vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
 
-        if (log_to_journal)
+        if (log_syslog)
+                syslog(level, "%s", buf);
+        else if (log_to_journal)
                 fprintf(stderr, "<%d>%s\n", level, buf);
         else
                 fprintf(stderr, "%s: %s\n", log_ident, buf);

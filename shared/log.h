@@ -9,9 +9,13 @@
 /*
  * A small logger for the programs (never for library code): plain stderr in
  * the foreground, "<N>" priority prefixes when stderr is the journal
- * (JOURNAL_STREAM, see sd-daemon(3)). errno is preserved, so "%m" works.
+ * (JOURNAL_STREAM, see sd-daemon(3)), syslog(3) once log_to_syslog() was
+ * called (a daemon without a terminal or a journal). errno is preserved, so
+ * "%m" works.
  */
 void log_setup(const char *ident, bool verbose);
+/* From now on, messages go to syslog (facility daemon) instead of stderr. */
+void log_to_syslog(void);
 void log_set_max_level(int level);
 int log_get_max_level(void);
 int log_internal(int level, int error, const char *fmt, ...) _printf_(3, 4);

@@ -5,12 +5,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -20,6 +22,28 @@
 #include "spawn.h"
 #include "textbuf.h"
 #include "util.h"
+
+/*
+ * Every descriptor above stderr but err_fd, which is close-on-exec: it stays
+ * open only if execve fails. close_range() came with Linux 5.9; before it
+ * (or when a filter refuses it) one close() per possible descriptor.
+ */
+static void close_others(int err_fd)
+{
+        struct rlimit rl;
+        int max = 65536;
+
+#ifdef SYS_close_range
+        if ((err_fd <= 3 || syscall(SYS_close_range, 3U, (unsigned)err_fd - 1, 0U) == 0) &&
+            syscall(SYS_close_range, (unsigned)err_fd + 1, ~0U, 0U) == 0)
+                return;
+#endif
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < INT_MAX)
+                max = (int)rl.rlim_cur;
+        for (int fd = 3; fd < max; fd++)
+                if (fd != err_fd)
+                        close(fd);
+}
 
 /* The child's ends of its pipes, and who its parent is. */
 struct child_fds {
@@ -51,12 +75,7 @@ _noreturn_ static void child(const struct spawn_cmd *c, const struct child_fds *
         /* Nothing runs before the parent has seen (and recorded) the group; EOF: it is gone. */
         if (f->go >= 0 && (close(f->go_w) < 0 || read(f->go, &go, 1) != 1))
                 _exit(127);
-#ifdef SYS_close_range
-        /* All but err_fd, which is close-on-exec: it stays open only if execve fails. */
-        if (err_fd > 3)
-                syscall(SYS_close_range, 3U, (unsigned)err_fd - 1, 0U);
-        syscall(SYS_close_range, (unsigned)err_fd + 1, ~0U, 0U);
-#endif
+        close_others(err_fd);
         execve(c->path, c->argv, c->envp);
 fail:
         e = errno;

@@ -9,8 +9,9 @@
 #
 # Needs root, debootstrap and a Debian mirror (PVH_DEB_MIRROR, default
 # http://deb.debian.org/debian). The minimal root is cached as a tarball in
-# PVH_TEST_CACHE (default /var/cache/pvh-agent-tests); delete it to start
-# afresh. Not in the default test suite: scripts/check runs it.
+# PVH_TEST_CACHE (default /var/cache/pvh-agent-tests, see scripts/roots.sh);
+# delete it to start afresh. Not in the default test suite: scripts/check
+# runs it.
 set -eu
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -61,34 +62,19 @@ if [ -z "$debdir" ]; then
 		{ tail -n 40 "$work/build.log"; fail "dpkg-buildpackage failed"; }
 	debdir=$work/src
 fi
-agent_deb=$(ls "$debdir"/pvh-agent_*.deb 2>/dev/null | tail -n 1)
-monitor_deb=$(ls "$debdir"/pvh-monitor_*.deb 2>/dev/null | tail -n 1)
-[ -n "$agent_deb" ] && [ -n "$monitor_deb" ] || fail "no pvh-agent_*.deb and pvh-monitor_*.deb in $debdir"
+agent_deb=$(ls "$debdir"/pvh-agent_*_amd64.deb 2>/dev/null | tail -n 1)
+monitor_deb=$(ls "$debdir"/pvh-monitor_*_amd64.deb 2>/dev/null | tail -n 1)
+[ -n "$agent_deb" ] && [ -n "$monitor_deb" ] || fail "no pvh-agent_*_amd64.deb and pvh-monitor_*_amd64.deb in $debdir"
 
-# ---- a minimal bookworm root, cached
-tarball=$cache/$suite-minbase.tar
-if [ ! -s "$tarball" ]; then
-	step "debootstrap $suite (cached in $tarball)"
-	mkdir -p "$cache"
-	debootstrap --variant=minbase "$suite" "$work/boot" "$mirror" >"$work/debootstrap.log" 2>&1 ||
-		{ tail -n 20 "$work/debootstrap.log"; skip "debootstrap from $mirror failed"; }
-	rm -rf "$work/boot/var/cache/apt/archives/"*.deb
-	tar -C "$work/boot" -cf "$tarball.new" . && mv "$tarball.new" "$tarball"
-	rm -rf "$work/boot"
-fi
-step "unpacking the root"
-mkdir -p "$root"
-tar -C "$root" -xf "$tarball"
-
-cat >"$root/etc/apt/sources.list" <<EOS
-deb $mirror $suite main
-deb $mirror $suite-updates main
-deb ${mirror%/debian}/debian-security $suite-security main
-EOS
-cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
-# No service starts in the chroot.
-printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
-chmod 755 "$root/usr/sbin/policy-rc.d"
+# ---- a minimal bookworm root, cached (scripts/roots.sh: sources.list with
+# updates and security, no service starts in it), shared with the package
+# tests under its lock
+PVH_TEST_CACHE=$cache PVH_DEB_MIRROR=$mirror
+. "$top_srcdir/scripts/roots.sh"
+step "unpacking the $suite root"
+tarball=$(root_tarball "$suite" amd64 "") ||
+	skip "debootstrap $suite from $mirror failed"
+root_unpack "$tarball" "$root" || fail "unpacking $tarball"
 mount -t proc proc "$root/proc"
 
 in_root() {
@@ -120,6 +106,7 @@ step "checking the installed files"
 unitdir=/lib/systemd/system
 for f in /usr/sbin/pvh-agent /usr/sbin/pvh-monitor \
 	 "$unitdir/pvh-agent.service" "$unitdir/pvh-monitor.service" \
+	 /etc/init.d/pvh-agent /etc/default/pvh-agent \
 	 /usr/share/man/man8/pvh-agent.8.gz /usr/share/man/man8/pvh-monitor.8.gz \
 	 /usr/share/man/man7/pvh-protocol.7.gz \
 	 /usr/share/bash-completion/completions/pvh-agent \

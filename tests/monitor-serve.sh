@@ -1,6 +1,8 @@
 #!/bin/sh
 # serve: metrics scraped over loopback match the guests; the database keeps
-# the verdict history and the requests across a kill -9 and a restart.
+# the verdict history and the requests across a kill -9 and a restart; the
+# restarted serve notifies its service manager (READY=1 with the STATUS,
+# STOPPING=1) through an abstract-namespace $NOTIFY_SOCKET.
 set -eu
 . "$top_srcdir/tests/monitor/lib.sh"
 require_monitor
@@ -69,7 +71,14 @@ history=$(sql 'SELECT count(*) FROM verdict_history')
 # kill -9, then a restart: the history is there, and not written again.
 kill -9 $SERVE
 wait $SERVE 2>/dev/null || true
-serve_start
+LISTEN=$top_builddir/tests/agent/notify-listen
+[ -x "$LISTEN" ] || fail "$LISTEN is not built"
+"$LISTEN" "@pvh-test-serve/$$" "$T/notify" &
+track $!
+wait_for 50 test -e "$T/notify" || fail "the notification listener did not start"
+NOTIFY_SOCKET=@pvh-test-serve/$$ serve_start
+wait_line "$T/notify" READY=1
+grep -qx "STATUS=Following [0-9]* guests." "$T/notify" || fail "no STATUS from serve: $(cat "$T/notify")"
 wait_for 300 has 'pvh_monitor_requests_total{action="ping",outcome="done"} 1' || fail "requests lost"
 expect_eq "history after restart" "$history" "$(sql 'SELECT count(*) FROM verdict_history')"
 expect_eq "domain 2's history" "none>fixable fixable>ready" \
@@ -83,4 +92,5 @@ has 'pvh_monitor_guests{guest_type="PV",verdict="blocked"} 1' && fail "destroyed
 
 kill -TERM $SERVE
 wait $SERVE || fail "serve did not exit cleanly on SIGTERM"
+wait_line "$T/notify" STOPPING=1
 exit 0

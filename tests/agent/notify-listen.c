@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * notify-listen [-t] SOCKET OUT: plays systemd's side of sd_notify(3). Binds
- * a datagram socket at SOCKET and appends each message to OUT, until
- * SIGTERM. With -t each message is prefixed by the CLOCK_REALTIME
+ * a datagram socket at SOCKET (a path, or with a leading '@' a name in the
+ * abstract namespace, as $NOTIFY_SOCKET gives it) and appends each message
+ * to OUT, until SIGTERM. With -t each message is prefixed by the CLOCK_REALTIME
  * nanoseconds it arrived at (for bench/agent-footprint).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 int main(int argc, char **argv)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        socklen_t len;
         char buf[4096];
         int stamp = argc > 1 && strcmp(argv[1], "-t") == 0;
         FILE *out;
@@ -30,8 +33,12 @@ int main(int argc, char **argv)
         }
         signal(SIGTERM, SIG_DFL);
         strcpy(sa.sun_path, argv[1]);
+        /* An abstract name is exactly its bytes, without a terminating NUL. */
+        len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(argv[1]) + (argv[1][0] != '@'));
+        if (argv[1][0] == '@')
+                sa.sun_path[0] = '\0';
         fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        if (fd < 0 || bind(fd, (struct sockaddr *)&sa, len) < 0) {
                 fprintf(stderr, "notify-listen: %s: %s\n", argv[1], strerror(errno));
                 return 1;
         }

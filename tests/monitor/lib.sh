@@ -43,10 +43,11 @@ create_guests() {
 }
 
 # serve_start [ARGS...]: pvh-monitor serve on $DB in the background, on a
-# free loopback port; sets SERVE (its pid), URL and PORT.
+# free loopback port; sets SERVE (its pid), URL and PORT. A $NOTIFY_SOCKET
+# set for the call is passed on.
 serve_start() {
 	: >"$T/serve.err"
-	env "$(sim_env "$H" 0)" "$MONITOR" serve --db "$DB" --listen 127.0.0.1:0 "$@" 2>"$T/serve.err" &
+	env "$(sim_env "$H" 0)" ${NOTIFY_SOCKET:+NOTIFY_SOCKET=$NOTIFY_SOCKET} "$MONITOR" serve --db "$DB" --listen 127.0.0.1:0 "$@" 2>"$T/serve.err" &
 	SERVE=$!
 	track $SERVE
 	wait_for 300 grep -q 'Serving metrics on' "$T/serve.err" || fail "serve did not start: $(cat "$T/serve.err")"

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * shared/spawn: the program gets stdin, stdout and stderr and no other
+ * descriptor of ours, even one without close-on-exec (libraries open such
+ * ones), with close_range() or, on kernels before 5.9, without it
+ * (tests/agent-old-kernel.sh runs this under a filter that refuses it); its exit
+ * status and output come back.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "macro.h"
+#include "spawn.h"
+#include "util.h"
+
+static char *const no_env[] = { (char *)"PATH=/usr/bin:/bin", NULL };
+
+static int run(char *const *argv, struct spawn_result *ret)
+{
+        struct spawn_cmd c = { .path = argv[0], .argv = argv, .envp = no_env, .root_fd = -1,
+                               .timeout_usec = 30 * 1000000ULL, .output_max = 4096 };
+
+        return spawn_run(&c, ret);
+}
+
+/* Descriptors 0-2 and the one ls reads /proc/self/fd through; nothing of ours. */
+static void test_no_inherited_fds(void)
+{
+        char *const argv[] = { (char *)"/bin/ls", (char *)"/proc/self/fd", NULL };
+        struct spawn_result r = { 0 };
+        int null_fd = open("/dev/null", O_RDONLY);
+        int low = fcntl(null_fd, F_DUPFD, 10), high = fcntl(null_fd, F_DUPFD, 200);
+        char *line, *save = NULL;
+        int n = 0;
+
+        CHECK(null_fd >= 3 && low >= 10 && high >= 200);
+        close(null_fd);
+        CHECK(run(argv, &r) >= 0);
+        CHECK(r.status == 0, "ls exited %d: %s", r.status, r.output);
+        for (line = strtok_r(r.output, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                int fd = atoi(line);
+
+                CHECK(fd != low && fd != high, "descriptor %s was inherited", line);
+                n++;
+        }
+        CHECK(n == 4, "%d descriptors in the child", n);
+        spawn_result_done(&r);
+        close(low);
+        close(high);
+}
+
+static void test_status_and_output(void)
+{
+        char *const argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)"echo out; echo err >&2; exit 3", NULL };
+        struct spawn_result r = { 0 };
+
+        CHECK(run(argv, &r) >= 0);
+        CHECK(r.status == 3);
+        CHECK(!r.timed_out);
+        CHECK(streq(r.output, "out\nerr\n"), "output '%s'", r.output);
+        spawn_result_done(&r);
+}
+
+int main(void)
+{
+        test_no_inherited_fds();
+        test_status_and_output();
+        return check_exit("test-spawn");
+}
