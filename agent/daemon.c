@@ -141,7 +141,7 @@ static int probe(struct daemon *d)
         r = probe_system(d->root_fd, d->host_root, d->cache, &f, res, &v);
         if (r < 0)
                 return log_error_errno(r, "Failed to judge the system: %m");
-        r = state_add_probe(&kv, &f, res, v);
+        r = probe_result_keys(&kv, &f, res, v);
         checks_done(res);
         facts_done(&f);
         if (r < 0) {
