@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inspect.h"
+#include "log.h"
+#include "macro.h"
+#include "strv.h"
+#include "util.h"
+
+#define PASSES_MAX 6
+
+/* The files the checks read whatever the menu says (probe/facts.c, nextboot.c, kconfig.c). */
+static const char *const fixed_files[] = {
+        "/etc/os-release",      "/usr/lib/os-release",   "/etc/default/grub",    "/boot/grub/grub.cfg",
+        "/boot/grub2/grub.cfg", "/boot/grub/grubenv",    "/boot/grub2/grubenv",  "/boot/grub/menu.lst",
+        "/boot/grub/grub.conf",
+};
+/* The directories whose every file they read. */
+static const char *const fixed_dirs[] = {
+        "/etc/default/grub.d",
+        "/etc/kernel/postinst.d",
+        "/boot/loader/entries",
+};
+
+static bool is_boot(const char *path)
+{
+        return streq(path, "/boot") || startswith(path, "/boot/");
+}
+
+/* Where a tree path is: the device, and the path on it. */
+static int source(const struct inspection *in, const char *path, const char **ret_dev, char **ret_path)
+{
+        if (is_boot(path) && in->boot_dev) {
+                *ret_dev = in->boot_dev;
+                *ret_path = strdup_printf("%s%s", in->boot_prefix, path + STRLEN("/boot"));
+        } else if (in->root_dev) {
+                *ret_dev = in->root_dev;
+                *ret_path = strdup(path);
+        } else
+                return 0;
+        if (!*ret_path)
+                return -ENOMEM;
+        if (!**ret_path && free_and_strdup(ret_path, "/") < 0)
+                return -ENOMEM;
+        return 1;
+}
+
+static bool attempted(const struct inspection *in, const char *path)
+{
+        for (size_t i = 0; i < in->n_attempted; i++)
+                if (streq(in->attempted[i], path))
+                        return true;
+        return false;
+}
+
+/* An image larger than max is refused from its listing, before GRUB reads any of it. */
+static int preflight(struct inspection *in, const char *dev, const char *path, const char *name, uint64_t max)
+{
+        _cleanup_free_ char *dir = strndup(path, (size_t)(strrchr(path, '/') - path + 1));
+        uint64_t size;
+
+        if (!dir)
+                return -ENOMEM;
+        if (fstest_size(&in->fs, dev, dir, strrchr(path, '/') + 1, &size) < 0 || size <= max)
+                return 0;
+        return inspection_fail(in, "limit", "%s on %s is %" PRIu64 " MiB, larger than the %" PRIu64
+                               " MiB an inspection reads", path, name, size >> 20, max >> 20);
+}
+
+/* What GRUB's failure to copy means for this file. */
+static int copy_failed(struct inspection *in, int r, const char *path, const char *name, uint64_t max,
+                       const char *err, bool required)
+{
+        switch (r) {
+        case -ENOENT:
+                return 0;
+        case -EFBIG:
+                return inspection_fail(in, "limit", "%s on %s is larger than the %" PRIu64
+                                       " MiB an inspection reads", path, name, max >> 20);
+        case -ETIMEDOUT:
+                return inspection_fail(in, "limit", "reading %s on %s took longer than the time limit", path,
+                                       name);
+        case -ELOOP:
+        case -EIO:
+                if (required)
+                        return inspection_fail(in, "unreadable", "%s on %s cannot be read: %s", path, name,
+                                               err ? err : "error");
+                return inspection_note(in, "%s on %s not read: %s", path, name, err ? err : "error");
+        default:
+                return r;
+        }
+}
+
+/*
+ * Copies a file the checks read into the tree, once: 1 when copied, 0 when
+ * it is not there or was asked for before. A required file (the kernel, an
+ * initramfs) that GRUB cannot read ends the inspection.
+ */
+static int want(struct inspection *in, const char *path, uint64_t max, bool required)
+{
+        _cleanup_free_ char *norm = tree_normalize(path), *at = NULL, *err = NULL, *name = NULL;
+        const char *dev;
+        int r;
+
+        if (!norm)
+                return errno == ENOMEM ? -ENOMEM : inspection_note(in, "a path the menu names is not read: too long");
+        if (attempted(in, norm) || tree_has(&in->tree, norm))
+                return 0;
+        r = strv_push_dup(&in->attempted, &in->n_attempted, norm);
+        if (r >= 0)
+                r = source(in, norm, &dev, &at);
+        if (r <= 0)
+                return r;
+        name = inspection_device_name(in, dev);
+        if (!name)
+                return -ENOMEM;
+        stage_set("reading %s on %s", at, name);
+        if (max > INSPECT_FILE_MAX && (r = preflight(in, dev, at, name, max)) < 0)
+                return r;
+        r = fstest_copy(&in->fs, dev, at, in->tree.incoming, max, &err);
+        if (r < 0)
+                return copy_failed(in, r, at, name, max, err, required);
+        r = tree_take(&in->tree, norm);
+        if (r == -E2BIG)
+                return inspection_fail(in, "limit", "more than %" PRIu64 " MiB or %u files to read in all",
+                                       in->tree.bytes_max >> 20, TREE_FILES_MAX);
+        if (r < 0)
+                return inspection_note(in, "%s on %s not read: %s", at, name, strerror(-r));
+        return 1;
+}
+
+/* Every file of a directory (at most INSPECT_LIST_MAX). */
+static int want_dir(struct inspection *in, const char *dir)
+{
+        _cleanup_strv_ char **names = NULL;
+        _cleanup_free_ char *at = NULL;
+        const char *dev;
+        size_t n = 0;
+        int r = source(in, dir, &dev, &at);
+
+        if (r <= 0)
+                return r;
+        r = fstest_list(&in->fs, dev, at, &names, &n);
+        if (r < 0)
+                return r == -EIO ? 0 : r;
+        for (size_t i = 0; i < n && i < INSPECT_LIST_MAX; i++) {
+                _cleanup_free_ char *p = NULL;
+                size_t l = strlen(names[i]);
+
+                if (l == 0 || names[i][l - 1] == '/')
+                        continue;
+                p = strdup_printf("%s/%s", dir, names[i]);
+                if (!p)
+                        return -ENOMEM;
+                r = want(in, p, INSPECT_FILE_MAX, false);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int want_fixed(struct inspection *in)
+{
+        int r = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(fixed_files) && r >= 0; i++)
+                r = want(in, fixed_files[i], INSPECT_FILE_MAX, false);
+        for (size_t i = 0; i < ELEMENTSOF(fixed_dirs) && r >= 0; i++)
+                r = want_dir(in, fixed_dirs[i]);
+        return r < 0 ? r : 0;
+}
+
+/* A path from the menu, and, when it is not under /boot, the same under /boot (probe's grub_path_in_root). */
+static int want_image(struct inspection *in, const char *path)
+{
+        _cleanup_free_ char *under_boot = NULL;
+        int r = want(in, path, in->image_max, true);
+
+        if (r != 0 || is_boot(path))
+                return r;
+        under_boot = strdup_printf("/boot%s", path);
+        return under_boot ? want(in, under_boot, in->image_max, true) : -ENOMEM;
+}
+
+static int want_release(struct inspection *in, const char *rel)
+{
+        static const char *const places[][2] = {
+                { "/boot/config-", "" },
+                { "/lib/modules/", "/config" },
+                { "/usr/lib/modules/", "/config" },
+                { "/lib/modules/", "/modules.builtin" },
+                { "/usr/lib/modules/", "/modules.builtin" },
+        };
+        int n = 0;
+
+        if (!rel || strchr(rel, '/') || streq(rel, ".") || streq(rel, ".."))
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(places); i++) {
+                _cleanup_free_ char *p = strdup_printf("%s%s%s", places[i][0], rel, places[i][1]);
+                int r;
+
+                if (!p)
+                        return -ENOMEM;
+                r = want(in, p, INSPECT_FILE_MAX, false);
+                if (r < 0)
+                        return r;
+                n += r;
+        }
+        return n;
+}
+
+/*
+ * What the last judgement asked for and the tree lacks: the next-boot kernel
+ * first, its initramfs images on the next round (so that a limit reached
+ * while judging names the one file being judged), and the release's
+ * configuration. Returns how many files were asked for anew.
+ */
+static int wants(struct inspection *in, const struct facts *f, const char **ret_kernel, const char **ret_initrd)
+{
+        size_t before = in->n_attempted;
+        int r = 0;
+
+        *ret_kernel = *ret_initrd = NULL;
+        if (f->nb.kernel_path && !attempted(in, f->nb.kernel_path) && f->kernel_error == -ENOENT) {
+                r = want_image(in, f->nb.kernel_path);
+                if (r > 0)
+                        *ret_kernel = f->nb.kernel_path;
+        } else
+                for (size_t i = 0; i < f->nb.n_initrd && r >= 0; i++) {
+                        if (tree_has(&in->tree, f->nb.initrd_paths[i]))
+                                continue;
+                        r = want_image(in, f->nb.initrd_paths[i]);
+                        if (r > 0 && !*ret_initrd)
+                                *ret_initrd = f->nb.initrd_paths[i];
+                }
+        if (r >= 0)
+                r = want_release(in, f->next_release);
+        return r < 0 ? r : (int)(in->n_attempted - before);
+}
+
+static int judge(struct inspection *in, struct kcache *cache, struct facts *f,
+                 struct check_result res[static _PROTO_CHECK_MAX], enum proto_verdict *v)
+{
+        int r = probe_system(in->tree.root_fd, false, cache, f, res, v);
+
+        if (r == -ENOMEM)
+                return inspection_fail(in, "limit", "out of memory under the address space limit");
+        if (r < 0)
+                return inspection_fail(in, "internal", "the checks failed: %s", strerror(-r));
+        return 0;
+}
+
+static int write_guest_type(struct inspection *in)
+{
+        _cleanup_free_ char *line = NULL;
+
+        if (!in->guest_type)
+                return 0;
+        line = strdup_printf("%s\n", in->guest_type);
+        return line ? tree_write(&in->tree, "/sys/hypervisor/guest_type", line) : -ENOMEM;
+}
+
+int extract_and_judge(struct inspection *in, struct kvset *ret)
+{
+        struct kcache *cache = NULL;
+        int r = want_fixed(in);
+
+        if (r >= 0)
+                r = write_guest_type(in);
+        if (r >= 0)
+                r = kcache_new(NULL, &cache);
+        stage_set("judging the files read");
+        for (unsigned pass = 0; r >= 0 && pass < PASSES_MAX; pass++) {
+                struct check_result res[_PROTO_CHECK_MAX];
+                const char *kernel, *initrd;
+                enum proto_verdict v;
+                struct facts f;
+
+                r = judge(in, cache, &f, res, &v);
+                if (r < 0)
+                        break;
+                r = wants(in, &f, &kernel, &initrd);
+                if (r == 0 || pass + 1 == PASSES_MAX)
+                        r = probe_result_keys(ret, &f, res, v);
+                else if (kernel)
+                        stage_set("decompressing the kernel %s", kernel);
+                else if (initrd)
+                        stage_set("scanning the initramfs %s", initrd);
+                else
+                        stage_set("judging the files read");
+                checks_done(res);
+                facts_done(&f);
+                if (ret->n > 0)
+                        break;
+        }
+        kcache_free(cache);
+        return r;
+}
