@@ -7,24 +7,31 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "log.h"
 #include "macro.h"
 #include "monitor.h"
 #include "render.h"
 #include "util.h"
 
+#define DB_DEFAULT "/var/lib/pvh-monitor/state.db"
+
 struct status_args {
         bool json;
         enum render_color color;
+        const char *db;
 };
 
 static void status_help(FILE *f)
 {
-        fprintf(f, "Usage: pvh-monitor status [--json] [--color=auto|always|never] [DOMAIN...]\n"
+        fprintf(f, "Usage: pvh-monitor status [--json] [--color=auto|always|never] [--db FILE] [DOMAIN...]\n"
                    "\n"
                    "Shows what each guest's agent published: guest type, kernel, OS, the verdict\n"
-                   "for PVH, failing checks, agent version and the last answer. DOMAIN is a\n"
-                   "domid or a name; without one, every guest.\n");
+                   "for PVH, failing checks, agent version and the last answer. A guest without\n"
+                   "an agent shows its disks' last inspection (pvh-monitor inspect) from the\n"
+                   "database, marked \"inspected\" with its age. DOMAIN is a domid or a name;\n"
+                   "without one, every guest.\n"
+                   "  --db FILE   the database inspect writes (default " DB_DEFAULT "), read only\n");
 }
 
 static int status_parse(int argc, char **argv, struct status_args *a)
@@ -32,6 +39,7 @@ static int status_parse(int argc, char **argv, struct status_args *a)
         static const struct option opts[] = {
                 { "json", no_argument, NULL, 'j' },
                 { "color", required_argument, NULL, 'c' },
+                { "db", required_argument, NULL, 'd' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -47,6 +55,9 @@ static int status_parse(int argc, char **argv, struct status_args *a)
                         if (render_color_from_string(optarg, &a->color) < 0)
                                 return log_error_errno(-EINVAL, "Bad --color '%s'.", optarg);
                         break;
+                case 'd':
+                        a->db = optarg;
+                        break;
                 case 'h':
                         status_help(stdout);
                         return 0;
@@ -57,13 +68,23 @@ static int status_parse(int argc, char **argv, struct status_args *a)
         return 1;
 }
 
+/* A guest as status shows it: what its agent published, or its disks' last inspection. */
+static int read_guest(struct xstore *x, struct db *d, unsigned domid, unsigned flags, struct guest *ret)
+{
+        int r = guest_read(x, domid, flags, ret);
+
+        if (r >= 0 && db_inspection_apply(d, ret) < 0)
+                log_warning("Failed to read the inspection of domain %u from the database.", domid);
+        return r;
+}
+
 /* JSON streams one guest at a time, so memory does not grow with the guests. */
-static int status_json(struct xstore *x, const unsigned *ids, unsigned n)
+static int status_json(struct xstore *x, struct db *d, const unsigned *ids, unsigned n)
 {
         fputc('[', stdout);
         for (unsigned i = 0; i < n; i++) {
                 struct guest g;
-                int r = guest_read(x, ids[i], GUEST_READ_REASONS, &g);
+                int r = read_guest(x, d, ids[i], GUEST_READ_REASONS, &g);
 
                 if (r < 0) {
                         guest_done(&g);
@@ -77,7 +98,7 @@ static int status_json(struct xstore *x, const unsigned *ids, unsigned n)
         return 0;
 }
 
-static int status_table(struct xstore *x, const unsigned *ids, unsigned n, bool color)
+static int status_table(struct xstore *x, struct db *d, const unsigned *ids, unsigned n, bool color)
 {
         struct guest *g = calloc(n ? n : 1, sizeof(*g));
         int r = 0;
@@ -85,7 +106,7 @@ static int status_table(struct xstore *x, const unsigned *ids, unsigned n, bool 
         if (!g)
                 return -ENOMEM;
         for (unsigned i = 0; i < n && r >= 0; i++) {
-                r = guest_read(x, ids[i], 0, &g[i]);
+                r = read_guest(x, d, ids[i], 0, &g[i]);
                 if (r < 0)
                         log_error_errno(r, "Failed to read domain %u: %m", ids[i]);
         }
@@ -99,9 +120,10 @@ static int status_table(struct xstore *x, const unsigned *ids, unsigned n, bool 
 
 int cmd_status(int argc, char **argv)
 {
-        struct status_args a = { .color = RENDER_COLOR_AUTO };
+        struct status_args a = { .color = RENDER_COLOR_AUTO, .db = DB_DEFAULT };
         _cleanup_free_ unsigned *ids = NULL;
         struct xstore *x = NULL;
+        struct db *d = NULL;
         unsigned n;
         int r;
 
@@ -113,12 +135,17 @@ int cmd_status(int argc, char **argv)
                 log_error_errno(r, "Failed to connect to xenstore: %m");
                 return EXIT_INTERNAL;
         }
+        /* No database (serve and inspect never ran): no inspections to show. */
+        r = db_open_readonly(a.db, &d);
+        if (r < 0 && r != -ENOENT)
+                log_warning_errno(r, "Failed to open the database '%s', showing no inspections: %m", a.db);
         r = domains_select(x, argv + optind, argc - optind, &ids, &n);
         if (r >= 0)
-                r = a.json ? status_json(x, ids, n)
-                           : status_table(x, ids, n, render_use_color(a.color, STDOUT_FILENO));
+                r = a.json ? status_json(x, d, ids, n)
+                           : status_table(x, d, ids, n, render_use_color(a.color, STDOUT_FILENO));
         log_debug("%lu xenstore requests.", xstore_requests(x));
         xstore_close(x);
+        db_close(d);
         if (fflush(stdout) != 0 && r >= 0)
                 r = log_error_errno(-EIO, "Failed to write the output: %m");
         return r == -ENOENT ? EXIT_FAILED : r < 0 ? EXIT_INTERNAL : 0;

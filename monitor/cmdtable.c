@@ -12,6 +12,7 @@ static const struct command commands[] = {
         { "watch", cmd_watch, "the same, redrawn whenever a guest changes" },
         { "request", cmd_request, "send ping, probe, prepare or rollback to guests" },
         { "serve", cmd_serve, "keep a database of guest states and serve metrics" },
+        { "inspect", cmd_inspect, "read the disks of guests without an agent and judge them" },
         { "migrate", cmd_migrate, "staged PV to PVH migrations: plan, run, resume, status, abort" },
 };
 

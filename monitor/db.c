@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "log.h"
@@ -17,6 +18,8 @@
 struct db {
         sqlite3 *db;
         bool in_tx;
+        bool readonly;
+        int version;    /* the schema's, read-only databases */
 };
 
 /* Append only: migration i brings user_version from i to i + 1. */
@@ -59,7 +62,15 @@ static const char *const migrations[] = {
         "  migration INTEGER NOT NULL, name TEXT, at INTEGER NOT NULL,"
         "  event TEXT NOT NULL, detail TEXT);"
         "CREATE INDEX migration_events_migration ON migration_events(migration, seq);",
+        /* pvh-monitor inspect: the last inspection of each guest's disks, by name. */
+        "CREATE TABLE inspections ("
+        "  name TEXT PRIMARY KEY,"
+        "  domid INTEGER NOT NULL, at INTEGER NOT NULL, disks TEXT,"
+        "  verdict TEXT NOT NULL, failure TEXT, report TEXT);",
 };
+
+/* The schema version that has the inspections table. */
+#define SCHEMA_INSPECTIONS 3
 
 static int sql_error(struct db *d, int rc)
 {
@@ -141,6 +152,28 @@ int db_open(const char *path, struct db **ret)
                 db_close(d);
                 return r;
         }
+        *ret = d;
+        return 0;
+}
+
+int db_open_readonly(const char *path, struct db **ret)
+{
+        struct db *d;
+        int v;
+
+        if (access(path, F_OK) < 0)
+                return -errno;
+        d = calloc(1, sizeof(*d));
+        if (!d)
+                return -ENOMEM;
+        if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+                db_close(d);
+                return -EIO;
+        }
+        sqlite3_busy_timeout(d->db, BUSY_TIMEOUT_MS);
+        v = user_version(d);
+        d->readonly = true;
+        d->version = v < 0 ? 0 : v;
         *ret = d;
         return 0;
 }
@@ -355,4 +388,81 @@ int db_metrics(struct db *d, FILE *f)
                 metrics_sample(f, "pvh_monitor_verdict_changes_total", NULL, 0, sqlite3_column_int64(st, 0));
         sqlite3_finalize(st);
         return 0;
+}
+
+int db_inspection_put(struct db *d, const char *name, unsigned domid, int64_t at, const char *disks,
+                      const char *verdict, const char *failure, const char *report)
+{
+        const char *t[] = { name, disks, verdict, failure, report };
+        int64_t i[] = { domid, at };
+        int r = begin(d);
+
+        if (r < 0)
+                return r;
+        return run(d, "INSERT OR REPLACE INTO inspections(name, disks, verdict, failure, report, domid, at) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?)", t, 5, i, 2, NULL);
+}
+
+static char *column_dup(sqlite3_stmt *st, int col)
+{
+        const unsigned char *t = sqlite3_column_text(st, col);
+
+        return t ? strdup((const char *)t) : NULL;
+}
+
+int db_inspection_get(struct db *d, const char *name, struct db_inspection *ret)
+{
+        sqlite3_stmt *st;
+        int rc, r = -ENOENT;
+
+        if (d->readonly && d->version < SCHEMA_INSPECTIONS)
+                return -ENOENT;
+        rc = sqlite3_prepare_v2(d->db, "SELECT domid, at, disks, verdict, failure, report FROM inspections "
+                                       "WHERE name = ?", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_error(d, rc);
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                *ret = (struct db_inspection){
+                        .domid = (unsigned)sqlite3_column_int64(st, 0),
+                        .at = sqlite3_column_int64(st, 1),
+                        .disks = column_dup(st, 2),
+                        .verdict = column_dup(st, 3),
+                        .failure = column_dup(st, 4),
+                        .report = column_dup(st, 5),
+                };
+                r = ret->verdict ? 0 : -ENOMEM;
+                if (r < 0)
+                        db_inspection_done(ret);
+        } else if (rc != SQLITE_DONE)
+                r = sql_error(d, rc);
+        sqlite3_finalize(st);
+        return r;
+}
+
+void db_inspection_done(struct db_inspection *i)
+{
+        free(i->disks);
+        free(i->verdict);
+        free(i->failure);
+        free(i->report);
+        *i = (struct db_inspection){};
+}
+
+int db_inspection_apply(struct db *d, struct guest *g)
+{
+        struct db_inspection i;
+        int r;
+
+        if (!d || g->agent != GUEST_AGENT_NONE || !guest_get_name(g))
+                return 0;
+        r = db_inspection_get(d, guest_get_name(g), &i);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        r = guest_apply_report(g, i.report, i.report ? strlen(i.report) : 0, i.at, i.disks, i.failure);
+        db_inspection_done(&i);
+        return r;
 }

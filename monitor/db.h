@@ -16,6 +16,11 @@
 struct db;
 
 int db_open(const char *path, struct db **ret);
+/*
+ * For reading what serve and inspect stored: never creates the file (-ENOENT)
+ * nor changes the schema; an older schema has no inspections.
+ */
+int db_open_readonly(const char *path, struct db **ret);
 struct db *db_close(struct db *d);
 int db_commit(struct db *d);
 
@@ -28,3 +33,21 @@ int db_request_seen(struct db *d, const struct guest *g, int64_t now);
 
 /* Prometheus series from the stored history: requests by action and outcome. */
 int db_metrics(struct db *d, FILE *f);
+
+/* The last inspection of a guest's disks, by the guest's name. */
+struct db_inspection {
+        unsigned domid;
+        int64_t at;
+        char *disks;
+        char *verdict;  /* the word status shows: a verdict, or "error" */
+        char *failure;  /* the monitor's reason when the inspector did not report */
+        char *report;   /* the inspector's report as it came */
+};
+
+int db_inspection_put(struct db *d, const char *name, unsigned domid, int64_t at, const char *disks,
+                      const char *verdict, const char *failure, const char *report);
+/* -ENOENT when the guest was never inspected. */
+int db_inspection_get(struct db *d, const char *name, struct db_inspection *ret);
+void db_inspection_done(struct db_inspection *i);
+/* Shows the guest's last inspection when it has no agent: the report read again, every line checked. */
+int db_inspection_apply(struct db *d, struct guest *g);

@@ -28,6 +28,7 @@ int cmd_watch(int argc, char **argv);
 int cmd_request(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 
 /*
  * Resolves DOMAIN arguments (domids or names) against the guests in xenstore.

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -251,6 +252,48 @@ static int cell_last(struct cell *c, const struct guest *g)
         return cell_set(c, buf, NULL);
 }
 
+/* "5s", "3m", "2h", "4d": how long ago. */
+static void age_text(int64_t at, char *buf, size_t size)
+{
+        int64_t s = (int64_t)time(NULL) - at;
+
+        if (s < 0)
+                s = 0;
+        if (s < 120)
+                snprintf(buf, size, "%llds", (long long)s);
+        else if (s < 7200)
+                snprintf(buf, size, "%lldm", (long long)(s / 60));
+        else if (s < 172800)
+                snprintf(buf, size, "%lldh", (long long)(s / 3600));
+        else
+                snprintf(buf, size, "%lldd", (long long)(s / 86400));
+}
+
+/* A guest without an agent, shown from its disks' last inspection: the AGENT column says so, and how old it is. */
+static int row_inspected(struct cell *row, const struct guest *g)
+{
+        const char *verdict = guest_verdict_word(g);
+        char age[32], agent[48];
+        int r;
+
+        age_text(g->insp->at, age, sizeof(age));
+        snprintf(agent, sizeof(agent), "inspected %s ago", age);
+        r = cell_value(&row[COL_TYPE], &g->f[GF_GUEST_TYPE]);
+        if (r >= 0)
+                r = cell_value(&row[COL_KERNEL], &g->f[GF_NEXT_BOOT_RELEASE]);
+        if (r >= 0)
+                r = cell_os(&row[COL_OS], g);
+        if (r >= 0)
+                r = cell_set(&row[COL_VERDICT], verdict, verdict_color(verdict));
+        if (r >= 0)
+                r = cell_failing(&row[COL_FAILING], g);
+        if (r >= 0)
+                r = cell_set(&row[COL_AGENT], agent, COLOR_DIM);
+        if (r >= 0)
+                r = cell_set(&row[COL_LAST], "-", NULL);
+        return r;
+}
+
 static int row_fill(struct cell *row, const struct guest *g)
 {
         const char *verdict = guest_verdict_word(g);
@@ -261,6 +304,8 @@ static int row_fill(struct cell *row, const struct guest *g)
         r = cell_set(&row[COL_DOMID], domid, NULL);
         if (r >= 0)
                 r = cell_value(&row[COL_NAME], &g->name);
+        if (r >= 0 && g->agent == GUEST_AGENT_NONE && g->insp)
+                return row_inspected(row, g);
         if (r >= 0 && g->agent != GUEST_AGENT_OK) {
                 for (int i = COL_TYPE; i < _COL_MAX && r >= 0; i++)
                         r = i == COL_VERDICT ? cell_set(&row[i], verdict, verdict_color(verdict))
@@ -384,6 +429,10 @@ static void json_checks(FILE *f, const struct guest *g)
                 render_json_cstr(f, c->status >= 0 ? proto_status_to_string(c->status) : NULL);
                 fputs(",\"reason\":", f);
                 render_json_cstr(f, c->reason.err == 0 ? c->reason.val : NULL);
+                if (c->fix.err == 0) {
+                        fputs(",\"fix\":", f);
+                        render_json_cstr(f, c->fix.val);
+                }
                 fputc('}', f);
                 first = false;
         }
@@ -418,6 +467,48 @@ static void json_last(FILE *f, const struct guest *g)
         fputc('}', f);
 }
 
+static void json_gvalue(FILE *f, const char *key, const struct gvalue *v)
+{
+        fprintf(f, ",\"%s\":", key);
+        render_json_cstr(f, v->err == 0 ? v->val : NULL);
+}
+
+/*
+ * The disks' last inspection of a guest without an agent: when, what was
+ * read, and its failure; the guest's fields above come from it then.
+ */
+static void json_inspection(FILE *f, const struct guest *g)
+{
+        const struct ginspect *in = g->insp;
+        bool first = true;
+
+        fputs(",\"inspection\":", f);
+        if (!in) {
+                fputs("null", f);
+                return;
+        }
+        fprintf(f, "{\"at\":%lld,\"age_s\":%lld,\"ok\":%s,\"disks\":", (long long)in->at,
+                (long long)((int64_t)time(NULL) - in->at), guest_inspection_ok(g) ? "true" : "false");
+        render_json_cstr(f, in->disks);
+        fputs(",\"failure\":", f);
+        render_json_cstr(f, guest_inspection_ok(g) ? NULL : guest_inspection_failure(g));
+        json_gvalue(f, "error", &in->v[PROTO_IKEY_ERROR]);
+        json_gvalue(f, "menu_device", &in->v[PROTO_IKEY_MENU_DEVICE]);
+        json_gvalue(f, "menu_file", &in->v[PROTO_IKEY_MENU_FILE]);
+        json_gvalue(f, "root_device", &in->v[PROTO_IKEY_ROOT_DEVICE]);
+        json_gvalue(f, "boot_device", &in->v[PROTO_IKEY_BOOT_DEVICE]);
+        json_gvalue(f, "devices", &in->v[PROTO_IKEY_DEVICES]);
+        json_gvalue(f, "sandbox", &in->v[PROTO_IKEY_SANDBOX]);
+        fputs(",\"notes\":[", f);
+        for (int i = 0; i < PROTO_REPORT_NOTES_MAX; i++)
+                if (in->notes[i].err == 0) {
+                        fputs(first ? "" : ",", f);
+                        render_json_cstr(f, in->notes[i].val);
+                        first = false;
+                }
+        fprintf(f, "],\"refused\":%u}", in->refused);
+}
+
 void render_guest_json(FILE *f, const struct guest *g)
 {
         static const char *const agent_words[] = {
@@ -429,7 +520,8 @@ void render_guest_json(FILE *f, const struct guest *g)
 
         fprintf(f, "{\"domid\":%u,\"name\":", g->domid);
         render_json_cstr(f, g->name.err == 0 ? g->name.val : NULL);
-        fprintf(f, ",\"agent\":\"%s\",\"verdict\":", agent_words[g->agent]);
+        fprintf(f, ",\"agent\":\"%s\",\"source\":\"%s\",\"verdict\":", agent_words[g->agent],
+                g->agent == GUEST_AGENT_OK ? "agent" : g->insp ? "inspection" : "none");
         render_json_cstr(f, guest_verdict_word(g));
         for (int i = 0; i < _GF_MAX; i++) {
                 if (i == GF_VERDICT)
@@ -439,6 +531,7 @@ void render_guest_json(FILE *f, const struct guest *g)
         }
         json_checks(f, g);
         json_last(f, g);
+        json_inspection(f, g);
         json_invalid_map(f, g);
         fputc('}', f);
 }
