@@ -119,6 +119,39 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, char *bo
         return r;
 }
 
+/* Guests without an agent, by the verdict of their disks' last inspection (pvh-monitor inspect). */
+static int metrics_inspected(FILE *m, struct serve *s)
+{
+        static const char *const words[] = { "ready", "fixable", "blocked", "unknown", "error" };
+        int64_t n[ELEMENTSOF(words)] = {};
+
+        for (unsigned i = 0; i < s->fleet.n; i++) {
+                const struct guest *g = fleet_guest(&s->fleet, i);
+                struct db_inspection in;
+                int r;
+
+                if (g->agent != GUEST_AGENT_NONE || !guest_get_name(g))
+                        continue;
+                r = db_inspection_get(s->db, guest_get_name(g), &in);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0)
+                        return r;
+                for (size_t k = 0; k < ELEMENTSOF(words); k++)
+                        if (streq(in.verdict, words[k]))
+                                n[k]++;
+                db_inspection_done(&in);
+        }
+        metrics_header(m, "pvh_monitor_inspected_guests", "gauge",
+                       "Guests without an agent, by the verdict of their disks' last inspection.");
+        for (size_t k = 0; k < ELEMENTSOF(words); k++) {
+                const char *l[] = { "verdict", words[k] };
+
+                metrics_sample(m, "pvh_monitor_inspected_guests", l, 1, n[k]);
+        }
+        return 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *data,
                                   size_t *data_size, void **con_cls)
@@ -138,6 +171,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         metrics_fleet(m, &s->fleet);
         if (db_metrics(s->db, m) < 0)
                 log_warning("Failed to read the request counts from the database.");
+        if (metrics_inspected(m, s) < 0)
+                log_warning("Failed to read the inspections from the database.");
         if (fclose(m) != 0) {
                 free(body);
                 return MHD_NO;
