@@ -58,20 +58,6 @@ static bool attempted(const struct inspection *in, const char *path)
         return false;
 }
 
-/* An image larger than max is refused from its listing, before GRUB reads any of it. */
-static int preflight(struct inspection *in, const char *dev, const char *path, const char *name, uint64_t max)
-{
-        _cleanup_free_ char *dir = strndup(path, (size_t)(strrchr(path, '/') - path + 1));
-        uint64_t size;
-
-        if (!dir)
-                return -ENOMEM;
-        if (fstest_size(&in->fs, dev, dir, strrchr(path, '/') + 1, &size) < 0 || size <= max)
-                return 0;
-        return inspection_fail(in, "limit", "%s on %s is %" PRIu64 " MiB, larger than the %" PRIu64
-                               " MiB an inspection reads", path, name, size >> 20, max >> 20);
-}
-
 /* What GRUB's failure to copy means for this file. */
 static int copy_failed(struct inspection *in, int r, const char *path, const char *name, uint64_t max,
                        const char *err, bool required)
@@ -98,13 +84,17 @@ static int copy_failed(struct inspection *in, int r, const char *path, const cha
 
 /*
  * Copies a file the checks read into the tree, once: 1 when copied, 0 when
- * it is not there or was asked for before. A required file (the kernel, an
- * initramfs) that GRUB cannot read ends the inspection.
+ * it is not there or was asked for before. An optional file is copied only
+ * when its directory's listing shows it; a required one (the kernel, an
+ * initramfs) is tried all the same, so that GRUB says why it cannot be read
+ * (a link loop), and that ends the inspection. A file larger than max is
+ * refused from its listing, before GRUB reads any of it.
  */
 static int want(struct inspection *in, const char *path, uint64_t max, bool required)
 {
-        _cleanup_free_ char *norm = tree_normalize(path), *at = NULL, *err = NULL, *name = NULL;
-        const char *dev;
+        _cleanup_free_ char *norm = tree_normalize(path), *at = NULL, *err = NULL, *name = NULL, *dir = NULL;
+        const struct fstest_entry *e = NULL;
+        const char *dev, *base;
         int r;
 
         if (!norm)
@@ -116,12 +106,20 @@ static int want(struct inspection *in, const char *path, uint64_t max, bool requ
                 r = source(in, norm, &dev, &at);
         if (r <= 0)
                 return r;
+        base = strrchr(at, '/') + 1;
+        dir = base - at > 1 ? strndup(at, (size_t)(base - at - 1)) : strdup("/");
         name = inspection_device_name(in, dev);
-        if (!name)
+        if (!dir || !name)
                 return -ENOMEM;
-        stage_set("reading %s on %s", at, name);
-        if (max > INSPECT_FILE_MAX && (r = preflight(in, dev, at, name, max)) < 0)
+        r = inspection_find(in, dev, dir, base, &e);
+        if (r < 0 || (r == 0 && !required))
                 return r;
+        if (e && e->dir)
+                return 0;
+        if (e && e->size > max)
+                return inspection_fail(in, "limit", "%s on %s is %" PRIu64 " MiB, larger than the %" PRIu64
+                                       " MiB an inspection reads", at, name, e->size >> 20, max >> 20);
+        stage_set("reading %s on %s", at, name);
         r = fstest_copy(&in->fs, dev, at, in->tree.incoming, max, &err);
         if (r < 0)
                 return copy_failed(in, r, at, name, max, err, required);
@@ -137,31 +135,20 @@ static int want(struct inspection *in, const char *path, uint64_t max, bool requ
 /* Every file of a directory (at most INSPECT_LIST_MAX). */
 static int want_dir(struct inspection *in, const char *dir)
 {
-        _cleanup_strv_ char **names = NULL;
         _cleanup_free_ char *at = NULL;
+        _cleanup_strv_ char **names = NULL;
         const char *dev;
         size_t n = 0;
         int r = source(in, dir, &dev, &at);
 
-        if (r <= 0)
-                return r;
-        r = fstest_list(&in->fs, dev, at, &names, &n);
-        if (r < 0)
-                return r == -EIO ? 0 : r;
-        for (size_t i = 0; i < n && i < INSPECT_LIST_MAX; i++) {
-                _cleanup_free_ char *p = NULL;
-                size_t l = strlen(names[i]);
+        if (r > 0)
+                r = inspection_files(in, dev, at, &names, &n);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                _cleanup_free_ char *p = strdup_printf("%s/%s", dir, names[i]);
 
-                if (l == 0 || names[i][l - 1] == '/')
-                        continue;
-                p = strdup_printf("%s/%s", dir, names[i]);
-                if (!p)
-                        return -ENOMEM;
-                r = want(in, p, INSPECT_FILE_MAX, false);
-                if (r < 0)
-                        return r;
+                r = p ? want(in, p, INSPECT_FILE_MAX, false) : -ENOMEM;
         }
-        return 0;
+        return r < 0 ? r : 0;
 }
 
 static int want_fixed(struct inspection *in)

@@ -17,7 +17,6 @@
 #define ARGS_MAX 64
 #define LISTING_MAX (256u << 10) /* bytes of a listing kept; a bigger one is cut */
 #define DEVICES_MAX 256
-#define NAMES_MAX 1024
 
 static char *const no_env[] = { (char *)"LC_ALL=C", NULL };
 
@@ -107,49 +106,56 @@ int fstest_devices(const struct fstest *f, char ***ret, size_t *ret_n)
         return 0;
 }
 
+static bool endswith_slash(const char *s)
+{
+        return *s && s[strlen(s) - 1] == '/';
+}
+
 /* "(dev)path" as GRUB takes it. */
 static char *grub_path(const char *dev, const char *path)
 {
         return strdup_printf("(%s)%s", dev, path);
 }
 
-int fstest_list(const struct fstest *f, const char *dev, const char *path, char ***ret, size_t *ret_n)
+/*
+ * A line of GRUB's ls -l (grub-core/commands/ls.c): the size, or "DIR",
+ * padded to 12 columns, then " YYYYMMDDhhmmss " when the file system keeps
+ * times, then the name, with a '/' after a directory's.
+ */
+static int parse_entry(const char *line, size_t len, struct fstest_entry *ret)
 {
-        _cleanup_free_ char *p = grub_path(dev, path);
-        char *cmd[] = { (char *)"ls", p, NULL };
-        struct spawn_result res;
-        int r;
-
-        if (!p)
-                return -ENOMEM;
-        r = run(f, 0, cmd, &res);
-        if (r < 0)
-                return r;
-        r = res.timed_out ? -ETIMEDOUT : res.status != 0 ? -EIO : words(res.output, NAMES_MAX, ret, ret_n);
-        spawn_result_done(&res);
-        return r;
-}
-
-/* A line of GRUB's ls -l: "SIZE YYYYMMDDhhmmss NAME", or "DIR ..." for directories. */
-static bool long_line(const char *line, size_t len, const char *name, uint64_t *ret)
-{
-        size_t nl = strlen(name);
         char num[24];
-        size_t d = strspn(line, "0123456789");
+        size_t t = strcspn(line, " "), i;
+        bool dir = t == 3 && memcmp(line, "DIR", 3) == 0;
+        uint64_t size = 0;
 
-        if (d == 0 || d >= sizeof(num) || len < nl + 1 || memcmp(line + len - nl, name, nl) != 0 ||
-            line[len - nl - 1] != ' ')
-                return false;
-        memcpy(num, line, d);
-        num[d] = 0;
-        return safe_atou64(num, ret) >= 0;
+        if (t >= len || (!dir && (t == 0 || t >= sizeof(num) || strspn(line, "0123456789") != t)))
+                return -EINVAL;
+        if (!dir) {
+                memcpy(num, line, t);
+                num[t] = 0;
+                if (safe_atou64(num, &size) < 0)
+                        return -EINVAL;
+        }
+        i = t + strspn(line + t, " ");
+        if (len - i > 15 && strspn(line + i, "0123456789") == 14 && line[i + 14] == ' ')
+                i += 15;
+        if (dir && len > i && line[len - 1] == '/')
+                len--;
+        if (len <= i)
+                return -EINVAL;
+        *ret = (struct fstest_entry){ .name = strndup(line + i, len - i), .size = size, .dir = dir };
+        return ret->name ? 0 : -ENOMEM;
 }
 
-int fstest_size(const struct fstest *f, const char *dev, const char *dir, const char *name, uint64_t *ret)
+int fstest_listing(const struct fstest *f, const char *dev, const char *path, size_t max,
+                   struct fstest_entry **ret, size_t *ret_n)
 {
-        _cleanup_free_ char *p = grub_path(dev, dir);
+        _cleanup_free_ char *p = strdup_printf("(%s)%s%s", dev, path, endswith_slash(path) ? "" : "/");
         char *cmd[] = { (char *)"ls", (char *)"--", (char *)"-l", p, NULL };
+        struct fstest_entry *v = NULL;
         struct spawn_result res;
+        size_t n = 0;
         int r;
 
         if (!p)
@@ -157,18 +163,37 @@ int fstest_size(const struct fstest *f, const char *dev, const char *dir, const 
         r = run(f, 0, cmd, &res);
         if (r < 0)
                 return r;
-        r = -ENOENT;
-        for (const char *l = res.output; !res.timed_out && *l;) {
+        r = res.timed_out ? -ETIMEDOUT : 0;
+        v = calloc(max ? max : 1, sizeof(*v));
+        if (!v)
+                r = -ENOMEM;
+        for (const char *l = res.output; r >= 0 && *l && n < max;) {
                 size_t len = strcspn(l, "\n");
 
-                if (long_line(l, len, name, ret)) {
-                        r = 0;
-                        break;
+                if (len > 0) {
+                        r = parse_entry(l, len, &v[n]);
+                        if (r >= 0)
+                                n++;
+                        else if (r == -EINVAL)
+                                r = 0;
                 }
                 l += len + (l[len] == '\n');
         }
         spawn_result_done(&res);
-        return r;
+        if (r < 0) {
+                fstest_entries_free(v, n);
+                return r;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+void fstest_entries_free(struct fstest_entry *e, size_t n)
+{
+        for (size_t i = 0; e && i < n; i++)
+                free(e[i].name);
+        free(e);
 }
 
 static int copy_error(const char *msg)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,17 +21,21 @@ struct fstest {
 
 /* The devices GRUB sees, in its device iteration order, without parentheses ("loop0,msdos1"). */
 int fstest_devices(const struct fstest *f, char ***ret, size_t *ret_n);
+struct fstest_entry {
+        char *name;
+        uint64_t size;
+        bool dir;
+};
+
 /*
- * The names in directory path of device dev (directories end with '/'),
- * as GRUB's ls prints them: space separated, so a name holding a space is
- * split; nothing when the directory cannot be read.
+ * The entries of directory path of device dev that GRUB can open, from its
+ * long listing (links are followed; one GRUB cannot follow, a loop or a
+ * dangling link, is not shown), at most max; none when the directory
+ * cannot be read.
  */
-int fstest_list(const struct fstest *f, const char *dev, const char *path, char ***ret, size_t *ret_n);
-/*
- * The size of the file name in directory dir, following links, from GRUB's
- * long listing; -ENOENT when the listing does not show it.
- */
-int fstest_size(const struct fstest *f, const char *dev, const char *dir, const char *name, uint64_t *ret);
+int fstest_listing(const struct fstest *f, const char *dev, const char *path, size_t max,
+                   struct fstest_entry **ret, size_t *ret_n);
+void fstest_entries_free(struct fstest_entry *e, size_t n);
 /*
  * Copies path of device dev into the local file local, at most max bytes
  * plus one: -EFBIG when the file is larger than max, -ENOENT when GRUB does

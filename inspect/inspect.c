@@ -16,9 +16,12 @@
 void inspection_done(struct inspection *in)
 {
         strv_free(in->devices);
-        for (size_t i = 0; in->tops && i < in->n_devices; i++)
-                strv_free(in->tops[i]);
-        free(in->tops);
+        for (size_t i = 0; i < in->n_listings; i++) {
+                free(in->listings[i].dev);
+                free(in->listings[i].path);
+                fstest_entries_free(in->listings[i].e, in->listings[i].n);
+        }
+        free(in->listings);
         tree_close(&in->tree);
         strv_free(in->attempted);
         strv_free(in->notes);
@@ -70,6 +73,74 @@ int inspection_fail(struct inspection *in, const char *error, const char *fmt, .
                 return -ENOMEM;
         log_debug("Failed (%s): %s", in->error, in->message);
         return -EIO;
+}
+
+static int listing_of(struct inspection *in, const char *dev, const char *dir, const struct listing **ret)
+{
+        struct listing *l, *nl;
+        int r;
+
+        for (size_t i = 0; i < in->n_listings; i++)
+                if (streq(in->listings[i].dev, dev) && streq(in->listings[i].path, dir)) {
+                        *ret = &in->listings[i];
+                        return 0;
+                }
+        nl = realloc(in->listings, (in->n_listings + 1) * sizeof(*nl));
+        if (!nl)
+                return -ENOMEM;
+        in->listings = nl;
+        l = &nl[in->n_listings];
+        *l = (struct listing){ .dev = strdup(dev), .path = strdup(dir) };
+        if (!l->dev || !l->path) {
+                free(l->dev);
+                free(l->path);
+                return -ENOMEM;
+        }
+        r = fstest_listing(&in->fs, dev, dir, INSPECT_LIST_MAX, &l->e, &l->n);
+        if (r == -ETIMEDOUT)
+                r = inspection_fail(in, "limit", "listing %s on (%s) took longer than the time limit", dir, dev);
+        if (r < 0) {
+                free(l->dev);
+                free(l->path);
+                return r;
+        }
+        in->n_listings++;
+        *ret = l;
+        return 0;
+}
+
+int inspection_find(struct inspection *in, const char *dev, const char *dir, const char *name,
+                    const struct fstest_entry **ret_entry)
+{
+        const struct listing *l;
+        int r = listing_of(in, dev, dir, &l);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < l->n; i++)
+                if (streq(l->e[i].name, name)) {
+                        if (ret_entry)
+                                *ret_entry = &l->e[i];
+                        return 1;
+                }
+        return 0;
+}
+
+int inspection_files(struct inspection *in, const char *dev, const char *dir, char ***ret, size_t *ret_n)
+{
+        _cleanup_strv_ char **v = NULL;
+        const struct listing *l;
+        size_t n = 0;
+        int r = listing_of(in, dev, dir, &l);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < l->n; i++)
+                if (!l->e[i].dir && strv_push_dup(&v, &n, l->e[i].name) < 0)
+                        return -ENOMEM;
+        *ret = TAKE_PTR(v);
+        *ret_n = n;
+        return 0;
 }
 
 /* GRUB's "loopK[,PART]" with the disk's name for loopK: "(xvda,msdos1)"; other devices as they are. */

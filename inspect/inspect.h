@@ -24,6 +24,14 @@ static inline const char *strna(const char *s)
         return s ? s : "n/a";
 }
 
+/* A directory of a device as GRUB lists it. */
+struct listing {
+        char *dev;
+        char *path;
+        struct fstest_entry *e;
+        size_t n;
+};
+
 struct inspection {
         struct fstest fs;
         char **names;              /* each disk's name in the guest ("xvda"), parallel to fs.disks */
@@ -32,7 +40,8 @@ struct inspection {
 
         char **devices;            /* GRUB's names, in pvhgrub's search order */
         size_t n_devices;
-        char ***tops;              /* the names at each device's root; NULL: no file system GRUB reads */
+        struct listing *listings;  /* directories listed so far */
+        size_t n_listings;
         const char *menu_dev;
         const char *menu_file;
         const char *root_dev;
@@ -53,6 +62,14 @@ void inspection_done(struct inspection *in);
 int inspection_note(struct inspection *in, const char *fmt, ...) _printf_(2, 3);
 /* Records the failure (the first one wins); returns -EIO so that the caller stops. */
 int inspection_fail(struct inspection *in, const char *error, const char *fmt, ...) _printf_(3, 4);
+/*
+ * Whether GRUB can open name in directory dir of device dev, from the
+ * directory's listing (read once): 1 and *ret_entry (may be NULL), or 0.
+ */
+int inspection_find(struct inspection *in, const char *dev, const char *dir, const char *name,
+                    const struct fstest_entry **ret_entry);
+/* The files (not directories) GRUB lists in a directory of a device, copied. */
+int inspection_files(struct inspection *in, const char *dev, const char *dir, char ***ret, size_t *ret_n);
 /* A device as the report shows it: "(xvda,msdos1)". */
 char *inspection_device_name(const struct inspection *in, const char *dev);
 

@@ -55,40 +55,27 @@ static int order_devices(struct inspection *in, char **all, size_t n)
         return 0;
 }
 
-static bool has_top(char **tops, const char *name)
+/* A directory at the root of device i: 1, 0, or < 0. */
+static int has_top(struct inspection *in, size_t i, const char *name)
 {
-        for (size_t i = 0; tops && tops[i]; i++)
-                if (streq(tops[i], name))
-                        return true;
-        return false;
+        const struct fstest_entry *e;
+        int r = inspection_find(in, in->devices[i], "/", name, &e);
+
+        return r <= 0 ? r : e->dir;
 }
 
-/* The names at every device's root: which devices hold a file system GRUB reads. */
-static int read_tops(struct inspection *in)
+/* Which devices hold a file system GRUB reads: the ones whose root lists anything. */
+static int any_filesystem(struct inspection *in)
 {
         bool any = false;
 
-        in->tops = calloc(in->n_devices + 1, sizeof(*in->tops));
-        if (!in->tops)
-                return -ENOMEM;
+        stage_set("listing the devices");
         for (size_t i = 0; i < in->n_devices; i++) {
-                char **names = NULL;
-                size_t n = 0;
-                int r;
+                int r = inspection_find(in, in->devices[i], "/", "", NULL);
 
-                stage_set("listing the devices");
-                r = fstest_list(&in->fs, in->devices[i], "/", &names, &n);
-                if (r == -ETIMEDOUT)
-                        return inspection_fail(in, "limit", "listing %s took longer than the time limit",
-                                               in->devices[i]);
-                if (r < 0 && r != -EIO)
+                if (r < 0)
                         return r;
-                if (n == 0) {
-                        strv_free(names);
-                        continue;
-                }
-                in->tops[i] = names;
-                any = true;
+                any = any || in->listings[in->n_listings - 1].n > 0;
         }
         return any ? 0 : -ENOENT;
 }
@@ -106,29 +93,29 @@ static char *disk_list(const struct inspection *in)
         return s;
 }
 
-/* Copies path of device i into the tree at tree_path: 1 copied, 0 not there. */
-static int fetch(struct inspection *in, size_t i, const char *path, const char *tree_path)
+/* Copies dir/name of device i into the tree at tree_path when GRUB lists it: 1 copied, 0 not there. */
+static int fetch(struct inspection *in, size_t i, const char *dir, const char *name, const char *tree_path)
 {
-        _cleanup_free_ char *err = NULL, *name = inspection_device_name(in, in->devices[i]);
+        _cleanup_free_ char *err = NULL, *path = strdup_printf("%s/%s", dir, name);
+        _cleanup_free_ char *dev = inspection_device_name(in, in->devices[i]);
         int r;
 
-        if (!name)
+        if (!dev || !path)
                 return -ENOMEM;
-        stage_set("reading %s on %s", path, name);
+        r = inspection_find(in, in->devices[i], dir, name, NULL);
+        if (r <= 0)
+                return r;
+        stage_set("reading %s on %s", path, dev);
         r = fstest_copy(&in->fs, in->devices[i], path, in->tree.incoming, INSPECT_FILE_MAX, &err);
-        if (r == -ENOENT)
-                return 0;
-        if (r == -ELOOP || r == -EIO) {
-                inspection_note(in, "%s on %s cannot be read (%s): pvhgrub cannot read it either", path, name,
+        if (r == -ENOENT || r == -ELOOP || r == -EIO) {
+                inspection_note(in, "%s on %s cannot be read (%s): pvhgrub cannot read it either", path, dev,
                                 err ? err : "error");
                 return 0;
         }
         if (r == -EFBIG)
-                return inspection_fail(in, "limit", "%s on %s is larger than %u MiB", path, name,
-                                       INSPECT_FILE_MAX >> 20);
+                return inspection_fail(in, "limit", "%s on %s is larger than %u MiB", path, dev, INSPECT_FILE_MAX >> 20);
         if (r == -ETIMEDOUT)
-                return inspection_fail(in, "limit", "reading %s on %s took longer than the time limit", path,
-                                       name);
+                return inspection_fail(in, "limit", "reading %s on %s took longer than the time limit", path, dev);
         if (r < 0)
                 return r;
         r = strv_push_dup(&in->attempted, &in->n_attempted, tree_path);
@@ -142,12 +129,15 @@ static int find_menu(struct inspection *in)
 {
         for (size_t m = 0; m < ELEMENTSOF(menus); m++)
                 for (size_t i = 0; i < in->n_devices; i++) {
-                        const char *top = streq(menus[m], "/grub/grub.cfg") ? "grub/" : "boot/";
-                        int r;
+                        bool boot = streq(menus[m], "/boot/grub/grub.cfg");
+                        int r = has_top(in, i, boot ? "boot" : "grub");
 
-                        if (!has_top(in->tops[i], top))
+                        if (r <= 0) {
+                                if (r < 0)
+                                        return r;
                                 continue;
-                        r = fetch(in, i, menus[m], "/boot/grub/grub.cfg");
+                        }
+                        r = fetch(in, i, boot ? "/boot/grub" : "/grub", "grub.cfg", "/boot/grub/grub.cfg");
                         if (r < 0)
                                 return r;
                         if (r == 0)
@@ -171,20 +161,18 @@ static ssize_t device_index(const struct inspection *in, const char *dev)
 static int find_root(struct inspection *in)
 {
         ssize_t m = device_index(in, in->menu_dev);
+        int r;
 
-        if (m >= 0 && streq(in->menu_file, "/boot/grub/grub.cfg") && has_top(in->tops[m], "etc/")) {
+        if (m >= 0 && streq(in->menu_file, "/boot/grub/grub.cfg") && (r = has_top(in, (size_t)m, "etc")) != 0) {
+                if (r < 0)
+                        return r;
                 in->root_dev = in->menu_dev;
                 return 0;
         }
         for (size_t i = 0; i < in->n_devices; i++) {
-                int r = 0;
-
-                if (!has_top(in->tops[i], "etc/") && !has_top(in->tops[i], "usr/"))
-                        continue;
-                if (has_top(in->tops[i], "etc/"))
-                        r = fetch(in, i, "/etc/os-release", "/etc/os-release");
-                if (r == 0 && has_top(in->tops[i], "usr/"))
-                        r = fetch(in, i, "/usr/lib/os-release", "/usr/lib/os-release");
+                r = fetch(in, i, "/etc", "os-release", "/etc/os-release");
+                if (r == 0)
+                        r = fetch(in, i, "/usr/lib", "os-release", "/usr/lib/os-release");
                 if (r < 0)
                         return r;
                 if (r > 0) {
@@ -195,27 +183,49 @@ static int find_root(struct inspection *in)
         return 0;
 }
 
-/* /boot: where the menu is; without one, the root's, or a file system holding boot files. */
-static void find_boot(struct inspection *in)
+/* Whether /boot (path) of device i holds a boot loader's files. */
+static int boot_files(struct inspection *in, size_t i, const char *path)
+{
+        static const char *const names[] = { "grub", "grub2", "loader" };
+
+        for (size_t k = 0; k < ELEMENTSOF(names); k++) {
+                const struct fstest_entry *e;
+                int r = inspection_find(in, in->devices[i], path, names[k], &e);
+
+                if (r != 0)
+                        return r < 0 ? r : e->dir;
+        }
+        return 0;
+}
+
+/* /boot: where the menu is; without one, the root's when it holds boot files, else another file system that does. */
+static int find_boot(struct inspection *in)
 {
         ssize_t root = device_index(in, in->root_dev);
+        int r;
 
         if (in->menu_dev) {
                 in->boot_dev = in->menu_dev;
                 in->boot_prefix = streq(in->menu_file, "/grub/grub.cfg") ? "" : "/boot";
-                return;
+                return 0;
         }
         in->boot_dev = in->root_dev;
         in->boot_prefix = "/boot";
-        if (root >= 0 && has_top(in->tops[root], "boot/"))
-                return;
-        for (size_t i = 0; i < in->n_devices; i++)
-                if ((ssize_t)i != root && (has_top(in->tops[i], "grub2/") || has_top(in->tops[i], "loader/") ||
-                                           has_top(in->tops[i], "grub/"))) {
+        if (root >= 0 && (r = boot_files(in, (size_t)root, "/boot")) != 0)
+                return r < 0 ? r : 0;
+        for (size_t i = 0; i < in->n_devices; i++) {
+                if ((ssize_t)i == root)
+                        continue;
+                r = boot_files(in, i, "/");
+                if (r < 0)
+                        return r;
+                if (r > 0) {
                         in->boot_dev = in->devices[i];
                         in->boot_prefix = "";
-                        return;
+                        return 0;
                 }
+        }
+        return 0;
 }
 
 int locate(struct inspection *in)
@@ -237,7 +247,7 @@ int locate(struct inspection *in)
         r = order_devices(in, all, n);
         if (r < 0)
                 return r;
-        r = read_tops(in);
+        r = any_filesystem(in);
         if (r == -ENOENT)
                 return inspection_fail(in, "no-filesystem", "no file system GRUB can read on %s", disks);
         if (r < 0)
@@ -250,7 +260,9 @@ int locate(struct inspection *in)
         if (!in->root_dev && !in->menu_dev)
                 return inspection_fail(in, "no-root", "no device of %s holds os-release or a menu pvhgrub reads",
                                        disks);
-        find_boot(in);
+        r = find_boot(in);
+        if (r < 0)
+                return r;
         log_debug("Menu %s on %s, root %s, /boot %s%s.", strna(in->menu_file), strna(in->menu_dev),
                   strna(in->root_dev), strna(in->boot_dev), in->boot_prefix ? in->boot_prefix : "");
         return 0;
