@@ -97,8 +97,14 @@ static int want(struct inspection *in, const char *path, uint64_t max, bool requ
         const char *dev, *base;
         int r;
 
+        if (!norm && errno == ENOMEM)
+                return -ENOMEM;
+        if (!norm && required)
+                return inspection_fail(in, "unreadable", "the menu names %s, which %s: not read", path,
+                                       errno == EXDEV ? "climbs above the root file system" : "is too long or too deep");
         if (!norm)
-                return errno == ENOMEM ? -ENOMEM : inspection_note(in, "a path the menu names is not read: too long");
+                return inspection_note(in, "%s is not read: %s", path,
+                                       errno == EXDEV ? "it climbs above the root file system" : "too long or too deep");
         if (attempted(in, norm) || tree_has(&in->tree, norm))
                 return 0;
         r = strv_push_dup(&in->attempted, &in->n_attempted, norm);
@@ -121,8 +127,11 @@ static int want(struct inspection *in, const char *path, uint64_t max, bool requ
                                        " MiB an inspection reads", at, name, e->size >> 20, max >> 20);
         stage_set("reading %s on %s", at, name);
         r = fstest_copy(&in->fs, dev, at, in->tree.incoming, max, &err);
-        if (r < 0)
-                return copy_failed(in, r, at, name, max, err, required);
+        if (r < 0) {
+                _cleanup_free_ char *msg = err ? inspection_grub_message(in, err) : NULL;
+
+                return copy_failed(in, r, at, name, max, msg, required);
+        }
         r = tree_take(&in->tree, norm);
         if (r == -E2BIG)
                 return inspection_fail(in, "limit", "more than %" PRIu64 " MiB or %u files to read in all",

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "protocol.h"
 #include "strv.h"
+#include "textbuf.h"
 #include "util.h"
 
 void inspection_done(struct inspection *in)
@@ -152,4 +153,29 @@ char *inspection_device_name(const struct inspection *in, const char *dev)
         if (sscanf(dev, "loop%u%n", &k, &n) == 1 && k < in->fs.n_disks && (dev[n] == 0 || dev[n] == ','))
                 return strdup_printf("(%s%s)", in->names[k], dev + n);
         return strdup_printf("(%s)", dev);
+}
+
+char *inspection_grub_message(const struct inspection *in, const char *msg)
+{
+        struct textbuf b;
+
+        textbuf_init(&b, 4096);
+        for (const char *p = msg; *p;) {
+                unsigned k;
+                int n = 0;
+
+                if (sscanf(p, "(loop%u%n", &k, &n) == 1 && n > 0 && k < in->fs.n_disks) {
+                        textbuf_puts(&b, "(");
+                        textbuf_puts(&b, in->names[k]);
+                        p += n;
+                } else {
+                        textbuf_append(&b, p, 1);
+                        p++;
+                }
+        }
+        if (textbuf_error(&b) < 0) {
+                textbuf_done(&b);
+                return NULL;
+        }
+        return b.data ? b.data : strdup("");
 }

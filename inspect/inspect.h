@@ -70,6 +70,8 @@ int inspection_find(struct inspection *in, const char *dev, const char *dir, con
                     const struct fstest_entry **ret_entry);
 /* The files (not directories) GRUB lists in a directory of a device, copied. */
 int inspection_files(struct inspection *in, const char *dev, const char *dir, char ***ret, size_t *ret_n);
+/* GRUB's message with its loop disks named as the guest names them. */
+char *inspection_grub_message(const struct inspection *in, const char *msg);
 /* A device as the report shows it: "(xvda,msdos1)". */
 char *inspection_device_name(const struct inspection *in, const char *dev);
 

@@ -108,8 +108,10 @@ static int fetch(struct inspection *in, size_t i, const char *dir, const char *n
         stage_set("reading %s on %s", path, dev);
         r = fstest_copy(&in->fs, in->devices[i], path, in->tree.incoming, INSPECT_FILE_MAX, &err);
         if (r == -ENOENT || r == -ELOOP || r == -EIO) {
+                _cleanup_free_ char *msg = err ? inspection_grub_message(in, err) : NULL;
+
                 inspection_note(in, "%s on %s cannot be read (%s): pvhgrub cannot read it either", path, dev,
-                                err ? err : "error");
+                                msg ? msg : "error");
                 return 0;
         }
         if (r == -EFBIG)

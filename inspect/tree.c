@@ -99,10 +99,13 @@ char *tree_normalize(const char *path)
                 if (l == 0 || (l == 1 && p[0] == '.')) {
                         /* nothing */
                 } else if (l == 2 && p[0] == '.' && p[1] == '.') {
-                        if (n > 0) {
-                                free(parts[--n]);
-                                parts[n] = NULL;
+                        /* GRUB stops at the root too; a path that tries to climb out is refused. */
+                        if (n == 0) {
+                                errno = EXDEV;
+                                return NULL;
                         }
+                        free(parts[--n]);
+                        parts[n] = NULL;
                 } else if (strv_push(&parts, &n, strndup(p, l)) < 0) {
                         errno = ENOMEM;
                         return NULL;

@@ -30,9 +30,9 @@ int tree_open(const char *parent, uint64_t bytes_max, struct tree *ret);
 void tree_close(struct tree *t);
 /*
  * A guest path as a path in the tree: absolute, without empty, "." and ".."
- * components (".." stops at the root, as it does in the guest), at most
- * TREE_PATH_MAX bytes and TREE_DEPTH_MAX components. NULL when it is not
- * acceptable, with errno set.
+ * components, at most TREE_PATH_MAX bytes and TREE_DEPTH_MAX components.
+ * NULL when it is not acceptable, with errno set: EXDEV for a ".." that
+ * would climb above the root.
  */
 char *tree_normalize(const char *path);
 /* Moves the incoming file to path (normalized): -EEXIST when the tree has it, -E2BIG beyond the bounds. */

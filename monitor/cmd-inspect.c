@@ -47,7 +47,8 @@ static void inspect_help(FILE *f)
               "  --json              JSON, as status --json\n"
               "  --inspector PATH    default " INSPECTOR_DEFAULT "\n"
               "  --user NAME         the sandbox's user (default " INSPECT_USER ", else nobody)\n"
-              "  --time-limit S      CPU seconds per guest (default 30; the wall clock allows 4 times more)\n"
+              "  --time-limit S      CPU seconds per guest (default 30; the wall clock allows\n"
+              "                      4 times more and a minute)\n"
               "\n"
               "Exit status: 0 every guest judged, 1 an inspection failed or a domain does not\n"
               "exist, 4 usage, 5 internal.\n",

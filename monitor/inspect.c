@@ -23,6 +23,8 @@
 
 #define INSPECTOR_IN_SANDBOX "/run/inspect/pvh-inspect"
 #define DISKS_MAX 16
+/* The wall clock an inspection may take: its CPU time, grub-fstest's, and waiting on a busy host. */
+#define WALL_S(cpu) ((cpu) * 4 + 60)
 #define NAME_MAX_ 32
 
 void inspect_disks_free(struct inspect_disk *d, size_t n)
@@ -236,13 +238,20 @@ int inspect_run(const struct inspect_opts *o, const char *guest_type, const stru
         unsigned cpu = o->cpu_s ? o->cpu_s : INSPECT_CPU_DEFAULT;
         const struct spawn_rlimit limits[] = {
                 { RLIMIT_CPU, cpu, cpu + 2 },
-                { RLIMIT_AS, INSPECT_AS_MAX, INSPECT_AS_MAX },
                 { RLIMIT_FSIZE, INSPECT_FSIZE_MAX, INSPECT_FSIZE_MAX },
                 { RLIMIT_NOFILE, 64, 64 },
                 { RLIMIT_NPROC, 32, 32 },
                 { RLIMIT_CORE, 0, 0 },
+#ifndef __SANITIZE_ADDRESS__
+                /* AddressSanitizer's shadow memory does not fit in it: test builds only. */
+                { RLIMIT_AS, INSPECT_AS_MAX, INSPECT_AS_MAX },
+#endif
         };
-        char *env[] = { (char *)"PATH=/usr/bin:/bin", (char *)"LC_ALL=C", NULL };
+        char *env[] = { (char *)"PATH=/usr/bin:/bin", (char *)"LC_ALL=C",
+#ifdef __SANITIZE_ADDRESS__
+                        (char *)"ASAN_OPTIONS=detect_leaks=0",
+#endif
+                        NULL };
         char *argv[DISKS_MAX + 16], timeout[16], total[24], root_dir[] = "/tmp/pvh-monitor-inspect.XXXXXX";
         struct spawn_grant grants[DISKS_MAX + 1];
         char targets[DISKS_MAX][24];
@@ -256,13 +265,16 @@ int inspect_run(const struct inspect_opts *o, const char *guest_type, const stru
                 .rlimits = limits,
                 .n_rlimits = ELEMENTSOF(limits),
                 .no_new_privs = true,
+#ifdef __SANITIZE_ADDRESS__
+                .proc = true, /* the sanitizer's runtime reads /proc/self */
+#endif
         };
         struct spawn_cmd c = {
                 .path = INSPECTOR_IN_SANDBOX,
                 .argv = argv,
                 .envp = env,
                 .root_fd = -1,
-                .timeout_usec = (uint64_t)cpu * 4 * 1000000,
+                .timeout_usec = (uint64_t)WALL_S(cpu) * 1000000,
                 .output_max = PROTO_REPORT_MAX,
                 .sandbox = &sb,
         };
@@ -303,7 +315,7 @@ int inspect_run(const struct inspect_opts *o, const char *guest_type, const stru
         rmdir(root_dir);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the inspector: %m");
-        *ret = (struct inspect_result){ .failure = ended(&res, cpu, cpu * 4), .len = res.output_len };
+        *ret = (struct inspect_result){ .failure = ended(&res, cpu, WALL_S(cpu)), .len = res.output_len };
         ret->report = TAKE_PTR(res.output);
         spawn_result_done(&res);
         return 0;

@@ -227,6 +227,11 @@ static int build_root(const struct spawn_sandbox *sb, const struct grant_prep *p
         for (size_t i = 0; i < sb->n_grants; i++)
                 if ((r = add_grant(sb, &sb->grants[i], &prep[i])) < 0)
                         return r;
+        if (sb->proc && (sb->namespaces & CLONE_NEWPID)) {
+                if (!join(path, sizeof(path), sb->root_dir, "proc") || mkdir(path, 0555) < 0 ||
+                    mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") < 0)
+                        return -errno;
+        }
         return 0;
 }
 

@@ -65,6 +65,7 @@ struct spawn_sandbox {
         uint64_t tmp_size;
         const struct spawn_grant *grants; /* with a private root: added after it is built */
         size_t n_grants;
+        bool proc;                 /* with a private root and CLONE_NEWPID: /proc of its own namespace */
         /*
          * Called in the child, in its namespaces, before the privileges go, with
          * the private root's path (or "/" without one): where the caller adds what
