@@ -107,57 +107,20 @@ static int inspect_parse(int argc, char **argv, struct inspect_args *a)
         return 1;
 }
 
-/* The disks of a domain: its xl configuration's, or its backends'. */
-static int disks_of(struct xstore *x, const struct inspect_args *a, unsigned domid, const char *name,
-                    struct inspect_disk **ret, size_t *ret_n, char **ret_why)
+/* Inspects one guest into g and stores the result. */
+static int inspect_one(struct xstore *x, struct db *d, const struct inspect_args *a, struct guest *g)
 {
         _cleanup_free_ char *cfg = NULL;
+        const char *name = guest_get_name(g);
 
-        if (!a->config)
-                return inspect_disks_from_xenstore(x, domid, ret, ret_n, ret_why);
-        if (!mig_name_ok(name))
-                return asprintf(ret_why, "the domain's name is not usable in a path") < 0 ? -ENOMEM : 0;
-        cfg = mig_config_path(a->config, name);
-        return cfg ? inspect_disks_from_config(cfg, ret, ret_n, ret_why) : -ENOMEM;
-}
-
-/*
- * Inspects one guest into g (a guest without an agent, as status shows it
- * from the stored inspection) and stores the result.
- */
-static int inspect_one(struct xstore *x, struct db *d, const struct inspect_args *a, unsigned domid, struct guest *g)
-{
-        _cleanup_free_ char *why = NULL, *text = NULL;
-        struct inspect_result res = {};
-        struct inspect_disk *disks = NULL;
-        int64_t now = (int64_t)time(NULL);
-        size_t n = 0;
-        int r;
-
-        r = disks_of(x, a, domid, guest_get_name(g), &disks, &n, &why);
-        if (r < 0)
-                return r;
-        text = inspect_disks_text(disks, n);
-        if (!text) {
-                inspect_disks_free(disks, n);
-                return -ENOMEM;
+        if (a->config && !mig_name_ok(name)) {
+                g->agent = GUEST_AGENT_NONE;
+                return guest_apply_report(g, NULL, 0, (int64_t)time(NULL), NULL,
+                                          "the domain's name is not usable in a configuration's path");
         }
-        if (n > 0)
-                r = inspect_run(&a->o, inspect_domain_type(x, domid), disks, n, &res);
-        inspect_disks_free(disks, n);
-        if (r < 0)
-                return r;
-        if (n == 0)
-                res.failure = TAKE_PTR(why);
-        g->agent = GUEST_AGENT_NONE;
-        r = guest_apply_report(g, res.report, res.len, now, text, res.failure);
-        if (r >= 0)
-                r = db_inspection_put(d, guest_get_name(g), domid, now, text, guest_verdict_word(g), res.failure,
-                                      res.report);
-        if (r >= 0)
-                r = db_commit(d);
-        inspect_result_done(&res);
-        return r;
+        if (a->config && !(cfg = mig_config_path(a->config, name)))
+                return -ENOMEM;
+        return inspect_guest(x, d, &a->o, cfg, g);
 }
 
 static void print_text(const struct guest *g)
@@ -216,7 +179,7 @@ static int run_all(struct xstore *x, struct db *d, const struct inspect_args *a,
                         continue;
                 }
                 if (r >= 0)
-                        r = inspect_one(x, d, a, ids[i], &g);
+                        r = inspect_one(x, d, a, &g);
                 if (r < 0) {
                         guest_done(&g);
                         return log_error_errno(r, "Failed to inspect domain %u: %m", ids[i]);

@@ -67,6 +67,12 @@ static const char *const migrations[] = {
         "  name TEXT PRIMARY KEY,"
         "  domid INTEGER NOT NULL, at INTEGER NOT NULL, disks TEXT,"
         "  verdict TEXT NOT NULL, failure TEXT, report TEXT);",
+        /* migrate plan --agentless: guests planned from their disks' inspection. */
+        "ALTER TABLE migrations ADD COLUMN agentless INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE migrations ADD COLUMN inspector TEXT;"
+        "ALTER TABLE migrations ADD COLUMN inspect_time INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE migrations ADD COLUMN settle INTEGER NOT NULL DEFAULT 30;"
+        "ALTER TABLE migration_guests ADD COLUMN agentless INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* The schema version that has the inspections table. */

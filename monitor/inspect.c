@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "inspect.h"
@@ -319,4 +320,40 @@ int inspect_run(const struct inspect_opts *o, const char *guest_type, const stru
         ret->report = TAKE_PTR(res.output);
         spawn_result_done(&res);
         return 0;
+}
+
+int inspect_guest(struct xstore *x, struct db *d, const struct inspect_opts *o, const char *config, struct guest *g)
+{
+        _cleanup_free_ char *why = NULL, *text = NULL;
+        struct inspect_result res = {};
+        struct inspect_disk *disks = NULL;
+        int64_t now = (int64_t)time(NULL);
+        size_t n = 0;
+        int r;
+
+        r = config ? inspect_disks_from_config(config, &disks, &n, &why)
+                   : inspect_disks_from_xenstore(x, g->domid, &disks, &n, &why);
+        if (r < 0)
+                return r;
+        text = inspect_disks_text(disks, n);
+        if (!text) {
+                inspect_disks_free(disks, n);
+                return -ENOMEM;
+        }
+        if (n > 0)
+                r = inspect_run(o, inspect_domain_type(x, g->domid), disks, n, &res);
+        inspect_disks_free(disks, n);
+        if (r < 0)
+                return r;
+        if (n == 0)
+                res.failure = TAKE_PTR(why);
+        g->agent = GUEST_AGENT_NONE;
+        r = guest_apply_report(g, res.report, res.len, now, text, res.failure);
+        if (r >= 0 && guest_get_name(g))
+                r = db_inspection_put(d, guest_get_name(g), g->domid, now, text, guest_verdict_word(g),
+                                      res.failure, res.report);
+        if (r >= 0)
+                r = db_commit(d);
+        inspect_result_done(&res);
+        return r;
 }

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db.h"
+#include "guest.h"
 #include "xstore.h"
 
 /*
@@ -58,3 +60,12 @@ int inspect_run(const struct inspect_opts *o, const char *guest_type, const stru
                 struct inspect_result *ret);
 /* The toolstack's type of a running domain (/libxl/DOMID/type): "PV", "PVH", "HVM", or NULL. */
 const char *inspect_domain_type(struct xstore *x, unsigned domid);
+
+/*
+ * Inspects a running domain now: its disks from the xl configuration at
+ * config (NULL: from its disk backends), the inspector run, its report
+ * shown in g (which guest_read() filled; its agent, if any, is set aside)
+ * and kept in the database. A failed inspection is no error here: g says
+ * why (guest_inspection_ok()).
+ */
+int inspect_guest(struct xstore *x, struct db *d, const struct inspect_opts *o, const char *config, struct guest *g);
