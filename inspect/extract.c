@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inspect.h"
+#include "inspection.h"
 #include "log.h"
 #include "macro.h"
 #include "strv.h"

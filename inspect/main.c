@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "exitcode.h"
-#include "inspect.h"
+#include "inspection.h"
 #include "log.h"
 #include "macro.h"
 #include "strv.h"

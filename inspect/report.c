@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "exitcode.h"
-#include "inspect.h"
+#include "inspection.h"
 #include "macro.h"
 #include "protocol.h"
 #include "textbuf.h"

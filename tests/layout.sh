@@ -31,6 +31,12 @@ allowed() {
 }
 
 bad=0 n=0
+# A header's name tells its folder: one name, one folder.
+dups=$(ls shared/*.h protocol/*.h probe/*.h agent/*.h inspect/*.h monitor/*.h 2>/dev/null | sed 's|.*/||' | sort | uniq -d)
+for h in $dups; do
+	echo "$h is in more than one folder" >&2
+	bad=$((bad + 1))
+done
 for dir in shared protocol probe agent inspect monitor; do
 	for f in "$dir"/*.c "$dir"/*.h; do
 		[ -f "$f" ] || continue

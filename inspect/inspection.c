@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inspect.h"
+#include "inspection.h"
 #include "log.h"
 #include "protocol.h"
 #include "strv.h"
