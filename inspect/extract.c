@@ -14,11 +14,19 @@
 
 #define PASSES_MAX 6
 
-/* The files the checks read whatever the menu says (probe/facts.c, nextboot.c, kconfig.c). */
-static const char *const fixed_files[] = {
-        "/etc/os-release",      "/usr/lib/os-release",   "/etc/default/grub",    "/boot/grub/grub.cfg",
-        "/boot/grub2/grub.cfg", "/boot/grub/grubenv",    "/boot/grub2/grubenv",  "/boot/grub/menu.lst",
-        "/boot/grub/grub.conf",
+/*
+ * The files the checks read whatever the menu says (probe/facts.c,
+ * nextboot.c, kconfig.c); in a group, they read the first one there is.
+ */
+static const char *const fixed_files[][3] = {
+        { "/etc/os-release", "/usr/lib/os-release" },
+        { "/etc/default/grub" },
+        { "/boot/grub/grub.cfg" },
+        { "/boot/grub2/grub.cfg" },
+        { "/boot/grub/grubenv" },
+        { "/boot/grub2/grubenv" },
+        { "/boot/grub/menu.lst" },
+        { "/boot/grub/grub.conf" },
 };
 /* The directories whose every file they read. */
 static const char *const fixed_dirs[] = {
@@ -160,12 +168,28 @@ static int want_dir(struct inspection *in, const char *dir)
         return r < 0 ? r : 0;
 }
 
+/* The first of paths the tree has or that can be copied (the order the checks read them in). */
+static int want_first(struct inspection *in, const char *const *paths, size_t n)
+{
+        for (size_t i = 0; i < n && paths[i]; i++) {
+                _cleanup_free_ char *norm = tree_normalize(paths[i]);
+                int r;
+
+                if (norm && tree_has(&in->tree, norm))
+                        return 0;
+                r = want(in, paths[i], INSPECT_FILE_MAX, false);
+                if (r != 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int want_fixed(struct inspection *in)
 {
         int r = 0;
 
         for (size_t i = 0; i < ELEMENTSOF(fixed_files) && r >= 0; i++)
-                r = want(in, fixed_files[i], INSPECT_FILE_MAX, false);
+                r = want_first(in, fixed_files[i], ELEMENTSOF(fixed_files[i]));
         for (size_t i = 0; i < ELEMENTSOF(fixed_dirs) && r >= 0; i++)
                 r = want_dir(in, fixed_dirs[i]);
         return r < 0 ? r : 0;
@@ -183,31 +207,29 @@ static int want_image(struct inspection *in, const char *path)
         return under_boot ? want(in, under_boot, in->image_max, true) : -ENOMEM;
 }
 
+/* The release's configuration and modules.builtin, each from the first place the checks find it. */
 static int want_release(struct inspection *in, const char *rel)
 {
-        static const char *const places[][2] = {
-                { "/boot/config-", "" },
-                { "/lib/modules/", "/config" },
-                { "/usr/lib/modules/", "/config" },
-                { "/lib/modules/", "/modules.builtin" },
-                { "/usr/lib/modules/", "/modules.builtin" },
+        static const char *const places[][3][2] = {
+                { { "/boot/config-", "" }, { "/lib/modules/", "/config" }, { "/usr/lib/modules/", "/config" } },
+                { { "/lib/modules/", "/modules.builtin" }, { "/usr/lib/modules/", "/modules.builtin" } },
         };
-        int n = 0;
+        int r = 0;
 
         if (!rel || strchr(rel, '/') || streq(rel, ".") || streq(rel, ".."))
                 return 0;
-        for (size_t i = 0; i < ELEMENTSOF(places); i++) {
-                _cleanup_free_ char *p = strdup_printf("%s%s%s", places[i][0], rel, places[i][1]);
-                int r;
+        for (size_t g = 0; g < ELEMENTSOF(places) && r >= 0; g++) {
+                char *paths[3] = {};
 
-                if (!p)
-                        return -ENOMEM;
-                r = want(in, p, INSPECT_FILE_MAX, false);
-                if (r < 0)
-                        return r;
-                n += r;
+                for (size_t i = 0; i < 3 && places[g][i][0]; i++)
+                        if (!(paths[i] = strdup_printf("%s%s%s", places[g][i][0], rel, places[g][i][1])))
+                                r = -ENOMEM;
+                if (r >= 0)
+                        r = want_first(in, (const char *const *)paths, 3);
+                for (size_t i = 0; i < 3; i++)
+                        free(paths[i]);
         }
-        return n;
+        return r;
 }
 
 /*

@@ -76,16 +76,26 @@ int inspection_fail(struct inspection *in, const char *error, const char *fmt, .
         return -EIO;
 }
 
+static const struct listing *cached(const struct inspection *in, const char *dev, const char *dir)
+{
+        for (size_t i = 0; i < in->n_listings; i++)
+                if (streq(in->listings[i].dev, dev) && streq(in->listings[i].path, dir))
+                        return &in->listings[i];
+        return NULL;
+}
+
+/*
+ * A directory's listing, read once. (GRUB's long listing leaves out a link
+ * to a directory, so a parent's listing cannot tell that a directory is
+ * absent: each is asked for.)
+ */
 static int listing_of(struct inspection *in, const char *dev, const char *dir, const struct listing **ret)
 {
         struct listing *l, *nl;
         int r;
 
-        for (size_t i = 0; i < in->n_listings; i++)
-                if (streq(in->listings[i].dev, dev) && streq(in->listings[i].path, dir)) {
-                        *ret = &in->listings[i];
-                        return 0;
-                }
+        if ((*ret = cached(in, dev, dir)))
+                return 0;
         nl = realloc(in->listings, (in->n_listings + 1) * sizeof(*nl));
         if (!nl)
                 return -ENOMEM;
