@@ -47,33 +47,6 @@ static int inspect_now(struct xstore *x, const char *db_path, const struct mig_s
         return r;
 }
 
-/* "check: text; ..." of the failing checks: their fixes (fixes = true) or their reasons. */
-static char *checks_text(const struct guest *g, bool fixes)
-{
-        char *out = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&out, &size);
-
-        if (!f)
-                return NULL;
-        for (unsigned i = 0, k = 0; i < g->n_checks; i++) {
-                const struct gcheck *c = &g->checks[i];
-                const struct gvalue *v = fixes ? &c->fix : &c->reason;
-                _cleanup_free_ char *e = NULL;
-
-                if (c->status != PROTO_STATUS_FAIL)
-                        continue;
-                if (v->err == 0)
-                        e = render_escape(v->val, strlen(v->val));
-                fprintf(f, "%s%s%s%s", k++ ? "; " : "", c->id, e ? ": " : "", e ? e : "");
-        }
-        if (fclose(f) != 0) {
-                free(out);
-                return NULL;
-        }
-        return out;
-}
-
 /* Why an inspected guest is not planned; NULL when it is ready. */
 static char *not_ready(const struct guest *g)
 {
@@ -88,7 +61,7 @@ static char *not_ready(const struct guest *g)
         }
         if (streq(v, "ready"))
                 return NULL;
-        t = checks_text(g, streq(v, "fixable"));
+        t = mguest_failing_text(g, streq(v, "fixable"));
         if (streq(v, "fixable"))
                 return asprintf(&why, "fixable, but no agent can prepare it: send its owner the manual change: %s",
                                 t && *t ? t : "see its checks") < 0 ? NULL : why;

@@ -140,6 +140,8 @@ void msnap_done(struct msnap *s);
 /* The domid of the domain named name: 0 found, -ENOENT when none. */
 int mguest_find(struct xstore *x, const char *name, unsigned *ret_domid);
 int mguest_snapshot(struct xstore *x, unsigned domid, struct msnap *ret);
+/* "check: text; ..." of the failing checks, escaped: their reasons, or their fixes. */
+char *mguest_failing_text(const struct guest *g, bool fixes);
 /* Whether every address of want (space separated) is in have. */
 bool mguest_addrs_cover(const char *have, const char *want, char **ret_missing);
 

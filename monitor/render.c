@@ -269,34 +269,41 @@ static void age_text(int64_t at, char *buf, size_t size)
                 snprintf(buf, size, "%lldd", (long long)(s / 86400));
 }
 
-/* A guest without an agent, shown from its disks' last inspection: the AGENT column says so, and how old it is. */
-static int row_inspected(struct cell *row, const struct guest *g)
+/*
+ * A guest as its agent published it, or, without an agent, as its disks'
+ * last inspection found it: then the kernel is the one it boots next, and
+ * the AGENT column says it was inspected, and how long ago.
+ */
+static int row_data(struct cell *row, const struct guest *g, bool inspected)
 {
         const char *verdict = guest_verdict_word(g);
         char age[32], agent[48];
         int r;
 
-        age_text(g->insp->at, age, sizeof(age));
-        snprintf(agent, sizeof(agent), "inspected %s ago", age);
         r = cell_value(&row[COL_TYPE], &g->f[GF_GUEST_TYPE]);
         if (r >= 0)
-                r = cell_value(&row[COL_KERNEL], &g->f[GF_NEXT_BOOT_RELEASE]);
+                r = cell_value(&row[COL_KERNEL], &g->f[inspected ? GF_NEXT_BOOT_RELEASE : GF_KERNEL_RELEASE]);
         if (r >= 0)
                 r = cell_os(&row[COL_OS], g);
         if (r >= 0)
                 r = cell_set(&row[COL_VERDICT], verdict, verdict_color(verdict));
         if (r >= 0)
                 r = cell_failing(&row[COL_FAILING], g);
-        if (r >= 0)
-                r = cell_set(&row[COL_AGENT], agent, COLOR_DIM);
-        if (r >= 0)
-                r = cell_set(&row[COL_LAST], "-", NULL);
-        return r;
+        if (r < 0 || !inspected) {
+                if (r >= 0)
+                        r = cell_value(&row[COL_AGENT], &g->f[GF_AGENT_VERSION]);
+                return r >= 0 ? cell_last(&row[COL_LAST], g) : r;
+        }
+        age_text(g->insp->at, age, sizeof(age));
+        snprintf(agent, sizeof(agent), "inspected %s ago", age);
+        r = cell_set(&row[COL_AGENT], agent, COLOR_DIM);
+        return r >= 0 ? cell_set(&row[COL_LAST], "-", NULL) : r;
 }
 
 static int row_fill(struct cell *row, const struct guest *g)
 {
         const char *verdict = guest_verdict_word(g);
+        bool inspected = g->agent == GUEST_AGENT_NONE && g->insp;
         char domid[16];
         int r;
 
@@ -304,29 +311,12 @@ static int row_fill(struct cell *row, const struct guest *g)
         r = cell_set(&row[COL_DOMID], domid, NULL);
         if (r >= 0)
                 r = cell_value(&row[COL_NAME], &g->name);
-        if (r >= 0 && g->agent == GUEST_AGENT_NONE && g->insp)
-                return row_inspected(row, g);
-        if (r >= 0 && g->agent != GUEST_AGENT_OK) {
-                for (int i = COL_TYPE; i < _COL_MAX && r >= 0; i++)
-                        r = i == COL_VERDICT ? cell_set(&row[i], verdict, verdict_color(verdict))
-                            : i == COL_AGENT ? cell_value(&row[i], &g->f[GF_AGENT_VERSION])
-                                             : cell_set(&row[i], "-", NULL);
-                return r;
-        }
-        if (r >= 0)
-                r = cell_value(&row[COL_TYPE], &g->f[GF_GUEST_TYPE]);
-        if (r >= 0)
-                r = cell_value(&row[COL_KERNEL], &g->f[GF_KERNEL_RELEASE]);
-        if (r >= 0)
-                r = cell_os(&row[COL_OS], g);
-        if (r >= 0)
-                r = cell_set(&row[COL_VERDICT], verdict, verdict_color(verdict));
-        if (r >= 0)
-                r = cell_failing(&row[COL_FAILING], g);
-        if (r >= 0)
-                r = cell_value(&row[COL_AGENT], &g->f[GF_AGENT_VERSION]);
-        if (r >= 0)
-                r = cell_last(&row[COL_LAST], g);
+        if (r < 0 || g->agent == GUEST_AGENT_OK || inspected)
+                return r < 0 ? r : row_data(row, g, inspected);
+        for (int i = COL_TYPE; i < _COL_MAX && r >= 0; i++)
+                r = i == COL_VERDICT ? cell_set(&row[i], verdict, verdict_color(verdict))
+                    : i == COL_AGENT ? cell_value(&row[i], &g->f[GF_AGENT_VERSION])
+                                     : cell_set(&row[i], "-", NULL);
         return r;
 }
 
