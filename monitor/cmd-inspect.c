@@ -18,8 +18,6 @@
 #include "render.h"
 #include "util.h"
 
-#define DB_DEFAULT "/var/lib/pvh-monitor/state.db"
-#define INSPECTOR_DEFAULT PKGLIBEXECDIR "/pvh-inspect"
 
 struct inspect_args {
         const char *db;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "inspect.h"
 #include "log.h"
 #include "macro.h"
 #include "migrate.h"
@@ -16,12 +17,10 @@
 #include "render.h"
 #include "util.h"
 
-#define DB_DEFAULT "/var/lib/pvh-monitor/state.db"
 #define XL_DEFAULT "/usr/sbin/xl"
 #define CONFIG_DEFAULT "/etc/xen/%n.cfg"
 #define PVGRUB_DEFAULT "/usr/lib/grub-xen/grub-x86_64-xen.bin"
 #define PVHGRUB_DEFAULT "/usr/lib/grub-xen/grub-i386-xen_pvh.bin"
-#define INSPECTOR_DEFAULT PKGLIBEXECDIR "/pvh-inspect"
 
 struct margs {
         const char *db;

@@ -24,7 +24,6 @@
 #include "monitor.h"
 #include "util.h"
 
-#define DB_DEFAULT "/var/lib/pvh-monitor/state.db"
 #define LISTEN_DEFAULT "127.0.0.1:9671"
 #define FLUSH_USEC 500000 /* batched database writes are committed this often */
 #define HTTP_TIMEOUT_S 10

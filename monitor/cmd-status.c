@@ -14,7 +14,6 @@
 #include "render.h"
 #include "util.h"
 
-#define DB_DEFAULT "/var/lib/pvh-monitor/state.db"
 
 struct status_args {
         bool json;

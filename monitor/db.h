@@ -15,6 +15,9 @@
  */
 struct db;
 
+/* Where serve, inspect and migrate keep it, and status reads it, by default. */
+#define DB_DEFAULT "/var/lib/pvh-monitor/state.db"
+
 int db_open(const char *path, struct db **ret);
 /*
  * For reading what serve and inspect stored: never creates the file (-ENOENT)

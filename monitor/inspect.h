@@ -27,6 +27,7 @@
 #define INSPECT_AS_MAX (1ull << 30)     /* address space */
 #define INSPECT_FSIZE_MAX (257ull << 20) /* one file: the largest kernel or initramfs read, and one byte */
 #define INSPECT_CPU_DEFAULT 30           /* CPU seconds; the wall clock allows four times more */
+#define INSPECTOR_DEFAULT PKGLIBEXECDIR "/pvh-inspect"
 
 struct inspect_opts {
         const char *inspector;     /* pvh-inspect */
