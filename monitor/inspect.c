@@ -285,9 +285,20 @@ int inspect_run(const struct inspect_opts *o, const char *guest_type, const stru
 
         if (n == 0 || n > DISKS_MAX)
                 return -EINVAL;
+        *ret = (struct inspect_result){};
+        for (size_t i = 0; i < n; i++) {
+                struct stat st;
+                int e = stat(d[i].path, &st) < 0 ? errno : 0;
+
+                if (e || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+                        return asprintf(&ret->failure, "cannot read disk %s (%s): %s", d[i].vdev, d[i].path,
+                                        e ? strerror(e) : "not an image file or a block device") < 0
+                                       ? -ENOMEM
+                                       : 0;
+        }
         r = sandbox_user(o->user, &sb.uid, &sb.gid);
         if (r < 0)
-                return r;
+                return asprintf(&ret->failure, "no user to run the inspector as") < 0 ? -ENOMEM : 0;
         grants[0] = (struct spawn_grant){ .source = o->inspector, .target = INSPECTOR_IN_SANDBOX };
         argv[a++] = (char *)INSPECTOR_IN_SANDBOX;
         if (guest_type) {
@@ -314,8 +325,13 @@ int inspect_run(const struct inspect_opts *o, const char *guest_type, const stru
                 return log_error_errno(-errno, "Failed to make the sandbox's mount point: %m");
         r = spawn_run(&c, &res);
         rmdir(root_dir);
+        if (r == -ENOMEM)
+                return r;
+        /* No sandbox for these disks (an image on a file system without idmapped mounts...): this guest fails. */
         if (r < 0)
-                return log_error_errno(r, "Failed to start the inspector: %m");
+                return asprintf(&ret->failure, "the inspector's sandbox could not be set up: %s", strerror(-r)) < 0
+                               ? -ENOMEM
+                               : 0;
         *ret = (struct inspect_result){ .failure = ended(&res, cpu, WALL_S(cpu)), .len = res.output_len };
         ret->report = TAKE_PTR(res.output);
         spawn_result_done(&res);

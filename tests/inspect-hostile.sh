@@ -1,5 +1,6 @@
 #!/bin/sh
-# Hostile disks, inspected in one run with good ones: a corrupt file system,
+# Hostile disks, inspected in one run with good ones (and a disk that is not
+# there): a corrupt file system,
 # a next-boot kernel that is a symlink loop, a 4 GiB (sparse) kernel, a menu
 # path that climbs out of the root, and an initramfs that decompresses to
 # gigabytes. Each gets its own clear error, the good guests beside them are
@@ -82,6 +83,7 @@ guest_disk 4 huge PV "$T/img/huge"
 guest_disk 5 escape PV "$T/img/escape"
 guest_disk 6 bomb PV "$T/img/bomb"
 guest_disk 7 good2 PV "$T/img/good2"
+guest_disk 9 gone PV "$T/img/no-such-image"
 if LOOP=$(losetup -r -f --show "$T/img/good" 2>/dev/null); then
 	guest_disk 8 blockdev PV "$LOOP"
 else
@@ -110,6 +112,9 @@ expect_failure loop unreadable "/boot/vmlinuz-$REL on (xvda) cannot be read: .*s
 expect_failure huge limit "/boot/vmlinuz-$REL on (xvda) is 4096 MiB, larger than the 256 MiB"
 expect_failure escape unreadable "climbs above the root"
 [ ! -e "$ESCAPE" ] || fail "escape: $ESCAPE was written on the host"
+expect_eq "gone: verdict" error "$(field gone .verdict)"
+failure gone | grep -q "^cannot read disk xvda ($T/img/no-such-image): No such file or directory" ||
+	fail "gone: $(failure gone)"
 expect_failure bomb limit "CPU time limit of 2 s was reached while scanning the initramfs /boot/initrd.img-$REL"
 sha256sum -c --quiet "$T/sums" || fail "an image changed"
 
