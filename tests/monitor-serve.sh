@@ -85,7 +85,8 @@ expect_eq "domain 2's history" "none>fixable fixable>ready" \
 # Guests without an agent count by their disks' last inspection (a row as
 # pvh-monitor inspect writes it); a guest with an agent is counted by it alone.
 has 'pvh_monitor_inspected_guests{verdict="ready"} 0' || fail "no inspected guests yet: $(cat "$T/metrics")"
-sql "INSERT INTO inspections(name, domid, at, verdict, report) VALUES ('guest4', 4, 1, 'blocked', 'verdict=blocked
+# serve holds its batched write transaction for up to half a second: wait for it, as inspect does.
+sqlite3 -cmd '.timeout 10000' "$DB" "INSERT INTO inspections(name, domid, at, verdict, report) VALUES ('guest4', 4, 1, 'blocked', 'verdict=blocked
 '), ('guest1', 1, 1, 'ready', 'verdict=ready
 ')"
 wait_for 300 has 'pvh_monitor_inspected_guests{verdict="blocked"} 1' || fail "inspected guest not counted: $(cat "$T/metrics")"
