@@ -110,9 +110,9 @@ int cmd_check(int argc, char **argv)
                 log_error_errno(-errno, "Failed to open root directory '%s': %m", a.root);
                 return EXIT_USAGE;
         }
-        r = kcache_new(a.cache, &cache);
+        r = kcache_new(AT_FDCWD, a.cache, &cache);
         if (r < 0) {
-                log_error_errno(r, "Failed to load cache '%s': %m", a.cache);
+                log_error_errno(r, "Failed to load cache '%s': %s", a.cache, root_strerror(r));
                 return EXIT_INTERNAL;
         }
         r = run_check(&a, root_fd, cache);

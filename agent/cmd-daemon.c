@@ -40,7 +40,6 @@ int cmd_daemon(int argc, char **argv)
                 {},
         };
         struct daemon_options o = { .root = "/" };
-        _cleanup_free_ char *state_dir = NULL;
         bool verbose = false;
         int c;
 
@@ -69,11 +68,6 @@ int cmd_daemon(int argc, char **argv)
         if (optind < argc) {
                 log_error("Unexpected argument '%s'.", argv[optind]);
                 return EXIT_USAGE;
-        }
-        if (!o.state_dir) {
-                if (asprintf(&state_dir, "%s%s", streq(o.root, "/") ? "" : o.root, PREPARE_STATE_DIR) < 0)
-                        return EXIT_INTERNAL;
-                o.state_dir = state_dir;
         }
         log_setup("pvh-agent", verbose);
         return daemon_main(&o);

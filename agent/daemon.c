@@ -24,7 +24,7 @@
 #include "macro.h"
 #include "netwatch.h"
 #include "prepare.h"
-#include "probe.h"
+#include "probe-job.h"
 #include "protocol.h"
 #include "requests.h"
 #include "rootfs.h"
@@ -38,19 +38,31 @@
 #define BACKOFF_MIN_USEC (100 * 1000ULL)
 #define BACKOFF_MAX_USEC (30 * 1000 * 1000ULL)
 #define JOB_RESULT_MAX (PREPARE_OUTPUT_MAX + 2048)
+/*
+ * How long start-up recovery waits for another holder of the state directory
+ * (the worker of the agent that died, killed with it but maybe still in an
+ * fsync; or a `pvh-agent prepare` by hand) before it answers the request it
+ * interrupted anyway.
+ */
+#define RECOVER_LOCK_WAIT_USEC (60ull * 1000000)
+#define INTERRUPTED "the agent stopped while the request ran"
 
 struct daemon {
         const struct daemon_options *opt;
         struct loop *loop;
         int root_fd;
         bool host_root;
-        struct kcache *cache;
+        int state_fd;                /* the state directory: request ids, the kernel cache the
+                                        probes read and write; -1 when not usable */
         struct agent_ident ident;
         struct requests *rq;
-        struct job *job;             /* a prepare or rollback running in a child */
+        struct job *job;             /* prepare, rollback or start-up recovery, in a child */
         struct proto_request job_req;
+        bool recovering;             /* the job is start-up recovery */
         char *recovered;             /* what start-up recovery did, for an interrupted request */
         bool checked_interrupted;
+        bool interrupted_pending;    /* interrupted_id ran when the agent stopped */
+        struct proto_uuid interrupted_id;
 
         struct store *store;
         struct loop_source *store_src, *hup_src, *reconnect_timer;
@@ -62,6 +74,12 @@ struct daemon {
         struct fswatch *fs;
         struct loop_source *fs_src, *probe_timer;
         struct loop_source *sig_src, *watchdog_timer;
+
+        struct probe_job *probing;   /* a probe running in a child */
+        bool probe_again;            /* something changed while it ran: probe again after it */
+        bool probed;                 /* a first probe has ended: the state can be published */
+        bool probe_req_pending;      /* probe_req is answered after the next probe ends */
+        struct proto_request probe_req;
 
         struct kvset probe_kv, net_kv;
         char verdict[16];
@@ -90,7 +108,7 @@ static int publish(struct daemon *d)
         struct kvset want = { 0 };
         int r;
 
-        if (!d->store)
+        if (!d->store || !d->probed)
                 return 0;
         r = state_add_ident(&want, &d->ident);
         for (size_t i = 0; r >= 0 && i < d->probe_kv.n; i++)
@@ -109,12 +127,6 @@ static int publish(struct daemon *d)
                         sd_notify(0, "READY=1");
                         log_info("Published the guest state; verdict %s.", d->verdict);
                 }
-                if (!d->checked_interrupted) {
-                        d->checked_interrupted = true;
-                        requests_interrupted(d->rq, d->store,
-                                             d->recovered ? d->recovered
-                                                          : "the agent stopped while the request ran");
-                }
                 daemon_status(d);
                 return 0;
         }
@@ -130,32 +142,67 @@ static int publish(struct daemon *d)
         return r;
 }
 
-static int probe(struct daemon *d)
+static void probe_start(struct daemon *d);
+static void finish(struct daemon *d, const struct proto_request *req, enum proto_state st,
+                   enum proto_reason reason, const char *message);
+
+/* A probe request is answered with the result of a probe that started after it. */
+static void answer_probe(struct daemon *d, const char *failure)
 {
-        struct check_result res[_PROTO_CHECK_MAX];
-        struct kvset kv = { 0 };
-        struct facts f;
-        enum proto_verdict v;
+        char msg[64];
+
+        if (!d->probe_req_pending || d->probe_again)
+                return;
+        d->probe_req_pending = false;
+        if (!d->store)
+                return;
+        if (failure) {
+                finish(d, &d->probe_req, PROTO_STATE_FAILED, PROTO_REASON_ERROR, failure);
+                return;
+        }
+        snprintf(msg, sizeof(msg), "verdict %s", d->verdict);
+        finish(d, &d->probe_req, PROTO_STATE_DONE, 0, msg);
+}
+
+static void on_probed(void *userdata, struct kvset *kv, const char *failure)
+{
+        struct daemon *d = userdata;
+        const char *v = kvset_get(kv, "verdict");
+
+        d->probing = probe_job_free(d->probing);
+        if (failure)
+                log_error("Could not judge the system: %s.", failure);
+        if (v && d->verdict[0] && !streq(d->verdict, v))
+                log_info("Verdict changed: %s -> %s.", d->verdict, v);
+        snprintf(d->verdict, sizeof(d->verdict), "%s", v ? v : "unknown");
+        kvset_clear(&d->probe_kv);
+        d->probe_kv = *kv;
+        *kv = (struct kvset){ 0 };
+        d->probed = true;
+        publish(d);
+        answer_probe(d, failure);
+        if (d->probe_again) {
+                d->probe_again = false;
+                probe_start(d);
+        }
+}
+
+static void probe_start(struct daemon *d)
+{
+        struct probe_job_args a = { .root_fd = d->root_fd, .host_root = d->host_root,
+                                    .state_fd = d->state_fd };
         int r;
 
-        r = probe_system(d->root_fd, d->host_root, d->cache, &f, res, &v);
-        if (r < 0)
-                return log_error_errno(r, "Failed to judge the system: %m");
-        r = probe_result_keys(&kv, &f, res, v);
-        checks_done(res);
-        facts_done(&f);
-        if (r < 0) {
-                kvset_clear(&kv);
-                return log_error_errno(r, "Failed to encode the guest state: %m");
+        if (d->probing) {
+                d->probe_again = true;
+                return;
         }
-        if (!streq(d->verdict, proto_verdict_to_string(v)) && d->verdict[0])
-                log_info("Verdict changed: %s -> %s.", d->verdict, proto_verdict_to_string(v));
-        snprintf(d->verdict, sizeof(d->verdict), "%s", proto_verdict_to_string(v));
-        kvset_clear(&d->probe_kv);
-        d->probe_kv = kv;
-        if (kcache_save(d->cache) < 0)
-                log_debug("Could not save the kernel cache.");
-        return 0;
+        r = probe_job_start(d->loop, &a, on_probed, d, &d->probing);
+        if (r < 0) {
+                log_error_errno(r, "Failed to start a probe: %m; trying again.");
+                answer_probe(d, "the agent could not start a probe; see its log");
+                loop_timer_set(d->probe_timer, BACKOFF_MAX_USEC / 10, 0);
+        }
 }
 
 static int net_refresh(struct daemon *d)
@@ -180,6 +227,27 @@ static int net_refresh(struct daemon *d)
 }
 
 /* ---- requests ---------------------------------------------------------------- */
+
+/*
+ * The request that ran when the agent stopped is answered once start-up
+ * recovery has finished or undone its work, and says which: never while the
+ * work may still be going on.
+ */
+static void answer_interrupted(struct daemon *d)
+{
+        int r;
+
+        if (!d->interrupted_pending || d->recovering || !d->store)
+                return;
+        r = requests_finish(d->rq, d->store, &d->interrupted_id, PROTO_STATE_FAILED,
+                            PROTO_REASON_INTERRUPTED, d->recovered ? d->recovered : INTERRUPTED,
+                            NULL, 0, 0);
+        if (r < 0 && !is_refusal(r))
+                return;
+        if (r < 0)
+                log_warning_errno(r, "Failed to answer request %s: %m", d->interrupted_id.s);
+        d->interrupted_pending = false;
+}
 
 static void finish(struct daemon *d, const struct proto_request *req, enum proto_state st,
                    enum proto_reason reason, const char *message)
@@ -206,9 +274,19 @@ static int prepare_child(void *arg, int out_fd)
         struct daemon *d = arg;
         struct prepare_answer a = { 0 };
         struct prepare_ctx ctx;
-        int state_fd = prepare_state_open(d->root_fd, d->opt->state_dir);
+        int state_fd = prepare_state_open_wait(d->root_fd, d->opt->state_dir,
+                                               d->recovering ? RECOVER_LOCK_WAIT_USEC : 0);
         int r;
 
+        if (state_fd < 0 && d->recovering) {
+                dprintf(out_fd, "0\n%s\n%s%s\n0\n", state_fd == -EBUSY ? "busy" : "error",
+                        INTERRUPTED,
+                        state_fd == -EBUSY ? "; another process still holds the state directory: "
+                                             "what the request left is undone by the next prepare "
+                                             "or rollback"
+                                           : "; the state directory is not usable");
+                return 0;
+        }
         if (state_fd < 0) {
                 dprintf(out_fd, "0\n%s\n%s\n0\n", state_fd == -EBUSY ? "busy" : "error",
                         state_fd == -EBUSY ? "another prepare or rollback holds the state directory"
@@ -216,7 +294,9 @@ static int prepare_child(void *arg, int out_fd)
                 return 0;
         }
         prepare_ctx_init(d, state_fd, &ctx);
-        if (d->job_req.action == PROTO_ACTION_PREPARE)
+        if (d->recovering)
+                r = prepare_recover(&ctx, &a);
+        else if (d->job_req.action == PROTO_ACTION_PREPARE)
                 r = prepare_run(&ctx, d->job_req.args & (1u << PROTO_ARG_DRY_RUN), &a);
         else
                 r = prepare_rollback(&ctx, &a);
@@ -250,6 +330,22 @@ static char *next_line(char **p, const char *end)
         return line;
 }
 
+/* Start-up recovery ended: what it did is the answer of the request it interrupted. */
+static void recovered(struct daemon *d, int status, const char *message)
+{
+        d->recovering = false;
+        if (status != 0 || !message) {
+                log_error("Start-up recovery ended without a result (status %d).", status);
+                message = INTERRUPTED "; undoing it failed, see the agent's log";
+        } else if (*message)
+                log_warning("Recovered from an interrupted change: %s", message);
+        if (*message) {
+                free(d->recovered);
+                d->recovered = strdup(message);
+        }
+        answer_interrupted(d);
+}
+
 static void on_job_done(void *userdata, int status, const char *data, size_t len)
 {
         struct daemon *d = userdata;
@@ -262,7 +358,9 @@ static void on_job_done(void *userdata, int status, const char *data, size_t len
         int rs;
 
         d->job = job_free(d->job);
-        if (!omitted || status != 0) {
+        if (d->recovering)
+                recovered(d, status, omitted ? message : NULL);
+        else if (!omitted || status != 0) {
                 log_error("The %s job ended without a result (status %d).",
                           proto_action_to_string(req.action), status);
                 if (d->store)
@@ -307,14 +405,11 @@ static void run_request(struct daemon *d, const struct proto_request *req)
                 finish(d, req, PROTO_STATE_DONE, 0, "pong");
                 return;
         case PROTO_ACTION_PROBE:
-                if (probe(d) < 0) {
-                        finish(d, req, PROTO_STATE_FAILED, PROTO_REASON_ERROR,
-                               "the checks could not be run; see the agent's log");
-                        return;
-                }
-                publish(d);
-                snprintf(msg, sizeof(msg), "verdict %s", d->verdict);
-                finish(d, req, PROTO_STATE_DONE, 0, msg);
+                d->probe_req = *req;
+                d->probe_req_pending = true;
+                if (requests_running(d->rq, d->store, &req->id) < 0)
+                        log_warning("Failed to mark request %s running.", req->id.s);
+                probe_start(d);
                 return;
         case PROTO_ACTION_PREPARE:
         case PROTO_ACTION_ROLLBACK:
@@ -331,7 +426,7 @@ static void run_request(struct daemon *d, const struct proto_request *req)
 static void handle_request(struct daemon *d)
 {
         struct proto_request req;
-        int r = requests_take(d->rq, d->store, d->job != NULL, &req);
+        int r = requests_take(d->rq, d->store, d->job || d->probe_req_pending, &req);
 
         if (r < 0 && !is_refusal(r)) {
                 store_lost(d, r);
@@ -398,6 +493,13 @@ static int store_connect(struct daemon *d)
                 return r;
         }
         d->backoff_usec = 0;
+        /* Before any request is taken: the newest one ran when the agent stopped. */
+        if (!d->checked_interrupted) {
+                d->checked_interrupted = true;
+                d->interrupted_pending =
+                        requests_unfinished(d->rq, d->store, &d->interrupted_id) > 0;
+        }
+        answer_interrupted(d);
         return 0;
 }
 
@@ -481,9 +583,8 @@ static int on_probe_timer(struct loop_source *src, int fd, uint32_t events, void
 
         /* Directories that appeared since (a new grub.d, a first BLS entry) get watched. */
         fswatch_refresh(d->fs);
-        if (probe(d) < 0)
-                return 0;
-        return publish(d);
+        probe_start(d);
+        return 0;
 }
 
 static int on_signal(struct loop_source *src, int signo, void *userdata)
@@ -580,73 +681,60 @@ static int setup_sources(struct daemon *d)
         return r;
 }
 
-static int cache_path(const struct daemon_options *o, char **ret)
+/*
+ * A prepare or rollback that a crash or a stop cut short is undone or
+ * finished, in the worker: it waits there for the state directory's lock,
+ * while the loop goes on (requests meanwhile are answered busy).
+ */
+static int start_recovery(struct daemon *d)
 {
-        if (mkdir(o->state_dir, 0700) < 0 && errno != EEXIST)
-                return -errno;
-        return asprintf(ret, "%s/kernel-cache", o->state_dir) < 0 ? -ENOMEM : 0;
-}
+        int r;
 
-/* A prepare or rollback that a crash or a stop cut short is undone or finished first. */
-static void recover(struct daemon *d)
-{
-        struct prepare_answer a = { 0 };
-        struct prepare_ctx ctx;
-        int state_fd = prepare_state_open(d->root_fd, d->opt->state_dir);
-
-        if (state_fd < 0) {
-                log_warning_errno(state_fd, "Cannot check for an interrupted prepare: %m");
-                return;
-        }
-        prepare_ctx_init(d, state_fd, &ctx);
-        if (prepare_recover(&ctx, &a) >= 0 && a.message && *a.message) {
-                log_warning("Recovered from an interrupted change: %s", a.message);
-                d->recovered = TAKE_PTR(a.message);
-        }
-        prepare_answer_done(&a);
-        close(state_fd);
+        d->recovering = true;
+        r = job_start(d->loop, prepare_child, d, JOB_RESULT_MAX, on_job_done, d, &d->job);
+        if (r < 0)
+                d->recovering = false;
+        return r;
 }
 
 static int daemon_setup(struct daemon *d)
 {
-        _cleanup_free_ char *cache = NULL;
         int r;
 
         d->root_fd = open(d->opt->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (d->root_fd < 0)
                 return log_error_errno(-errno, "Failed to open root '%s': %m", d->opt->root);
         d->host_root = root_is_host(d->root_fd);
-        if (cache_path(d->opt, &cache) < 0)
-                log_warning("State directory '%s' is not usable; kernel results are not kept.",
-                            d->opt->state_dir);
-        r = kcache_new(cache, &d->cache);
-        if (r < 0 && cache) {
-                log_warning_errno(r, "Ignoring the kernel cache '%s': %m", cache);
-                r = kcache_new(NULL, &d->cache);
-        }
-        if (r < 0)
-                return log_error_errno(r, "Failed to set up the kernel cache: %m");
+        d->state_fd = prepare_state_dir(d->root_fd, d->opt->state_dir);
+        if (d->state_fd < 0)
+                log_warning_errno(d->state_fd,
+                                  "State directory '%s' is not usable (%m); kernel results and request ids are not kept.",
+                                  d->opt->state_dir ? d->opt->state_dir : PREPARE_STATE_DIR);
         make_ident(d);
-        recover(d);
-        r = requests_new(cache ? d->opt->state_dir : NULL, &d->rq);
+        r = requests_new(d->state_fd, &d->rq);
         if (r >= 0)
                 r = loop_new(&d->loop);
         if (r >= 0)
                 r = setup_sources(d);
+        if (r >= 0)
+                r = start_recovery(d);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the event sources: %m");
+        probe_start(d);
         return 0;
 }
 
 static void daemon_teardown(struct daemon *d)
 {
         d->job = job_free(d->job);
+        d->probing = probe_job_free(d->probing);
         free(d->recovered);
+        if (d->state_fd >= 0)
+                close(d->state_fd);
         store_disconnect(d);
         netwatch_free(d->net);
         fswatch_free(d->fs);
         d->loop = loop_free(d->loop);
-        kcache_free(d->cache);
         d->rq = requests_free(d->rq);
         kvset_clear(&d->probe_kv);
         kvset_clear(&d->net_kv);
@@ -685,7 +773,7 @@ static int daemonize(void)
 
 int daemon_main(const struct daemon_options *o)
 {
-        struct daemon d = { .opt = o, .root_fd = -1 };
+        struct daemon d = { .opt = o, .root_fd = -1, .state_fd = -1 };
         int r;
 
         if (!o->foreground) {
@@ -696,8 +784,6 @@ int daemon_main(const struct daemon_options *o)
                 }
         }
         r = daemon_setup(&d);
-        if (r >= 0)
-                r = probe(&d);
         if (r >= 0)
                 r = net_refresh(&d);
         if (r < 0) {

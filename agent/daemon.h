@@ -5,7 +5,7 @@
 
 struct daemon_options {
         const char *root;      /* the system the agent judges: "/" in production */
-        const char *state_dir; /* kernel cache, request ids, prepare backups */
+        const char *state_dir; /* kernel cache, request ids, prepare backups; NULL: in the root */
         bool foreground;
 };
 

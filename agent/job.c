@@ -2,9 +2,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,7 +14,9 @@
 #include "macro.h"
 
 struct job {
-        struct loop_source *src;
+        struct loop *loop;
+        struct loop_source *src, *timer;
+        bool timed_out;
         pid_t pid;
         int fd;
         char *buf;
@@ -37,7 +41,10 @@ static void job_finish(struct job *j)
 
         j->pid = 0;
         loop_source_remove(j->src);
-        j->src = NULL;
+        loop_source_remove(j->timer);
+        j->src = j->timer = NULL;
+        if (j->timed_out)
+                status = -ETIME;
         /* The callback may free the job: nothing touches it afterwards. */
         j->done(j->userdata, status, j->buf ? j->buf : "", j->len);
 }
@@ -66,10 +73,18 @@ static int on_job_io(struct loop_source *src, int fd, uint32_t events, void *use
         }
 }
 
-static _noreturn_ void run_child(job_fn fn, void *arg, int out_fd)
+static _noreturn_ void run_child(job_fn fn, void *arg, int out_fd, pid_t parent)
 {
         sigset_t all;
 
+        /*
+         * The work dies with the daemon, as the commands it runs die with it
+         * (spawn's die_with_parent): what it left is undone by the next start's
+         * recovery, never finished behind that recovery's back. getppid(): the
+         * daemon may have died before prctl, and then no signal would come.
+         */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                _exit(127);
         /* The parent blocks its signals for signalfd; the child takes them as usual. */
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
@@ -81,6 +96,7 @@ int job_start(struct loop *l, job_fn fn, void *arg, size_t max, job_done_fn done
               struct job **ret)
 {
         struct job *j = calloc(1, sizeof(*j));
+        pid_t parent = getpid();
         int p[2], r;
 
         if (!j)
@@ -103,11 +119,11 @@ int job_start(struct loop *l, job_fn fn, void *arg, size_t max, job_done_fn done
         }
         if (j->pid == 0) {
                 close(p[0]);
-                run_child(fn, arg, p[1]);
+                run_child(fn, arg, p[1], parent);
         }
         close(p[1]);
         fcntl(p[0], F_SETFL, O_NONBLOCK);
-        *j = (struct job){ .pid = j->pid, .fd = p[0], .buf = j->buf, .max = max, .done = done,
+        *j = (struct job){ .loop = l, .pid = j->pid, .fd = p[0], .buf = j->buf, .max = max, .done = done,
                            .userdata = userdata };
         r = loop_add_io(l, j->fd, EPOLLIN, on_job_io, j, &j->src);
         if (r < 0) {
@@ -118,14 +134,33 @@ int job_start(struct loop *l, job_fn fn, void *arg, size_t max, job_done_fn done
         return 0;
 }
 
+static int on_timeout(struct loop_source *src, int fd, uint32_t events, void *userdata)
+{
+        struct job *j = userdata;
+
+        /* The pipe closes when the child is gone: job_finish() follows from there. */
+        j->timed_out = true;
+        kill(j->pid, SIGKILL);
+        return 0;
+}
+
+int job_set_timeout(struct job *j, uint64_t usec)
+{
+        int r = j->timer ? 0 : loop_add_timer(j->loop, on_timeout, j, &j->timer);
+
+        return r < 0 ? r : loop_timer_set(j->timer, usec, 0);
+}
+
 struct job *job_free(struct job *j)
 {
         if (!j)
                 return NULL;
+        /* SIGKILL, not SIGTERM: a stopped child would wait for SIGCONT, and we for it. */
         if (j->pid > 0) {
-                kill(j->pid, SIGTERM);
+                kill(j->pid, SIGKILL);
                 wait_child(j->pid);
         }
+        loop_source_remove(j->timer);
         loop_source_remove(j->src);
         if (j->fd >= 0)
                 close(j->fd);

@@ -18,6 +18,7 @@
 
 #include "macro.h"
 #include "netwatch.h"
+#include "rootfs.h"
 #include "util.h"
 
 struct netwatch {
@@ -137,20 +138,13 @@ int netwatch_dispatch(struct netwatch *w)
 /* "device/vif/N" in sys/class/net/IF/device/nodename → N; -1 otherwise. */
 static int read_vif(int root_fd, const char *ifname)
 {
-        char path[128], buf[64];
+        _cleanup_free_ char *buf = NULL;
+        char path[128];
         unsigned vif;
-        ssize_t n;
-        int fd;
 
-        snprintf(path, sizeof(path), "sys/class/net/%s/device/nodename", ifname);
-        fd = openat(root_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
+        snprintf(path, sizeof(path), "/sys/class/net/%s/device/nodename", ifname);
+        if (root_read_file(root_fd, path, 64, &buf, NULL) < 0)
                 return -1;
-        n = read(fd, buf, sizeof(buf) - 1);
-        close(fd);
-        if (n <= 0)
-                return -1;
-        buf[n] = '\0';
         buf[strcspn(buf, "\n")] = '\0';
         if (!startswith(buf, "device/vif/") || safe_atou(buf + STRLEN("device/vif/"), &vif) < 0 ||
             vif > 65535)

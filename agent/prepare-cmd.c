@@ -98,7 +98,8 @@ static int build_env(const struct prepare_ctx *ctx, const char *name, char ***re
         return 0;
 }
 
-int prepare_cmd_run(const struct prepare_ctx *ctx, const struct plan_cmd *c, struct textbuf *log)
+int prepare_cmd_run(const struct prepare_ctx *ctx, const struct plan_cmd *c,
+                    int (*started)(pid_t pid, void *userdata), void *userdata, struct textbuf *log)
 {
         _cleanup_free_ char *path = ctx->command_dir ? host_path(ctx, c->name) : strdup(c->argv[0]);
         _cleanup_strv_ char **env = NULL;
@@ -118,6 +119,10 @@ int prepare_cmd_run(const struct prepare_ctx *ctx, const struct plan_cmd *c, str
                 .root_fd = ctx->command_dir || ctx->host_root ? -1 : ctx->root_fd,
                 .timeout_usec = ctx->timeout_usec ? ctx->timeout_usec : PREPARE_TIMEOUT_USEC,
                 .output_max = CMD_OUTPUT_MAX,
+                /* Not a moment longer than the prepare or rollback it belongs to. */
+                .die_with_parent = true,
+                .started = started,
+                .userdata = userdata,
         };
         textbuf_puts(log, "$ ");
         plan_cmd_render(c, log);

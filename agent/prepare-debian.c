@@ -303,7 +303,13 @@ static int plan_grub(const struct prepare_ctx *ctx, struct plan *p, const char *
                 return r;
         if ((r = plan_edit(ctx, p, DROPIN, text)) < 0 || (plan_is_empty(p) && !regen))
                 return r;
-        if ((r = plan_save(ctx, p, GRUB_CFG, PLAN_OUTPUT)) < 0)
+        /*
+         * grub-mkconfig writes grub.cfg.new, then renames it: one cut short
+         * leaves it behind. Saved as an output too (mostly: absent), rollback
+         * puts it back as it was when it restores the menu byte for byte.
+         */
+        if ((r = plan_save(ctx, p, GRUB_CFG, PLAN_OUTPUT)) < 0 ||
+            (r = plan_save(ctx, p, GRUB_CFG ".new", PLAN_OUTPUT)) < 0)
                 return r;
         for (int undo = 0; undo < 2; undo++) {
                 r = update ? plan_cmd(p, undo, "update-grub", "/usr/sbin/update-grub", NULL)

@@ -42,9 +42,14 @@ int prepare_plan_debian(const struct prepare_ctx *ctx, const struct facts *f, bo
 int prepare_plan_fedora(const struct prepare_ctx *ctx, const struct facts *f, bool regen, struct plan *p);
 int prepare_plan_manual(const struct facts *f, struct plan *p);
 
-/* prepare-cmd.c: finds a command inside the root (or in command_dir) and runs it. */
+/*
+ * prepare-cmd.c: finds a command inside the root (or in command_dir) and runs
+ * it, in a process group of its own; it dies with us. started (optional) is
+ * called with its pid, before it runs: < 0 keeps it from running.
+ */
 bool prepare_cmd_exists(const struct prepare_ctx *ctx, const char *name, const char *path);
-int prepare_cmd_run(const struct prepare_ctx *ctx, const struct plan_cmd *c, struct textbuf *log);
+int prepare_cmd_run(const struct prepare_ctx *ctx, const struct plan_cmd *c,
+                    int (*started)(pid_t pid, void *userdata), void *userdata, struct textbuf *log);
 void plan_cmd_render(const struct plan_cmd *c, struct textbuf *out);
 
 /* prepare-tx.c: the transaction in the state directory. */

@@ -28,9 +28,12 @@
  *     orig/N     the original bytes of file N, when it existed
  *     new/N      the bytes prepare writes into file N
  *     after/N    the bytes of output file N (a menu a command regenerates) as
- *                prepare's commands left it, written before "done"
- *     journal    one line per step, each fsync'd: "applied N", "ran NAME STATUS",
- *                "done" (prepare complete), "rollback" (rollback started)
+ *                prepare's commands left it, written after each command (after/N.none:
+ *                they left no file)
+ *     journal    one line per step, each fsync'd: "applied N", "started NAME PGID
+ *                START BOOT_ID" (a command about to run: its process group, the
+ *                leader's start time, the boot), "ran NAME STATUS", "done" (prepare
+ *                complete), "rollback" (rollback started), "restored N"
  *     reserve    space held for undoing: freed when a rollback starts
  *   tx.old/    a finished rollback, being removed
  *
@@ -39,8 +42,17 @@
  * atomic rename, so each file holds its original or its new bytes, never a
  * mix. Recovery therefore never needs to know where a crash struck: without
  * "done" it puts every file back to its original bytes (a file already
- * original is left alone) and regenerates; with "rollback" it does the same
- * again, which is idempotent. The journal's other lines are for people.
+ * original is left alone); with "rollback" it does the same again, which is
+ * idempotent. An output file (grub.cfg) is put back byte for byte as well,
+ * and its command not run, unless something other than prepare's commands
+ * rewrote it (see outputs_ours); a command prepare never started is not run
+ * on the way back either: nothing is regenerated that prepare did not touch.
+ *
+ * A command runs in a process group of its own and dies with us, but what it
+ * started may not (grub-mkconfig's scripts, say): such leftovers would write
+ * the menu after recovery put it back. So the group is in the journal before
+ * the command runs, and a rollback first kills every group the journal
+ * names and waits until none of it runs.
  */
 
 #define MANIFEST_MAX (1u << 20)
@@ -163,11 +175,89 @@ static int manifest_text(const struct plan *p, char **ret, size_t *ret_len)
 
 static int read_at(int dir_fd, const char *name, char **ret, size_t *ret_len)
 {
-        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        return fileedit_read(dir_fd, name, PREPARE_FILE_MAX, ret, ret_len, NULL);
+}
 
-        if (fd < 0)
-                return -errno;
-        return read_full_fd(fd, ret, PREPARE_FILE_MAX, ret_len);
+/* ---- the journal ---- */
+
+#define JOURNAL_GROUPS_MAX 64
+#define GROUP_KILL_USEC (10ull * 1000000)
+
+struct journal {
+        bool done, rollback;
+        bool in_flight;                                  /* a command of prepare started, never ended */
+        struct spawn_group groups[JOURNAL_GROUPS_MAX];   /* of the commands that started */
+        char names[JOURNAL_GROUPS_MAX][32];
+        bool by_prepare[JOURNAL_GROUPS_MAX];             /* started before "rollback" */
+        size_t n_groups;
+};
+
+static void journal_started(const char *line, struct journal *j)
+{
+        struct spawn_group g = {};
+        char name[32];
+        int pgid;
+
+        if (!j->rollback)
+                j->in_flight = true;
+        if (j->n_groups == JOURNAL_GROUPS_MAX ||
+            sscanf(line, "started %31s %d %" SCNu64 " %36s", name, &pgid, &g.start, g.boot_id) != 4)
+                return;
+        g.pgid = pgid;
+        memcpy(j->names[j->n_groups], name, sizeof(name));
+        j->by_prepare[j->n_groups] = !j->rollback;
+        j->groups[j->n_groups++] = g;
+}
+
+static bool started_by_prepare(const struct journal *j, const char *name)
+{
+        for (size_t i = 0; i < j->n_groups; i++)
+                if (j->by_prepare[i] && streq(j->names[i], name))
+                        return true;
+        return false;
+}
+
+static int journal_load(int tx_fd, struct journal *ret)
+{
+        _cleanup_free_ char *text = NULL;
+        char *line, *save = NULL;
+        int r = read_at(tx_fd, "journal", &text, NULL);
+
+        *ret = (struct journal){};
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                if (streq(line, "done"))
+                        ret->done = true;
+                else if (streq(line, "rollback"))
+                        ret->rollback = true;
+                else if (startswith(line, "started "))
+                        journal_started(line, ret);
+                else if (startswith(line, "ran ") && !ret->rollback)
+                        ret->in_flight = false;
+        }
+        return 0;
+}
+
+/* What the commands of this transaction left running goes first, wholly, before any restore. */
+static int stop_leftovers(const struct journal *j, struct textbuf *log)
+{
+        for (size_t i = 0; i < j->n_groups; i++) {
+                int r = spawn_group_kill(&j->groups[i], GROUP_KILL_USEC);
+
+                if (r == -ETIME) {
+                        textbuf_printf(log, "%s left processes that do not die (process group %d): "
+                                       "nothing was restored\n",
+                                       j->names[i], (int)j->groups[i].pgid);
+                        return r;
+                }
+                if (r > 0)
+                        textbuf_printf(log, "stopped %d process(es) %s left running (process group %d)\n",
+                                       r, j->names[i], (int)j->groups[i].pgid);
+        }
+        return 0;
 }
 
 static int parse_kind(const char *s, enum plan_file_kind *ret)
@@ -308,7 +398,7 @@ int tx_clean(const struct prepare_ctx *ctx)
 int tx_state(const struct prepare_ctx *ctx, enum tx_state *ret)
 {
         _cleanup_close_ int tx_fd = openat(ctx->state_fd, "tx", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        _cleanup_free_ char *j = NULL;
+        struct journal j;
         int r;
 
         if (tx_fd < 0) {
@@ -317,15 +407,9 @@ int tx_state(const struct prepare_ctx *ctx, enum tx_state *ret)
                 *ret = TX_NONE;
                 return 0;
         }
-        r = read_at(tx_fd, "journal", &j, NULL);
-        if (r < 0 && r != -ENOENT)
+        if ((r = journal_load(tx_fd, &j)) < 0)
                 return r;
-        if (j && (startswith(j, "rollback\n") || strstr(j, "\nrollback\n")))
-                *ret = TX_ROLLING_BACK;
-        else if (j && (startswith(j, "done\n") || strstr(j, "\ndone\n")))
-                *ret = TX_PREPARED;
-        else
-                *ret = TX_INCOMPLETE;
+        *ret = j.rollback ? TX_ROLLING_BACK : j.done ? TX_PREPARED : TX_INCOMPLETE;
         return 0;
 }
 
@@ -447,7 +531,7 @@ static int tx_create(const struct prepare_ctx *ctx, const struct plan *p)
 static int make_dirs(const struct prepare_ctx *ctx, const struct plan *p)
 {
         for (size_t i = 0; i < p->n_mkdirs; i++) {
-                int r = fileedit_mkdir_p(ctx->root_fd, p->mkdirs[i] + strspn(p->mkdirs[i], "/"));
+                int r = fileedit_mkdir_p(ctx->root_fd, p->mkdirs[i], 0755);
                 if (r < 0)
                         return r;
                 crashpoint();
@@ -500,22 +584,40 @@ static int edit_files(const struct prepare_ctx *ctx, int tx_fd, const struct pla
         return 0;
 }
 
-/* skip_regen: leave out the commands marked regen (their outputs were put back byte for byte). */
-static int run_cmds(const struct prepare_ctx *ctx, int tx_fd, const struct plan_cmd *c, size_t n, bool skip_regen,
-                    struct textbuf *log)
+struct started {
+        int tx_fd;
+        const char *name;
+};
+
+/* The command's process group, durably in the journal before the command runs. */
+static int on_started(pid_t pid, void *userdata)
 {
-        for (size_t i = 0; i < n; i++) {
-                int r, j;
+        const struct started *s = userdata;
+        struct spawn_group g;
+        int r = spawn_group_of(pid, &g);
 
-                if (skip_regen && c[i].regen)
-                        continue;
-                r = prepare_cmd_run(ctx, &c[i], log);
+        if (r < 0)
+                return r;
+        return journal_append(s->tx_fd, "started %s %d %" PRIu64 " %s\n", s->name, (int)g.pgid,
+                              g.start, g.boot_id);
+}
 
-                j = journal_append(tx_fd, "ran %s %s\n", c[i].name, r < 0 ? "failed" : "ok");
-                if (r < 0 || j < 0)
-                        return r < 0 ? r : j;
-        }
-        return 0;
+/* One output as the commands left it: after/N, or after/N.none for no file. */
+static int save_output(const struct prepare_ctx *ctx, int dir_fd, const struct plan_file *f, size_t i)
+{
+        _cleanup_free_ char *now = NULL;
+        char name[32], none[40];
+        size_t len;
+        int r;
+
+        snprintf(name, sizeof(name), "%zu", i);
+        snprintf(none, sizeof(none), "%zu.none", i);
+        if ((r = plan_read(ctx, f->path, &now, &len, NULL)) < 0)
+                return r;
+        r = now ? write_in(dir_fd, name, now, len) : write_in(dir_fd, none, "", 0);
+        if (r >= 0 && unlinkat(dir_fd, now ? none : name, 0) < 0 && errno != ENOENT)
+                r = -errno;
+        return r;
 }
 
 /* What the commands made of each output file, so that rollback can tell whether anything changed it since. */
@@ -524,26 +626,42 @@ static int save_outputs(const struct prepare_ctx *ctx, int tx_fd, const struct p
         _cleanup_close_ int dir_fd = -1;
         int r;
 
-        if (mkdirat(tx_fd, "after", 0700) < 0)
+        if (mkdirat(tx_fd, "after", 0700) < 0 && errno != EEXIST)
                 return -errno;
         dir_fd = openat(tx_fd, "after", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir_fd < 0)
                 return -errno;
-        for (size_t i = 0; i < p->n_files; i++) {
-                _cleanup_free_ char *now = NULL;
-                char name[32];
-                size_t len;
-
-                if (p->files[i].kind != PLAN_OUTPUT)
-                        continue;
-                if ((r = plan_read(ctx, p->files[i].path, &now, &len, NULL)) < 0)
+        for (size_t i = 0; i < p->n_files; i++)
+                if (p->files[i].kind == PLAN_OUTPUT && (r = save_output(ctx, dir_fd, &p->files[i], i)) < 0)
                         return r;
-                snprintf(name, sizeof(name), "%zu", i);
-                if (now && (r = write_in(dir_fd, name, now, len)) < 0)
-                        return r;
-        }
         if (fsync(dir_fd) < 0)
                 return -errno;
+        return 0;
+}
+
+static int run_cmd(const struct prepare_ctx *ctx, int tx_fd, const struct plan_cmd *c, struct textbuf *log)
+{
+        struct started s = { .tx_fd = tx_fd, .name = c->name };
+
+        return prepare_cmd_run(ctx, c, on_started, &s, log);
+}
+
+/*
+ * Prepare's commands, one after the other until one fails. What each left
+ * in the output files is saved before its "ran": a crash leaves no output
+ * that neither the journal nor after/ accounts for.
+ */
+static int apply_cmds(const struct prepare_ctx *ctx, int tx_fd, const struct plan *p, struct textbuf *log)
+{
+        for (size_t i = 0; i < p->n_cmds; i++) {
+                int r = run_cmd(ctx, tx_fd, &p->cmds[i], log), k;
+
+                if ((k = save_outputs(ctx, tx_fd, p)) < 0 ||
+                    (k = journal_append(tx_fd, "ran %s %s\n", p->cmds[i].name, r < 0 ? "failed" : "ok")) < 0)
+                        return k;
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -563,7 +681,7 @@ int tx_apply(const struct prepare_ctx *ctx, const struct plan *p, struct textbuf
         if (tx_fd < 0)
                 return -errno;
         if ((r = make_dirs(ctx, p)) < 0 || (r = edit_files(ctx, tx_fd, p)) < 0 ||
-            (r = run_cmds(ctx, tx_fd, p->cmds, p->n_cmds, false, log)) < 0 || (r = save_outputs(ctx, tx_fd, p)) < 0)
+            (r = apply_cmds(ctx, tx_fd, p, log)) < 0)
                 return r;
         return journal_append(tx_fd, "done\n");
 }
@@ -671,11 +789,14 @@ static int restore_files(const struct prepare_ctx *ctx, int tx_fd, const struct 
 static void remove_dirs(const struct prepare_ctx *ctx, const struct plan *p, struct textbuf *log)
 {
         for (size_t i = p->n_mkdirs; i-- > 0;) {
-                const char *rel = p->mkdirs[i] + strspn(p->mkdirs[i], "/");
+                _cleanup_close_ int dir_fd = -1;
+                const char *base;
+                int r;
 
-                if (unlinkat(ctx->root_fd, rel, AT_REMOVEDIR) < 0 && errno != ENOENT)
-                        textbuf_printf(log, "left %s in place: %s\n", p->mkdirs[i], strerror(errno));
-                fileedit_fsync_dir(ctx->root_fd);
+                dir_fd = fileedit_open_parent(ctx->root_fd, p->mkdirs[i], &base);
+                r = dir_fd < 0 ? dir_fd : fileedit_rmdir(dir_fd, base);
+                if (r < 0 && r != -ENOENT)
+                        textbuf_printf(log, "left %s in place: %s\n", p->mkdirs[i], strerror(-r));
                 crashpoint();
         }
 }
@@ -692,36 +813,56 @@ static int finish(const struct prepare_ctx *ctx)
         return fileedit_rm_rf(ctx->state_fd, "tx.old");
 }
 
+/* Whether output i holds its original, or what prepare's commands left in it (after/). */
+static int output_ours(const struct prepare_ctx *ctx, int tx_fd, const struct plan_file *f, size_t i,
+                       bool *ret)
+{
+        _cleanup_free_ char *after = NULL, *now = NULL;
+        size_t alen, len;
+        char name[40];
+        int r = plan_read(ctx, f->path, &now, &len, NULL);
+
+        if (r < 0)
+                return r;
+        if (!now) {
+                snprintf(name, sizeof(name), "after/%zu.none", i);
+                *ret = !f->existed || faccessat(tx_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+                return 0;
+        }
+        snprintf(name, sizeof(name), "after/%zu", i);
+        r = read_at(tx_fd, name, &after, &alen);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        *ret = (f->existed && same_bytes(now, len, f->old, f->old_len)) ||
+               (after && same_bytes(now, len, after, alen));
+        return 0;
+}
+
 /*
- * Whether every output file still holds what prepare's commands wrote into
- * it (after/N), or already its original bytes (a rollback that a crash
- * stopped had put it back). Then rollback restores the outputs byte for byte
- * and skips the commands that would regenerate them: the menu is exactly the
- * one before prepare, even where it did not match its own settings. When
- * something rewrote a menu since (a kernel update), or prepare did not
- * finish, the menu is regenerated instead.
+ * Whether every output file holds its original bytes (prepare had not
+ * regenerated it yet, or a rollback that a crash stopped had put it back),
+ * or what prepare's commands left in it (after/N), or whatever a command of
+ * prepare still running at the crash left (it was ours, and is killed).
+ * Then rollback restores the outputs byte for byte and skips the commands
+ * that would regenerate them: the menu is exactly the one before prepare,
+ * hand edits and entries of its own included. Only when something else
+ * rewrote a menu since (a kernel update) is it regenerated instead.
  */
-static int outputs_untouched(const struct prepare_ctx *ctx, int tx_fd, const struct plan *p, bool *ret)
+static int outputs_ours(const struct prepare_ctx *ctx, int tx_fd, const struct plan *p, const struct journal *j,
+                        bool *ret)
 {
         bool any = false;
 
         *ret = false;
         for (size_t i = 0; i < p->n_files; i++) {
-                const struct plan_file *f = &p->files[i];
-                _cleanup_free_ char *after = NULL, *now = NULL;
-                size_t alen, len;
-                char name[32];
+                bool ours;
                 int r;
 
-                if (f->kind != PLAN_OUTPUT)
+                if (p->files[i].kind != PLAN_OUTPUT)
                         continue;
-                snprintf(name, sizeof(name), "after/%zu", i);
-                r = read_at(tx_fd, name, &after, &alen);
-                if (r == -ENOENT)
-                        return 0;
-                if (r < 0 || (r = plan_read(ctx, f->path, &now, &len, NULL)) < 0)
+                if ((r = output_ours(ctx, tx_fd, &p->files[i], i, &ours)) < 0)
                         return r;
-                if (!now || !(same_bytes(now, len, after, alen) || (f->existed && same_bytes(now, len, f->old, f->old_len))))
+                if (!ours && !j->in_flight)
                         return 0;
                 any = true;
         }
@@ -729,7 +870,43 @@ static int outputs_untouched(const struct prepare_ctx *ctx, int tx_fd, const str
         return 0;
 }
 
-static int undo(const struct prepare_ctx *ctx, int tx_fd, const struct plan *p, struct textbuf *log)
+static bool planned(const struct plan *p, const char *name)
+{
+        for (size_t i = 0; i < p->n_cmds; i++)
+                if (streq(p->cmds[i].name, name))
+                        return true;
+        return false;
+}
+
+/*
+ * Rollback's commands: one that regenerates the outputs only when they were
+ * not put back byte for byte; the others only when prepare started their
+ * counterpart (an initramfs prepare never rebuilt is left as it is). Each
+ * runs even when one before failed; the first failure is returned.
+ */
+static int undo_cmds(const struct prepare_ctx *ctx, int tx_fd, const struct plan *p, const struct journal *j,
+                     bool outputs_restored, struct textbuf *log)
+{
+        int first = 0;
+
+        for (size_t i = 0; i < p->n_undo; i++) {
+                const struct plan_cmd *c = &p->undo[i];
+                int r, k;
+
+                if (c->regen ? outputs_restored : planned(p, c->name) && !started_by_prepare(j, c->name))
+                        continue;
+                r = run_cmd(ctx, tx_fd, c, log);
+                k = journal_append(tx_fd, "ran %s %s\n", c->name, r < 0 ? "failed" : "ok");
+                if (k < 0)
+                        return k;
+                if (r < 0 && first == 0)
+                        first = r;
+        }
+        return first;
+}
+
+static int undo(const struct prepare_ctx *ctx, int tx_fd, const struct plan *p, const struct journal *j,
+                struct textbuf *log)
 {
         bool outputs;
         int r;
@@ -738,12 +915,12 @@ static int undo(const struct prepare_ctx *ctx, int tx_fd, const struct plan *p, 
                 return r;
         if (unlinkat(tx_fd, "reserve", 0) < 0 && errno != ENOENT)
                 return -errno;
-        if ((r = outputs_untouched(ctx, tx_fd, p, &outputs)) < 0 || (r = restore_files(ctx, tx_fd, p, false)) < 0)
+        if ((r = outputs_ours(ctx, tx_fd, p, j, &outputs)) < 0 || (r = restore_files(ctx, tx_fd, p, false)) < 0)
                 return r;
         remove_dirs(ctx, p, log);
         if (outputs && (r = restore_files(ctx, tx_fd, p, true)) < 0)
                 return r;
-        r = run_cmds(ctx, tx_fd, p->undo, p->n_undo, outputs, log);
+        r = undo_cmds(ctx, tx_fd, p, j, outputs, log);
         if (r == -EIO || r == -ETIME) {
                 /* Regenerating failed: put back what it had produced before prepare, byte for byte. */
                 textbuf_puts(log, "regenerating failed: restoring the saved boot menu\n");
@@ -757,6 +934,7 @@ int tx_rollback(const struct prepare_ctx *ctx, bool force, struct textbuf *log)
 {
         _cleanup_close_ int tx_fd = -1;
         struct plan *p = NULL;
+        struct journal j;
         enum tx_state st;
         int r;
 
@@ -767,13 +945,14 @@ int tx_rollback(const struct prepare_ctx *ctx, bool force, struct textbuf *log)
         tx_fd = openat(ctx->state_fd, "tx", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (tx_fd < 0)
                 return -errno;
-        if ((r = manifest_load(tx_fd, &p)) < 0)
+        if ((r = journal_load(tx_fd, &j)) < 0 || (r = stop_leftovers(&j, log)) < 0 ||
+            (r = manifest_load(tx_fd, &p)) < 0)
                 return r;
         if (!force && st != TX_ROLLING_BACK && (r = check_files(ctx, p, log)) < 0) {
                 plan_free(p);
                 return r;
         }
-        r = undo(ctx, tx_fd, p, log);
+        r = undo(ctx, tx_fd, p, &j, log);
         plan_free(p);
         if (r < 0 && r != -EIO)
                 return r;

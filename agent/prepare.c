@@ -10,11 +10,13 @@
 #include <sys/stat.h>
 #include <sys/file.h>
 #include <fcntl.h>
+#include <time.h>
 
 #include "fileedit.h"
 #include "macro.h"
 #include "prepare-internal.h"
 #include "probe.h"
+#include "rootfs.h"
 #include "strv.h"
 #include "util.h"
 
@@ -57,7 +59,7 @@ static int gather(const struct prepare_ctx *ctx, struct facts *f, struct check_r
                   enum proto_verdict *ret_verdict)
 {
         struct kcache *cache = NULL;
-        int r = kcache_new(NULL, &cache);
+        int r = kcache_new(AT_FDCWD, NULL, &cache);
 
         if (r < 0)
                 return r;
@@ -266,8 +268,13 @@ int prepare_run(const struct prepare_ctx *ctx, bool dry_run, struct prepare_answ
                         textbuf_printf(&a.output, "%s\n", rec.message);
                 prepare_answer_done(&rec);
         }
-        if ((r = tx_state(ctx, &st)) < 0 || (r = prepare_plan(ctx, &p)) < 0)
+        if ((r = tx_state(ctx, &st)) < 0 || (r = prepare_plan(ctx, &p)) < 0) {
+                /* A FIFO, a device or a socket where prepare reads a file (rootfs.h): refused, not a fault. */
+                if (r == -ENXIO)
+                        r = answer(&a, false, "error", "a file prepare would change is %s; nothing was changed",
+                                   root_strerror(r));
                 goto out;
+        }
         if (p->unsupported) {
                 r = plan_render(p, &a.output);
                 if (r >= 0)
@@ -307,6 +314,9 @@ static int rollback(const struct prepare_ctx *ctx, bool force, struct prepare_an
                 r = answer(&a, false, "error", "files changed since prepare; nothing was rolled back");
         else if (r == -EIO)
                 r = answer(&a, false, "error", "files restored, but regenerating failed: the saved boot menu was put back");
+        else if (r == -ETIME)
+                r = answer(&a, false, "error",
+                           "a command of the last change does not die; nothing was rolled back");
         else if (r < 0 && r != -ENOMEM)
                 r = answer(&a, false, "error", "rollback failed: %s", strerror(-r));
         else if (r >= 0)
@@ -365,25 +375,52 @@ out:
         return 0;
 }
 
-int prepare_state_open(int root_fd, const char *dir)
+int prepare_state_dir(int root_fd, const char *dir)
 {
         int fd, r;
 
-        if (!dir) {
-                r = fileedit_mkdir_p(root_fd, &PREPARE_STATE_DIR[1]);
-                if (r < 0)
-                        return r;
-                fd = openat(root_fd, &PREPARE_STATE_DIR[1], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        } else {
+        if (dir) {
                 if (mkdir(dir, 0700) < 0 && errno != EEXIST)
                         return -errno;
                 fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                return fd < 0 ? -errno : fd;
         }
+        /* In the guest's tree: made and opened inside it, and never through a symlink of its own. */
+        r = fileedit_mkdir_p(root_fd, PREPARE_STATE_DIR, 0700);
+        if (r < 0)
+                return r;
+        return root_open(root_fd, PREPARE_STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+}
+
+/* Waits (up to wait_usec) for the lock another process holds. */
+static int lock_state(int fd, uint64_t wait_usec)
+{
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + wait_usec;
+        struct timespec pause = { 0, 50 * 1000 * 1000 };
+
+        while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                if (errno != EWOULDBLOCK)
+                        return -errno;
+                if (now_usec(CLOCK_MONOTONIC) >= deadline)
+                        return -EBUSY;
+                nanosleep(&pause, NULL);
+        }
+        return 0;
+}
+
+int prepare_state_open(int root_fd, const char *dir)
+{
+        return prepare_state_open_wait(root_fd, dir, 0);
+}
+
+int prepare_state_open_wait(int root_fd, const char *dir, uint64_t wait_usec)
+{
+        int fd = prepare_state_dir(root_fd, dir), r;
+
         if (fd < 0)
-                return -errno;
+                return fd;
         /* One prepare or rollback at a time per state directory. */
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-                r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+        if ((r = lock_state(fd, wait_usec)) < 0) {
                 close(fd);
                 return r;
         }

@@ -48,11 +48,16 @@ struct prepare_answer {
 };
 
 /*
- * The state directory, created when missing and locked: one prepare or
- * rollback at a time, whoever asks (the daemon's worker, the CLI). dir, or
- * PREPARE_STATE_DIR inside the root when dir is NULL. -EBUSY when locked.
+ * The state directory, created when missing: dir (a path of the operator's),
+ * or PREPARE_STATE_DIR inside the root when dir is NULL, made through fds
+ * resolved inside the root (shared/rootfs.h) and refused when it is itself
+ * a symlink.
  */
+int prepare_state_dir(int root_fd, const char *dir);
+/* The state directory, locked: one prepare or rollback at a time, whoever asks. -EBUSY when locked. */
 int prepare_state_open(int root_fd, const char *dir);
+/* The same, waiting up to wait_usec for another holder of the lock to let go. */
+int prepare_state_open_wait(int root_fd, const char *dir, uint64_t wait_usec);
 
 int prepare_run(const struct prepare_ctx *ctx, bool dry_run, struct prepare_answer *ret);
 int prepare_rollback(const struct prepare_ctx *ctx, struct prepare_answer *ret);
@@ -66,7 +71,8 @@ void prepare_answer_done(struct prepare_answer *a);
 enum plan_file_kind {
         PLAN_EDIT,                /* prepare writes it (new == NULL: removes it) */
         PLAN_KEEP,                /* a command rewrites it: saved, and restored by rollback */
-        PLAN_OUTPUT,              /* a command regenerates it: saved, restored only if regenerating fails */
+        PLAN_OUTPUT,              /* a command regenerates it: saved; rollback restores it byte for byte
+                                   * unless something else rewrote it since, and regenerates it then */
         PLAN_LINK,                /* prepare makes it a symbolic link (new: the target) where nothing was */
 };
 

@@ -20,14 +20,14 @@ enum {
         F_GUEST_TYPE, F_GUEST_TYPE_SOURCE, F_RUNNING_RELEASE, F_ARCH, F_OS_ID, F_OS_VERSION_ID, F_OS_NAME,
         F_MENU_SOURCE, F_MENU_FILE, F_GRUB_DEFAULT, F_NEXT_ENTRY, F_NEXT_KERNEL, F_NEXT_RELEASE, F_NEXT_CMDLINE,
         F_NEXT_INITRD, F_KERNEL_FORMAT, F_KERNEL_COMPRESSION, F_KERNEL_VERSION_STRING, F_KERNEL_CONFIG,
-        F_XEN_NOTES, _F_MAX,
+        F_XEN_NOTES, F_UNREADABLE, _F_MAX,
 };
 
 static const char *const fact_keys[_F_MAX] = {
         "guest_type", "guest_type_source", "running_release", "arch", "os_id", "os_version_id", "os_name",
         "menu_source", "menu_file", "grub_default", "next_entry", "next_kernel", "next_release", "next_cmdline",
         "next_initrd", "kernel_format", "kernel_compression", "kernel_version_string", "kernel_config",
-        "xen_notes",
+        "xen_notes", "unreadable",
 };
 
 static char *dup_or_null(const char *s)
@@ -35,18 +35,27 @@ static char *dup_or_null(const char *s)
         return s ? strdup(s) : NULL;
 }
 
-static char *join_initrd(const struct next_boot *nb)
+/* The words of v joined by sep onto s (NULL: none yet); NULL when there are none, or on ENOMEM. */
+static char *join(char *s, char *const *v, size_t n, const char *sep)
 {
-        char *s = NULL;
-
-        for (size_t i = 0; i < nb->n_initrd; i++) {
-                char *n = s ? strdup_printf("%s %s", s, nb->initrd_paths[i]) : strdup(nb->initrd_paths[i]);
+        for (size_t i = 0; i < n; i++) {
+                char *j = s ? strdup_printf("%s%s%s", s, sep, v[i]) : strdup(v[i]);
                 free(s);
-                if (!n)
+                if (!j)
                         return NULL;
-                s = n;
+                s = j;
         }
         return s;
+}
+
+/* Every file the probe found but could not read, with why. */
+static char *join_unreadable(const struct facts *f)
+{
+        char *s = join(NULL, f->nb.unreadable.v, f->nb.unreadable.n, "; ");
+
+        if (!s && f->nb.unreadable.n > 0)
+                return NULL;
+        return join(s, f->unreadable.v, f->unreadable.n, "; ");
 }
 
 static char *notes_text(const struct facts *f)
@@ -93,8 +102,9 @@ static void fill(const struct facts *f, struct fact *v)
         v[F_NEXT_KERNEL].val = dup_or_null(f->nb.kernel_path);
         v[F_NEXT_RELEASE].val = dup_or_null(f->next_release);
         v[F_NEXT_CMDLINE].val = dup_or_null(f->nb.args);
-        v[F_NEXT_INITRD].val = join_initrd(&f->nb);
+        v[F_NEXT_INITRD].val = join(NULL, f->nb.initrd_paths, f->nb.n_initrd, " ");
         v[F_KERNEL_CONFIG].val = dup_or_null(f->kcfg.path);
+        v[F_UNREADABLE].val = join_unreadable(f);
         fill_image(f, v);
 }
 

@@ -42,16 +42,15 @@ static void load_ids(struct requests *rq)
         }
 }
 
-int requests_new(const char *state_dir, struct requests **ret)
+int requests_new(int state_fd, struct requests **ret)
 {
         struct requests *rq = calloc(1, sizeof(*rq));
 
         if (!rq)
                 return -ENOMEM;
-        rq->state_fd = state_dir ? open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-        if (state_dir && rq->state_fd < 0)
-                log_warning_errno(-errno, "Request ids will not survive a restart: '%s': %m",
-                                  state_dir);
+        rq->state_fd = state_fd >= 0 ? fcntl(state_fd, F_DUPFD_CLOEXEC, 3) : -1;
+        if (state_fd >= 0 && rq->state_fd < 0)
+                log_warning_errno(-errno, "Request ids will not survive a restart: %m");
         load_ids(rq);
         *ret = rq;
         return 0;
@@ -385,7 +384,7 @@ int requests_finish(struct requests *rq, struct store *s, const struct proto_uui
         return r;
 }
 
-int requests_interrupted(struct requests *rq, struct store *s, const char *message)
+int requests_unfinished(struct requests *rq, struct store *s, struct proto_uuid *ret)
 {
         _cleanup_free_ char *last = NULL, *state = NULL;
         char path[PROTO_PATH_MAX];
@@ -403,6 +402,6 @@ int requests_interrupted(struct requests *rq, struct store *s, const char *messa
         if (st >= 0 && proto_state_is_final((enum proto_state)st))
                 return 0;
         log_warning("Request %s was running when the agent stopped.", id.s);
-        return requests_finish(rq, s, &id, PROTO_STATE_FAILED, PROTO_REASON_INTERRUPTED, message,
-                               NULL, 0, 0);
+        *ret = id;
+        return 1;
 }

@@ -18,7 +18,8 @@ struct requests;
 #define REQUEST_PATH "control/pvh/request"
 #define REQUESTS_REMEMBERED 64
 
-int requests_new(const char *state_dir, struct requests **ret);
+/* The last ids are kept in the state directory state_fd (dup'd), or in memory only when it is -1. */
+int requests_new(int state_fd, struct requests **ret);
 struct requests *requests_free(struct requests *rq);
 
 /*
@@ -40,6 +41,7 @@ int requests_finish(struct requests *rq, struct store *s, const struct proto_uui
 
 /*
  * After a restart: the newest request, if its answer is not final, ran when
- * the agent stopped. It is answered failed "interrupted" with message.
+ * the agent stopped: 1 and its id, or 0. The caller answers it failed
+ * "interrupted" once it knows how the work ended (requests_finish).
  */
-int requests_interrupted(struct requests *rq, struct store *s, const char *message);
+int requests_unfinished(struct requests *rq, struct store *s, struct proto_uuid *ret);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,7 +292,7 @@ int extract_and_judge(struct inspection *in, struct kvset *ret)
         if (r >= 0)
                 r = write_guest_type(in);
         if (r >= 0)
-                r = kcache_new(NULL, &cache);
+                r = kcache_new(AT_FDCWD, NULL, &cache);
         stage_set("judging the files read");
         for (unsigned pass = 0; r >= 0 && pass < PASSES_MAX; pass++) {
                 struct check_result res[_PROTO_CHECK_MAX];

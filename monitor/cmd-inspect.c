@@ -41,7 +41,7 @@ static void inspect_help(FILE *f)
               "  --all               every guest without an agent\n"
               "  --config PATTERN    read the disks from the xl configuration, %n the domain's\n"
               "                      name (default: the disk backends in xenstore)\n"
-              "  --db FILE           default " DB_DEFAULT "\n"
+              "  --db FILE           default " DB_DEFAULT_PATH "\n"
               "  --json              JSON, as status --json\n"
               "  --inspector PATH    default " INSPECTOR_DEFAULT "\n"
               "  --user NAME         the sandbox's user (default " INSPECT_USER ", else nobody)\n"
@@ -197,7 +197,7 @@ static int run_all(struct xstore *x, struct db *d, const struct inspect_args *a,
 
 int cmd_inspect(int argc, char **argv)
 {
-        struct inspect_args a = { .db = DB_DEFAULT, .o = { .inspector = INSPECTOR_DEFAULT } };
+        struct inspect_args a = { .db = DB_DEFAULT_PATH, .o = { .inspector = INSPECTOR_DEFAULT } };
         _cleanup_free_ unsigned *ids = NULL;
         struct xstore *x = NULL;
         struct db *d = NULL;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "inspect.h"
+#include "db.h"
 #include "log.h"
 #include "macro.h"
 #include "migrate.h"
@@ -80,7 +81,7 @@ static void migrate_help(FILE *f)
                 "  --inspector PATH       the inspector (default " INSPECTOR_DEFAULT ")\n"
                 "  --inspect-time-limit S its CPU seconds per guest (default 30)\n"
                 "common:\n"
-                "  --db FILE              the database (default " DB_DEFAULT ")\n"
+                "  --db FILE              the database (default " DB_DEFAULT_PATH ")\n"
                 "  --id N                 the migration (default the newest)\n"
                 "  --json                 JSON (run: JSON lines, also when stdout is no terminal)\n"
                 "  --dry-run              run: print what would be done, change nothing\n"
@@ -280,17 +281,17 @@ static char *skip_reason(const struct msnap *s)
 static char *config_reason(const struct margs *a, const char *path)
 {
         const struct xlcfg_paths p = { a->s.pvgrub, a->s.pvhgrub };
-        _cleanup_free_ char *text = NULL, *reason = NULL;
+        _cleanup_free_ char *reason = NULL;
         enum xlcfg_type t;
         char *r = NULL;
         int e;
 
         if (a->s.hook)
                 return NULL;
-        e = xlcfg_load(path, &text, NULL);
+        e = xlcfg_inspect_file(path, &p, &t, &reason);
         if (e < 0)
                 return asprintf(&r, "cannot read the configuration %s: %s", path, strerror(-e)) < 0 ? NULL : r;
-        if (xlcfg_inspect(text, &p, &t, &reason) < 0 || !reason)
+        if (!reason)
                 return NULL;
         return asprintf(&r, "%s: %s", path, reason) < 0 ? NULL : r;
 }
@@ -576,28 +577,67 @@ static int do_plan(struct mdb *d, struct margs *a)
         return show(d, m.id, a->json);
 }
 
+/* "pid N", or "another process" when the holder wrote no pid. */
+static const char *holder_text(pid_t holder, char buf[static 32])
+{
+        if (holder <= 0)
+                return "another process";
+        snprintf(buf, 32, "pid %d", (int)holder);
+        return buf;
+}
+
+/*
+ * abort while another process holds the lock: only a running migration is
+ * flagged, for that process to stop at its next guest. A migration that is
+ * merely planned is no business of the holder's, and a flag would make its
+ * own run stop before its first guest.
+ */
+static int abort_running(struct mdb *d, const struct margs *a, pid_t holder)
+{
+        struct mig m = {};
+        char who[32];
+        int r;
+
+        r = mdb_load(d, a->id, &m);
+        if (r == -ENOENT)
+                log_error("No migration%s.", a->id ? " with that id" : " planned yet");
+        if (r < 0) {
+                mig_done(&m);
+                return r == -ENOENT ? EXIT_FAILED : EXIT_INTERNAL;
+        }
+        if (m.state != MIG_RUNNING) {
+                log_error("Migration %" PRId64 " is %s, not running, and %s holds the migration "
+                          "lock: nothing to abort now; try again once it has ended.",
+                          m.id, mig_state_to_string(m.state), holder_text(holder, who));
+                mig_done(&m);
+                return EXIT_FAILED;
+        }
+        r = mdb_request_abort(d, m.id);
+        mig_done(&m);
+        if (r < 0)
+                return EXIT_INTERNAL;
+        printf("abort requested: the run in progress (%s) stops before its next guest\n",
+               holder_text(holder, who));
+        return EXIT_DONE;
+}
+
 static int do_run(struct mdb *d, const struct margs *a, const char *verb)
 {
         struct mrun_opts o = { .db_path = a->db, .json = a->json || isatty(STDOUT_FILENO) != 1, .dry_run = a->dry_run,
                                .abort = streq(verb, "abort") };
         struct xstore *x = NULL;
         struct mig m = {};
+        pid_t holder = 0;
         int lock = -1, r;
 
         if (!a->dry_run) {
-                r = mdb_lock(a->db, false, &lock);
-                if (r == -EBUSY && o.abort) {
-                        r = mdb_load(d, a->id, &m);
-                        if (r >= 0)
-                                r = mdb_request_abort(d, m.id);
-                        mig_done(&m);
-                        if (r < 0)
-                                return EXIT_INTERNAL;
-                        printf("abort requested: the run in progress stops before its next guest\n");
-                        return EXIT_DONE;
-                }
+                r = mdb_lock(a->db, false, &lock, &holder);
+                if (r == -EBUSY && o.abort)
+                        return abort_running(d, a, holder);
                 if (r == -EBUSY) {
-                        log_error("A migration run is in progress.");
+                        char who[32];
+
+                        log_error("A migration run is in progress (%s).", holder_text(holder, who));
                         return EXIT_FAILED;
                 }
                 if (r < 0)
@@ -635,7 +675,7 @@ out:
 
 int cmd_migrate(int argc, char **argv)
 {
-        struct margs a = { .db = DB_DEFAULT,
+        struct margs a = { .db = DB_DEFAULT_PATH,
                            .s = { .canary = 1, .growth = 2, .max_failures = 1, .toolstack_timeout = 300,
                                   .boot_timeout = 300, .request_timeout = 600, .settle = 30 } };
         const char *verb = argc > 1 ? argv[1] : NULL;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
+#include "db.h"
 #include "hostreq.h"
 #include "log.h"
 #include "macro.h"
@@ -71,6 +72,8 @@ struct request_args {
         const char *filter_key, *filter_value;
         char **domains;
         int n_domains;
+        const char *db_path;  /* --db, or NULL for the default when it exists */
+        struct db *db;        /* where sent requests are recorded, or NULL */
 };
 
 static void request_help(FILE *f)
@@ -86,6 +89,9 @@ static void request_help(FILE *f)
                    "  --all                every guest\n"
                    "  --filter KEY=VALUE   guests whose verdict= or guest_type= is VALUE\n"
                    "  --json               one JSON object per guest\n"
+                   "  --db FILE            record the requests in serve's database, so that\n"
+                   "                       serve counts their answers (default " DB_DEFAULT_PATH "\n"
+                   "                       when it exists)\n"
                    "\n"
                    "Outcomes: done, failed, busy (an earlier request waits in the node),\n"
                    "not-offered (the agent does not list ACTION), no-agent, timeout, gone (the\n"
@@ -143,6 +149,7 @@ static int request_parse(int argc, char **argv, struct request_args *a)
                 { "dry-run", no_argument, NULL, 'd' },  { "wait", required_argument, NULL, 'w' },
                 { "all", no_argument, NULL, 'a' },      { "filter", required_argument, NULL, 'f' },
                 { "json", no_argument, NULL, 'j' },     { "help", no_argument, NULL, 'h' },
+                { "db", required_argument, NULL, 'D' },
                 {},
         };
         int c;
@@ -166,6 +173,9 @@ static int request_parse(int argc, char **argv, struct request_args *a)
                         break;
                 case 'j':
                         a->json = true;
+                        break;
+                case 'D':
+                        a->db_path = optarg;
                         break;
                 case 'h':
                         request_help(stdout);
@@ -209,6 +219,21 @@ static int target_watch(struct xstore *x, const struct target *t, bool on)
         return r < 0 ? r : xstore_watch(x, inst, t->token);
 }
 
+/* Before it is sent, so that serve, which counts only requests it finds there, sees it in time. */
+static void record_sent(const struct request_args *a, const struct target *t)
+{
+        int r;
+
+        if (!a->db)
+                return;
+        r = db_request_sent(a->db, t->id, t->domid, t->name, a->action, (int64_t)time(NULL));
+        if (r >= 0)
+                r = db_commit(a->db);
+        if (r < 0)
+                log_warning_errno(r, "Failed to record the request to domain %u in the database: %m",
+                                  t->domid);
+}
+
 static int send_one(struct xstore *x, const struct request_args *a, struct target *t)
 {
         struct proto_request req = { .action = a->action, .args = a->req_args };
@@ -225,6 +250,7 @@ static int send_one(struct xstore *x, const struct request_args *a, struct targe
         uuid_generate_random(u);
         uuid_unparse_lower(u, t->id);
         memcpy(req.id.s, t->id, sizeof(req.id.s));
+        record_sent(a, t);
         snprintf(t->token, sizeof(t->token), "answer:%u", t->domid);
         r = target_watch(x, t, true);
         if (r < 0)
@@ -605,6 +631,21 @@ static int run_batch(struct xstore *x, const struct request_args *a, const unsig
         return r;
 }
 
+/* --db, or the default database when serve made one: a failure with the default is no error. */
+static int open_db(struct request_args *a)
+{
+        int r;
+
+        if (a->db_path)
+                return db_open(a->db_path, &a->db);
+        if (access(DB_DEFAULT_PATH, F_OK) < 0)
+                return 0;
+        r = db_open(DB_DEFAULT_PATH, &a->db);
+        if (r < 0)
+                log_warning("Requests are not recorded: serve will not count their answers.");
+        return 0;
+}
+
 int cmd_request(int argc, char **argv)
 {
         struct request_args a = { .wait_s = WAIT_DEFAULT_S };
@@ -626,7 +667,13 @@ int cmd_request(int argc, char **argv)
                 xstore_close(x);
                 return r == -ENOENT ? EXIT_FAILED : EXIT_INTERNAL;
         }
+        r = open_db(&a);
+        if (r < 0) {
+                xstore_close(x);
+                return EXIT_INTERNAL;
+        }
         r = run_batch(x, &a, ids, n);
         xstore_close(x);
+        db_close(a.db);
         return r;
 }

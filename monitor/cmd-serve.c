@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <microhttpd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 
 #include "db.h"
 #include "fleet.h"
+#include "httpd.h"
 #include "log.h"
 #include "loop.h"
 #include "macro.h"
@@ -26,13 +26,13 @@
 
 #define LISTEN_DEFAULT "127.0.0.1:9671"
 #define FLUSH_USEC 500000 /* batched database writes are committed this often */
-#define HTTP_TIMEOUT_S 10
+#define HISTORY_MAX 1000000
 
 struct serve {
         struct xstore *x;
         struct fleet fleet;
         struct db *db;
-        struct MHD_Daemon *http;
+        struct httpd *http;
         struct loop *loop;
         struct loop_source *http_timer;
         uint64_t watchdog_usec, last_watchdog;
@@ -41,16 +41,19 @@ struct serve {
 struct serve_args {
         const char *db;
         const char *listen;
+        unsigned history;
 };
 
 static void serve_help(FILE *f)
 {
-        fprintf(f, "Usage: pvh-monitor serve [--db FILE] [--listen ADDR:PORT]\n"
+        fprintf(f, "Usage: pvh-monitor serve [--db FILE] [--listen ADDR:PORT] [--history N]\n"
                    "\n"
                    "Follows every guest, keeps their state, verdict history and requests in a\n"
                    "SQLite database, and serves Prometheus metrics at http://ADDR:PORT/metrics.\n"
-                   "  --db FILE          default " DB_DEFAULT "\n"
-                   "  --listen ADDR:PORT an IPv4 address, default " LISTEN_DEFAULT "; port 0 picks one\n");
+                   "  --db FILE          default " DB_DEFAULT_PATH "\n"
+                   "  --listen ADDR:PORT an IPv4 address, default " LISTEN_DEFAULT "; port 0 picks one\n"
+                   "  --history N        rows of verdict history and of requests kept per domain,\n"
+                   "                     the newest (default %u)\n", DB_HISTORY_DEFAULT);
 }
 
 static int serve_parse(int argc, char **argv, struct serve_args *a)
@@ -58,6 +61,7 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
         static const struct option opts[] = {
                 { "db", required_argument, NULL, 'd' },
                 { "listen", required_argument, NULL, 'l' },
+                { "history", required_argument, NULL, 'H' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -71,6 +75,12 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
                         break;
                 case 'l':
                         a->listen = optarg;
+                        break;
+                case 'H':
+                        if (safe_atou(optarg, &a->history) < 0 || a->history == 0 ||
+                            a->history > HISTORY_MAX)
+                                return log_error_errno(-EINVAL, "Bad --history '%s': want 1..%u.",
+                                                       optarg, HISTORY_MAX);
                         break;
                 case 'h':
                         serve_help(stdout);
@@ -100,23 +110,6 @@ static int parse_listen(const char *s, struct sockaddr_in *ret)
 }
 
 /* ---- HTTP ------------------------------------------------------------------- */
-
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, char *body, size_t len,
-                             const char *type)
-{
-        struct MHD_Response *resp =
-                MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-        enum MHD_Result r;
-
-        if (!resp) {
-                free(body);
-                return MHD_NO;
-        }
-        MHD_add_response_header(resp, "Content-Type", type);
-        r = MHD_queue_response(c, status, resp);
-        MHD_destroy_response(resp);
-        return r;
-}
 
 /* Guests without an agent, by the verdict of their disks' last inspection (pvh-monitor inspect). */
 static int metrics_inspected(FILE *m, struct serve *s)
@@ -151,52 +144,31 @@ static int metrics_inspected(FILE *m, struct serve *s)
         return 0;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version, const char *data,
-                                  size_t *data_size, void **con_cls)
+static int render_metrics(FILE *f, void *userdata)
 {
-        struct serve *s = cls;
-        char *body = NULL;
-        size_t len = 0;
-        FILE *m;
+        struct serve *s = userdata;
 
-        if (!streq(method, "GET") && !streq(method, "HEAD"))
-                return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, strdup("GET only\n"), 9, "text/plain");
-        if (!streq(url, "/metrics"))
-                return reply(c, MHD_HTTP_NOT_FOUND, strdup("see /metrics\n"), 13, "text/plain");
-        m = open_memstream(&body, &len);
-        if (!m)
-                return MHD_NO;
-        metrics_fleet(m, &s->fleet);
-        if (db_metrics(s->db, m) < 0)
+        metrics_fleet(f, &s->fleet);
+        if (db_metrics(s->db, f) < 0)
                 log_warning("Failed to read the request counts from the database.");
-        if (metrics_inspected(m, s) < 0)
+        if (metrics_inspected(f, s) < 0)
                 log_warning("Failed to read the inspections from the database.");
-        if (fclose(m) != 0) {
-                free(body);
-                return MHD_NO;
-        }
-        return reply(c, MHD_HTTP_OK, body, len, "text/plain; version=0.0.4; charset=utf-8");
+        return 0;
 }
 
 static int http_start(struct serve *s, const char *listen)
 {
         struct sockaddr_in sa;
-        const union MHD_DaemonInfo *info;
+        int r;
 
         if (parse_listen(listen, &sa) < 0)
                 return log_error_errno(-EINVAL, "Bad --listen '%s': want IPV4:PORT.", listen);
-        s->http = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
-                                   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                                   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
-                                   MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
-        if (!s->http)
-                return log_error_errno(-EADDRNOTAVAIL, "Failed to listen on %s.", listen);
-        info = MHD_get_daemon_info(s->http, MHD_DAEMON_INFO_BIND_PORT);
+        r = httpd_start(&sa, render_metrics, s, &s->http);
+        if (r < 0)
+                return log_error_errno(r, "Failed to listen on %s.", listen);
         log_info("Serving metrics on http://%s:%u/metrics.", inet_ntoa(sa.sin_addr),
-                 info ? info->port : 0);
-        info = MHD_get_daemon_info(s->http, MHD_DAEMON_INFO_EPOLL_FD);
-        return info ? info->epoll_fd : -EIO;
+                 httpd_port(s->http));
+        return 0;
 }
 
 /* ---- the loop --------------------------------------------------------------- */
@@ -290,21 +262,21 @@ static int on_signal(struct loop_source *src, int signo, void *userdata)
         return 0;
 }
 
-/* libmicrohttpd in external mode: run it when its epoll fd is readable and when its timeout is due. */
+/* The HTTP server: run when its descriptor is readable and when its timeout is due. */
 static int on_http(struct loop_source *src, int fd, uint32_t events, void *userdata)
 {
         struct serve *s = userdata;
 
-        return check(s, MHD_run(s->http) == MHD_YES ? 0 : -EIO);
+        return check(s, httpd_run(s->http));
 }
 
 static int http_arm(struct serve *s)
 {
-        MHD_UNSIGNED_LONG_LONG ms;
+        uint64_t usec;
 
-        if (MHD_get_timeout(s->http, &ms) != MHD_YES)
+        if (httpd_timeout(s->http, &usec) == 0)
                 return loop_timer_disarm(s->http_timer);
-        return loop_timer_set(s->http_timer, (uint64_t)ms * 1000, 0);
+        return loop_timer_set(s->http_timer, usec, 0);
 }
 
 /* Before each wait: what the handlers marked goes to the database, and MHD's timeout is armed. */
@@ -317,7 +289,7 @@ static int on_prepare(struct loop *l, void *userdata)
         return http_arm(s);
 }
 
-static int setup_loop(struct serve *s, int http_fd)
+static int setup_loop(struct serve *s)
 {
         struct loop_source *flush;
         sigset_t mask;
@@ -332,7 +304,7 @@ static int setup_loop(struct serve *s, int http_fd)
         if (r >= 0)
                 r = loop_add_io(s->loop, xstore_fd(s->x), EPOLLIN, on_xs, s, NULL);
         if (r >= 0)
-                r = loop_add_io(s->loop, http_fd, EPOLLIN, on_http, s, NULL);
+                r = loop_add_io(s->loop, httpd_fd(s->http), EPOLLIN, on_http, s, NULL);
         if (r >= 0)
                 r = loop_add_timer(s->loop, on_http, s, &s->http_timer);
         if (r >= 0)
@@ -346,21 +318,22 @@ static int setup_loop(struct serve *s, int http_fd)
 
 static int serve_setup(struct serve *s, const struct serve_args *a)
 {
-        int r, http_fd;
+        int r;
 
         r = db_open(a->db, &s->db);
         if (r < 0)
                 return r;
+        db_set_history_max(s->db, a->history);
         r = xstore_open(&s->x);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to xenstore: %m");
         r = fleet_start(&s->fleet, s->x, 0);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the domains: %m");
-        http_fd = http_start(s, a->listen);
-        if (http_fd < 0)
-                return http_fd;
-        r = setup_loop(s, http_fd);
+        r = http_start(s, a->listen);
+        if (r < 0)
+                return r;
+        r = setup_loop(s);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the event loop: %m");
         r = refresh(s);
@@ -374,8 +347,7 @@ static int serve_setup(struct serve *s, const struct serve_args *a)
 static void serve_unwind(struct serve *s)
 {
         s->loop = loop_free(s->loop);
-        if (s->http)
-                MHD_stop_daemon(s->http);
+        s->http = httpd_stop(s->http);
         fleet_done(&s->fleet);
         xstore_close(s->x);
         db_close(s->db);
@@ -383,7 +355,8 @@ static void serve_unwind(struct serve *s)
 
 int cmd_serve(int argc, char **argv)
 {
-        struct serve_args a = { .db = DB_DEFAULT, .listen = LISTEN_DEFAULT };
+        struct serve_args a = { .db = DB_DEFAULT_PATH, .listen = LISTEN_DEFAULT,
+                                .history = DB_HISTORY_DEFAULT };
         struct serve s = {};
         int r;
 

@@ -30,7 +30,7 @@ static void status_help(FILE *f)
                    "an agent shows its disks' last inspection (pvh-monitor inspect) from the\n"
                    "database, marked \"inspected\" with its age. DOMAIN is a domid or a name;\n"
                    "without one, every guest.\n"
-                   "  --db FILE   the database inspect writes (default " DB_DEFAULT "), read only\n");
+                   "  --db FILE   the database inspect writes (default " DB_DEFAULT_PATH "), read only\n");
 }
 
 static int status_parse(int argc, char **argv, struct status_args *a)
@@ -119,7 +119,7 @@ static int status_table(struct xstore *x, struct db *d, const unsigned *ids, uns
 
 int cmd_status(int argc, char **argv)
 {
-        struct status_args a = { .color = RENDER_COLOR_AUTO, .db = DB_DEFAULT };
+        struct status_args a = { .color = RENDER_COLOR_AUTO, .db = DB_DEFAULT_PATH };
         _cleanup_free_ unsigned *ids = NULL;
         struct xstore *x = NULL;
         struct db *d = NULL;

@@ -20,6 +20,7 @@ struct db {
         bool in_tx;
         bool readonly;
         int version;    /* the schema's, read-only databases */
+        unsigned history_max;
 };
 
 /* Append only: migration i brings user_version from i to i + 1. */
@@ -62,6 +63,26 @@ static const char *const migrations[] = {
         "  migration INTEGER NOT NULL, name TEXT, at INTEGER NOT NULL,"
         "  event TEXT NOT NULL, detail TEXT);"
         "CREATE INDEX migration_events_migration ON migration_events(migration, seq);",
+        /*
+         * Requests are those the host sent (rows written by request and migrate
+         * before they send), and their counters are kept apart from the rows,
+         * which are pruned. Rows from before could have been forged by a guest:
+         * they stay as history, and the counters start from them.
+         */
+        "CREATE TABLE requests_sent ("
+        "  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+        "  domid INTEGER NOT NULL, name TEXT, action TEXT NOT NULL, sent INTEGER,"
+        "  state TEXT NOT NULL, reason TEXT, message TEXT, seen INTEGER);"
+        "INSERT INTO requests_sent(id, domid, name, action, state, reason, message, seen) "
+        "  SELECT id, domid, name, coalesce(action, 'unknown'), state, reason, message, seen "
+        "  FROM requests ORDER BY seen;"
+        "DROP TABLE requests;"
+        "ALTER TABLE requests_sent RENAME TO requests;"
+        "CREATE INDEX requests_domid ON requests(domid, seq);"
+        "CREATE TABLE request_outcomes ("
+        "  action TEXT NOT NULL, outcome TEXT NOT NULL, n INTEGER NOT NULL,"
+        "  PRIMARY KEY (action, outcome));"
+        "INSERT INTO request_outcomes SELECT action, state, count(*) FROM requests GROUP BY 1, 2;",
         /* pvh-monitor inspect: the last inspection of each guest's disks, by name. */
         "CREATE TABLE inspections ("
         "  name TEXT PRIMARY KEY,"
@@ -76,11 +97,12 @@ static const char *const migrations[] = {
 };
 
 /* The schema version that has the inspections table. */
-#define SCHEMA_INSPECTIONS 3
+#define SCHEMA_INSPECTIONS 4
 
+/* SQLite's own message says what went wrong (no such table, disk full, ...); the errno cannot. */
 static int sql_error(struct db *d, int rc)
 {
-        log_debug("sqlite: %s", sqlite3_errmsg(d->db));
+        log_error("Database: %s", sqlite3_errmsg(d->db));
         return rc == SQLITE_NOMEM ? -ENOMEM : rc == SQLITE_BUSY ? -EBUSY : -EIO;
 }
 
@@ -88,33 +110,48 @@ static int exec(struct db *d, const char *sql)
 {
         int rc = sqlite3_exec(d->db, sql, NULL, NULL, NULL);
 
-        if (rc != SQLITE_OK)
-                return log_error_errno(sql_error(d, rc), "Database: %s", sqlite3_errmsg(d->db));
-        return 0;
+        return rc == SQLITE_OK ? 0 : sql_error(d, rc);
 }
 
-static int user_version(struct db *d)
+static int run(struct db *d, const char *sql, const char *const *texts, unsigned n_texts,
+               const int64_t *ints, unsigned n_ints, char **ret_text);
+
+/* The tables the newest schema has, to tell a damaged database from a failing one. */
+static const char *const tables[] = {
+        "domains",    "verdict_history",  "requests",         "request_outcomes",
+        "migrations", "migration_guests", "migration_events", "inspections",
+};
+
+static int user_version(struct db *d, int *ret)
 {
         sqlite3_stmt *st;
-        int v = -EIO;
+        int rc;
 
-        if (sqlite3_prepare_v2(d->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-                return sql_error(d, SQLITE_ERROR);
-        if (sqlite3_step(st) == SQLITE_ROW)
-                v = sqlite3_column_int(st, 0);
+        rc = sqlite3_prepare_v2(d->db, "PRAGMA user_version", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_error(d, rc);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                *ret = sqlite3_column_int(st, 0);
         sqlite3_finalize(st);
-        return v;
+        return rc == SQLITE_ROW ? 0 : sql_error(d, rc);
 }
 
-static int migrate(struct db *d)
+static int migrate(struct db *d, const char *path)
 {
-        int v = user_version(d), r;
+        int v = 0, r;
 
+        r = user_version(d, &v);
+        if (r < 0)
+                return r;
         if (v < 0)
-                return v;
+                return log_error_errno(-EPROTO, "Database '%s' says it has schema version %d, which "
+                                       "no version of pvh-monitor writes: it is not ours, or damaged.",
+                                       path, v);
         if ((size_t)v > ELEMENTSOF(migrations))
-                return log_error_errno(-EPROTO, "Database schema %d is newer than this program's %zu.",
-                                       v, ELEMENTSOF(migrations));
+                return log_error_errno(-EPROTO, "Database '%s' has schema version %d, newer than this "
+                                       "program's %zu: use a newer pvh-monitor.",
+                                       path, v, ELEMENTSOF(migrations));
         for (size_t i = (size_t)v; i < ELEMENTSOF(migrations); i++) {
                 char pragma[48];
 
@@ -136,6 +173,27 @@ static int migrate(struct db *d)
         return 0;
 }
 
+/* Every table of the schema is there: a dropped one is named, not met later as an I/O error. */
+static int check_tables(struct db *d, const char *path)
+{
+        for (size_t i = 0; i < ELEMENTSOF(tables); i++) {
+                _cleanup_free_ char *name = NULL;
+                const char *t[] = { tables[i] };
+                int r;
+
+                r = run(d, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", t, 1,
+                        NULL, 0, &name);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        return log_error_errno(-EBADMSG, "Database '%s' has no table '%s', which its "
+                                               "schema version says it has: it was damaged; restore "
+                                               "it from a backup, or move it away to start anew.",
+                                               path, tables[i]);
+        }
+        return 0;
+}
+
 int db_open(const char *path, struct db **ret)
 {
         struct db *d = calloc(1, sizeof(*d));
@@ -143,6 +201,7 @@ int db_open(const char *path, struct db **ret)
 
         if (!d)
                 return -ENOMEM;
+        d->history_max = DB_HISTORY_DEFAULT;
         rc = sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
         if (rc != SQLITE_OK) {
                 r = log_error_errno(-EIO, "Failed to open database '%s': %s", path,
@@ -153,7 +212,9 @@ int db_open(const char *path, struct db **ret)
         sqlite3_busy_timeout(d->db, BUSY_TIMEOUT_MS);
         r = exec(d, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
         if (r >= 0)
-                r = migrate(d);
+                r = migrate(d, path);
+        if (r >= 0)
+                r = check_tables(d, path);
         if (r < 0) {
                 db_close(d);
                 return r;
@@ -165,7 +226,7 @@ int db_open(const char *path, struct db **ret)
 int db_open_readonly(const char *path, struct db **ret)
 {
         struct db *d;
-        int v;
+        int v = 0;
 
         if (access(path, F_OK) < 0)
                 return -errno;
@@ -177,7 +238,8 @@ int db_open_readonly(const char *path, struct db **ret)
                 return -EIO;
         }
         sqlite3_busy_timeout(d->db, BUSY_TIMEOUT_MS);
-        v = user_version(d);
+        if (user_version(d, &v) < 0)
+                v = 0;
         d->readonly = true;
         d->version = v < 0 ? 0 : v;
         *ret = d;
@@ -241,14 +303,34 @@ static int run(struct db *d, const char *sql, const char *const *texts, unsigned
         return r;
 }
 
+void db_set_history_max(struct db *d, unsigned n)
+{
+        d->history_max = n;
+}
+
+/* Keeps the history_max newest rows of one domain in table (verdict_history or requests). */
+static int prune(struct db *d, const char *table, unsigned domid)
+{
+        char sql[256];
+        int64_t i[] = { domid, d->history_max };
+
+        snprintf(sql, sizeof(sql),
+                 "DELETE FROM %s WHERE domid = ?1 AND seq <= "
+                 "(SELECT seq FROM %s WHERE domid = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
+                 table, table);
+        return run(d, sql, NULL, 0, i, 2, NULL);
+}
+
 static int history_add(struct db *d, unsigned domid, const char *name, const char *old,
                        const char *new, int64_t now)
 {
         const char *t[] = { name, old, new };
         int64_t i[] = { domid, now };
+        int r;
 
-        return run(d, "INSERT INTO verdict_history(name, old_verdict, new_verdict, domid, at) "
-                      "VALUES (?, ?, ?, ?, ?)", t, 3, i, 2, NULL);
+        r = run(d, "INSERT INTO verdict_history(name, old_verdict, new_verdict, domid, at) "
+                   "VALUES (?, ?, ?, ?, ?)", t, 3, i, 2, NULL);
+        return r < 0 ? r : prune(d, "verdict_history", domid);
 }
 
 static void failing_list(const struct guest *g, char *buf, size_t size)
@@ -265,7 +347,7 @@ static void failing_list(const struct guest *g, char *buf, size_t size)
 int db_guest_seen(struct db *d, const struct guest *g, int64_t now)
 {
         static const char *const agent_words[] = { "none", "ok", "incompatible", "invalid" };
-        _cleanup_free_ char *old = NULL, *present = NULL;
+        _cleanup_free_ char *old = NULL;
         const char *verdict = guest_verdict_word(g);
         char failing[PROTO_CHECKS_MAX * (PROTO_CHECK_ID_MAX + 1) + 1];
         int64_t id = g->domid;
@@ -341,58 +423,119 @@ int db_guests_gone(struct db *d, const unsigned *ids, unsigned n, int64_t now)
         return r;
 }
 
+int db_request_sent(struct db *d, const char *id, unsigned domid, const char *name,
+                    enum proto_action action, int64_t now)
+{
+        const char *t[] = { id, name, proto_action_to_string(action) };
+        int64_t i[] = { domid, now };
+        int r = begin(d);
+
+        if (r >= 0)
+                r = run(d, "INSERT OR IGNORE INTO requests(id, name, action, domid, sent, state) "
+                           "VALUES (?, ?, ?, ?, ?, 'sent')", t, 3, i, 2, NULL);
+        return r;
+}
+
+/* One more request of action ended with outcome, for the counters. */
+static int outcome_count(struct db *d, const char *action, const char *outcome)
+{
+        const char *t[] = { action, outcome };
+
+        return run(d, "INSERT INTO request_outcomes(action, outcome, n) VALUES (?, ?, 1) "
+                      "ON CONFLICT(action, outcome) DO UPDATE SET n = n + 1", t, 2, NULL, 0, NULL);
+}
+
 int db_request_seen(struct db *d, const struct guest *g, int64_t now)
 {
         const struct ganswer *a = &g->last;
-        int s;
+        _cleanup_free_ char *action = NULL;
+        int s, r;
 
         if (!guest_get(g, GF_LAST_REQUEST) || a->state.err != 0)
                 return 0;
         s = proto_state_from_string(a->state.val, strlen(a->state.val));
         if (s < 0 || !proto_state_is_final((enum proto_state)s))
                 return 0;
+        r = begin(d);
+        if (r < 0)
+                return r;
+        /* Only a request the host sent, and only once: a guest cannot add rows. */
         {
-                const char *t[] = { a->id, guest_get_name(g), a->action.err == 0 ? a->action.val : NULL,
-                                    a->state.val, a->reason.err == 0 ? a->reason.val : NULL,
-                                    a->message.err == 0 ? a->message.val : NULL };
-                int64_t i[] = { g->domid, now };
-                int r = begin(d);
+                const char *t[] = { a->state.val, a->reason.err == 0 ? a->reason.val : NULL,
+                                    a->message.err == 0 ? a->message.val : NULL, a->id };
+                int64_t i[] = { now, g->domid };
 
-                if (r < 0)
-                        return r;
-                return run(d, "INSERT OR IGNORE INTO requests(id, name, action, state, reason, message, "
-                              "domid, seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", t, 6, i, 2, NULL);
+                r = run(d, "UPDATE requests SET state = ?1, reason = ?2, message = ?3, seen = ?5 "
+                           "WHERE id = ?4 AND domid = ?6 AND state = 'sent' RETURNING action",
+                        t, 4, i, 2, &action);
         }
+        if (r <= 0 || !action)
+                return r;
+        r = outcome_count(d, action, a->state.val);
+        return r < 0 ? r : prune(d, "requests", g->domid);
+}
+
+/* Counters per action and outcome; whatever is not a known word is counted as "other". */
+static int requests_metrics(struct db *d, FILE *f)
+{
+        int64_t n[_PROTO_ACTION_MAX + 1][_PROTO_STATE_MAX + 1] = {};
+        sqlite3_stmt *st;
+        int rc;
+
+        rc = sqlite3_prepare_v2(d->db, "SELECT action, outcome, n FROM request_outcomes", -1, &st,
+                                NULL);
+        if (rc != SQLITE_OK)
+                return sql_error(d, rc);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *act = (const char *)sqlite3_column_text(st, 0);
+                const char *out = (const char *)sqlite3_column_text(st, 1);
+                int ai = act ? proto_action_from_string(act, strlen(act)) : -1;
+                int si = out ? proto_state_from_string(out, strlen(out)) : -1;
+
+                if (si >= 0 && !proto_state_is_final((enum proto_state)si))
+                        si = -1;
+                n[ai < 0 ? _PROTO_ACTION_MAX : ai][si < 0 ? _PROTO_STATE_MAX : si] +=
+                        sqlite3_column_int64(st, 2);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+                return sql_error(d, rc);
+        metrics_header(f, "pvh_monitor_requests_total", "counter",
+                       "Requests the host sent whose final answer was seen, by action and outcome.");
+        for (int a = 0; a <= _PROTO_ACTION_MAX; a++)
+                for (int s = 0; s <= _PROTO_STATE_MAX; s++) {
+                        const char *labels[] = {
+                                "action", a < _PROTO_ACTION_MAX ? proto_action_to_string(a) : "other",
+                                "outcome", s < _PROTO_STATE_MAX ? proto_state_to_string(s) : "other",
+                        };
+
+                        if (n[a][s])
+                                metrics_sample(f, "pvh_monitor_requests_total", labels, 2, n[a][s]);
+                }
+        return 0;
 }
 
 int db_metrics(struct db *d, FILE *f)
 {
         sqlite3_stmt *st;
-        int rc;
+        int64_t changes = 0;
+        int rc, r;
 
-        rc = sqlite3_prepare_v2(d->db, "SELECT coalesce(action, 'unknown'), state, count(*) "
-                                       "FROM requests GROUP BY 1, 2 ORDER BY 1, 2", -1, &st, NULL);
+        r = requests_metrics(d, f);
+        if (r < 0)
+                return r;
+        /* The sequence counts every row ever added, pruned ones too: a counter never goes down. */
+        rc = sqlite3_prepare_v2(d->db,
+                                "SELECT seq FROM sqlite_sequence WHERE name = 'verdict_history'", -1,
+                                &st, NULL);
         if (rc != SQLITE_OK)
                 return sql_error(d, rc);
-        metrics_header(f, "pvh_monitor_requests_total", "counter",
-                       "Requests whose final answer was seen, by action and outcome.");
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                const char *labels[] = { "action", (const char *)sqlite3_column_text(st, 0),
-                                         "outcome", (const char *)sqlite3_column_text(st, 1) };
-
-                metrics_sample(f, "pvh_monitor_requests_total", labels, 2, sqlite3_column_int64(st, 2));
-        }
+        if (sqlite3_step(st) == SQLITE_ROW)
+                changes = sqlite3_column_int64(st, 0);
         sqlite3_finalize(st);
-        if (rc != SQLITE_DONE)
-                return sql_error(d, rc);
-        rc = sqlite3_prepare_v2(d->db, "SELECT count(*) FROM verdict_history", -1, &st, NULL);
-        if (rc != SQLITE_OK)
-                return sql_error(d, rc);
         metrics_header(f, "pvh_monitor_verdict_changes_total", "counter",
                        "Verdict changes recorded in the history, domains coming and going included.");
-        if (sqlite3_step(st) == SQLITE_ROW)
-                metrics_sample(f, "pvh_monitor_verdict_changes_total", NULL, 0, sqlite3_column_int64(st, 0));
-        sqlite3_finalize(st);
+        metrics_sample(f, "pvh_monitor_verdict_changes_total", NULL, 0, changes);
         return 0;
 }
 

@@ -16,7 +16,8 @@
 struct db;
 
 /* Where serve, inspect and migrate keep it, and status reads it, by default. */
-#define DB_DEFAULT "/var/lib/pvh-monitor/state.db"
+#define DB_DEFAULT_PATH "/var/lib/pvh-monitor/state.db"
+#define DB_HISTORY_DEFAULT 1000 /* rows of verdict history and of requests kept per domain */
 
 int db_open(const char *path, struct db **ret);
 /*
@@ -31,10 +32,15 @@ int db_commit(struct db *d);
 int db_guest_seen(struct db *d, const struct guest *g, int64_t now);
 /* Domains stored as present but not in ids (sorted) are marked gone, with a history row. */
 int db_guests_gone(struct db *d, const unsigned *ids, unsigned n, int64_t now);
-/* Records a request once its answer is final (by id, once). */
+/* How many rows of verdict history and of requests are kept per domain (the newest). */
+void db_set_history_max(struct db *d, unsigned n);
+/* Records a request the host is about to send; a request never recorded is never counted. */
+int db_request_sent(struct db *d, const char *id, unsigned domid, const char *name,
+                    enum proto_action action, int64_t now);
+/* Records the final answer of a request recorded by db_request_sent() (by id, once). */
 int db_request_seen(struct db *d, const struct guest *g, int64_t now);
 
-/* Prometheus series from the stored history: requests by action and outcome. */
+/* Prometheus series from the database: requests by action and outcome, verdict changes. */
 int db_metrics(struct db *d, FILE *f);
 
 /* The last inspection of a guest's disks, by the guest's name. */

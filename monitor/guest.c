@@ -50,14 +50,15 @@ static void gvalue_done(struct gvalue *v)
 }
 
 /* Reads one value with the key's bound and check; xenstore errors other than ENOENT fail. */
-static int read_value(struct xstore *x, const char *path, enum proto_key key, struct gvalue *ret)
+static int read_value(const struct guest_source *s, const char *path, enum proto_key key,
+                      struct gvalue *ret)
 {
         const struct proto_key_info *k = proto_key_info(key);
         char *v = NULL;
         size_t len = 0;
         int r;
 
-        r = xstore_read(x, path, k->max, &v, &len);
+        r = s->read(s->userdata, path, k->max, &v, &len);
         if (r == -ENOENT || r == -E2BIG || r == -EACCES) {
                 ret->err = r == -E2BIG ? -PROTO_E_TOO_LONG : GV_ABSENT;
                 return 0;
@@ -75,17 +76,17 @@ static int read_value(struct xstore *x, const char *path, enum proto_key key, st
         return 0;
 }
 
-static int read_key(struct xstore *x, unsigned domid, enum proto_key key,
+static int read_key(const struct guest_source *s, unsigned domid, enum proto_key key,
                     const struct proto_path_args *args, struct gvalue *ret)
 {
         char path[PROTO_DOMAIN_PATH_MAX];
 
         if (proto_domain_key_path(domid, key, args, path, sizeof(path)) < 0)
                 return -EINVAL;
-        return read_value(x, path, key, ret);
+        return read_value(s, path, key, ret);
 }
 
-static int read_name(struct xstore *x, struct guest *g)
+static int read_name(const struct guest_source *s, struct guest *g)
 {
         char path[PROTO_DOMAIN_PATH_MAX];
         char *v = NULL;
@@ -93,7 +94,7 @@ static int read_name(struct xstore *x, struct guest *g)
         int r;
 
         proto_domain_path(g->domid, "name", path, sizeof(path));
-        r = xstore_read(x, path, GUEST_NAME_MAX, &v, &len);
+        r = s->read(s->userdata, path, GUEST_NAME_MAX, &v, &len);
         if (r == -ENOENT || r == -E2BIG || r == -EACCES) {
                 g->name.err = r == -E2BIG ? -PROTO_E_TOO_LONG : GV_ABSENT;
                 return 0;
@@ -109,7 +110,7 @@ static int read_name(struct xstore *x, struct guest *g)
         return 0;
 }
 
-static int read_check(struct xstore *x, struct guest *g, const char *id, unsigned flags)
+static int read_check(const struct guest_source *s, struct guest *g, const char *id, unsigned flags)
 {
         struct gcheck *c = &g->checks[g->n_checks++];
         struct proto_path_args a = { .check_name = id };
@@ -122,7 +123,7 @@ static int read_check(struct xstore *x, struct guest *g, const char *id, unsigne
         if (proto_value_check(PROTO_T_CHECK_ID, id, strlen(id), PROTO_CHECK_ID_MAX) < 0)
                 return 0;
         strcpy(c->id, id);
-        r = read_key(x, g->domid, PROTO_KEY_CHECK_STATUS, &a, &st);
+        r = read_key(s, g->domid, PROTO_KEY_CHECK_STATUS, &a, &st);
         if (r < 0)
                 return r;
         g->nodes++;
@@ -135,10 +136,10 @@ static int read_check(struct xstore *x, struct guest *g, const char *id, unsigne
         if (!(flags & GUEST_READ_REASONS))
                 return 0;
         g->nodes++;
-        return read_key(x, g->domid, PROTO_KEY_CHECK_REASON, &a, &c->reason);
+        return read_key(s, g->domid, PROTO_KEY_CHECK_REASON, &a, &c->reason);
 }
 
-static int read_checks(struct xstore *x, struct guest *g, unsigned flags)
+static int read_checks(const struct guest_source *s, struct guest *g, unsigned flags)
 {
         _cleanup_free_ char **ids = NULL;
         char path[PROTO_DOMAIN_PATH_MAX];
@@ -146,7 +147,7 @@ static int read_checks(struct xstore *x, struct guest *g, unsigned flags)
         int r;
 
         proto_domain_path(g->domid, PROTO_GUEST_DIR "/checks", path, sizeof(path));
-        r = xstore_directory(x, path, &ids, &n);
+        r = s->directory(s->userdata, path, &ids, &n);
         if (r == -ENOENT || r == -EACCES)
                 return 0;
         if (r < 0)
@@ -164,31 +165,52 @@ static int read_checks(struct xstore *x, struct guest *g, unsigned flags)
         if (!g->checks)
                 return -ENOMEM;
         for (unsigned i = 0; i < n; i++) {
-                r = read_check(x, g, ids[i], flags);
+                r = read_check(s, g, ids[i], flags);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-static int read_last_answer(struct xstore *x, struct guest *g)
+static int read_answer(const struct guest_source *s, unsigned domid, const char *id,
+                       struct ganswer *ret)
+{
+        static const enum proto_key keys[] = { PROTO_KEY_ANSWER_STATE, PROTO_KEY_ANSWER_ACTION,
+                                               PROTO_KEY_ANSWER_REASON,
+                                               PROTO_KEY_ANSWER_MESSAGE };
+        struct gvalue *vals[] = { &ret->state, &ret->action, &ret->reason, &ret->message };
+        struct proto_path_args a = {};
+        int r;
+
+        snprintf(a.uuid, sizeof(a.uuid), "%s", id);
+        snprintf(ret->id, sizeof(ret->id), "%s", id);
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                gvalue_done(vals[i]);
+                r = read_key(s, domid, keys[i], &a, vals[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int read_last_answer(const struct guest_source *s, struct guest *g)
 {
         const char *id = g->f[GF_LAST_REQUEST].val;
 
         if (!id)
                 return 0;
         g->nodes += 4;
-        return guest_read_answer(x, g->domid, id, &g->last);
+        return read_answer(s, g->domid, id, &g->last);
 }
 
-static int read_fields(struct xstore *x, struct guest *g)
+static int read_fields(const struct guest_source *s, struct guest *g)
 {
         for (int f = GF_AGENT_VERSION; f < _GF_MAX; f++) {
                 int r;
 
                 if (g->agent == GUEST_AGENT_INCOMPATIBLE && f != GF_AGENT_VERSION)
                         break;
-                r = read_key(x, g->domid, fields[f].key, NULL, &g->f[f]);
+                r = read_key(s, g->domid, fields[f].key, NULL, &g->f[f]);
                 if (r < 0)
                         return r;
                 g->nodes++;
@@ -216,7 +238,7 @@ static void judge_schema(struct guest *g)
                 g->agent = GUEST_AGENT_OK;
 }
 
-int guest_read(struct xstore *x, unsigned domid, unsigned flags, struct guest *ret)
+int guest_read_from(const struct guest_source *s, unsigned domid, unsigned flags, struct guest *ret)
 {
         int r;
 
@@ -225,23 +247,23 @@ int guest_read(struct xstore *x, unsigned domid, unsigned flags, struct guest *r
                 ret->f[f].err = GV_ABSENT;
         ret->last.state.err = ret->last.action.err = GV_ABSENT;
         ret->last.reason.err = ret->last.message.err = GV_ABSENT;
-        r = read_name(x, ret);
+        r = read_name(s, ret);
         if (r < 0)
                 return r;
-        r = read_key(x, domid, PROTO_KEY_SCHEMA, NULL, &ret->f[GF_SCHEMA]);
+        r = read_key(s, domid, PROTO_KEY_SCHEMA, NULL, &ret->f[GF_SCHEMA]);
         if (r < 0)
                 return r;
         ret->nodes = 1;
         judge_schema(ret);
         if (ret->agent == GUEST_AGENT_NONE || ret->agent == GUEST_AGENT_INVALID)
                 return 0;
-        r = read_fields(x, ret);
+        r = read_fields(s, ret);
         if (r < 0 || ret->agent == GUEST_AGENT_INCOMPATIBLE)
                 return r;
-        r = read_checks(x, ret, flags);
+        r = read_checks(s, ret, flags);
         if (r < 0 || ret->agent == GUEST_AGENT_INVALID)
                 return r;
-        return read_last_answer(x, ret);
+        return read_last_answer(s, ret);
 }
 
 void ganswer_done(struct ganswer *a)
@@ -320,28 +342,8 @@ bool guest_offers(const struct guest *g, enum proto_action a)
         return acts.known & (1u << a);
 }
 
-int guest_read_answer(struct xstore *x, unsigned domid, const char *id, struct ganswer *ret)
-{
-        static const enum proto_key keys[] = { PROTO_KEY_ANSWER_STATE, PROTO_KEY_ANSWER_ACTION,
-                                               PROTO_KEY_ANSWER_REASON,
-                                               PROTO_KEY_ANSWER_MESSAGE };
-        struct gvalue *vals[] = { &ret->state, &ret->action, &ret->reason, &ret->message };
-        struct proto_path_args a = {};
-        int r;
-
-        snprintf(a.uuid, sizeof(a.uuid), "%s", id);
-        snprintf(ret->id, sizeof(ret->id), "%s", id);
-        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-                gvalue_done(vals[i]);
-                r = read_key(x, domid, keys[i], &a, vals[i]);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-int guest_read_output(struct xstore *x, unsigned domid, const char *id, char **ret,
-                      size_t *ret_len, uint32_t *ret_omitted)
+static int read_output(const struct guest_source *s, unsigned domid, const char *id, char **ret,
+                       size_t *ret_len, uint32_t *ret_omitted)
 {
         struct proto_path_args a = {};
         struct gvalue om = {};
@@ -356,7 +358,7 @@ int guest_read_output(struct xstore *x, unsigned domid, const char *id, char **r
         for (a.index = 0; a.index < PROTO_OUTPUT_CHUNKS_MAX; a.index++) {
                 struct gvalue c = {};
 
-                r = read_key(x, domid, PROTO_KEY_ANSWER_OUTPUT, &a, &c);
+                r = read_key(s, domid, PROTO_KEY_ANSWER_OUTPUT, &a, &c);
                 if (r < 0)
                         return r;
                 if (c.err == GV_ABSENT)
@@ -372,7 +374,7 @@ int guest_read_output(struct xstore *x, unsigned domid, const char *id, char **r
         }
         out[len] = 0;
         *ret_omitted = 0;
-        r = read_key(x, domid, PROTO_KEY_ANSWER_OMITTED, &a, &om);
+        r = read_key(s, domid, PROTO_KEY_ANSWER_OMITTED, &a, &om);
         if (r < 0)
                 return r;
         if (om.err == 0)
@@ -545,4 +547,33 @@ const char *guest_inspection_failure(const struct guest *g)
         if (in->v[PROTO_IKEY_ERROR].err == 0)
                 return in->v[PROTO_IKEY_ERROR].val;
         return "no verdict";
+}
+
+/* The commands read through libxenstore. */
+static int source_read(void *userdata, const char *path, size_t max, char **ret, size_t *ret_len)
+{
+        return xstore_read(userdata, path, max, ret, ret_len);
+}
+
+static int source_directory(void *userdata, const char *path, char ***ret, unsigned *ret_n)
+{
+        return xstore_directory(userdata, path, ret, ret_n);
+}
+
+#define XSTORE_SOURCE(x) (&(const struct guest_source){ source_read, source_directory, (x) })
+
+int guest_read(struct xstore *x, unsigned domid, unsigned flags, struct guest *ret)
+{
+        return guest_read_from(XSTORE_SOURCE(x), domid, flags, ret);
+}
+
+int guest_read_answer(struct xstore *x, unsigned domid, const char *id, struct ganswer *ret)
+{
+        return read_answer(XSTORE_SOURCE(x), domid, id, ret);
+}
+
+int guest_read_output(struct xstore *x, unsigned domid, const char *id, char **ret,
+                      size_t *ret_len, uint32_t *ret_omitted)
+{
+        return read_output(XSTORE_SOURCE(x), domid, id, ret, ret_len, ret_omitted);
 }

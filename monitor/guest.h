@@ -99,6 +99,20 @@ enum {
 
 /* Reads everything of domid; ret is cleared first. Fails only on xenstore errors. */
 int guest_read(struct xstore *x, unsigned domid, unsigned flags, struct guest *ret);
+
+/*
+ * Where guest_read_from() reads a guest's keys (absolute paths), with the
+ * contract of xstore_read() and xstore_directory(): xenstore for the
+ * commands; key/value pairs for the unit tests and the fuzzer.
+ */
+struct guest_source {
+        int (*read)(void *userdata, const char *path, size_t max, char **ret, size_t *ret_len);
+        int (*directory)(void *userdata, const char *path, char ***ret, unsigned *ret_n);
+        void *userdata;
+};
+
+int guest_read_from(const struct guest_source *src, unsigned domid, unsigned flags,
+                    struct guest *ret);
 void guest_done(struct guest *g);
 /* The field's key in the protocol's table. */
 enum proto_key guest_field_key(enum guest_field f);

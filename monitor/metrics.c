@@ -38,12 +38,39 @@ void metrics_sample(FILE *f, const char *name, const char *const *labels, unsign
         fprintf(f, "%s %" PRId64 "\n", n ? "}" : "", v);
 }
 
+/*
+ * A label value from a known vocabulary, else "other": the protocol's words
+ * (from_string), then ours (words, NULL-terminated). A guest chooses none of
+ * them, so the number of series stays within these vocabularies.
+ */
+static const char *known(const char *v, int (*from_string)(const char *, size_t),
+                         const char *const *words)
+{
+        if (!v)
+                return "other";
+        if (from_string(v, strlen(v)) >= 0)
+                return v;
+        for (; words && *words; words++)
+                if (streq(v, *words))
+                        return v;
+        return "other";
+}
+
 /* guest_type of a guest as a label: the enum value, or none/invalid. */
 static const char *type_label(const struct guest *g)
 {
+        static const char *const ours[] = { "none", "invalid", NULL };
+
         if (g->agent != GUEST_AGENT_OK)
                 return g->agent == GUEST_AGENT_NONE ? "none" : "invalid";
-        return guest_get(g, GF_GUEST_TYPE) ? guest_get(g, GF_GUEST_TYPE) : "invalid";
+        return known(guest_get(g, GF_GUEST_TYPE), proto_guest_type_from_string, ours);
+}
+
+static const char *verdict_label(const struct guest *g)
+{
+        static const char *const ours[] = { "none", "incompatible", "invalid", "missing", NULL };
+
+        return known(guest_verdict_word(g), proto_verdict_from_string, ours);
 }
 
 struct counter {
@@ -76,17 +103,26 @@ static int cmp_counter(const void *a, const void *b)
 
 void metrics_fleet(FILE *f, const struct fleet *fl)
 {
-        /* guest types x verdict words, and check ids: small, fixed bounds */
+        /* guest types x verdict words, and check ids: known words only, so small bounds */
         struct counter types[64] = {}, checks[256] = {};
         unsigned n_types = 0, n_checks = 0;
 
         for (unsigned i = 0; i < fl->n; i++) {
                 const struct guest *g = fleet_guest(fl, i);
+                bool other = false;
 
-                count(types, &n_types, ELEMENTSOF(types), type_label(g), guest_verdict_word(g));
-                for (unsigned k = 0; k < g->n_checks; k++)
-                        if (g->checks[k].status == PROTO_STATUS_FAIL)
-                                count(checks, &n_checks, ELEMENTSOF(checks), g->checks[k].id, "");
+                count(types, &n_types, ELEMENTSOF(types), type_label(g), verdict_label(g));
+                for (unsigned k = 0; k < g->n_checks; k++) {
+                        const char *id = known(g->checks[k].id, proto_check_from_string, NULL);
+
+                        if (g->checks[k].status != PROTO_STATUS_FAIL)
+                                continue;
+                        /* A guest counts once under "other", however many unknown checks fail. */
+                        if (streq(id, "other") && other)
+                                continue;
+                        other = other || streq(id, "other");
+                        count(checks, &n_checks, ELEMENTSOF(checks), id, "");
+                }
         }
         qsort(types, n_types, sizeof(*types), cmp_counter);
         qsort(checks, n_checks, sizeof(*checks), cmp_counter);

@@ -21,6 +21,7 @@
 
 struct mdb {
         sqlite3 *db;
+        struct db *requests; /* serve's side of the file: the requests sent */
 };
 
 static const char *const mig_states[_MIG_STATE_MAX] = {
@@ -167,10 +168,12 @@ int mdb_open(const char *path, struct mdb **ret)
         r = db_open(path, &schema);
         if (r < 0)
                 return r;
-        db_close(schema);
         d = calloc(1, sizeof(*d));
-        if (!d)
+        if (!d) {
+                db_close(schema);
                 return -ENOMEM;
+        }
+        d->requests = schema;
         if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
                 r = log_error_errno(-EIO, "Failed to open database '%s'.", path);
                 mdb_close(d);
@@ -192,9 +195,11 @@ struct mdb *mdb_close(struct mdb *d)
         if (!d)
                 return NULL;
         sqlite3_close(d->db);
+        db_close(d->requests);
         free(d);
         return NULL;
 }
+
 
 static int prepare(struct mdb *d, const char *sql, sqlite3_stmt **ret)
 {
@@ -540,10 +545,33 @@ int mdb_guest_save(struct mdb *d, const struct mguest *g, const char *event, con
         return tx_end(d, r);
 }
 
-int mdb_lock(const char *db_path, bool wait, int *ret_fd)
+int mdb_request_sent(struct mdb *d, const char *id, unsigned domid, const char *name,
+                     enum proto_action action)
+{
+        int r = db_request_sent(d->requests, id, domid, name, action, now_s());
+
+        return r < 0 ? r : db_commit(d->requests);
+}
+
+/* The pid the holder wrote into the lock file, or 0 when it says none. */
+static pid_t lock_holder(int fd)
+{
+        char buf[24] = "";
+        unsigned pid;
+        ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+        if (n <= 0)
+                return 0;
+        buf[n] = 0;
+        buf[strcspn(buf, "\n")] = 0;
+        return safe_atou(buf, &pid) < 0 ? 0 : (pid_t)pid;
+}
+
+int mdb_lock(const char *db_path, bool wait, int *ret_fd, pid_t *ret_holder)
 {
         _cleanup_free_ char *p = NULL;
-        int fd;
+        char pid[24];
+        int fd, n;
 
         if (asprintf(&p, "%s.migrate-lock", db_path) < 0)
                 return -ENOMEM;
@@ -553,9 +581,15 @@ int mdb_lock(const char *db_path, bool wait, int *ret_fd)
         if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
                 int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
 
+                if (r == -EBUSY && ret_holder)
+                        *ret_holder = lock_holder(fd);
                 close(fd);
                 return r;
         }
+        /* Who holds it, for the commands it keeps waiting; a stale pid is harmless. */
+        n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+        if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+                log_debug_errno(-errno, "Failed to write the pid into '%s': %m", p);
         *ret_fd = fd;
         return 0;
 }

@@ -145,7 +145,7 @@ static const char *cfg_path(const struct mguest *g)
 static int check_config(const struct ctx *c, struct mguest *g, bool *ret_ok)
 {
         const struct xlcfg_paths p = { c->m->s.pvgrub, c->m->s.pvhgrub };
-        _cleanup_free_ char *text = NULL, *reason = NULL;
+        _cleanup_free_ char *reason = NULL;
         enum xlcfg_type t;
         int r;
 
@@ -154,12 +154,11 @@ static int check_config(const struct ctx *c, struct mguest *g, bool *ret_ok)
                 *ret_ok = true;
                 return 0;
         }
-        r = xlcfg_load(cfg_path(g), &text, NULL);
+        r = xlcfg_inspect_file(cfg_path(g), &p, &t, &reason);
+        if (r == -ENOMEM)
+                return r;
         if (r < 0)
                 return skip(g, "cannot read the configuration %s: %s", cfg_path(g), strerror(-r));
-        r = xlcfg_inspect(text, &p, &t, &reason);
-        if (r < 0)
-                return r;
         if (reason)
                 return skip(g, "%s: %s", cfg_path(g), reason);
         *ret_ok = true;
@@ -249,7 +248,10 @@ static int request(struct ctx *c, struct mguest *g, enum proto_action a, char **
         char *msg = NULL;
         int r;
 
-        r = mguest_request(c->x, g->domid, a, g->request_id, c->m->s.request_timeout, &o, &msg);
+        r = mdb_request_sent(c->d, g->request_id, g->domid, g->name, a);
+        if (r >= 0)
+                r = mguest_request(c->x, g->domid, a, g->request_id, c->m->s.request_timeout, &o,
+                                   &msg);
         if (r < 0)
                 return r;
         if (o == MREQ_DONE) {

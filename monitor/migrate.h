@@ -122,8 +122,15 @@ int mdb_request_abort(struct mdb *d, int64_t mig);
 int mdb_abort_requested(struct mdb *d, int64_t mig);
 /* Writes the guest's row and an event, in one durable transaction. */
 int mdb_guest_save(struct mdb *d, const struct mguest *g, const char *event, const char *detail);
-/* The lock a run holds: 0 taken, -EBUSY when another process holds it. */
-int mdb_lock(const char *db_path, bool wait, int *ret_fd);
+/*
+ * The lock a run holds: 0 taken (its pid is written into the lock file), or
+ * -EBUSY when another process holds it, with the pid it wrote in
+ * *ret_holder (0 when it wrote none).
+ */
+int mdb_lock(const char *db_path, bool wait, int *ret_fd, pid_t *ret_holder);
+/* Records a request before it is sent, for serve's counters (see db_request_sent()). */
+int mdb_request_sent(struct mdb *d, const char *id, unsigned domid, const char *name,
+                     enum proto_action action);
 
 /* ---- the guests in xenstore (migrate-guest.c) ---- */
 struct msnap {

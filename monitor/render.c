@@ -131,50 +131,71 @@ static const char *const column_titles[_COL_MAX] = {
 };
 
 struct cell {
-        char *text;         /* escaped, cut to CELL_WIDTH_MAX */
+        char *text;         /* printable ASCII, at most CELL_WIDTH_MAX columns */
         const char *color;  /* one of ours, or NULL */
         size_t width;
 };
 
-static size_t display_width(const char *s)
+/* The escape of the character or byte at s: its length in buf, and how many bytes it took. */
+static size_t cell_unit(const char *s, size_t len, char buf[static 16], size_t *ret_taken)
 {
-        size_t w = 0;
+        unsigned char c = (unsigned char)s[0];
+        uint32_t cp;
+        int n;
 
-        for (; *s; s++)
-                if (((unsigned char)*s & 0xc0) != 0x80)
-                        w++;
-        return w;
+        *ret_taken = 1;
+        if (c == '\\')
+                return (size_t)sprintf(buf, "\\\\");
+        if (c >= 0x20 && c < 0x7f) {
+                buf[0] = (char)c;
+                return 1;
+        }
+        if (c == '\n' || c == '\t')
+                return (size_t)sprintf(buf, "%s", c == '\n' ? "\\n" : "\\t");
+        n = c >= 0x80 ? utf8_next(s, len, &cp) : -EILSEQ;
+        if (n <= 0)
+                return (size_t)sprintf(buf, "\\x%02x", c);
+        *ret_taken = (size_t)n;
+        return (size_t)sprintf(buf, cp > 0xffff ? "\\U%08X" : "\\u%04X", cp);
 }
 
-/* Cuts escaped text at a character boundary so it shows in at most max columns. */
-static void cut(char *s, size_t max)
+/*
+ * A cell's text is printable ASCII, so that a byte is a column whatever a
+ * terminal makes of wide, ambiguous-width, combining or invisible characters:
+ * a guest's text cannot push another column out of line. Beyond ASCII, a
+ * character shows as \uXXXX (\UXXXXXXXX above U+FFFF), an invalid byte as
+ * \xNN. At most max columns: longer text ends with "~", never inside an escape.
+ */
+static char *cell_escape(const char *s, size_t len, size_t max)
 {
-        size_t w = 0;
+        char *out = malloc(max + 1), unit[16];
+        size_t o = 0;
 
-        for (char *p = s; *p; p++) {
-                if (((unsigned char)*p & 0xc0) == 0x80)
-                        continue;
-                if (++w == max && p[1]) {
-                        char *q = p + 1;
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < len;) {
+                size_t taken, n = cell_unit(s + i, len - i, unit, &taken);
+                bool last = i + taken == len;
 
-                        while (((unsigned char)*q & 0xc0) == 0x80)
-                                q++;
-                        if (*q) {
-                                *p = '~';
-                                p[1] = 0;
-                        }
-                        return;
+                /* Room for the unit, and for the "~" if more follows. */
+                if (o + n + (last ? 0 : 1) > max) {
+                        out[o++] = '~';
+                        break;
                 }
+                memcpy(out + o, unit, n);
+                o += n;
+                i += taken;
         }
+        out[o] = 0;
+        return out;
 }
 
 static int cell_set(struct cell *c, const char *text, const char *color)
 {
-        c->text = render_escape(text, strlen(text));
+        c->text = cell_escape(text, strlen(text), CELL_WIDTH_MAX);
         if (!c->text)
                 return -ENOMEM;
-        cut(c->text, CELL_WIDTH_MAX);
-        c->width = display_width(c->text);
+        c->width = strlen(c->text);
         c->color = color;
         return 0;
 }
@@ -375,25 +396,35 @@ static void json_invalid(FILE *f, bool *first, const char *what, const char *sub
         *first = false;
 }
 
+/*
+ * Each key once: the schema's error is the agent's too, and however many
+ * check ids are malformed, they are one "checks" key (a "checks/ID" key
+ * belongs to a well-formed id, which may well be "id").
+ */
 static void json_invalid_map(FILE *f, const struct guest *g)
 {
-        bool first = true;
+        bool first = true, bad_ids = false;
 
         fputs(",\"invalid\":{", f);
-        if (g->agent == GUEST_AGENT_INVALID)
-                json_invalid(f, &first, g->agent_err == -PROTO_E_TOO_MANY ? "nodes" : "schema",
-                             NULL, g->agent_err);
+        if (g->agent == GUEST_AGENT_INVALID && g->agent_err == -PROTO_E_TOO_MANY)
+                json_invalid(f, &first, "nodes", NULL, g->agent_err);
+        else if (g->agent == GUEST_AGENT_INVALID && g->f[GF_SCHEMA].err == 0)
+                json_invalid(f, &first, "schema", NULL, g->agent_err);
         if (g->name.err < 0 && g->name.err != GV_ABSENT)
                 json_invalid(f, &first, "name", NULL, g->name.err);
         for (int i = 0; i < _GF_MAX; i++)
                 if (g->f[i].err < 0 && g->f[i].err != GV_ABSENT)
                         json_invalid(f, &first, guest_field_name(i), NULL, g->f[i].err);
+        for (unsigned i = 0; i < g->n_checks; i++)
+                bad_ids = bad_ids || !g->checks[i].id[0];
+        if (bad_ids)
+                json_invalid(f, &first, "checks", NULL, -PROTO_E_CHARSET);
         for (unsigned i = 0; i < g->n_checks; i++) {
                 const struct gcheck *c = &g->checks[i];
 
                 if (!c->id[0])
-                        json_invalid(f, &first, "checks", "id", -PROTO_E_CHARSET);
-                else if (c->status < 0 && c->status != GV_ABSENT)
+                        continue;
+                if (c->status < 0 && c->status != GV_ABSENT)
                         json_invalid(f, &first, "checks", c->id, c->status);
                 else if (c->reason.err < 0 && c->reason.err != GV_ABSENT)
                         json_invalid(f, &first, "checks", c->id, c->reason.err);

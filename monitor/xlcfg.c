@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -341,6 +343,47 @@ int xlcfg_load(const char *path, char **ret, size_t *ret_len)
         return 0;
 }
 
+int xlcfg_target(const char *path, char **ret_target, char **ret_reason)
+{
+        _cleanup_free_ char *t = realpath(path, NULL);
+        struct stat st;
+
+        if (!t || stat(t, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode)) {
+                *ret_reason = strdup("not a regular file");
+                return *ret_reason ? -EINVAL : -ENOMEM;
+        }
+        if (st.st_nlink > 1) {
+                if (asprintf(ret_reason, "%s has %ju hard links: replacing it would leave the other "
+                             "names with the old configuration; keep one file and make the others "
+                             "symbolic links to it", t, (uintmax_t)st.st_nlink) < 0)
+                        return -ENOMEM;
+                return -EINVAL;
+        }
+        *ret_target = TAKE_PTR(t);
+        return 0;
+}
+
+int xlcfg_inspect_file(const char *path, const struct xlcfg_paths *p, enum xlcfg_type *ret_type,
+                       char **ret_reason)
+{
+        _cleanup_free_ char *target = NULL, *text = NULL;
+        int r;
+
+        r = xlcfg_target(path, &target, ret_reason);
+        if (r == -EINVAL) {
+                *ret_type = XLCFG_UNKNOWN;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        r = xlcfg_load(target, &text, NULL);
+        if (r < 0)
+                return r;
+        return xlcfg_inspect(text, p, ret_type, ret_reason);
+}
+
 /* Replaces path by text atomically and durably, with the mode and owner of st. */
 static int write_atomic(const char *path, const char *text, size_t len, const struct stat *st)
 {
@@ -355,14 +398,17 @@ static int backup_path(const char *path, char **ret)
         return asprintf(ret, "%s" XLCFG_BACKUP_SUFFIX, path) < 0 ? -ENOMEM : 0;
 }
 
-int xlcfg_switch(const char *path, const struct xlcfg_paths *p, char **ret_reason)
+int xlcfg_switch(const char *link, const struct xlcfg_paths *p, char **ret_reason)
 {
-        _cleanup_free_ char *text = NULL, *pvh = NULL, *reason = NULL, *bak = NULL;
+        _cleanup_free_ char *text = NULL, *pvh = NULL, *reason = NULL, *bak = NULL, *path = NULL;
         enum xlcfg_type t;
         struct stat st;
         size_t len;
         int r;
 
+        r = xlcfg_target(link, &path, ret_reason);
+        if (r < 0)
+                return r;
         r = xlcfg_load(path, &text, &len);
         if (r < 0)
                 return r;
@@ -388,15 +434,20 @@ int xlcfg_switch(const char *path, const struct xlcfg_paths *p, char **ret_reaso
         return r < 0 ? r : 1;
 }
 
-int xlcfg_restore(const char *path)
+int xlcfg_restore(const char *link)
 {
-        _cleanup_free_ char *bak = NULL, *orig = NULL, *cur = NULL, *reason = NULL;
+        _cleanup_free_ char *bak = NULL, *orig = NULL, *cur = NULL, *reason = NULL, *path = NULL;
         struct xlcfg_paths none = { "", "" };
         size_t orig_len, cur_len;
         enum xlcfg_type t;
         struct stat st;
         int r;
 
+        r = xlcfg_target(link, &path, &reason);
+        if (r == -EINVAL)
+                return -EMLINK;
+        if (r < 0)
+                return r;
         r = backup_path(path, &bak);
         if (r < 0)
                 return r;

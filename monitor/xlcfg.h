@@ -42,21 +42,37 @@ int xlcfg_inspect(const char *text, const struct xlcfg_paths *p, enum xlcfg_type
 /* The PVH text of a switchable PV configuration (see xlcfg_inspect). */
 int xlcfg_to_pvh(const char *text, const struct xlcfg_paths *p, char **ret);
 
+/*
+ * The file a configuration's path leads to, every symbolic link followed:
+ * switch and restore replace that file and leave the links as they are
+ * (xendomains' /etc/xen/auto holds links, configuration management often
+ * makes them). A file with more than one hard link cannot be replaced
+ * without detaching the other names, nor written in place atomically:
+ * -EINVAL with *ret_reason, as for a file that is not regular.
+ */
+int xlcfg_target(const char *path, char **ret_target, char **ret_reason);
+
+/* xlcfg_inspect() of the file at path; one xlcfg_target() refuses is XLCFG_UNKNOWN, with its reason. */
+int xlcfg_inspect_file(const char *path, const struct xlcfg_paths *p, enum xlcfg_type *ret_type,
+                       char **ret_reason);
+
 /* name = "..." of the configuration; -ENOENT when absent. */
 int xlcfg_name(const char *text, char **ret);
 
 /*
- * Switches the file at path to PVH: keeps the PV original as
- * path + XLCFG_BACKUP_SUFFIX, then replaces the file. Idempotent: a file
- * already PVH is left alone (returns 0, and 1 when it changed the file).
- * -EINVAL with *ret_reason when the file cannot be switched.
+ * Switches the file at path (its xlcfg_target()) to PVH: keeps the PV
+ * original beside it as target + XLCFG_BACKUP_SUFFIX, then replaces it.
+ * Idempotent: a file already PVH is left alone (returns 0, and 1 when it
+ * changed the file). -EINVAL with *ret_reason when the file cannot be
+ * switched.
  */
 int xlcfg_switch(const char *path, const struct xlcfg_paths *p, char **ret_reason);
 
 /*
- * Puts the PV original back from the backup. Idempotent: 0 when the file is
- * already the original or was never switched (PV, no backup), 1 when it
- * restored it. -ENOENT when the file is not PV and there is no backup.
+ * Puts the PV original back from the backup beside the target. Idempotent:
+ * 0 when the file is already the original or was never switched (PV, no
+ * backup), 1 when it restored it. -ENOENT when the file is not PV and there
+ * is no backup; -EMLINK when it has more than one hard link.
  */
 int xlcfg_restore(const char *path);
 

@@ -92,7 +92,7 @@ static int bls_cmp(const void *a, const void *b)
         return r ? r : strverscmp(y->id, x->id);
 }
 
-static int bls_load_one(int root_fd, const char *name, struct boot_entry *menu)
+static int bls_load_one(int root_fd, struct root_unreadable *unreadable, const char *name, struct boot_entry *menu)
 {
         _cleanup_free_ char *path = strdup_printf(BLS_DIR "/%s", name), *text = NULL, *id = NULL;
         struct boot_entry *e;
@@ -101,8 +101,9 @@ static int bls_load_one(int root_fd, const char *name, struct boot_entry *menu)
 
         if (!path)
                 return -ENOMEM;
-        if (root_read_file(root_fd, path, BLS_FILE_MAX, &text, &len) < 0)
-                return 0; /* an unreadable entry is not listed */
+        r = root_read_file(root_fd, path, BLS_FILE_MAX, &text, &len);
+        if (r < 0)
+                return root_unreadable_add(unreadable, path, r); /* an unreadable entry is not listed */
         id = strndup(name, strlen(name) - STRLEN(".conf"));
         if (!id)
                 return -ENOMEM;
@@ -122,7 +123,7 @@ static bool is_conf(const char *name)
         return n > STRLEN(".conf") && streq(name + n - STRLEN(".conf"), ".conf");
 }
 
-int bls_load(int root_fd, struct boot_entry **ret_menu)
+int bls_load(int root_fd, struct root_unreadable *unreadable, struct boot_entry **ret_menu)
 {
         _cleanup_strv_ char **names = NULL;
         struct boot_entry *menu;
@@ -138,7 +139,7 @@ int bls_load(int root_fd, struct boot_entry **ret_menu)
         for (size_t i = 0; i < n && menu->n_children < BLS_ENTRIES_MAX; i++) {
                 if (!is_conf(names[i]))
                         continue;
-                r = bls_load_one(root_fd, names[i], menu);
+                r = bls_load_one(root_fd, unreadable, names[i], menu);
                 if (r < 0) {
                         boot_entry_free(menu);
                         return r;

@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "checks.h"
+#include "cpio.h"
 #include "exitcode.h"
+#include "rootfs.h"
 #include "strv.h"
 #include "util.h"
 
@@ -203,7 +205,7 @@ static int check_next_boot(const struct facts *f, struct check_result *r)
 
         if (nb->error < 0)
                 return set(r, CHECK_UNKNOWN, "make the boot menu readable", "could not read %s: %s",
-                           or_unknown(nb->menu_file), strerror(-nb->error));
+                           or_unknown(nb->menu_file), root_strerror(nb->error));
         if (nb->source == MENU_NONE)
                 return set(r, CHECK_UNKNOWN, "install GRUB 2 and generate /boot/grub/grub.cfg",
                            "no boot menu found (grub.cfg, BLS entries or menu.lst)");
@@ -218,7 +220,7 @@ static int check_next_boot(const struct facts *f, struct check_result *r)
                            "the default entry '%s' boots %s, which does not exist", nb->title, nb->kernel_path);
         if (f->kernel_error < 0)
                 return set(r, CHECK_UNKNOWN, "check that the kernel file is readable",
-                           "could not read %s: %s", nb->kernel_path, strerror(-f->kernel_error));
+                           "could not read %s: %s", nb->kernel_path, root_strerror(f->kernel_error));
         if (nb->default_fallback)
                 return set(r, CHECK_PASS, NULL, "default '%s' matches no entry; GRUB boots the first: '%s', %s",
                            nb->default_value, nb->title, nb->kernel_path);
@@ -264,6 +266,11 @@ static int check_kernel_version(const struct facts *f, struct check_result *r)
 static const char *notes_error_text(int e)
 {
         switch (e) {
+        case -EDQUOT:
+                return "reading it stopped at the probe's limit of " PROBE_BYTES_MAX_TEXT
+                       " decompressed (kernel and initramfs together)";
+        case -ETIME:
+                return "reading it stopped at the probe's limit of " PROBE_CPU_SEC_MAX_TEXT " of CPU time";
         case -EPIPE:
                 return "the image is truncated";
         case -EOPNOTSUPP:
@@ -404,9 +411,16 @@ static int check_blkfront(const struct facts *f, struct check_result *r)
         if (f->initrd_blkfront == INITRD_NONE && (v == 'm' || f->builtin_blkfront == 0))
                 return set(r, CHECK_BLOCKED, initramfs_howto(f),
                            "xen-blkfront is a module and the default entry loads no initramfs");
+        if (f->initrd_blkfront == -EDQUOT || f->initrd_blkfront == -ETIME)
+                return set(r, CHECK_UNKNOWN, "regenerate the initramfs", "could not read %s: %s",
+                           f->initrd_scanned, notes_error_text(f->initrd_blkfront));
+        if (f->initrd_blkfront == -E2BIG)
+                return set(r, CHECK_UNKNOWN, "regenerate the initramfs",
+                           "could not read %s: it holds more than %d archives", f->initrd_scanned,
+                           INITRAMFS_SEGMENTS_MAX);
         if (f->initrd_blkfront < 0)
                 return set(r, CHECK_UNKNOWN, "regenerate the initramfs", "could not read %s: %s",
-                           f->initrd_scanned, strerror(-f->initrd_blkfront));
+                           f->initrd_scanned, root_strerror(f->initrd_blkfront));
         return set(r, CHECK_UNKNOWN, NULL, "could not tell whether xen-blkfront is built in (no config file)");
 }
 
@@ -478,6 +492,13 @@ static int set_unknown_settings(struct check_result *r, const char *where)
                    "the next grub-mkconfig's command line and terminal are unknown", where);
 }
 
+static int set_unreadable_settings(const struct facts *f, struct check_result *r)
+{
+        return set(r, CHECK_UNKNOWN, "make /etc/default/grub a readable file",
+                   "could not read /etc/default/grub: %s: the next grub-mkconfig's command line and terminal "
+                   "are unknown", root_strerror(f->default_grub_error));
+}
+
 /*
  * The last console= of the command line the next grub-mkconfig writes for
  * the default entry (GRUB_CMDLINE_LINUX, then _DEFAULT): 1 and what is wrong
@@ -530,6 +551,8 @@ static int check_console(const struct facts *f, struct check_result *r)
 
         if (!f->nb.args)
                 return set(r, CHECK_UNKNOWN, NULL, "no kernel command line to look at");
+        if (f->default_grub_error < 0)
+                return set_unreadable_settings(f, r);
         if (unknown)
                 return set_unknown_settings(r, unknown);
         snprintf(fix, sizeof(fix), "add console=hvc0 as the last console= %s", cmdline_howto(f));
@@ -577,6 +600,8 @@ static int check_grub_terminal(const struct facts *f, struct check_result *r)
         char next[320];
         int n;
 
+        if (f->default_grub_error < 0)
+                return set_unreadable_settings(f, r);
         if (unknown)
                 return set_unknown_settings(r, unknown);
         n = settings_terminal(f, next, sizeof(next));
@@ -630,6 +655,8 @@ static int check_kernel_params(const struct facts *f, struct check_result *r)
 
         if (!f->nb.args)
                 return set(r, CHECK_UNKNOWN, NULL, "no kernel command line to look at");
+        if (f->default_grub_error < 0)
+                return set_unreadable_settings(f, r);
         if (unknown)
                 return set_unknown_settings(r, unknown);
         find_bad(f->nb.args, found, sizeof(found));

@@ -8,7 +8,6 @@
 #include "decompress.h"
 
 #define INITRAMFS_OUT_MAX (4ull << 30)
-#define SEGMENTS_MAX 64
 
 enum { ST_HDR, ST_NAME, ST_SKIP, ST_PAD };
 
@@ -37,6 +36,26 @@ static int hex8(const uint8_t *p, uint32_t *ret)
         }
         *ret = v;
         return 0;
+}
+
+/* How many of p's first len bytes are zero: padding, skipped a word at a time, not byte by byte. */
+static size_t zero_run(const uint8_t *p, size_t len)
+{
+        size_t n = 0;
+        uint64_t w;
+
+        while (n < len && ((uintptr_t)(p + n) & 7) != 0 && p[n] == 0)
+                n++;
+        if (n < len && ((uintptr_t)(p + n) & 7) != 0)
+                return n;
+        for (; len - n >= 8; n += 8) {
+                memcpy(&w, p + n, 8);
+                if (w != 0)
+                        break;
+        }
+        while (n < len && p[n] == 0)
+                n++;
+        return n;
 }
 
 static uint64_t pad4(uint64_t pos)
@@ -86,8 +105,9 @@ static int step(struct cpio_stream *s, const uint8_t *buf, size_t len, size_t *u
         switch (s->state) {
         case ST_HDR:
                 if (s->hdr_len == 0 && buf[0] == 0) {
-                        *used = 1; /* padding between archives */
-                        s->pos++;
+                        n = zero_run(buf, len); /* padding between archives */
+                        *used = n;
+                        s->pos += n;
                         return 0;
                 }
                 n = sizeof(s->hdr) - s->hdr_len < len ? sizeof(s->hdr) - s->hdr_len : len;
@@ -155,20 +175,22 @@ static int walk_sink(const uint8_t *buf, size_t len, void *userdata)
         return 0;
 }
 
-int initramfs_walk(const uint8_t *data, size_t len, cpio_entry_fn cb, void *userdata)
+int initramfs_walk(const uint8_t *data, size_t len, struct decomp_budget *budget, cpio_entry_fn cb,
+                   void *userdata)
 {
         size_t pos = 0;
 
-        for (unsigned seg = 0; seg < SEGMENTS_MAX; seg++) {
+        for (unsigned seg = 0;; seg++) {
                 struct cpio_stream s;
                 size_t used = 0;
                 enum kcomp c;
                 int r;
 
-                while (pos < len && data[pos] == 0)
-                        pos++;
+                pos += zero_run(data + pos, len - pos);
                 if (pos >= len)
                         return 0;
+                if (seg == INITRAMFS_SEGMENTS_MAX)
+                        return -E2BIG;
                 cpio_stream_init(&s, cb, userdata);
                 if (len - pos >= 6 && memcmp(data + pos, "07070", 5) == 0) {
                         r = cpio_feed(&s, data + pos, len - pos, &used);
@@ -180,10 +202,9 @@ int initramfs_walk(const uint8_t *data, size_t len, cpio_entry_fn cb, void *user
                 c = kcomp_detect(data + pos, len - pos);
                 if (c == KCOMP_UNKNOWN)
                         return seg > 0 ? 0 : -EBADMSG; /* trailing junk after an archive */
-                r = decompress(c, data + pos, len - pos, INITRAMFS_OUT_MAX, walk_sink, &s, &used);
+                r = decompress(c, data + pos, len - pos, INITRAMFS_OUT_MAX, budget, walk_sink, &s, &used);
                 if (r != 0 || used == 0)
                         return r;
                 pos += used;
         }
-        return 0;
 }

@@ -31,7 +31,12 @@ int cpio_feed(struct cpio_stream *s, const uint8_t *buf, size_t len, size_t *ret
 
 /*
  * Walks an initramfs image as the kernel does: cpio archives, uncompressed
- * or compressed, one after the other with zero padding between them.
- * Returns 1 when the callback stopped the walk, 0 at the end, < 0 on error.
+ * or compressed, one after the other with zero padding between them, within
+ * budget (NULL: none). Returns 1 when the callback stopped the walk, 0 at
+ * the end, < 0 on error: -E2BIG beyond INITRAMFS_SEGMENTS_MAX archives, the
+ * budget's error when it is spent.
  */
-int initramfs_walk(const uint8_t *data, size_t len, cpio_entry_fn cb, void *userdata);
+#define INITRAMFS_SEGMENTS_MAX 64
+struct decomp_budget;
+int initramfs_walk(const uint8_t *data, size_t len, struct decomp_budget *budget, cpio_entry_fn cb,
+                   void *userdata);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -28,8 +29,37 @@ struct dctx {
         decomp_need_fn need;
         void *userdata;
         uint64_t out, out_max;
+        struct decomp_budget *budget;
         uint8_t *buf;
 };
+
+static uint64_t cpu_nsec(void)
+{
+        struct timespec ts;
+
+        if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) < 0)
+                return 0;
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void decomp_budget_init(struct decomp_budget *b, uint64_t bytes, unsigned cpu_sec)
+{
+        *b = (struct decomp_budget){ .bytes_left = bytes,
+                                     .cpu_end_nsec = cpu_nsec() + (uint64_t)cpu_sec * 1000000000u };
+}
+
+int decomp_budget_take(struct decomp_budget *b, uint64_t n)
+{
+        if (b->spent)
+                return b->spent;
+        if (n > b->bytes_left)
+                b->spent = -EDQUOT;
+        else if (cpu_nsec() >= b->cpu_end_nsec)
+                b->spent = -ETIME;
+        else
+                b->bytes_left -= n;
+        return b->spent;
+}
 
 enum kcomp kcomp_detect(const uint8_t *p, size_t len)
 {
@@ -83,6 +113,11 @@ static int emit(struct dctx *d, const uint8_t *p, size_t n)
                 return 0;
         if (n > d->out_max - d->out)
                 return -EFBIG;
+        if (d->budget) {
+                int r = decomp_budget_take(d->budget, n);
+                if (r < 0)
+                        return r;
+        }
         d->out += n;
         return d->sink(p, n, d->userdata);
 }
@@ -372,17 +407,19 @@ static int dec_lzo(struct dctx *d, const uint8_t *in, size_t len, size_t *used)
         return r;
 }
 
-int decompress(enum kcomp c, const uint8_t *in, size_t in_len, uint64_t out_max, decomp_sink_fn sink,
-               void *userdata, size_t *ret_used)
+int decompress(enum kcomp c, const uint8_t *in, size_t in_len, uint64_t out_max, struct decomp_budget *budget,
+               decomp_sink_fn sink, void *userdata, size_t *ret_used)
 {
-        return decompress_skipping(c, in, in_len, out_max, sink, NULL, userdata, ret_used);
+        return decompress_skipping(c, in, in_len, out_max, budget, sink, NULL, userdata, ret_used);
 }
 
-int decompress_skipping(enum kcomp c, const uint8_t *in, size_t in_len, uint64_t out_max, decomp_sink_fn sink,
-                        decomp_need_fn need, void *userdata, size_t *ret_used)
+int decompress_skipping(enum kcomp c, const uint8_t *in, size_t in_len, uint64_t out_max,
+                        struct decomp_budget *budget, decomp_sink_fn sink, decomp_need_fn need, void *userdata,
+                        size_t *ret_used)
 {
         _cleanup_free_ uint8_t *buf = malloc(OUT_CHUNK);
-        struct dctx d = { .sink = sink, .need = need, .userdata = userdata, .out_max = out_max, .buf = buf };
+        struct dctx d = { .sink = sink, .need = need, .userdata = userdata, .out_max = out_max,
+                          .budget = budget, .buf = buf };
         size_t used = 0;
         int r = -EOPNOTSUPP;
 

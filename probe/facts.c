@@ -19,12 +19,22 @@
 #define HOOK_FILE_MAX (256u << 10)
 #define BUILTIN_MAX (1u << 20)
 
+/* A file's bytes; one that is there but cannot be read is noted in f->unreadable. */
+static int read_noted(int root_fd, struct facts *f, const char *path, size_t max, char **ret)
+{
+        int r = root_read_file(root_fd, path, max, ret, NULL);
+
+        if (r < 0 && root_unreadable_add(&f->unreadable, path, r) < 0)
+                return -ENOMEM;
+        return r;
+}
+
 /* A one-line file (sysfs, procfs) without its trailing newline; NULL when absent. */
-static char *read_line(int root_fd, const char *path)
+static char *read_line(int root_fd, struct facts *f, const char *path)
 {
         char *text = NULL;
 
-        if (root_read_file(root_fd, path, 4096, &text, NULL) < 0)
+        if (read_noted(root_fd, f, path, 4096, &text) < 0)
                 return NULL;
         text[strcspn(text, "\n")] = '\0';
         return text;
@@ -97,9 +107,11 @@ static int gather_os(int root_fd, struct facts *f)
         _cleanup_free_ char *text = NULL;
         int r;
 
-        if (root_read_file(root_fd, "/etc/os-release", SMALL_FILE_MAX, &text, NULL) < 0 &&
-            root_read_file(root_fd, "/usr/lib/os-release", SMALL_FILE_MAX, &text, NULL) < 0)
-                return 0;
+        r = read_noted(root_fd, f, "/etc/os-release", SMALL_FILE_MAX, &text);
+        if (r < 0 && r != -ENOMEM)
+                r = read_noted(root_fd, f, "/usr/lib/os-release", SMALL_FILE_MAX, &text);
+        if (r < 0)
+                return r == -ENOMEM ? r : 0;
         if ((r = shell_var(text, "ID", &f->os_id)) < 0 || (r = shell_var(text, "ID_LIKE", &f->os_id_like)) < 0 ||
             (r = shell_var(text, "VERSION_ID", &f->os_version_id)) < 0 ||
             (r = shell_var(text, "PRETTY_NAME", &f->os_name)) < 0)
@@ -125,9 +137,9 @@ static int gather_running(int root_fd, bool host_root, struct facts *f)
         struct utsname u;
         const char *a;
 
-        f->guest_type = read_line(root_fd, "/sys/hypervisor/guest_type");
-        f->running_release = read_line(root_fd, "/proc/sys/kernel/osrelease");
-        f->arch = read_line(root_fd, "/proc/sys/kernel/arch");
+        f->guest_type = read_line(root_fd, f, "/sys/hypervisor/guest_type");
+        f->running_release = read_line(root_fd, f, "/proc/sys/kernel/osrelease");
+        f->arch = read_line(root_fd, f, "/proc/sys/kernel/arch");
         if (host_root && (!f->running_release || !f->arch) && uname(&u) == 0) {
                 if (!f->running_release && !(f->running_release = strdup(u.release)))
                         return -ENOMEM;
@@ -140,17 +152,23 @@ static int gather_running(int root_fd, bool host_root, struct facts *f)
         return 0;
 }
 
-static int inspect_kernel(int root_fd, struct kcache *cache, struct facts *f)
+/* A result that says more about this probe (its budget spent) than about the image: not kept. */
+static bool budget_error(int r)
+{
+        return r == -EDQUOT || r == -ETIME;
+}
+
+static int inspect_kernel(int root_fd, struct kcache *cache, struct decomp_budget *budget, struct facts *f)
 {
         struct mapped m;
         int r;
 
         r = root_map(root_fd, f->nb.kernel_path, &m);
         if (r < 0)
-                return r;
+                return root_unreadable_add(&f->unreadable, f->nb.kernel_path, r) < 0 ? -ENOMEM : r;
         if (!kcache_get_kimage(cache, &m.st, &f->img)) {
-                r = kimage_inspect(m.data, m.len, &f->img);
-                if (r >= 0)
+                r = kimage_inspect(m.data, m.len, budget, &f->img);
+                if (r >= 0 && !budget_error(f->img.notes_error))
                         r = kcache_put_kimage(cache, &m.st, &f->img);
                 log_debug("Inspected %s: %s, %s; notes %s after %" PRIu64 " of %" PRIu32 " bytes (%" PRIu64
                           " skipped).",
@@ -192,10 +210,14 @@ static int gather_builtin(int root_fd, struct facts *f)
         for (size_t i = 0; f->next_release && i < ELEMENTSOF(dirs); i++) {
                 _cleanup_free_ char *path = strdup_printf("%s%s/modules.builtin", dirs[i], f->next_release);
                 _cleanup_free_ char *text = NULL;
+                int r;
 
                 if (!path)
                         return -ENOMEM;
-                if (root_read_file(root_fd, path, BUILTIN_MAX, &text, NULL) < 0)
+                r = read_noted(root_fd, f, path, BUILTIN_MAX, &text);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
                         continue;
                 f->builtin_blkfront = strstr(text, "/xen-blkfront.ko") != NULL;
                 return 0;
@@ -215,17 +237,18 @@ static int blkfront_entry(const char *name, void *userdata)
         return 0;
 }
 
-static int scan_initrd(int root_fd, struct kcache *cache, const char *path)
+static int scan_initrd(int root_fd, struct kcache *cache, struct decomp_budget *budget,
+                       struct facts *f, const char *path)
 {
         struct mapped m;
         int r;
 
         r = root_map(root_fd, path, &m);
         if (r < 0)
-                return r;
+                return root_unreadable_add(&f->unreadable, path, r) < 0 ? -ENOMEM : r;
         if (!kcache_get_initrd(cache, &m.st, &r)) {
-                r = initramfs_walk(m.data, m.len, blkfront_entry, NULL);
-                if (r != -ENOMEM && kcache_put_initrd(cache, &m.st, r) < 0)
+                r = initramfs_walk(m.data, m.len, budget, blkfront_entry, NULL);
+                if (r != -ENOMEM && !budget_error(r) && kcache_put_initrd(cache, &m.st, r) < 0)
                         r = -ENOMEM;
         }
         mapped_done(&m);
@@ -233,11 +256,11 @@ static int scan_initrd(int root_fd, struct kcache *cache, const char *path)
 }
 
 /* Every initramfs of the entry (microcode first, then the main one) is looked at. */
-static int gather_initrd(int root_fd, struct kcache *cache, struct facts *f)
+static int gather_initrd(int root_fd, struct kcache *cache, struct decomp_budget *budget, struct facts *f)
 {
         f->initrd_blkfront = INITRD_NONE;
         for (size_t i = 0; i < f->nb.n_initrd; i++) {
-                int r = scan_initrd(root_fd, cache, f->nb.initrd_paths[i]);
+                int r = scan_initrd(root_fd, cache, budget, f, f->nb.initrd_paths[i]);
 
                 if (r == -ENOMEM)
                         return r;
@@ -250,29 +273,32 @@ static int gather_initrd(int root_fd, struct kcache *cache, struct facts *f)
         return 0;
 }
 
+/* The kernel and every initramfs share one budget: see struct decomp_budget. */
 static int gather_next_kernel(int root_fd, struct kcache *cache, struct facts *f)
 {
+        struct decomp_budget budget;
         int r = next_boot_find(root_fd, &f->nb);
 
         if (r < 0)
                 return r;
-        f->kernel_error = f->nb.kernel_path ? inspect_kernel(root_fd, cache, f) : -ENOENT;
+        decomp_budget_init(&budget, PROBE_BYTES_MAX, PROBE_CPU_SEC_MAX);
+        f->kernel_error = f->nb.kernel_path ? inspect_kernel(root_fd, cache, &budget, f) : -ENOENT;
         if (f->kernel_error == -ENOMEM)
                 return -ENOMEM;
         f->next_release = next_release(f);
         r = kconfig_load(root_fd, f->next_release,
                          f->next_release && f->running_release && streq(f->next_release, f->running_release),
-                         &f->kcfg);
+                         &f->unreadable, &f->kcfg);
         if (r == -ENOMEM)
                 return r;
         r = gather_builtin(root_fd, f);
-        return r < 0 ? r : gather_initrd(root_fd, cache, f);
+        return r < 0 ? r : gather_initrd(root_fd, cache, &budget, f);
 }
 
-static int eval_grub_file(int root_fd, struct grubvars *vars, const char *path)
+static int eval_grub_file(int root_fd, struct facts *f, struct grubvars *vars, const char *path)
 {
         _cleanup_free_ char *text = NULL;
-        int r = root_read_file(root_fd, path, SMALL_FILE_MAX, &text, NULL);
+        int r = read_noted(root_fd, f, path, SMALL_FILE_MAX, &text);
 
         if (r < 0)
                 return r;
@@ -296,7 +322,7 @@ static int check_late(int root_fd, const char *name, const char *path, struct fa
 
         if (f->grub_late_why || strcmp(name, PREPARE_DEBIAN_DROPIN) <= 0)
                 return 0;
-        r = eval_grub_file(root_fd, &late, path);
+        r = eval_grub_file(root_fd, f, &late, path);
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
         for (size_t i = 0; i < ELEMENTSOF(managed); i++)
@@ -319,11 +345,12 @@ static int gather_default_grub(int root_fd, struct facts *f)
 {
         _cleanup_strv_ char **names = NULL;
         size_t n = 0;
-        int r = eval_grub_file(root_fd, &f->grub, "/etc/default/grub");
+        int r = eval_grub_file(root_fd, f, &f->grub, "/etc/default/grub");
 
         if (r == -ENOMEM)
                 return r;
         f->has_default_grub = r >= 0;
+        f->default_grub_error = r < 0 && r != -ENOENT && r != -ENOTDIR ? r : 0;
         if (r < 0 || (f->family != OS_DEBIAN && f->family != OS_UBUNTU))
                 return 0;
         if (root_list_dir(root_fd, "/etc/default/grub.d", &names, &n) < 0)
@@ -337,7 +364,7 @@ static int gather_default_grub(int root_fd, struct facts *f)
                         return -ENOMEM;
                 if ((r = check_late(root_fd, names[i], path, f)) < 0)
                         return r;
-                r = eval_grub_file(root_fd, &f->grub, path);
+                r = eval_grub_file(root_fd, f, &f->grub, path);
                 if (r == -ENOMEM)
                         return r;
         }
@@ -363,12 +390,30 @@ static int gather_hooks(int root_fd, struct facts *f)
                 return 0;
         for (size_t i = 0; i < n && !f->decompress_hook; i++) {
                 _cleanup_free_ char *path = strdup_printf("/etc/kernel/postinst.d/%s", names[i]), *text = NULL;
+                int r;
 
                 if (!path)
                         return -ENOMEM;
-                if (root_read_file(root_fd, path, HOOK_FILE_MAX, &text, NULL) >= 0 && unpacks_kernels(text))
+                /* run-parts passes directories over: so does this. */
+                r = root_read_file(root_fd, path, HOOK_FILE_MAX, &text, NULL);
+                if (r < 0 && r != -EISDIR && root_unreadable_add(&f->unreadable, path, r) < 0)
+                        return -ENOMEM;
+                if (r >= 0 && unpacks_kernels(text))
                         f->decompress_hook = TAKE_PTR(path);
         }
+        return 0;
+}
+
+int facts_gather_running(int root_fd, bool host_root, struct facts *ret)
+{
+        struct facts f = {};
+        int r;
+
+        if ((r = gather_running(root_fd, host_root, &f)) < 0 || (r = gather_os(root_fd, &f)) < 0) {
+                facts_done(&f);
+                return r;
+        }
+        *ret = f;
         return 0;
 }
 
@@ -438,5 +483,6 @@ void facts_done(struct facts *f)
         grubvars_done(&f->grub);
         free(f->grub_late_why);
         free(f->decompress_hook);
+        root_unreadable_done(&f->unreadable);
         *f = (struct facts){};
 }

@@ -40,12 +40,19 @@ struct facts {
         char *initrd_scanned;
 
         bool has_default_grub;    /* /etc/default/grub exists: grub-mkconfig writes the menu */
+        int default_grub_error;   /* 0, or why /etc/default/grub is there but could not be read */
         struct grubvars grub;     /* the settings it uses: /etc/default/grub (and grub.d/NAME.cfg) evaluated */
         char *grub_late_why;      /* NULL, or where to change the settings, as prepare's drop-in cannot */
         char *decompress_hook;    /* an /etc/kernel/postinst.d hook that unpacks kernels */
+        struct root_unreadable unreadable; /* the files above that are there but could not be read */
 };
 
 int facts_gather(int root_fd, bool host_root, struct kcache *cache, struct facts *ret);
+/*
+ * Only what the running system says about itself (guest type, kernel
+ * release and machine, os-release): cheap, no boot file or image is read.
+ */
+int facts_gather_running(int root_fd, bool host_root, struct facts *ret);
 /*
  * xen-blkfront is a module the next-boot initramfs lacks, on a system whose
  * initramfs prepare can rebuild (initramfs-tools, a release name it can pass

@@ -619,8 +619,11 @@ static int do_load_env(struct exec *x, char **a, size_t n)
         if (!file)
                 return -ENOMEM;
         inroot = grub_path_in_root(x->io->root_fd, file);
-        if (!inroot || root_read_file(x->io->root_fd, inroot, ENV_FILE_MAX, &text, &len) < 0)
+        if (!inroot)
                 return 0;
+        r = root_read_file(x->io->root_fd, inroot, ENV_FILE_MAX, &text, &len);
+        if (r < 0)
+                return root_unreadable_add(x->io->unreadable, inroot, r);
         r = grub_env_parse(&env, text, len);
         for (size_t i = 0; r >= 0 && i < env.n; i++)
                 r = grub_env_set(&x->cfg->env, env.keys[i], env.vals[i]);

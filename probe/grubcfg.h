@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "bootentry.h"
+#include "rootfs.h"
 
 /*
  * A grub.cfg read the way GRUB would run it on the next boot: statements are
@@ -22,6 +23,7 @@ struct grub_cfg {
 struct grubcfg_io {
         int root_fd;              /* < 0: no file system (fuzzing, tests) */
         const char *config_dir;   /* "/boot/grub": $prefix and $config_directory */
+        struct root_unreadable *unreadable; /* where a file load_env cannot read is noted; may be NULL */
 };
 
 int grubcfg_parse(const char *text, size_t len, const struct grubcfg_io *io, struct grub_cfg *ret);

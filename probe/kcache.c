@@ -12,6 +12,7 @@
 #include "fileedit.h"
 #include "kcache.h"
 #include "macro.h"
+#include "rootfs.h"
 #include "strv.h"
 #include "util.h"
 
@@ -33,6 +34,7 @@ struct kentry {
 };
 
 struct kcache {
+        int dir_fd;       /* file is relative to it: AT_FDCWD, or owned */
         char *file;
         struct kentry *v;
         size_t n;
@@ -167,13 +169,13 @@ static int parse_line(struct kcache *c, char *line)
 
 static int load(struct kcache *c)
 {
-        _cleanup_close_ int fd = open(c->file, O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int fd = root_open_regular_at(c->dir_fd, c->file, O_RDONLY);
         _cleanup_free_ char *text = NULL;
         char *save = NULL, *line;
         int r;
 
         if (fd < 0)
-                return errno == ENOENT ? 0 : -errno;
+                return fd == -ENOENT ? 0 : fd;
         r = read_full_fd(fd, &text, KCACHE_FILE_MAX, NULL);
         if (r < 0)
                 return r;
@@ -186,16 +188,20 @@ static int load(struct kcache *c)
         return 0;
 }
 
-int kcache_new(const char *file, struct kcache **ret)
+int kcache_new(int dir_fd, const char *file, struct kcache **ret)
 {
         struct kcache *c = calloc(1, sizeof(*c));
         int r = 0;
 
         if (!c)
                 return -ENOMEM;
+        c->dir_fd = AT_FDCWD;
         if (file) {
-                c->file = strdup(file);
-                r = c->file ? load(c) : -ENOMEM;
+                if (dir_fd != AT_FDCWD && (c->dir_fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3)) < 0)
+                        r = -errno;
+                else
+                        c->file = strdup(file);
+                r = r < 0 ? r : c->file ? load(c) : -ENOMEM;
         }
         if (r < 0) {
                 kcache_free(c);
@@ -209,6 +215,8 @@ void kcache_free(struct kcache *c)
 {
         if (!c)
                 return;
+        if (c->dir_fd >= 0)
+                close(c->dir_fd);
         free(c->file);
         free(c->v);
         free(c);
@@ -251,5 +259,5 @@ int kcache_save(struct kcache *c)
                 r = -ENOMEM;
         if (r < 0)
                 return r;
-        return fileedit_replace_path(c->file, text, len, &meta);
+        return fileedit_replace_at(c->dir_fd, c->file, text, len, &meta);
 }

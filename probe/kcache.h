@@ -13,7 +13,8 @@
  */
 struct kcache;
 
-int kcache_new(const char *file, struct kcache **ret);
+/* file: NULL (memory only), or its path relative to dir_fd (AT_FDCWD: the working directory). */
+int kcache_new(int dir_fd, const char *file, struct kcache **ret);
 void kcache_free(struct kcache *c);
 int kcache_save(struct kcache *c);
 

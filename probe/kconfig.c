@@ -93,7 +93,8 @@ static int load_proc_config(int root_fd, struct kconfig *ret)
         r = root_read_file(root_fd, "/proc/config.gz", KCONFIG_MAX, &gz, &len);
         if (r < 0)
                 return r;
-        r = decompress(KCOMP_GZIP, (const uint8_t *)gz, len, KCONFIG_MAX, grow_sink, &g, NULL);
+        /* No probe budget: both sides are bounded by KCONFIG_MAX. */
+        r = decompress(KCOMP_GZIP, (const uint8_t *)gz, len, KCONFIG_MAX, NULL, grow_sink, &g, NULL);
         if (r >= 0)
                 r = kconfig_parse(g.p ? g.p : "", g.len, ret);
         free(g.p);
@@ -103,7 +104,8 @@ static int load_proc_config(int root_fd, struct kconfig *ret)
         return ret->path ? 0 : -ENOMEM;
 }
 
-int kconfig_load(int root_fd, const char *release, bool running, struct kconfig *ret)
+int kconfig_load(int root_fd, const char *release, bool running, struct root_unreadable *unreadable,
+                 struct kconfig *ret)
 {
         static const char *const places[][2] = {
                 { "/boot/config-", "" }, { "/lib/modules/", "/config" }, { "/usr/lib/modules/", "/config" },
@@ -114,10 +116,14 @@ int kconfig_load(int root_fd, const char *release, bool running, struct kconfig 
                 _cleanup_free_ char *path = strdup_printf("%s%s%s", places[i][0], release, places[i][1]);
                 _cleanup_free_ char *text = NULL;
                 size_t len;
+                int r;
 
                 if (!path)
                         return -ENOMEM;
-                if (root_read_file(root_fd, path, KCONFIG_MAX, &text, &len) < 0)
+                r = root_read_file(root_fd, path, KCONFIG_MAX, &text, &len);
+                if (r < 0 && root_unreadable_add(unreadable, path, r) < 0)
+                        return -ENOMEM;
+                if (r < 0)
                         continue;
                 kconfig_parse(text, len, ret);
                 ret->path = TAKE_PTR(path);

@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rootfs.h"
+
 /* The kernel configuration symbols the checks need: 'y', 'm' or 0 (unset). */
 enum kconfig_sym {
         KCONF_XEN,
@@ -27,5 +29,7 @@ struct kconfig {
 const char *kconfig_sym_name(enum kconfig_sym s);
 int kconfig_parse(const char *text, size_t len, struct kconfig *ret);
 /* /boot/config-RELEASE and its usual other places; /proc/config.gz for the running kernel. */
-int kconfig_load(int root_fd, const char *release, bool running, struct kconfig *ret);
+/* A candidate that is there but cannot be read is noted in unreadable (may be NULL), and passed over. */
+int kconfig_load(int root_fd, const char *release, bool running, struct root_unreadable *unreadable,
+                 struct kconfig *ret);
 void kconfig_done(struct kconfig *k);

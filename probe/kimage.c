@@ -69,21 +69,22 @@ static uint64_t notes_need(void *userdata)
  * blocks rests on their sizes being what the format says; if the notes then
  * do not read cleanly, everything is decompressed after all.
  */
-static int read_notes(enum kcomp comp, const uint8_t *p, size_t len, struct kimage_info *info)
+static int read_notes(enum kcomp comp, const uint8_t *p, size_t len, struct decomp_budget *budget,
+                      struct kimage_info *info)
 {
         struct feed f = {};
         int r = elfnotes_init(&f.en);
 
         if (r < 0)
                 return r;
-        r = decompress_skipping(comp, p, len, OUT_MAX, notes_sink, notes_need, &f, NULL);
-        if (f.skipped && (r != 1 || !f.en.well_formed)) {
+        r = decompress_skipping(comp, p, len, OUT_MAX, budget, notes_sink, notes_need, &f, NULL);
+        if (f.skipped && (r != 1 || !f.en.well_formed) && r != -EDQUOT && r != -ETIME) {
                 elfnotes_done(&f.en);
                 f = (struct feed){};
                 r = elfnotes_init(&f.en);
                 if (r < 0)
                         return r;
-                r = decompress(comp, p, len, OUT_MAX, notes_sink, &f, NULL);
+                r = decompress(comp, p, len, OUT_MAX, budget, notes_sink, &f, NULL);
         }
         if (r == -ENOMEM) {
                 elfnotes_done(&f.en);
@@ -115,7 +116,7 @@ static void copy_version(const uint8_t *d, size_t limit, size_t off, struct kima
         info->version[i] = '\0';
 }
 
-static int inspect_bzimage(const uint8_t *d, size_t len, struct kimage_info *info)
+static int inspect_bzimage(const uint8_t *d, size_t len, struct decomp_budget *budget, struct kimage_info *info)
 {
         unsigned setup_sects = d[HDR_SETUP_SECTS] ? d[HDR_SETUP_SECTS] : 4;
         size_t setup = ((size_t)setup_sects + 1) * 512;
@@ -146,20 +147,20 @@ static int inspect_bzimage(const uint8_t *d, size_t len, struct kimage_info *inf
                 info->notes_error = -EOPNOTSUPP;
                 return 0;
         }
-        return read_notes(info->comp, payload, plen, info);
+        return read_notes(info->comp, payload, plen, budget, info);
 }
 
-int kimage_inspect(const uint8_t *d, size_t len, struct kimage_info *ret)
+int kimage_inspect(const uint8_t *d, size_t len, struct decomp_budget *budget, struct kimage_info *ret)
 {
         *ret = (struct kimage_info){ .notes_error = -EBADMSG };
         if (len >= 4 && memcmp(d, "\177ELF", 4) == 0) {
                 ret->format = KFORMAT_ELF;
                 ret->comp = KCOMP_NONE;
-                return read_notes(KCOMP_NONE, d, len, ret);
+                return read_notes(KCOMP_NONE, d, len, budget, ret);
         }
         if (len < HDR_END)
                 return 0;
         if (le16(d + HDR_BOOT_FLAG) != 0xAA55 || memcmp(d + HDR_MAGIC, "HdrS", 4) != 0)
                 return 0;
-        return inspect_bzimage(d, len, ret);
+        return inspect_bzimage(d, len, budget, ret);
 }

@@ -28,5 +28,8 @@ struct kimage_info {
 };
 
 const char *kformat_name(enum kformat f);
-/* Inspects an image in memory; only allocation failure is an error, the rest lands in ret. */
-int kimage_inspect(const uint8_t *data, size_t len, struct kimage_info *ret);
+/*
+ * Inspects an image in memory, decompressing within budget (NULL: none);
+ * only allocation failure is an error, the rest lands in ret.
+ */
+int kimage_inspect(const uint8_t *data, size_t len, struct decomp_budget *budget, struct kimage_info *ret);

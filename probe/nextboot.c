@@ -95,7 +95,7 @@ static int choose(int root_fd, struct next_boot *nb, const struct boot_entry *me
 static int use_bls(int root_fd, struct next_boot *nb, const char *def, const struct grub_env *env)
 {
         struct boot_entry *menu = NULL;
-        int r = bls_load(root_fd, &menu);
+        int r = bls_load(root_fd, &nb->unreadable, &menu);
 
         if (r < 0)
                 return r == -ENOENT ? 0 : r;
@@ -108,12 +108,14 @@ static int use_bls(int root_fd, struct next_boot *nb, const char *def, const str
 static int use_grub(int root_fd, struct next_boot *nb, const char *file, const char *dir)
 {
         _cleanup_free_ char *text = NULL;
-        struct grubcfg_io io = { .root_fd = root_fd, .config_dir = dir };
+        struct grubcfg_io io = { .root_fd = root_fd, .config_dir = dir, .unreadable = &nb->unreadable };
         struct grub_cfg cfg;
         size_t len;
         int r;
 
         r = root_read_file(root_fd, file, MENU_FILE_MAX, &text, &len);
+        if (r < 0 && root_unreadable_add(&nb->unreadable, file, r) < 0)
+                return -ENOMEM;
         if (r >= 0)
                 r = grubcfg_parse(text, len, &io, &cfg);
         if (r < 0)
@@ -140,8 +142,12 @@ static int use_bls_alone(int root_fd, struct next_boot *nb)
                 _cleanup_free_ char *text = NULL;
                 size_t len;
 
-                if (root_read_file(root_fd, envs[i], GRUBENV_MAX, &text, &len) >= 0)
+                int k = root_read_file(root_fd, envs[i], GRUBENV_MAX, &text, &len);
+
+                if (k >= 0)
                         r = grub_env_parse(&env, text, len);
+                else if (root_unreadable_add(&nb->unreadable, envs[i], k) < 0)
+                        r = -ENOMEM;
         }
         nb->source = MENU_BLS;
         if (r >= 0)
@@ -159,6 +165,8 @@ static int use_legacy(int root_fd, struct next_boot *nb, const char *file)
         int r;
 
         r = root_read_file(root_fd, file, MENU_FILE_MAX, &text, &len);
+        if (r < 0 && root_unreadable_add(&nb->unreadable, file, r) < 0)
+                return -ENOMEM;
         if (r >= 0)
                 r = menulst_parse(text, len, &menu, &idx);
         if (r < 0)
@@ -179,11 +187,22 @@ static bool has_bls_entries(int root_fd)
         return root_list_dir(root_fd, "/boot/loader/entries", &names, &n) >= 0 && n > 0;
 }
 
+/*
+ * A menu file is there when its name resolves, whatever it is: one that is
+ * not a regular file is then reported unreadable, not taken for absent.
+ */
+static bool has_menu(int root_fd, const char *path)
+{
+        struct stat st;
+
+        return root_stat(root_fd, path, &st) >= 0 && !S_ISDIR(st.st_mode);
+}
+
 static const char *legacy_file(int root_fd)
 {
-        if (root_is_reg(root_fd, "/boot/grub/menu.lst"))
+        if (has_menu(root_fd, "/boot/grub/menu.lst"))
                 return "/boot/grub/menu.lst";
-        if (root_is_reg(root_fd, "/boot/grub/grub.conf"))
+        if (has_menu(root_fd, "/boot/grub/grub.conf"))
                 return "/boot/grub/grub.conf";
         return NULL;
 }
@@ -192,8 +211,8 @@ static int find_menu(int root_fd, struct next_boot *nb)
 {
         const char *legacy = legacy_file(root_fd);
 
-        nb->has_grub_cfg = root_is_reg(root_fd, "/boot/grub/grub.cfg");
-        nb->has_grub2_cfg = root_is_reg(root_fd, "/boot/grub2/grub.cfg");
+        nb->has_grub_cfg = has_menu(root_fd, "/boot/grub/grub.cfg");
+        nb->has_grub2_cfg = has_menu(root_fd, "/boot/grub2/grub.cfg");
         nb->has_legacy = legacy != NULL;
         nb->has_bls = has_bls_entries(root_fd);
         if (nb->has_grub_cfg) {
@@ -239,5 +258,6 @@ void next_boot_done(struct next_boot *nb)
         free(nb->kernel_path);
         free(nb->args);
         strv_free(nb->initrd_paths);
+        root_unreadable_done(&nb->unreadable);
         *nb = (struct next_boot){};
 }

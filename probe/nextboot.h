@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "bootentry.h"
+#include "rootfs.h"
 
 enum menu_source {
         MENU_NONE,
@@ -35,6 +36,7 @@ struct next_boot {
         char *args;
         char **initrd_paths;      /* inside the root */
         size_t n_initrd;
+        struct root_unreadable unreadable; /* the menu's files (grubenv, entries) that could not be read */
 };
 
 int next_boot_find(int root_fd, struct next_boot *ret);

@@ -21,8 +21,8 @@
 /* ---- versions and limits ------------------------------------------------ */
 
 #define PROTO_SCHEMA_MAJOR 1
-#define PROTO_SCHEMA_MINOR 0
-#define PROTO_SCHEMA_STRING "1.0"
+#define PROTO_SCHEMA_MINOR 1
+#define PROTO_SCHEMA_STRING "1.1"
 
 /* Xen's own limits (xenstored): the writer stays inside, the reader refuses beyond. */
 #define PROTO_XS_VALUE_MAX 2048   /* bytes in one node value */

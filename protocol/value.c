@@ -39,10 +39,35 @@ static int utf8_seq(const unsigned char *s, size_t n, uint32_t *ret_cp)
 }
 
 /*
+ * Unicode's format characters (general category Cf, Unicode 15.0). They are
+ * invisible and join, hide or reorder what is around them: zero-width space
+ * and joiners, LRM, RLM and ALM, the bidirectional embeddings, overrides and
+ * isolates, the byte order mark, tags. PROTOCOL.md lists the same ranges.
+ */
+static const struct {
+        uint32_t first, last;
+} format_chars[] = {
+        { 0x00ad, 0x00ad },   { 0x0600, 0x0605 },   { 0x061c, 0x061c },   { 0x06dd, 0x06dd },
+        { 0x070f, 0x070f },   { 0x0890, 0x0891 },   { 0x08e2, 0x08e2 },   { 0x180e, 0x180e },
+        { 0x200b, 0x200f },   { 0x202a, 0x202e },   { 0x2060, 0x2064 },   { 0x2066, 0x206f },
+        { 0xfeff, 0xfeff },   { 0xfff9, 0xfffb },   { 0x110bd, 0x110bd }, { 0x110cd, 0x110cd },
+        { 0x13430, 0x1343f }, { 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a }, { 0xe0001, 0xe0001 },
+        { 0xe0020, 0xe007f },
+};
+
+static bool is_format(uint32_t cp)
+{
+        for (size_t i = 0; i < ELEMENTSOF(format_chars) && cp >= format_chars[i].first; i++)
+                if (cp <= format_chars[i].last)
+                        return true;
+        return false;
+}
+
+/*
  * Characters that must not reach a terminal: C0 and DEL (tab and newline
  * allowed in multi-line text), C1, the line and paragraph separators, and the
- * bidirectional overrides and isolates, which can make text read differently
- * from what it is.
+ * format characters, which can make text read differently from what it is or
+ * push a table out of line without being seen.
  */
 static bool is_control(uint32_t cp, bool multiline)
 {
@@ -52,9 +77,7 @@ static bool is_control(uint32_t cp, bool multiline)
                 return true;
         if (cp == 0x2028 || cp == 0x2029)
                 return true;
-        if (cp >= 0x202a && cp <= 0x202e)
-                return true;
-        return cp >= 0x2066 && cp <= 0x2069;
+        return is_format(cp);
 }
 
 static int text_check(const char *buf, size_t len, bool multiline)

@@ -24,7 +24,8 @@ int fileedit_open_parent(int root_fd, const char *path, const char **ret_base)
         char dir[PATH_MAX];
         int fd;
 
-        if (path[0] != '/' || !slash || !slash[1] || (size_t)(slash - path) >= sizeof(dir))
+        if (path[0] != '/' || !slash || !slash[1] || streq(slash, "/.") || streq(slash, "/..") ||
+            (size_t)(slash - path) >= sizeof(dir))
                 return -EINVAL;
         memcpy(dir, path, (size_t)(slash - path));
         dir[slash - path] = '\0';
@@ -44,16 +45,14 @@ static void meta_of(const struct stat *st, struct file_meta *m)
 int fileedit_read(int dir_fd, const char *name, size_t max, char **ret, size_t *ret_len,
                   struct file_meta *ret_meta)
 {
-        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+        _cleanup_close_ int fd = root_open_regular_at(dir_fd, name, O_RDONLY | O_NOFOLLOW);
         struct stat st;
         int r;
 
         if (fd < 0)
-                return -errno;
+                return fd;
         if (fstat(fd, &st) < 0)
                 return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADF;
         r = read_full_fd(fd, ret, max, ret_len);
         if (r < 0)
                 return r;
@@ -153,7 +152,7 @@ int fileedit_replace(int dir_fd, const char *name, const void *data, size_t len,
         return commit(dir_fd, tmp, name);
 }
 
-int fileedit_replace_path(const char *path, const void *data, size_t len, const struct file_meta *meta)
+int fileedit_replace_at(int at_fd, const char *path, const void *data, size_t len, const struct file_meta *meta)
 {
         _cleanup_free_ char *dir = strdup(path);
         const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
@@ -163,10 +162,15 @@ int fileedit_replace_path(const char *path, const void *data, size_t len, const 
                 return -ENOMEM;
         if (!*base)
                 return -EISDIR;
-        dir_fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        dir_fd = openat(at_fd, dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir_fd < 0)
                 return -errno;
         return fileedit_replace(dir_fd, base, data, len, meta);
+}
+
+int fileedit_replace_path(const char *path, const void *data, size_t len, const struct file_meta *meta)
+{
+        return fileedit_replace_at(AT_FDCWD, path, data, len, meta);
 }
 
 int fileedit_symlink(int dir_fd, const char *name, const char *target)
@@ -205,26 +209,53 @@ int fileedit_remove(int dir_fd, const char *name)
         return r;
 }
 
-int fileedit_mkdir_p(int dir_fd, const char *rel)
+int fileedit_rmdir(int dir_fd, const char *name)
+{
+        if (unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                return -errno;
+        return fileedit_fsync_dir(dir_fd);
+}
+
+/* Makes the last directory of path (there already is fine), in its parent found inside the root, durably. */
+static int mkdir_in_root(int root_fd, const char *path, mode_t mode)
+{
+        _cleanup_close_ int dir_fd = -1;
+        const char *base;
+
+        dir_fd = fileedit_open_parent(root_fd, path, &base);
+        if (dir_fd < 0)
+                return dir_fd;
+        if (mkdirat(dir_fd, base, mode) < 0)
+                return errno == EEXIST ? 0 : -errno;
+        return fileedit_fsync_dir(dir_fd);
+}
+
+int fileedit_mkdir_p(int root_fd, const char *path, mode_t mode)
 {
         char buf[PATH_MAX];
-        size_t n = strlen(rel);
+        size_t n = 0;
 
-        if (n == 0 || n >= sizeof(buf))
+        path += strspn(path, "/");
+        if (!*path || strlen(path) + 1 >= sizeof(buf))
                 return -EINVAL;
-        memcpy(buf, rel, n + 1);
-        for (char *p = buf;; p++) {
-                if (*p != '/' && *p != '\0')
-                        continue;
-                char c = *p;
-                *p = '\0';
-                if (buf[0] && mkdirat(dir_fd, buf, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                if (!c)
-                        break;
-                *p = c;
+        buf[n++] = '/';
+        while (*path) {
+                size_t k = strcspn(path, "/");
+                int r;
+
+                if ((k == 1 && path[0] == '.') || (k == 2 && path[0] == '.' && path[1] == '.'))
+                        return -EINVAL;
+                memcpy(buf + n, path, k);
+                n += k;
+                buf[n] = '\0';
+                path += k;
+                path += strspn(path, "/");
+                r = mkdir_in_root(root_fd, buf, *path ? 0755 : mode);
+                if (r < 0)
+                        return r;
+                buf[n++] = '/';
         }
-        return fileedit_fsync_dir(dir_fd);
+        return 0;
 }
 
 int fileedit_rm_rf(int dir_fd, const char *name)

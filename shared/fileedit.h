@@ -21,12 +21,22 @@ struct file_meta {
         bool has_times;
 };
 
-/* The parent directory of an absolute path inside the root; *ret_base points into path. */
+/*
+ * The directory holding the last component of an absolute path inside the
+ * root, found by root_open() (symlinks resolved inside the root); *ret_base
+ * points at that component in path (not "." or ".."), for the *at() calls
+ * below, none of which follows a symlink there.
+ */
 int fileedit_open_parent(int root_fd, const char *path, const char **ret_base);
-/* The bytes and metadata of a regular file; -ENOENT when absent, -ELOOP for a symlink. */
+/*
+ * The bytes and metadata of a regular file; -ENOENT when absent, -ELOOP for
+ * a symlink, -ENXIO for a FIFO, a device or a socket (never opened: rootfs.h).
+ */
 int fileedit_read(int dir_fd, const char *name, size_t max, char **ret, size_t *ret_len,
                   struct file_meta *ret_meta);
 int fileedit_replace(int dir_fd, const char *name, const void *data, size_t len, const struct file_meta *meta);
+/* fileedit_replace() of the file at path, relative to at_fd or absolute (the kernel resolves it). */
+int fileedit_replace_at(int at_fd, const char *path, const void *data, size_t len, const struct file_meta *meta);
 /* fileedit_replace() of the file at path, absolute or relative to the working directory. */
 int fileedit_replace_path(const char *path, const void *data, size_t len, const struct file_meta *meta);
 /* Makes name a symbolic link to target, atomically (a link beside it, renamed over it), durably. */
@@ -38,7 +48,14 @@ int fileedit_remove(int dir_fd, const char *name);
 /* Removes the temporary file a crash may have left beside name. */
 int fileedit_clean(int dir_fd, const char *name);
 int fileedit_fsync_dir(int dir_fd);
-/* Makes every missing directory of a relative path under dir_fd (0755), durably. */
-int fileedit_mkdir_p(int dir_fd, const char *rel);
+/* Removes the empty directory name (absent is fine) and makes the removal durable. */
+int fileedit_rmdir(int dir_fd, const char *name);
+/*
+ * Makes every missing directory of path inside the root (the last one with
+ * mode, the others 0755), each with mkdirat() in its parent as root_open()
+ * finds it (symlinks resolved inside the root), each durably; no "." or ".."
+ * components.
+ */
+int fileedit_mkdir_p(int root_fd, const char *path, mode_t mode);
 /* Removes a directory tree under dir_fd (our own state only: no symlinks followed). */
 int fileedit_rm_rf(int dir_fd, const char *name);

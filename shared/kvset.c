@@ -147,3 +147,53 @@ int kvset_copy(struct kvset *dst, const struct kvset *src)
         *dst = n;
         return 0;
 }
+
+int kvset_encode(const struct kvset *s, char **ret, size_t *ret_len)
+{
+        size_t len = 0, off = 0;
+        char *buf;
+
+        for (size_t i = 0; i < s->n; i++)
+                len += strlen(s->items[i].key) + 1 + strlen(s->items[i].value) + 1;
+        buf = malloc(len ? len : 1);
+        if (!buf)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n; i++) {
+                size_t k = strlen(s->items[i].key) + 1, v = strlen(s->items[i].value) + 1;
+
+                memcpy(buf + off, s->items[i].key, k);
+                memcpy(buf + off + k, s->items[i].value, v);
+                off += k + v;
+        }
+        *ret = buf;
+        *ret_len = len;
+        return 0;
+}
+
+int kvset_decode(const char *buf, size_t len, struct kvset *ret)
+{
+        struct kvset s = { 0 };
+        size_t off = 0;
+
+        while (off < len) {
+                const char *k = buf + off, *kend = memchr(k, '\0', len - off), *v, *vend;
+                int r;
+
+                if (!kend || kend == k)
+                        goto bad;
+                v = kend + 1;
+                vend = v < buf + len ? memchr(v, '\0', (size_t)(buf + len - v)) : NULL;
+                if (!vend)
+                        goto bad;
+                if ((r = kvset_set(&s, k, v)) < 0) {
+                        kvset_clear(&s);
+                        return r;
+                }
+                off = (size_t)(vend + 1 - buf);
+        }
+        *ret = s;
+        return 0;
+bad:
+        kvset_clear(&s);
+        return -EBADMSG;
+}

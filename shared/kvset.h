@@ -29,3 +29,10 @@ bool kvset_remove(struct kvset *s, const char *key);
 /* True when any key equals prefix or starts with prefix + '/'. */
 bool kvset_has_prefix(const struct kvset *s, const char *prefix);
 int kvset_copy(struct kvset *dst, const struct kvset *src);
+/*
+ * The set as "KEY\0VALUE\0" pairs, sorted by key: how a child process hands
+ * its result to its parent. Decoding refuses an empty key and a cut pair
+ * (-EBADMSG); a repeated key keeps the last value.
+ */
+int kvset_encode(const struct kvset *s, char **ret, size_t *ret_len);
+int kvset_decode(const char *buf, size_t len, struct kvset *ret);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
@@ -298,24 +300,43 @@ static int sandbox_enter(const struct spawn_sandbox *sb, const struct grant_prep
         return 0;
 }
 
+/* The child's ends of its pipes, and who its parent is. */
+struct child_fds {
+        int out, null, err;
+        int go, go_w;              /* -1, or the pipe that says the program may run */
+        /*
+         * As the child sees it. In a new PID namespace the parent is outside and
+         * getppid() is 0 whether it lives or not: there the sandbox's limits end
+         * a child whose parent died before prctl.
+         */
+        pid_t parent;
+};
+
 /* The child: everything here must be async-signal-safe (we may be forked from a daemon). */
-_noreturn_ static void child(const struct spawn_cmd *c, const struct grant_prep *prep, int out_fd, int null_fd,
-                             int err_fd)
+_noreturn_ static void child(const struct spawn_cmd *c, const struct grant_prep *prep, const struct child_fds *f)
 {
         enum step step = STEP_STDIO;
+        int err_fd = f->err;
         sigset_t all;
         int e[2], r;
+        char go;
 
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
         for (int s = 1; s < NSIG; s++)
                 if (s != SIGKILL && s != SIGSTOP)
                         signal(s, SIG_DFL);
-        if (setpgid(0, 0) < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
+        /* The parent may have died before prctl: then nothing would ever send the signal. */
+        if (c->die_with_parent && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != f->parent))
+                _exit(127);
+        if (setpgid(0, 0) < 0 || dup2(f->null, 0) < 0 || dup2(f->out, 1) < 0 || dup2(f->out, 2) < 0)
                 goto fail;
         step = STEP_CHROOT;
         if (c->root_fd >= 0 && (fchdir(c->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0))
                 goto fail;
+        /* Nothing runs before the parent has seen (and recorded) the group; EOF: it is gone. */
+        if (f->go >= 0 && (close(f->go_w) < 0 || read(f->go, &go, 1) != 1))
+                _exit(127);
         if (c->sandbox) {
                 umask(022);
                 r = sandbox_enter(c->sandbox, prep, &step);
@@ -483,19 +504,57 @@ static pid_t new_process(const struct spawn_cmd *c)
         return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
+/* Tells the caller about the child, then lets it run the program, or kills it unrun. */
+static int let_go(const struct spawn_cmd *c, pid_t pid, int go_fd)
+{
+        int r = c->started(pid, c->userdata);
+
+        if (r >= 0 && write(go_fd, "", 1) != 1)
+                r = -errno;
+        close(go_fd);
+        if (r < 0) {
+                kill_group(pid);
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+        }
+        return r;
+}
+
 /* Forks the child; out[0] and err[0] are the parent's ends, the others are closed here. */
 static pid_t start(const struct spawn_cmd *c, const struct grant_prep *prep, int null_fd, int out[2], int err[2])
 {
-        pid_t pid = new_process(c);
+        bool newpid = c->sandbox && (c->sandbox->namespaces & CLONE_NEWPID);
+        struct child_fds f = {
+                .out = out[1], .null = null_fd, .err = err[1], .go = -1, .parent = newpid ? 0 : getpid()
+        };
+        int go[2] = { -1, -1 }, r;
+        pid_t pid;
 
+        if (c->started && pipe2(go, O_CLOEXEC) < 0) {
+                r = -errno;
+                close(out[1]);
+                close(err[1]);
+                return r;
+        }
+        f.go = go[0];
+        f.go_w = go[1];
+        pid = new_process(c);
         if (pid == 0)
-                child(c, prep, out[1], null_fd, err[1]);
+                child(c, prep, &f);
+        r = -errno;
         close(out[1]);
         close(err[1]);
-        if (pid < 0)
-                return -errno;
+        if (go[0] >= 0)
+                close(go[0]);
+        if (pid < 0) {
+                if (go[1] >= 0)
+                        close(go[1]);
+                return r;
+        }
         /* Also here, so that a kill of the group cannot race the child's own setpgid. */
         setpgid(pid, pid);
+        if (c->started && (r = let_go(c, pid, go[1])) < 0)
+                return r;
         return pid;
 }
 
@@ -652,4 +711,118 @@ void spawn_result_done(struct spawn_result *r)
 {
         free(r->output);
         *r = (struct spawn_result){};
+}
+
+/* ---- process groups left behind by a caller that died ---- */
+
+/* From /proc/PID/stat: the state, the process group and the start time. */
+static int proc_stat(const char *pid, char *ret_state, pid_t *ret_pgrp, uint64_t *ret_start)
+{
+        char path[64], buf[1024];
+        _cleanup_close_ int fd = -1;
+        const char *p;
+        ssize_t n;
+        int pgrp;
+
+        snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return n < 0 ? -errno : -ENODATA;
+        buf[n] = '\0';
+        /* The command name may hold spaces and parentheses: the fields start after the last ')'. */
+        p = strrchr(buf, ')');
+        if (!p || sscanf(p + 1,
+                         " %c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
+                         "%*d %" SCNu64,
+                         ret_state, &pgrp, ret_start) != 3)
+                return -EBADMSG;
+        *ret_pgrp = pgrp;
+        return 0;
+}
+
+static int boot_id(char ret[static 37])
+{
+        _cleanup_close_ int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+
+        if (fd < 0)
+                return -errno;
+        n = read(fd, ret, 36);
+        if (n != 36)
+                return n < 0 ? -errno : -EBADMSG;
+        ret[36] = '\0';
+        return 0;
+}
+
+int spawn_group_of(pid_t pid, struct spawn_group *ret)
+{
+        struct spawn_group g = { .pgid = pid };
+        char name[24], state;
+        pid_t pgrp;
+        int r;
+
+        snprintf(name, sizeof(name), "%d", (int)pid);
+        if ((r = proc_stat(name, &state, &pgrp, &g.start)) < 0 || (r = boot_id(g.boot_id)) < 0)
+                return r;
+        *ret = g;
+        return 0;
+}
+
+/* The processes of the group that still run (zombies aside). */
+static int group_members(pid_t pgid)
+{
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+        int n = 0;
+
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                uint64_t start;
+                char state;
+                pid_t pgrp;
+
+                if (de->d_name[0] < '1' || de->d_name[0] > '9')
+                        continue;
+                if (proc_stat(de->d_name, &state, &pgrp, &start) >= 0 && pgrp == pgid &&
+                    state != 'Z' && state != 'X')
+                        n++;
+        }
+        closedir(d);
+        return n;
+}
+
+/* Whether the group is the one recorded: the same boot, its leader's pid no one else's now. */
+static bool group_is(const struct spawn_group *g)
+{
+        char boot[37], name[24], state;
+        uint64_t start;
+        pid_t pgrp;
+
+        if (g->pgid <= 1 || boot_id(boot) < 0 || !streq(boot, g->boot_id))
+                return false;
+        snprintf(name, sizeof(name), "%d", (int)g->pgid);
+        return proc_stat(name, &state, &pgrp, &start) < 0 || start == g->start;
+}
+
+int spawn_group_kill(const struct spawn_group *g, uint64_t timeout_usec)
+{
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + timeout_usec;
+        struct timespec pause = { 0, 10 * 1000 * 1000 };
+        int n, found = 0;
+
+        if (!group_is(g))
+                return 0;
+        while ((n = group_members(g->pgid)) > 0) {
+                if (found == 0)
+                        found = n;
+                kill(-g->pgid, SIGKILL);
+                if (now_usec(CLOCK_MONOTONIC) >= deadline)
+                        return -ETIME;
+                nanosleep(&pause, NULL);
+        }
+        return n < 0 ? n : found;
 }

@@ -2,7 +2,9 @@
 # prepare and rollback as host requests to the running agent: a dry run that
 # changes nothing, prepare, rollback byte for byte, "busy" while one runs,
 # and an agent killed mid-prepare that undoes it and answers "interrupted"
-# when it comes back.
+# when it comes back; killed alone (its worker and update-grub die with it,
+# what update-grub started does not), the agent that comes back waits for
+# whoever holds the state directory before it undoes and answers.
 set -u
 . "$top_srcdir/tests/prepare/lib.sh"
 . "$top_srcdir/tests/agent/lib.sh"
@@ -64,7 +66,7 @@ wait_state "$H" 9 "answer/$prep/state" running
 send ping
 wait_state "$H" 9 "answer/$id/state" failed
 expect_eq "reason while prepare runs" busy "$(answer "$id" reason)"
-rm -f "$C/hold-update-grub"
+rm -f "$C/hold-update-grub" "$C/holding-update-grub"
 wait_state "$H" 9 "answer/$prep/state" done
 expect_eq "commands run" "update-grub |update-initramfs -u -k 6.1.0-47-amd64" "$(paste -sd'|' "$C/log")"
 expect_eq "effective settings" "net.ifnames=0 console=tty0 console=hvc0|quiet|console|" "$(effective)"
@@ -107,13 +109,46 @@ wait_state "$H" 9 "answer/$prep/state" running
 wait_for 100 grep -q update-grub "$C/log" || fail "update-grub never started"
 kill -9 "-$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null
-rm -f "$C/hold-update-grub"
+rm -f "$C/hold-update-grub" "$C/holding-update-grub"
 agent_up
 wait_state "$H" 9 "answer/$prep/state" failed
 expect_eq "reason after the restart" interrupted "$(answer "$prep" reason)"
 echo "  message: $(answer "$prep" message)"
 snapshot "$T/now"
 same "the interrupted prepare was not undone" "$T/original" "$T/now"
+
+echo "# the agent alone killed mid-prepare, the state directory held meanwhile: the new agent waits"
+: >"$C/hold-update-grub"
+send prepare
+prep=$id
+wait_state "$H" 9 "answer/$prep/state" running
+wait_for 300 test -s "$C/held-update-grub" || fail "update-grub never started"
+left=$(cat "$C/held-update-grub")
+old=$(state_key "$H" 9 agent/instance)
+kill -9 "$AGENT_PID"
+wait "$AGENT_PID" 2>/dev/null
+# The worker died with the agent and let go of the lock: a holder of ours takes it.
+flock -w 30 "$S" sh -c ": >'$T/locked'; while [ ! -e '$T/unlock' ]; do sleep 0.05; done" &
+holder=$!
+track "$holder"
+wait_for 300 test -e "$T/locked" || fail "the state directory stays locked: the worker outlived the agent"
+agent_up
+new_instance() { [ "$(state_key "$H" 9 agent/instance)" != "$old" ]; }
+wait_for 100 new_instance || fail "the agent did not come back: $(tail -n 20 "$T/agent-9.log")"
+expect_eq "the interrupted request while another holds the state directory" running "$(answer "$prep" state)"
+send ping
+wait_state "$H" 9 "answer/$id/state" failed
+expect_eq "a request while recovery waits" busy "$(answer "$id" reason)"
+: >"$T/unlock"
+wait "$holder" || fail "the lock holder failed"
+wait_state "$H" 9 "answer/$prep/state" failed
+expect_eq "reason after the restart" interrupted "$(answer "$prep" reason)"
+answer "$prep" message | grep -q 'undone' || fail "the message does not say it was undone: $(answer "$prep" message)"
+! alive "$left" || fail "what update-grub left (pid $left) still runs"
+rm -f "$C/holding-update-grub"
+snapshot "$T/now"
+same "the interrupted prepare was not undone" "$T/original" "$T/now"
+
 send ping
 wait_state "$H" 9 "answer/$id/state" done
 state "$H" 9 --answers >/dev/null || fail "answers are not valid protocol values"

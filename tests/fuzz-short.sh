@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# A short fuzzing run for CI: every fuzz target (protocol and agent) replays its seed
-# corpus and fuzzes for PVH_FUZZ_SECONDS (default 10) seconds. Skips (77)
+# A short fuzzing run for CI: every fuzz target (protocol, agent and monitor)
+# replays its seed corpus and fuzzes for PVH_FUZZ_SECONDS (default 10) seconds. Skips (77)
 # when clang or its libFuzzer runtime is missing. On a finding, the work
 # directory with the reproducer is kept and named.
 set -eu

@@ -110,3 +110,11 @@ sim_start_with() {
 	TEST_HOSTS="$TEST_HOSTS $_h"
 	"$XENSIM" start "$_h" -- "$@" || fail "xensim start $_h -- $*"
 }
+
+# The launcher that runs a program where openat2 fails (tests/harness/no-openat2);
+# require_no_openat2 skips unless it is built and works here.
+NO_OPENAT2=$top_builddir/tests/harness/no-openat2
+require_no_openat2() {
+	[ -x "$NO_OPENAT2" ] || skip "$NO_OPENAT2 is not built (make check builds it)"
+	"$NO_OPENAT2" true || skip "openat2 cannot be made to fail here (no seccomp filter)"
+}

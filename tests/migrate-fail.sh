@@ -109,7 +109,7 @@ track $run_pid
 wait_for 300 grep -q '"guest":"c-good","domid":[0-9]*,"step":"restart"' "$T/run4.jsonl" ||
 	fail "the run did not reach the restart: $(cat "$T/run4.jsonl")"
 mig abort >"$T/abort.out" 2>&1 || fail "abort: $(cat "$T/abort.out")"
-grep -q 'abort requested' "$T/abort.out" || fail "abort: $(cat "$T/abort.out")"
+grep -q 'abort requested: the run in progress (pid [0-9]*)' "$T/abort.out" || fail "abort: $(cat "$T/abort.out")"
 : >"$MIG_DIR/release"
 rc=0
 wait $run_pid || rc=$?

@@ -70,6 +70,11 @@ for n in serial1 serial2; do
 done
 grep -q '"event":"started".*"guest":"serial1","domid":[0-9]*,"step":"prepare"' "$T/run.jsonl" ||
 	fail "no prepare step for serial1 in the progress"
+# Each request migrate sent is recorded for serve's counters, under its own id.
+if command -v sqlite3 >/dev/null; then
+	expect_eq "serial1's requests recorded" "prepare" \
+		"$(sqlite3 "$DB" "SELECT group_concat(DISTINCT action) FROM requests WHERE name = 'serial1' AND action = 'prepare'")"
+fi
 expect_eq "waves announced" 3 "$(grep -c '"event":"wave"' "$T/run.jsonl")"
 echo "ok: 7 guests PVH, 3 skipped"
 

@@ -42,7 +42,9 @@ expect_eq "escape in agent/version" control "$(j '.[0].invalid.agent_version')"
 expect_eq "OSC in kernel/release" control "$(j '.[0].invalid.kernel_release')"
 expect_eq "NUL in os/version_id" nul "$(j '.[0].invalid.os_version_id')"
 expect_eq "bad UTF-8 in pretty_name" utf8 "$(j '.[0].invalid.os_pretty_name')"
-expect_eq "malformed check id" charset "$(j '.[0].invalid["checks/id"]')"
+expect_eq "malformed check ids" charset "$(j '.[0].invalid.checks')"
+expect_eq "a check named id" enum "$(j '.[0].invalid["checks/id"]')"
+no_duplicate_keys "$T/json"
 expect_eq "a raw C1 byte in a status" charset "$(j '.[0].invalid["checks/grub_terminal"]')"
 expect_eq "escape in a reason" control "$(j '.[0].invalid["checks/console"]')"
 expect_eq "invalid values are not shown" "null null" "$(j '.[0] | "\(.agent_version) \(.kernel_release)"')"
@@ -104,6 +106,10 @@ last_is() {
 }
 wait_for 300 last_is 'length == 7' || fail "watch: first view: $(tail -n 1 "$T/wjson")"
 hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+# The baseline is taken once watch has redrawn for a change: its first view
+# can come before it has read and rendered every guest in full.
+guest_publish 7 fixable-console
+wait_for 300 last_is '.[] | select(.domid == 7) | .verdict == "fixable"' || fail "watch: no redraw"
 before=$(hwm $WJSON)
 as "$H" 5 "$FAKE_GUEST" flood os/pretty_name 3000 '\x1b]0;pwned\x07\x1b[2J\xc2\x9b' &
 FLOOD=$!

@@ -16,15 +16,6 @@ guest_publish 2 fixable-console
 guest_publish 3 blocked-old-kernel
 guest_agent 1 ready
 
-# serve_start: a serve in the background; sets SERVE (its pid) and URL.
-serve_start() {
-	: >"$T/serve.err"
-	env "$(sim_env "$H" 0)" "$MONITOR" serve --db "$DB" --listen 127.0.0.1:0 2>"$T/serve.err" &
-	SERVE=$!
-	track $SERVE
-	wait_for 300 grep -q 'Serving metrics on' "$T/serve.err" || fail "serve did not start: $(cat "$T/serve.err")"
-	URL=$(sed -n 's|.*\(http://127.0.0.1:[0-9]*/metrics\).*|\1|p' "$T/serve.err")
-}
 scrape() {
 	curl -sf "$URL" >"$T/metrics"
 }
@@ -58,9 +49,11 @@ awk '
 		if ($0 !~ /^[a-z_]+(\{[a-z_]+="([^"\\]|\\.)*"(,[a-z_]+="([^"\\]|\\.)*")*\})? [0-9]+$/) exit 3
 	}' "$T/metrics" || fail "exposition format: $(cat "$T/metrics")"
 expect_eq "unknown path" 404 "$(curl -s -o /dev/null -w '%{http_code}' "${URL%/metrics}/other")"
+expect_eq "POST" 405 "$(curl -s -o /dev/null -w '%{http_code}' -d x "$URL")"
+expect_eq "HEAD" 200 "$(curl -s -I -o /dev/null -w '%{http_code}' "$URL")"
 
 # A request round trip and a verdict change reach the metrics and the database.
-monitor request 1 ping >/dev/null || fail "ping"
+monitor request --db "$DB" 1 ping >/dev/null || fail "ping"
 wait_for 300 has 'pvh_monitor_requests_total{action="ping",outcome="done"} 1' || fail "request not counted"
 guest_publish 2 ready-debian12
 wait_for 300 has 'pvh_monitor_guests{guest_type="PV",verdict="ready"} 2' || fail "verdict change not seen"
@@ -69,7 +62,7 @@ wait_for 300 sql_is 1 "SELECT count(*) FROM verdict_history WHERE domid = 2 AND 
 wait_for 300 sql_is 1 "SELECT count(*) FROM requests WHERE domid = 1 AND action = 'ping' AND state = 'done'" ||
 	fail "request not in the database"
 # The newest schema (the number of steps in monitor/db.c's migrations list).
-expect_eq "schema version" 4 "$(sql 'PRAGMA user_version')"
+expect_eq "schema version" 5 "$(sql 'PRAGMA user_version')"
 expect_eq "WAL" wal "$(sql 'PRAGMA journal_mode')"
 history=$(sql 'SELECT count(*) FROM verdict_history')
 

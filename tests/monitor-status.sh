@@ -19,6 +19,9 @@ expect_eq "failing checks of web2" "console,grub_terminal" \
 	"$(jq -r '.[] | select(.domid == 2) | .failing | join(",")' "$T/json")"
 expect_eq "an unknown check counts as failing" "console,future_check" \
 	"$(jq -r '.[] | select(.domid == 7) | .failing | sort | join(",")' "$T/json")"
+no_duplicate_keys "$T/json"
+expect_eq "invalid schema reported" "charset" \
+	"$(jq -r '.[] | select(.domid == 10) | .invalid.schema' "$T/json")"
 expect_eq "invalid verdict reported" "enum" \
 	"$(jq -r '.[] | select(.domid == 9) | .invalid.verdict' "$T/json")"
 expect_eq "incompatible agent shows its version" "2.0.1" \

@@ -19,7 +19,7 @@ static int entry(const char *name, void *userdata)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         unsigned n = 0;
-        int r = initramfs_walk(data, size, entry, &n);
+        int r = initramfs_walk(data, size, NULL, entry, &n);
 
         FUZZ_CHECK(r <= 1);
         return 0;

@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (size < 1)
                 return 0;
-        r = decompress((enum kcomp)(data[0] % KCOMP_UNKNOWN), data + 1, size - 1, OUT_MAX, sink, &total, &used);
+        r = decompress((enum kcomp)(data[0] % KCOMP_UNKNOWN), data + 1, size - 1, OUT_MAX, NULL, sink, &total, &used);
         FUZZ_CHECK(r <= 1);
         FUZZ_CHECK(used <= size - 1);
         return 0;

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         struct kimage_info info;
 
-        FUZZ_CHECK(kimage_inspect(data, size, &info) == 0);
+        FUZZ_CHECK(kimage_inspect(data, size, NULL, &info) == 0);
         FUZZ_CHECK(memchr(info.version, '\0', sizeof(info.version)));
         FUZZ_CHECK(memchr(info.notes.salt, '\0', sizeof(info.notes.salt)));
         FUZZ_CHECK(info.notes_error <= 0);

@@ -2,10 +2,12 @@
 #pragma once
 
 /*
- * libFuzzer entry points for the protocol decoders. Each target feeds the
- * input to one decoder as a length-delimited value, like a xenstore read,
- * and checks the decoder's own promises (round trips, output validity);
- * a broken promise aborts, which libFuzzer reports as a finding.
+ * libFuzzer entry points for the protocol decoders and for the monitor's
+ * readers of what guests and HTTP clients send (fuzz-guest, fuzz-http).
+ * Each decoder target feeds the input to one decoder as a length-delimited
+ * value, like a xenstore read; every target checks the code's own promises
+ * (round trips, output validity); a broken promise aborts, which libFuzzer
+ * reports as a finding.
  */
 #include <stddef.h>
 #include <stdint.h>

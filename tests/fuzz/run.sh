@@ -1,10 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# run.sh [SECONDS]: build the libFuzzer targets of the protocol decoders and
-# of the agent's parsers with clang (not through automake: the main build uses
-# gcc) and run each for SECONDS (default 60), starting from its seed corpus in
-# tests/fuzz/corpus/TARGET/.
+# run.sh [SECONDS]: build the libFuzzer targets of the protocol decoders, of
+# the agent's parsers and of the monitor's readers (guests, HTTP) with clang
+# (not through automake: the main build uses gcc) and run each for SECONDS
+# (default 60), starting from its seed corpus in tests/fuzz/corpus/TARGET/.
 # SECONDS=0 only replays the seed corpus.
 #
 # Environment: FUZZ_OUT (build and work directory; default a new temporary
@@ -20,7 +20,8 @@ seconds=${1:-60}
 clang=${CLANG:-clang}
 protocol_targets="request value path uuid schema actions address text report"
 agent_targets="kimage elfnotes decompress cpio grubcfg bootmenus udiff grubvars"
-targets=${FUZZ_TARGETS:-"$protocol_targets $agent_targets"}
+monitor_targets="guest http"
+targets=${FUZZ_TARGETS:-"$protocol_targets $agent_targets $monitor_targets"}
 jobs=${FUZZ_JOBS:-1}
 out=${FUZZ_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/pvh-fuzz.XXXXXX")}
 
@@ -45,22 +46,35 @@ fi
 
 cflags="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
 	-fno-sanitize-recover=undefined -include $out/config.h -I$out -I$top/protocol -I$top/shared
-	-I$top/agent -I$top/probe -I$top/tests/unit -I/usr/include/libnl3 -I/usr/include/lzo
-	-Wall -Wextra -Wno-unused-parameter"
-libs="-lz -lbz2 -llzma -llzo2 -llz4 -lzstd -lxenstore -lnl-route-3 -lnl-3 -lsystemd -luuid"
+	-I$top/agent -I$top/probe -I$top/monitor -I$top/tests/unit -I/usr/include/libnl3
+	-I/usr/include/lzo -Wall -Wextra -Wno-unused-parameter"
+libs="-lz -lbz2 -llzma -llzo2 -llz4 -lzstd -lxenstore -lnl-route-3 -lnl-3 -lsystemd -luuid
+	-lsqlite3 -lmicrohttpd"
 
-# The code once, instrumented for coverage (the agent's main() left out),
-# compiled on every core; then one binary per target.
+# The code once, instrumented for coverage (the programs' main() and the
+# monitor's command table left out: the agent has one of its own), compiled
+# on every core; then one binary per target, the monitor's against the
+# monitor's code, the others against the agent's.
 ncpu=$(nproc 2>/dev/null || echo 2)
-for src in "$top"/protocol/*.c "$top"/shared/*.c "$top"/agent/*.c "$top"/probe/*.c; do
-	case $src in */agent/main.c) continue ;; esac
+for src in "$top"/protocol/*.c "$top"/shared/*.c "$top"/agent/*.c "$top"/probe/*.c \
+	"$top"/monitor/*.c; do
+	case $src in */agent/main.c | */monitor/main.c | */monitor/cmdtable.c) continue ;; esac
 	echo "$src $out/obj/$(basename "$(dirname "$src")")-$(basename "$src" .c).o"
 done >"$out/objs.list"
 # shellcheck disable=SC2086
 xargs -P "$ncpu" -n 2 sh -c 'exec "$0" $1 -fsanitize=fuzzer-no-link -c "$2" -o "$3"' "$clang" "$cflags" \
 	<"$out/objs.list" || { echo "run.sh: compiling the code failed" >&2; exit 1; }
-objs=$(awk '{ print $2 }' "$out/objs.list")
+objs_of() { # DIR...: the objects of those source folders
+	for _d in "$@"; do grep -o "/obj/$_d-[^ ]*\\.o$" "$out/objs.list" | sed "s|^|$out|"; done
+}
+common_objs=$(objs_of protocol shared)
+agent_objs=$(objs_of agent probe)
+monitor_objs=$(objs_of monitor)
 for t in $targets; do
+	case " $monitor_targets " in
+	*" $t "*) objs="$common_objs $monitor_objs" ;;
+	*) objs="$common_objs $agent_objs" ;;
+	esac
 	# shellcheck disable=SC2086
 	"$clang" $cflags -fsanitize=fuzzer "$here/fuzz-$t.c" $objs $libs -o "$out/fuzz-$t" &
 done
@@ -74,7 +88,7 @@ run_one() {
 	mkdir -p "$work"
 	if [ "$seconds" -eq 0 ]; then
 		# Replay only: every seed once, nothing generated.
-		"$out/fuzz-$t" -runs=0 "$seeds" >"$log" 2>&1 || return 1
+		"$out/fuzz-$t" -runs=0 -artifact_prefix="$out/artifacts/$t-" "$seeds" >"$log" 2>&1 || return 1
 	else
 		# New inputs go to the work corpus; the seeds in the tree stay as they are.
 		"$out/fuzz-$t" -max_total_time="$seconds" -max_len=4096 -timeout=10 \

@@ -4,6 +4,9 @@
 #   kernel PATH COMP NOTES BITS VERSION...   COMP: raw gzip bzip2 lzma xz lzo lz4 zstd
 #                                            NOTES:big puts the notes 20 MiB into vmlinux
 #   initrd PATH COMP with|without [early]    an initramfs, xen-blkfront.ko.xz or not
+#   padded PATH SEGMENTS MIB                 a hostile initramfs: SEGMENTS zstd streams, each an
+#                                            archive followed, inside the stream, by MIB MiB of
+#                                            zero padding; xen-blkfront.ko.xz in the last only
 #   truncate PATH BYTES
 #   gzip PATH SOURCE                         PATH: SOURCE (in the root) gzipped, SOURCE removed
 #   symlink PATH TARGET                      a symbolic link (absolute targets do not survive
@@ -68,6 +71,34 @@ initrd() { # PATH COMP with|without [early]
 	cat "$tmp/main.cpio.c" >>"$root/$path"
 }
 
+archive() { # DIR OUT: DIR as a reproducible cpio newc archive
+	find "$1" -exec touch -h -d @0 {} +
+	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible) >"$2"
+}
+
+padded() { # PATH SEGMENTS MIB
+	path=$1 n=$2 mib=$3
+	d=$tmp/padded
+	rm -rf "$d"
+	mkdir -p "$d/usr/lib/modules/6.1.0/kernel/drivers/block"
+	echo '#!/bin/sh' >"$d/init"
+	archive "$d" "$tmp/seg.cpio"
+	echo blkfront >"$d/usr/lib/modules/6.1.0/kernel/drivers/block/xen-blkfront.ko.xz"
+	archive "$d" "$tmp/last.cpio"
+	# Each segment is one stream; the first one is compressed once, then copied.
+	for s in seg last; do
+		{ cat "$tmp/$s.cpio" && head -c "${mib}M" /dev/zero; } | zstd -q -c >"$tmp/$s.zst"
+	done
+	mkdir -p "$(dirname "$root/$path")"
+	: >"$root/$path"
+	i=1
+	while [ "$i" -lt "$n" ]; do
+		cat "$tmp/seg.zst" >>"$root/$path"
+		i=$((i + 1))
+	done
+	cat "$tmp/last.zst" >>"$root/$path"
+}
+
 while read -r what path rest; do
 	case $what in
 	''|'#'*) ;;
@@ -77,6 +108,7 @@ while read -r what path rest; do
 		shift 3
 		kernel "$path" "$comp" "$notes" "$bits" "$*" ;;
 	initrd) kernel_args=$rest; initrd "$path" $kernel_args ;;
+	padded) padded "$path" $rest ;;
 	truncate) truncate -s "$rest" "$root/$path" ;;
 	gzip) gzip -9 -n -c "$root/$rest" >"$root/$path" && rm "$root/$rest" ;;
 	symlink) mkdir -p "$(dirname "$root/$path")" && ln -sfn "$rest" "$root/$path" ;;

@@ -152,11 +152,67 @@ static void test_disks(void)
         }
 }
 
+static void write_file(const char *path, const char *text)
+{
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0640);
+
+        if (fd < 0 || write(fd, text, strlen(text)) < 0 || close(fd) < 0)
+                exit(99);
+}
+
+/* A linked configuration: written through its symbolic link, refused with a second hard link. */
+static void test_links(void)
+{
+        char dir[] = "/tmp/test-xlcfg.XXXXXX", real[64], lnk[80], bak[80], hard[80], lnkbak[96];
+        const char *pv = "name = \"g\"\ntype = \"pv\"\nkernel = \"/usr/lib/grub-xen/grub-x86_64-xen.bin\"\n";
+        _cleanup_free_ char *reason = NULL, *reason2 = NULL, *reason3 = NULL, *a = NULL, *c = NULL;
+        enum xlcfg_type t;
+        struct stat st;
+
+        if (!mkdtemp(dir))
+                exit(99);
+        snprintf(real, sizeof(real), "%s/g.cfg", dir);
+        snprintf(lnk, sizeof(lnk), "%s/auto-g.cfg", dir);
+        snprintf(bak, sizeof(bak), "%s" XLCFG_BACKUP_SUFFIX, real);
+        snprintf(lnkbak, sizeof(lnkbak), "%s" XLCFG_BACKUP_SUFFIX, lnk);
+        snprintf(hard, sizeof(hard), "%s/hard.cfg", dir);
+        write_file(real, pv);
+        if (symlink("g.cfg", lnk) < 0)
+                exit(99);
+        CHECK(xlcfg_switch(lnk, &P, &reason) == 1, "switch through a link");
+        CHECK(lstat(lnk, &st) == 0 && S_ISLNK(st.st_mode), "the link is still a link");
+        a = slurp(real);
+        CHECK(a && strstr(a, "type = \"pvh\""), "the target is switched: %s", a ? a : "");
+        CHECK(access(bak, F_OK) == 0 && access(lnkbak, F_OK) < 0, "the backup is beside the target");
+        CHECK(xlcfg_restore(lnk) == 1, "restore through the link");
+        CHECK(lstat(lnk, &st) == 0 && S_ISLNK(st.st_mode), "the link is still a link after restore");
+        c = slurp(real);
+        CHECK(c && streq(c, pv), "the target is restored: %s", c ? c : "");
+
+        if (link(real, hard) < 0)
+                exit(99);
+        CHECK(xlcfg_switch(hard, &P, &reason2) == -EINVAL && reason2 && strstr(reason2, "2 hard links"),
+              "a hard-linked file is refused: %s", reason2 ? reason2 : "");
+        CHECK(xlcfg_inspect_file(lnk, &P, &t, &reason3) == 0 && t == XLCFG_UNKNOWN && reason3 &&
+                      strstr(reason3, "hard links"),
+              "inspect says why: %s", reason3 ? reason3 : "");
+        CHECK(xlcfg_restore(hard) == -EMLINK, "no restore of a hard-linked file");
+        free(c);
+        c = slurp(real);
+        CHECK(c && streq(c, pv), "a refused file is untouched");
+        unlink(hard);
+        unlink(lnk);
+        unlink(real);
+        unlink(bak);
+        rmdir(dir);
+}
+
 int main(void)
 {
         test_cases();
         test_files();
         test_disks();
+        test_links();
         if (failures)
                 fprintf(stderr, "%d failures\n", failures);
         return failures ? 1 : 0;

@@ -12,6 +12,11 @@
  *                                  after PREFIX (escaped as in publish)
  *   fake-guest nodes N             tries to create N keys (410 check entries,
  *                                  then junk/dI/kJ); prints how many it made
+ *   fake-guest cycle KEY N VALUE...
+ *                                  writes KEY N times, cycling through the values
+ *   fake-guest forge N             publishes N final answers to requests nobody
+ *                                  sent, each with a new id and its own action
+ *                                  word, one at a time (the previous one removed)
  *   fake-guest answer [VERDICT]    answers requests until killed
  *
  * Exit status 0, or 1 with a message on stderr.
@@ -161,6 +166,58 @@ static int cmd_nodes(unsigned n)
         return 0;
 }
 
+static void answer_write(xs_transaction_t t, const char *id, const char *key, const char *val);
+
+static int cmd_cycle(const char *key, unsigned n, char **values, unsigned n_values)
+{
+        char path[256];
+
+        snprintf(path, sizeof(path), "data/pvh/%s", key);
+        for (unsigned i = 0; i < n; i++) {
+                const char *v = values[i % n_values];
+
+                if (!xs_write(xs, XBT_NULL, path, v, (unsigned)strlen(v)))
+                        die("write", path);
+        }
+        return 0;
+}
+
+static void forge_one(unsigned i, char *prev)
+{
+        char id[PROTO_UUID_LEN + 1], path[128], action[32];
+
+        snprintf(id, sizeof(id), "%08x-0000-4000-8000-%012x", i, i);
+        snprintf(action, sizeof(action), "forged%u", i);
+        for (;;) {
+                xs_transaction_t t = xs_transaction_start(xs);
+
+                if (t == XBT_NULL)
+                        die("transaction", NULL);
+                if (*prev) {
+                        snprintf(path, sizeof(path), "data/pvh/answer/%s", prev);
+                        xs_rm(xs, t, path);
+                }
+                answer_write(t, id, "action", action);
+                answer_write(t, id, "state", "done");
+                if (!xs_write(xs, t, "data/pvh/last_request", id, PROTO_UUID_LEN))
+                        die("write", "data/pvh/last_request");
+                if (xs_transaction_end(xs, t, false))
+                        break;
+                if (errno != EAGAIN)
+                        die("commit", "forge");
+        }
+        memcpy(prev, id, sizeof(id));
+}
+
+static int cmd_forge(unsigned n)
+{
+        char prev[PROTO_UUID_LEN + 1] = "";
+
+        for (unsigned i = 1; i <= n; i++)
+                forge_one(i, prev);
+        return 0;
+}
+
 /* ---- answering ---------------------------------------------------------------- */
 
 static void answer_write(xs_transaction_t t, const char *id, const char *key, const char *val)
@@ -272,7 +329,8 @@ int main(int argc, char **argv)
         unsigned n = 0;
 
         if (argc < 2) {
-                fprintf(stderr, "usage: fake-guest publish FILE | flood KEY N [PREFIX] | nodes N | answer [VERDICT]\n");
+                fprintf(stderr, "usage: fake-guest publish FILE | flood KEY N [PREFIX] | nodes N | "
+                                "cycle KEY N VALUE... | forge N | answer [VERDICT]\n");
                 return 1;
         }
         xs = xs_open(0);
@@ -284,6 +342,10 @@ int main(int argc, char **argv)
                 return cmd_flood(argv[2], n, argc == 5 ? argv[4] : "");
         if (streq(argv[1], "nodes") && argc == 3 && safe_atou(argv[2], &n) >= 0)
                 return cmd_nodes(n);
+        if (streq(argv[1], "cycle") && argc >= 5 && safe_atou(argv[3], &n) >= 0)
+                return cmd_cycle(argv[2], n, argv + 4, (unsigned)argc - 4);
+        if (streq(argv[1], "forge") && argc == 3 && safe_atou(argv[2], &n) >= 0)
+                return cmd_forge(n);
         if (streq(argv[1], "answer"))
                 cmd_answer(argc > 2 ? argv[2] : "fixable");
         fprintf(stderr, "fake-guest: bad usage\n");

@@ -39,3 +39,22 @@ create_guests() {
 		[ "$_f" = - ] || guest_publish "$_d" "$_f"
 	done <"$1"
 }
+
+# serve_start [ARGS...]: pvh-monitor serve on $DB in the background, on a
+# free loopback port; sets SERVE (its pid), URL and PORT.
+serve_start() {
+	: >"$T/serve.err"
+	env "$(sim_env "$H" 0)" "$MONITOR" serve --db "$DB" --listen 127.0.0.1:0 "$@" 2>"$T/serve.err" &
+	SERVE=$!
+	track $SERVE
+	wait_for 300 grep -q 'Serving metrics on' "$T/serve.err" || fail "serve did not start: $(cat "$T/serve.err")"
+	URL=$(sed -n 's|.*\(http://127.0.0.1:[0-9]*/metrics\).*|\1|p' "$T/serve.err")
+	PORT=$(echo "$URL" | sed 's|http://127.0.0.1:\([0-9]*\)/.*|\1|')
+}
+
+# no_duplicate_keys FILE: no object in the JSON document has a key twice (jq
+# keeps only the last one; its stream shows every value with its path).
+no_duplicate_keys() {
+	jq -c --stream 'select(length == 2) | .[0]' "$1" | sort | uniq -d >"$1.dups"
+	[ ! -s "$1.dups" ] || fail "duplicate keys in $1: $(head -n 5 "$1.dups")"
+}

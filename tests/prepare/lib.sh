@@ -56,6 +56,11 @@ pa() { # prepare|rollback|recover ARGS...: exit status in $rc, output in $T/out
 	"$agent" "$@" --root "$R" --state-dir "$S" --command-dir "$C" >"$T/out" 2>&1 || rc=$?
 }
 
+# alive PID: running, not a zombie (the test harness reaps orphans only at its end).
+alive() {
+	[ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
 expect_rc() { # WANT WHAT
 	[ "$rc" = "$1" ] || { cat "$T/out" >&2; fail "$2: exit status $rc, expected $1"; }
 }
@@ -75,6 +80,27 @@ debian_setup() {
 	chmod 0600 "$R/etc/default/grub"
 }
 
+# fresh: the tree as it was saved in $T/pristine, no state.
+fresh() {
+	rm -rf "$R" "$S"
+	cp -a "$T/pristine" "$R"
+	: >"$C/log"
+}
+
+# hand_edit: a menu that grub-mkconfig would not write, as an administrator
+# leaves it: a timeout changed by hand, and an entry of their own.
+hand_edit() {
+	_cfg=$R/boot/grub/grub.cfg
+	sed 's/^\([[:space:]]*set timeout=\)5$/\117/' "$_cfg" >"$T/hand.cfg"
+	cat >>"$T/hand.cfg" <<-'END'
+	# Added by hand.
+	menuentry 'Rescue shell (by hand)' {
+		linux /boot/vmlinuz-6.1.0-47-amd64 root=/dev/xvda1 ro init=/bin/sh console=ttyS0
+	}
+	END
+	cmp -s "$_cfg" "$T/hand.cfg" && fail "hand_edit changed nothing"
+	cat "$T/hand.cfg" >"$_cfg"
+}
 
 # fedora_setup CASE [DIR]: tests/DIR/CASE (rootfs-prepare, else rootfs), its
 # menu as it is: grub2-mkconfig is a stand-in, and rollback restores the menu

@@ -2,6 +2,7 @@
 /* The initramfs (cpio newc) walker, whole and a byte at a time. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +53,7 @@ static void test_cpio(void)
         len += newc_entry(archive + len, "usr/lib/modules/6.1/kernel/drivers/block/xen-blkfront.ko.xz", "12345");
         len += newc_entry(archive + len, "init", "#!/bin/sh\n");
         len += newc_entry(archive + len, "TRAILER!!!", "");
-        CHECK(initramfs_walk((const uint8_t *)archive, len, collect, &whole) == 0, "cpio: walk failed");
+        CHECK(initramfs_walk((const uint8_t *)archive, len, NULL, collect, &whole) == 0, "cpio: walk failed");
         CHECK(streq(whole.seen, "kernel/x86/microcode/GenuineIntel.bin;usr/lib/modules/6.1/kernel/drivers/block/"
                                 "xen-blkfront.ko.xz;init;"),
               "cpio: names '%s'", whole.seen);
@@ -62,11 +63,37 @@ static void test_cpio(void)
         CHECK(streq(whole.seen, bytes.seen), "cpio: byte-wise names '%s'", bytes.seen);
         archive[len - 20] = 'Z';
         archive[6] = 'Z';
-        CHECK(initramfs_walk((const uint8_t *)archive, len, collect, &whole) < 0, "cpio: a bad header is an error");
+        CHECK(initramfs_walk((const uint8_t *)archive, len, NULL, collect, &whole) < 0,
+              "cpio: a bad header is an error");
+}
+
+/* Archives after padding of every length, at every alignment; and no more archives than the bound. */
+static void test_padding(void)
+{
+        static char archive[64 << 10];
+        struct names seen = {};
+        size_t len = 0;
+
+        for (unsigned i = 0; i < INITRAMFS_SEGMENTS_MAX; i++) {
+                char name[16];
+
+                snprintf(name, sizeof(name), "f%u", i);
+                len += newc_entry(archive + len, i == 40 ? "xen-blkfront.ko" : name, "x");
+                len += newc_entry(archive + len, "TRAILER!!!", "");
+                len += (size_t)i * 37 % 29 * 4; /* padding is in units of 4 */
+        }
+        CHECK(initramfs_walk((const uint8_t *)archive, len, NULL, collect, &seen) == 0, "padding: walk failed");
+        CHECK(strstr(seen.seen, "f39;xen-blkfront.ko;f41;") && strstr(seen.seen, "f63;"), "padding: names '%s'",
+              seen.seen);
+        len += newc_entry(archive + len, "one-too-many", "");
+        len += newc_entry(archive + len, "TRAILER!!!", "");
+        CHECK(initramfs_walk((const uint8_t *)archive, len, NULL, NULL, NULL) == -E2BIG,
+              "padding: archive %u is one too many", INITRAMFS_SEGMENTS_MAX + 1);
 }
 
 int main(void)
 {
         test_cpio();
+        test_padding();
         return check_exit("test-cpio");
 }

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kvset.h"
@@ -67,10 +70,43 @@ static void test_copy(void)
         kvset_clear(&b);
 }
 
+/* Encoded, decoded: the same set; every cut of the encoding is refused or a shorter set. */
+static void test_encode(void)
+{
+        struct kvset a = { 0 }, b = { 0 };
+        char *buf = NULL;
+        size_t len = 0;
+
+        kvset_set(&a, "verdict", "unknown");
+        kvset_set(&a, "checks/blkfront/reason", "could not read it: a \"quoted\"\tname\n");
+        kvset_set(&a, "empty", "");
+        CHECK(kvset_encode(&a, &buf, &len) == 0);
+        CHECK(kvset_decode(buf, len, &b) == 0);
+        CHECK(b.n == 3);
+        for (size_t i = 0; i < a.n && i < b.n; i++)
+                CHECK(streq(a.items[i].key, b.items[i].key) && streq(a.items[i].value, b.items[i].value));
+        kvset_clear(&b);
+        for (size_t cut = 0, nuls = 0; cut < len; nuls += buf[cut] == '\0', cut++) {
+                /* Right after a value's NUL, whole pairs are left; anywhere else, a cut one. */
+                bool whole = nuls % 2 == 0 && (cut == 0 || buf[cut - 1] == '\0');
+                int r = kvset_decode(buf, cut, &b);
+
+                CHECK(r == (whole ? 0 : -EBADMSG));
+                CHECK(r < 0 || b.n == nuls / 2);
+                kvset_clear(&b);
+        }
+        CHECK(kvset_decode("\0value\0", 7, &b) == -EBADMSG);
+        CHECK(kvset_decode("key", 3, &b) == -EBADMSG);
+        CHECK(kvset_decode("key\0value", 9, &b) == -EBADMSG);
+        kvset_clear(&a);
+        free(buf);
+}
+
 int main(void)
 {
         test_set_get_order();
         test_prefix();
         test_copy();
+        test_encode();
         return check_exit("kvset");
 }

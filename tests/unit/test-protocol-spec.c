@@ -193,6 +193,96 @@ static void check_check_ids(const char *spec)
                       iseen[k]);
 }
 
+/* The code point cp as UTF-8 in buf (4 bytes); its length. */
+static size_t utf8_put(uint32_t cp, char *buf)
+{
+        if (cp < 0x80) {
+                buf[0] = (char)cp;
+                return 1;
+        }
+        if (cp < 0x800) {
+                buf[0] = (char)(0xc0 | cp >> 6);
+                buf[1] = (char)(0x80 | (cp & 0x3f));
+                return 2;
+        }
+        if (cp < 0x10000) {
+                buf[0] = (char)(0xe0 | cp >> 12);
+                buf[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+                buf[2] = (char)(0x80 | (cp & 0x3f));
+                return 3;
+        }
+        buf[0] = (char)(0xf0 | cp >> 18);
+        buf[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+        buf[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+        buf[3] = (char)(0x80 | (cp & 0x3f));
+        return 4;
+}
+
+#define RANGES_MAX 64
+
+/* "U+XXXX" and "U+XXXX..U+YYYY" of the paragraph starting "Forbidden: " in "### Text". */
+static unsigned documented_forbidden(const char *spec, uint32_t (*ret)[2])
+{
+        const char *text = strstr(spec, "\n### Text\n"), *p, *end;
+        unsigned n = 0;
+
+        p = text ? strstr(text, "\nForbidden: ") : NULL;
+        end = p ? strstr(p + 1, "\n\n") : NULL;
+        if (!p || !end)
+                return 0;
+        while ((p = strstr(p, "U+")) && p < end && n < RANGES_MAX) {
+                char *q;
+
+                ret[n][0] = ret[n][1] = (uint32_t)strtoul(p + 2, &q, 16);
+                if (strncmp(q, "..U+", 4) == 0)
+                        ret[n][1] = (uint32_t)strtoul(q + 4, &q, 16);
+                n++;
+                p = q;
+        }
+        return n;
+}
+
+/*
+ * Every code point both ways: TEXT refuses one as a control character
+ * exactly when rule 2's controls or the list in "Text" name it.
+ */
+static void check_text_characters(const char *spec)
+{
+        uint32_t ranges[RANGES_MAX][2];
+        unsigned n = documented_forbidden(spec, ranges), wrong = 0;
+
+        CHECK(n > 0, "\"Text\" lists %u forbidden ranges", n);
+        for (uint32_t cp = 1; cp <= 0x10ffff; cp++) {
+                char buf[8] = "a";
+                size_t len = 1 + utf8_put(cp, buf + 1);
+                bool forbidden = cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+                int r;
+
+                if (cp >= 0xd800 && cp <= 0xdfff)
+                        continue;
+                for (unsigned i = 0; i < n; i++)
+                        forbidden = forbidden || (cp >= ranges[i][0] && cp <= ranges[i][1]);
+                r = proto_value_check(PROTO_T_TEXT, buf, len, 16);
+                if ((r == -PROTO_E_CONTROL) != forbidden && wrong++ < 10)
+                        CHECK(false, "U+%04X: documented %s, the code says %s", cp,
+                              forbidden ? "forbidden" : "allowed", proto_error_name(-r));
+        }
+        CHECK(wrong == 0, "every code point is refused in TEXT as documented (%u differ)", wrong);
+}
+
+/* The schema the title names and the one the agent writes are the code's. */
+static void check_schema_version(const char *spec)
+{
+        char title[64], writes[64];
+
+        snprintf(title, sizeof(title), "# The pvh xenstore protocol, schema %s\n",
+                 PROTO_SCHEMA_STRING);
+        snprintf(writes, sizeof(writes), "This version writes `\"%s\"`.", PROTO_SCHEMA_STRING);
+        CHECK(strncmp(spec, title, strlen(title)) == 0, "the title names schema %s",
+              PROTO_SCHEMA_STRING);
+        CHECK(strstr(spec, writes), "the schema key says: %s", writes);
+}
+
 int main(void)
 {
         const char *top = getenv("top_srcdir");
@@ -234,5 +324,7 @@ int main(void)
                 CHECK(seen[k] == 1, "code key %s is documented once (%d)", proto_key_info(k)->pattern,
                       seen[k]);
         check_check_ids(spec);
+        check_text_characters(spec);
+        check_schema_version(spec);
         return unit_exit();
 }
