@@ -21,6 +21,8 @@
 #define XL_DEFAULT "/usr/sbin/xl"
 #define CONFIG_DEFAULT "/etc/xen/%n.cfg"
 #define PVGRUB_DEFAULT "/usr/lib/grub-xen/grub-x86_64-xen.bin"
+/* xenconsoled --log=guest writes each guest's console there. */
+#define CONSOLE_LOG_DEFAULT "/var/log/xen/console/guest-%n.log"
 #define PVHGRUB_DEFAULT "/usr/lib/grub-xen/grub-i386-xen_pvh.bin"
 
 struct margs {
@@ -80,6 +82,10 @@ static void migrate_help(FILE *f)
                 "  --settle S             agentless guests: seconds a PVH boot must stay up (30)\n"
                 "  --inspector PATH       the inspector (default " INSPECTOR_DEFAULT ")\n"
                 "  --inspect-time-limit S its CPU seconds per guest (default 30)\n"
+                "  --console-log PATH     agentless guests: their console log, %n the name\n"
+                "                         (default " CONSOLE_LOG_DEFAULT "); a\n"
+                "                         kernel panic written there since the switch fails\n"
+                "                         the boot; a guest without one is verified without it\n"
                 "common:\n"
                 "  --db FILE              the database (default " DB_DEFAULT_PATH ")\n"
                 "  --id N                 the migration (default the newest)\n"
@@ -107,7 +113,7 @@ static int set_str(char **dst, const char *v)
 enum {
         O_DB = 256, O_ID, O_JSON, O_DRY, O_ALL, O_FILTER, O_CANARY, O_GROWTH, O_MAXWAVE,
         O_MAXFAIL, O_CONFIG, O_PVGRUB, O_PVHGRUB, O_HOOK, O_XL, O_TS_TO, O_BOOT_TO, O_REQ_TO,
-        O_AGENTLESS, O_SETTLE, O_INSPECTOR, O_INSPECT_TIME,
+        O_AGENTLESS, O_SETTLE, O_INSPECTOR, O_INSPECT_TIME, O_CONSOLE_LOG,
 };
 
 static int parse_opt(int c, struct margs *a)
@@ -172,6 +178,8 @@ static int parse_opt(int c, struct margs *a)
                 return set_str(&a->s.inspector, optarg);
         case O_INSPECT_TIME:
                 return parse_uint(optarg, 3600, &a->s.inspect_time);
+        case O_CONSOLE_LOG:
+                return set_str(&a->s.console_log, optarg);
         default:
                 return -EINVAL;
         }
@@ -202,6 +210,7 @@ static int margs_parse(int argc, char **argv, bool plan, struct margs *a)
                 { "settle", required_argument, NULL, O_SETTLE },
                 { "inspector", required_argument, NULL, O_INSPECTOR },
                 { "inspect-time-limit", required_argument, NULL, O_INSPECT_TIME },
+                { "console-log", required_argument, NULL, O_CONSOLE_LOG },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -235,7 +244,8 @@ static int settings_defaults(struct mig_settings *s)
             (!s->config && set_str(&s->config, CONFIG_DEFAULT) < 0) ||
             (!s->pvgrub && set_str(&s->pvgrub, PVGRUB_DEFAULT) < 0) ||
             (!s->pvhgrub && set_str(&s->pvhgrub, PVHGRUB_DEFAULT) < 0) ||
-            (!s->inspector && set_str(&s->inspector, INSPECTOR_DEFAULT) < 0))
+            (!s->inspector && set_str(&s->inspector, INSPECTOR_DEFAULT) < 0) ||
+            (!s->console_log && set_str(&s->console_log, CONSOLE_LOG_DEFAULT) < 0))
                 return -ENOMEM;
         return 0;
 }

@@ -93,6 +93,7 @@ static const char *const migrations[] = {
         "ALTER TABLE migrations ADD COLUMN inspector TEXT;"
         "ALTER TABLE migrations ADD COLUMN inspect_time INTEGER NOT NULL DEFAULT 0;"
         "ALTER TABLE migrations ADD COLUMN settle INTEGER NOT NULL DEFAULT 30;"
+        "ALTER TABLE migrations ADD COLUMN console_log TEXT;"
         "ALTER TABLE migration_guests ADD COLUMN agentless INTEGER NOT NULL DEFAULT 0;",
 };
 

@@ -3,16 +3,20 @@
  * Guests without an agent in a migration (migrate plan --agentless): they
  * are planned from an inspection of their disks, inspected again before the
  * switch, and verified without an agent: the toolstack runs them as the
- * type wanted, they have not crashed, and every block and network frontend
- * of theirs is connected.
+ * type wanted, they have not crashed, every block and network frontend of
+ * theirs is connected, and their console log (where there is one) shows no
+ * kernel panic.
  */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "inspect.h"
@@ -26,6 +30,9 @@
 
 #define XL_OUTPUT_MAX (64u << 10)
 #define FRONTENDS_MAX 64
+#define CONSOLE_SCAN_MAX (4u << 20)
+/* What the kernel prints when it panics, on every version since 2.6. */
+#define PANIC_LINE "Kernel panic - not syncing"
 
 extern char **environ;
 
@@ -221,4 +228,90 @@ char *magentless_missing(struct xstore *x, const struct mig_settings *s, unsigne
         if (n < 0)
                 return why ? why : strdup_printf("reading its frontends failed: %s", strerror(-n));
         return toolstack_missing(s, name, type);
+}
+
+/* The size of the console log: 0 when there is none yet (all it will hold is new), < 0 an error. */
+static int console_size(const char *path, uint64_t *ret)
+{
+        struct stat st;
+
+        if (stat(path, &st) < 0) {
+                *ret = 0;
+                return errno == ENOENT ? 0 : -errno;
+        }
+        *ret = (uint64_t)st.st_size;
+        return 0;
+}
+
+/*
+ * 1 when the log has the panic line after from, 0 when not, < 0 when it
+ * cannot be read (-ENOENT: no log). Written by the guest: only a fixed
+ * string is looked for, in a bounded part read in pieces.
+ */
+static int console_panicked(const char *path, uint64_t from)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        const size_t need = STRLEN(PANIC_LINE);
+        char buf[64 << 10];
+        size_t keep = 0;
+        struct stat st;
+        uint64_t end;
+
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+        /* Smaller than at the mark: rotated or truncated since, and all of it is new. */
+        if ((uint64_t)st.st_size < from)
+                from = 0;
+        end = (uint64_t)st.st_size - from > CONSOLE_SCAN_MAX ? from + CONSOLE_SCAN_MAX : (uint64_t)st.st_size;
+        while (from < end) {
+                size_t want = sizeof(buf) - keep < end - from ? sizeof(buf) - keep : (size_t)(end - from);
+                ssize_t n = pread(fd, buf + keep, want, (off_t)from);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                from += (uint64_t)n;
+                keep += (size_t)n;
+                if (memmem(buf, keep, PANIC_LINE, need))
+                        return 1;
+                /* The line may straddle two pieces: keep the end of this one. */
+                if (keep >= need) {
+                        memmove(buf, buf + keep - (need - 1), need - 1);
+                        keep = need - 1;
+                }
+        }
+        return 0;
+}
+
+void magentless_console_mark(const struct mig_settings *s, struct mguest *g)
+{
+        _cleanup_free_ char *path = s->console_log ? mig_config_path(s->console_log, g->name) : NULL;
+
+        g->console_known = path && console_size(path, &g->console_from) >= 0;
+}
+
+char *magentless_console_missing(const struct mig_settings *s, struct mguest *g)
+{
+        _cleanup_free_ char *path = s->console_log ? mig_config_path(s->console_log, g->name) : NULL;
+        int r;
+
+        if (!path)
+                return NULL;
+        if (!g->console_known) {
+                magentless_console_mark(s, g);
+                return NULL;
+        }
+        r = console_panicked(path, g->console_from);
+        if (r == 1)
+                return strdup_printf("its console log %s shows a kernel panic", path);
+        if (r < 0 && r != -ENOENT)
+                log_warning("Could not read the console log %s: %s.", path, strerror(-r));
+        return NULL;
 }

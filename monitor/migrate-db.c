@@ -85,6 +85,7 @@ void mig_settings_done(struct mig_settings *s)
         free(s->pvhgrub);
         free(s->hook);
         free(s->inspector);
+        free(s->console_log);
         *s = (struct mig_settings){};
 }
 
@@ -244,9 +245,10 @@ static int insert_migration(struct mdb *d, const struct mig *m)
 
         r = prepare(d, "INSERT INTO migrations(created, updated, state, canary, growth, max_wave, "
                        "max_failures, xl, config, pvgrub, pvhgrub, hook, toolstack_timeout, "
-                       "boot_timeout, request_timeout, agentless, inspector, inspect_time, settle) "
+                       "boot_timeout, request_timeout, agentless, inspector, inspect_time, settle, "
+                       "console_log) "
                        "VALUES (?1, ?1, 'planned', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                       "?14, ?15, ?16, ?17)",
+                       "?14, ?15, ?16, ?17, ?18)",
                     &st);
         if (r < 0)
                 return r;
@@ -267,6 +269,7 @@ static int insert_migration(struct mdb *d, const struct mig *m)
         bind_text(st, 15, s->inspector);
         sqlite3_bind_int(st, 16, (int)s->inspect_time);
         sqlite3_bind_int(st, 17, (int)s->settle);
+        bind_text(st, 18, s->console_log);
         return step_done(d, st);
 }
 
@@ -372,7 +375,7 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
         r = prepare(d, "SELECT id, created, state, reason, abort_requested, canary, growth, "
                        "max_wave, max_failures, xl, config, pvgrub, pvhgrub, hook, "
                        "toolstack_timeout, boot_timeout, request_timeout, agentless, inspector, "
-                       "inspect_time, settle FROM migrations "
+                       "inspect_time, settle, console_log FROM migrations "
                        "WHERE id = ?1 OR (?1 = 0 AND id = (SELECT max(id) FROM migrations))",
                     &st);
         if (r < 0)
@@ -404,6 +407,7 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
         m.s.inspector = col_text(st, 18);
         m.s.inspect_time = (unsigned)sqlite3_column_int(st, 19);
         m.s.settle = (unsigned)sqlite3_column_int(st, 20);
+        m.s.console_log = col_text(st, 21);
         sqlite3_finalize(st);
         if ((int)m.state < 0 || !m.s.xl || !m.s.config || !m.s.pvgrub || !m.s.pvhgrub) {
                 mig_done(&m);

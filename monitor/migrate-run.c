@@ -425,6 +425,8 @@ static int restart(struct ctx *c, struct mguest *g)
                         return fail(g, "domain %u still there after shutdown -w", cur);
         }
         if (!cur) {
+                if (g->agentless)
+                        magentless_console_mark(&c->m->s, g);
                 r = run_cmd(c, g, create, "create");
                 if (r != STEP_OK)
                         return r;
@@ -508,6 +510,13 @@ static int poll_once(struct ctx *c, uint64_t deadline)
  * the same domain, as type with its frontends connected, for the settle
  * time: a kernel that panics or a guest that reboots in a loop shows then.
  */
+static char *agentless_missing(struct ctx *c, struct mguest *g, unsigned domid, const char *type)
+{
+        char *why = magentless_missing(c->x, &c->m->s, domid, g->name, type);
+
+        return why ? why : magentless_console_missing(&c->m->s, g);
+}
+
 static int settle(struct ctx *c, struct mguest *g, const char *type)
 {
         uint64_t end = now_usec(CLOCK_MONOTONIC) + (uint64_t)c->m->s.settle * 1000000;
@@ -524,7 +533,7 @@ static int settle(struct ctx *c, struct mguest *g, const char *type)
                         break;
                 free(why);
                 why = cur != g->domid ? strdup(cur ? "the domain was restarted" : "the domain is gone")
-                                      : magentless_missing(c->x, &c->m->s, cur, g->name, type);
+                                      : agentless_missing(c, g, cur, type);
                 if (why || now_usec(CLOCK_MONOTONIC) >= end)
                         break;
                 r = poll_once(c, end);
@@ -563,6 +572,11 @@ static int wait_boot(struct ctx *c, struct mguest *g, const char *type, bool new
                 free(why);
                 why = cur ? NULL : strdup("no domain");
                 if (cur && g->agentless) {
+                        why = magentless_console_missing(&c->m->s, g);
+                        if (why) {
+                                r = fail(g, "booting as %s: %s", type, why);
+                                break;
+                        }
                         why = magentless_missing(c->x, &c->m->s, cur, g->name, type);
                         if (!why) {
                                 g->domid = cur;
@@ -998,8 +1012,10 @@ static int dry_run(struct ctx *c)
                                s->toolstack_timeout);
                         if (g->agentless)
                                 printf("    wait %u s for the toolstack to run it as PVH with its frontends "
-                                       "connected, then %u s more without a crash or restart\n",
-                                       s->boot_timeout, s->settle);
+                                       "connected, then %u s more without a crash or restart%s%s\n",
+                                       s->boot_timeout, s->settle,
+                                       s->console_log ? ", nor a kernel panic in " : "",
+                                       s->console_log ? s->console_log : "");
                         else
                                 printf("    wait %u s for guest_type PVH, a new boot id, the addresses back\n",
                                        s->boot_timeout);

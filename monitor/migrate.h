@@ -63,6 +63,7 @@ struct mig_settings {
         char *inspector;   /* pvh-inspect */
         unsigned inspect_time; /* its CPU seconds (0: the default) */
         unsigned settle;   /* agentless: seconds a PVH boot must stay up */
+        char *console_log; /* agentless: the console log's path; %n is the domain name */
 };
 
 struct mig {
@@ -92,6 +93,8 @@ struct mguest {
         char *request_id;   /* the request the current step sent */
         char *reason;       /* why skipped or failed; set while active: failing */
         bool agentless;     /* no agent: judged by its disks, verified by the toolstack and its frontends */
+        bool console_known; /* console_from is set (not kept in the database) */
+        uint64_t console_from; /* the console log's size before the switch's boot */
 };
 
 const char *mig_state_to_string(enum mig_state s);
@@ -196,6 +199,14 @@ int magentless_ready(struct xstore *x, const char *db_path, const struct mig_set
  */
 char *magentless_missing(struct xstore *x, const struct mig_settings *s, unsigned domid, const char *name,
                          const char *type);
+/* Notes the size of the guest's console log before it boots, so that only what that boot writes is read. */
+void magentless_console_mark(const struct mig_settings *s, struct mguest *g);
+/*
+ * Why the guest's console log says its boot failed: a kernel panic written
+ * since the mark (the first 4 MiB of it are read). NULL when it does not,
+ * or there is no log (without a mark, as after a resume: marks it now).
+ */
+char *magentless_console_missing(const struct mig_settings *s, struct mguest *g);
 
 /* ---- the run (migrate-run.c) ---- */
 struct mrun_opts {

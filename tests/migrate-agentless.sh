@@ -8,8 +8,10 @@
 # (a disk changed since the plan fails it, unswitched), and verified without
 # an agent: the toolstack (tests/migrate/xl) runs it as PVH, its block and
 # network frontends connect, and it stays up for the settle time; a guest
-# whose kernel never connects, or that crashes in the settle time, goes
-# back to PV the same way as a guest with an agent.
+# whose kernel never connects, that crashes in the settle time, or whose
+# console log shows a kernel panic since its switch, goes back to PV the
+# same way as a guest with an agent (a panic of an earlier boot in the log
+# does not count).
 set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/agent/lib.sh"
@@ -31,7 +33,7 @@ agentless_add() {
 	sed -i "s|^disk = .*|disk = [ 'file:$MIG_DIR/$1/disk.img,xvda,w' ]|" "$(cfg_of "$1")"
 	"$XL" create "$(cfg_of "$1")" || fail "boot $1"
 }
-mkdir -p "$T/src"
+mkdir -p "$T/src" "$MIG_DIR/console"
 
 guest_add withagent debian12-bookworm
 agentless_add plain debian12-bookworm mbr-ext4
@@ -41,10 +43,14 @@ agentless_add serial serial-terminal ext4
 agentless_add alma alma9 gpt-boot-xfs
 agentless_add crashes debian12-bookworm ext4 crash
 agentless_add dark debian12-bookworm ext4 no-connect
+agentless_add panics debian12-bookworm ext4 panic
+# An earlier boot of plain panicked: its line is in the log before the switch.
+echo "[    2.000000] Kernel panic - not syncing: an earlier boot" >>"$MIG_DIR/console/guest-plain.log"
 guests_up
 
 aplan() {
-	plan --all --canary 1 --growth 10 --max-failures 10 --boot-timeout 10 --settle 2 --inspector "$INSPECTOR" "$@"
+	plan --all --canary 1 --growth 10 --max-failures 10 --boot-timeout 10 --settle 2 --inspector "$INSPECTOR" \
+		--console-log "$MIG_DIR/console/guest-%n.log" "$@"
 }
 
 echo "# without --agentless, guests without an agent are skipped"
@@ -58,7 +64,7 @@ aplan --agentless >"$T/plan.txt" || fail "plan --agentless: $(cat "$T/plan.txt")
 cat "$T/plan.txt"
 status_json >"$T/plan.json"
 expect_eq "order: the agent's guest first, then the ready ones without an agent" \
-	"withagent changed crashes dark jammy plain" \
+	"withagent changed crashes dark jammy panics plain" \
 	"$(jq -r '[.guests[] | select(.state == "pending") | .name] | join(" ")' "$T/plan.json")"
 expect_eq "agentless flag" "false true" "$(jq -r '[.guests[] | select(.name == "withagent" or .name == "plain") | .agentless | tostring] | join(" ")' "$T/plan.json")"
 expect_eq "serial skipped" skipped "$(gstate serial)"
@@ -96,7 +102,7 @@ expect_eq "changed: failed" failed "$(gstate changed)"
 greason changed | grep -q '^before the switch, blocked (inspected)' || fail "changed: $(greason changed)"
 expect_eq "changed: never restarted" 0 "$(grep -c '^shutdown changed ' "$MIG_DIR/xl.log")"
 expect_eq "changed: config untouched" pv "$(cfg_type changed)"
-for n in crashes dark; do
+for n in crashes dark panics; do
 	expect_eq "$n: failed" failed "$(gstate "$n")"
 	expect_eq "$n: config back to PV" pv "$(cfg_type "$n")"
 	expect_eq "$n: created as PVH once" 1 "$(creates "$n" PVH)"
@@ -104,6 +110,8 @@ for n in crashes dark; do
 	expect_eq "$n: frontends connected as PV" 4 "$(gkey_raw "$n" device/vbd/51712/state)"
 done
 greason crashes | grep -q 'booted as PVH, then within 2 s: the toolstack shows it crashed' || fail "crashes: $(greason crashes)"
+greason panics | grep -q "booting as PVH: its console log $MIG_DIR/console/guest-panics.log shows a kernel panic" ||
+	fail "panics: $(greason panics)"
 greason dark | grep -q 'not booted as PVH after 10 s: frontend vbd/51712 is not connected' || fail "dark: $(greason dark)"
 for n in serial alma; do
 	expect_eq "$n: never restarted" 0 "$(grep -c "^shutdown $n " "$MIG_DIR/xl.log")"
