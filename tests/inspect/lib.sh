@@ -23,16 +23,11 @@ require_inspect() {
 	done
 }
 
-# source_tree CASE DIR: the case's tree as its disk holds it: its generated
-# kernels, empty /proc and /sys (a disk has nothing there); sets GUEST_TYPE
+# source_tree CASE DIR: the case's tree as its disk holds it: make_root's
+# tree with empty /proc and /sys (a disk has nothing there); sets GUEST_TYPE
 # to the case's /sys/hypervisor/guest_type (PV when it has none).
 source_tree() {
-	cp -a "$top_srcdir/tests/rootfs/$1/root" "$2" || fail "copy of $1"
-	chmod -R u+w "$2"
-	if [ -f "$top_srcdir/tests/rootfs/$1/generate" ]; then
-		sh "$top_srcdir/tests/kernels/gen.sh" "$MKKERNEL" "$top_srcdir/tests/rootfs/$1/generate" "$2" ||
-			fail "generating the images of $1"
-	fi
+	make_root "$1" "$2"
 	GUEST_TYPE=PV
 	[ -f "$2/sys/hypervisor/guest_type" ] && GUEST_TYPE=$(cat "$2/sys/hypervisor/guest_type")
 	rm -rf "$2/proc" "$2/sys"
