@@ -12,7 +12,6 @@
 #include "job.h"
 #include "macro.h"
 #include "probe-job.h"
-#include "keys.h"
 #include "probe.h"
 #include "state.h"
 #include "util.h"
