@@ -69,7 +69,7 @@ static int state_of(const struct probe_job_args *a, struct kvset *ret)
                 return r;
         r = probe_system(a->root_fd, a->host_root, cache, &f, res, &v);
         if (r >= 0) {
-                r = state_add_probe(ret, &f, res, v);
+                r = probe_result_keys(ret, &f, res, v);
                 checks_done(res);
                 facts_done(&f);
                 kcache_save(cache);
@@ -124,7 +124,7 @@ static int failed_state(const struct probe_job_args *a, const char *why, struct 
                 res[i] = (struct check_result){ .id = (enum proto_check)i,
                                                 .status = CHECK_UNKNOWN,
                                                 .reason = reason };
-        r = state_add_probe(ret, &f, res, PROTO_VERDICT_UNKNOWN);
+        r = probe_result_keys(ret, &f, res, PROTO_VERDICT_UNKNOWN);
         facts_done(&f);
         return r;
 }

@@ -11,7 +11,7 @@
  * The daemon's probes, each in a short-lived child process: the child reads
  * the kernel and initramfs images (the decompressors and their buffers live
  * and die with it), judges, and hands back only what the daemon publishes:
- * the state keys of state_add_probe(), kvset_encode()d. The daemon's loop,
+ * the state keys of probe_result_keys(), kvset_encode()d. The daemon's loop,
  * its signals, its answers and the watchdog go on meanwhile, and its steady
  * state never holds a decompressor or an image. A child that fails, dies or
  * outlives its time gives verdict unknown, the reason in every check.

@@ -16,11 +16,9 @@ struct agent_ident {
 };
 
 /*
- * The guest state as protocol keys, relative to ~/data/pvh. Every value is
- * held to its key's type and bound (proto_key_check); free text is
- * sanitized, and whatever cannot be made valid is left out.
+ * The agent's own keys, relative to ~/data/pvh, with probe's key writer (the
+ * readiness result is probe_result_keys()): every value is held to its
+ * key's type and bound, and whatever cannot be made valid is left out.
  */
 int state_add_ident(struct kvset *out, const struct agent_ident *id);
-int state_add_probe(struct kvset *out, const struct facts *f,
-                    const struct check_result res[static _PROTO_CHECK_MAX], enum proto_verdict v);
 int state_add_net(struct kvset *out, const struct net_iface *ifs, size_t n);

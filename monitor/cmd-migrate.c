@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "inspect.h"
 #include "db.h"
 #include "log.h"
 #include "macro.h"
@@ -20,6 +21,8 @@
 #define XL_DEFAULT "/usr/sbin/xl"
 #define CONFIG_DEFAULT "/etc/xen/%n.cfg"
 #define PVGRUB_DEFAULT "/usr/lib/grub-xen/grub-x86_64-xen.bin"
+/* xenconsoled --log=guest writes each guest's console there. */
+#define CONSOLE_LOG_DEFAULT "/var/log/xen/console/guest-%n.log"
 #define PVHGRUB_DEFAULT "/usr/lib/grub-xen/grub-i386-xen_pvh.bin"
 
 struct margs {
@@ -69,6 +72,20 @@ static void migrate_help(FILE *f)
                 "  --toolstack-timeout S  for each XL command (default 300)\n"
                 "  --boot-timeout S       for a guest to come back (default 300)\n"
                 "  --request-timeout S    for prepare and rollback answers (default 600)\n"
+                "  --agentless            plan guests without an agent whose disks' inspection\n"
+                "                         (pvh-monitor inspect, run now) says ready; a fixable one\n"
+                "                         is skipped with the manual change for its owner. Before\n"
+                "                         the switch it is inspected again; after, verified\n"
+                "                         without an agent: the toolstack runs it as PVH, every\n"
+                "                         disk and network frontend connects, and it stays up\n"
+                "                         for the settle time\n"
+                "  --settle S             agentless guests: seconds a PVH boot must stay up (30)\n"
+                "  --inspector PATH       the inspector (default " INSPECTOR_DEFAULT ")\n"
+                "  --inspect-time-limit S its CPU seconds per guest (default 30)\n"
+                "  --console-log PATH     agentless guests: their console log, %n the name\n"
+                "                         (default " CONSOLE_LOG_DEFAULT "); a\n"
+                "                         kernel panic written there since the switch fails\n"
+                "                         the boot; a guest without one is verified without it\n"
                 "common:\n"
                 "  --db FILE              the database (default " DB_DEFAULT_PATH ")\n"
                 "  --id N                 the migration (default the newest)\n"
@@ -96,6 +113,7 @@ static int set_str(char **dst, const char *v)
 enum {
         O_DB = 256, O_ID, O_JSON, O_DRY, O_ALL, O_FILTER, O_CANARY, O_GROWTH, O_MAXWAVE,
         O_MAXFAIL, O_CONFIG, O_PVGRUB, O_PVHGRUB, O_HOOK, O_XL, O_TS_TO, O_BOOT_TO, O_REQ_TO,
+        O_AGENTLESS, O_SETTLE, O_INSPECTOR, O_INSPECT_TIME, O_CONSOLE_LOG,
 };
 
 static int parse_opt(int c, struct margs *a)
@@ -151,6 +169,17 @@ static int parse_opt(int c, struct margs *a)
                 return parse_uint(optarg, 86400, &a->s.boot_timeout);
         case O_REQ_TO:
                 return parse_uint(optarg, 86400, &a->s.request_timeout);
+        case O_AGENTLESS:
+                a->s.agentless = true;
+                return 0;
+        case O_SETTLE:
+                return parse_uint(optarg, 86400, &a->s.settle);
+        case O_INSPECTOR:
+                return set_str(&a->s.inspector, optarg);
+        case O_INSPECT_TIME:
+                return parse_uint(optarg, 3600, &a->s.inspect_time);
+        case O_CONSOLE_LOG:
+                return set_str(&a->s.console_log, optarg);
         default:
                 return -EINVAL;
         }
@@ -177,6 +206,11 @@ static int margs_parse(int argc, char **argv, bool plan, struct margs *a)
                 { "toolstack-timeout", required_argument, NULL, O_TS_TO },
                 { "boot-timeout", required_argument, NULL, O_BOOT_TO },
                 { "request-timeout", required_argument, NULL, O_REQ_TO },
+                { "agentless", no_argument, NULL, O_AGENTLESS },
+                { "settle", required_argument, NULL, O_SETTLE },
+                { "inspector", required_argument, NULL, O_INSPECTOR },
+                { "inspect-time-limit", required_argument, NULL, O_INSPECT_TIME },
+                { "console-log", required_argument, NULL, O_CONSOLE_LOG },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -209,7 +243,9 @@ static int settings_defaults(struct mig_settings *s)
         if ((!s->xl && set_str(&s->xl, XL_DEFAULT) < 0) ||
             (!s->config && set_str(&s->config, CONFIG_DEFAULT) < 0) ||
             (!s->pvgrub && set_str(&s->pvgrub, PVGRUB_DEFAULT) < 0) ||
-            (!s->pvhgrub && set_str(&s->pvhgrub, PVHGRUB_DEFAULT) < 0))
+            (!s->pvhgrub && set_str(&s->pvhgrub, PVHGRUB_DEFAULT) < 0) ||
+            (!s->inspector && set_str(&s->inspector, INSPECTOR_DEFAULT) < 0) ||
+            (!s->console_log && set_str(&s->console_log, CONSOLE_LOG_DEFAULT) < 0))
                 return -ENOMEM;
         return 0;
 }
@@ -218,7 +254,7 @@ static int settings_defaults(struct mig_settings *s)
 
 struct cand {
         struct mguest g;
-        int rank; /* 0 ready, 1 fixable, 2 skipped */
+        int rank; /* 0 ready, 1 fixable, 2 ready without an agent, 3 skipped */
 };
 
 static int cand_cmp(const void *a, const void *b)
@@ -234,6 +270,8 @@ static char *skip_reason(const struct msnap *s)
 {
         char *r = NULL;
 
+        if (s->agent == GUEST_AGENT_NONE)
+                return strdup("no agent (plan with --agentless to judge it by its disks)");
         if (s->agent != GUEST_AGENT_OK)
                 return asprintf(&r, "no compatible agent (%s)", s->verdict) < 0 ? NULL : r;
         if (!streq(s->guest_type, "PV"))
@@ -275,6 +313,19 @@ static bool filter_matches(const struct margs *a, const struct msnap *s)
         return streq(a->filter_value, streq(a->filter_key, "verdict") ? s->verdict : s->guest_type);
 }
 
+/* A guest without an agent, planned from its disks' inspection (migrate-agentless.c). */
+static int plan_agentless(struct xstore *x, const struct margs *a, struct cand *c)
+{
+        free(c->g.verdict);
+        c->g.agentless = true;
+        c->g.reason = magentless_plan(x, a->db, &a->s, c->g.domid, c->g.config, &c->g.verdict);
+        if (!c->g.verdict && !(c->g.verdict = strdup("none")))
+                return -ENOMEM;
+        c->rank = c->g.reason ? 3 : 2;
+        c->g.state = c->g.reason ? MG_SKIPPED : MG_PENDING;
+        return 0;
+}
+
 /* One guest into the candidates; 0 when left out. */
 static int plan_one(struct xstore *x, const struct margs *a, unsigned domid, struct cand *ret)
 {
@@ -301,12 +352,16 @@ static int plan_one(struct xstore *x, const struct margs *a, unsigned domid, str
                                      .state = MG_PENDING, .step_done = true, .wave = -1 } };
         ret->g.verdict = strdup(s.verdict);
         ret->g.config = mig_config_path(a->s.config, ret->g.name);
-        ret->g.reason = skip_reason(&s);
+        ret->g.reason = s.agent == GUEST_AGENT_NONE && a->s.agentless ? NULL : skip_reason(&s);
         if (!ret->g.reason && ret->g.config)
                 ret->g.reason = config_reason(a, ret->g.config);
-        ret->rank = ret->g.reason ? 2 : streq(s.verdict, "ready") ? 0 : 1;
+        ret->rank = ret->g.reason ? 3 : streq(s.verdict, "ready") ? 0 : 1;
         if (ret->g.reason)
                 ret->g.state = MG_SKIPPED;
+        else if (s.agent == GUEST_AGENT_NONE && ret->g.config && (r = plan_agentless(x, a, ret)) < 0) {
+                msnap_done(&s);
+                return r;
+        }
         msnap_done(&s);
         return ret->g.verdict && ret->g.config ? 1 : -ENOMEM;
 }
@@ -318,7 +373,7 @@ static void assign_waves(struct cand *c, unsigned n, const struct mig_settings *
 
         for (unsigned i = 0; i < n; i++) {
                 c[i].g.pos = i;
-                if (c[i].rank == 2)
+                if (c[i].g.state == MG_SKIPPED)
                         continue;
                 if (in_wave == size) {
                         wave++;
@@ -381,6 +436,7 @@ static void print_guest_json(const struct mguest *g)
         render_json_cstr(stdout, g->boot_id);
         printf(",\"addresses_before\":");
         render_json_cstr(stdout, g->addrs);
+        printf(",\"agentless\":%s", g->agentless ? "true" : "false");
         printf(",\"state\":\"%s\",\"step\":\"%s\",\"step_done\":%s,\"reason\":",
                mg_state_to_string(g->state), mg_step_to_string(g->step),
                g->step_done ? "true" : "false");
@@ -577,7 +633,7 @@ static int abort_running(struct mdb *d, const struct margs *a, pid_t holder)
 
 static int do_run(struct mdb *d, const struct margs *a, const char *verb)
 {
-        struct mrun_opts o = { .json = a->json || isatty(STDOUT_FILENO) != 1, .dry_run = a->dry_run,
+        struct mrun_opts o = { .db_path = a->db, .json = a->json || isatty(STDOUT_FILENO) != 1, .dry_run = a->dry_run,
                                .abort = streq(verb, "abort") };
         struct xstore *x = NULL;
         struct mig m = {};
@@ -631,7 +687,7 @@ int cmd_migrate(int argc, char **argv)
 {
         struct margs a = { .db = DB_DEFAULT_PATH,
                            .s = { .canary = 1, .growth = 2, .max_failures = 1, .toolstack_timeout = 300,
-                                  .boot_timeout = 300, .request_timeout = 600 } };
+                                  .boot_timeout = 300, .request_timeout = 600, .settle = 30 } };
         const char *verb = argc > 1 ? argv[1] : NULL;
         struct mdb *d = NULL;
         int r;

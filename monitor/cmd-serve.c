@@ -149,6 +149,39 @@ static void serve_metrics(FILE *f, const struct serve *s, bool db_failed)
         metrics_sample(f, "pvh_monitor_scrape_errors", (const char *[]){ "part", "xenstore" }, 1, !s->connected);
 }
 
+/* Guests without an agent, by the verdict of their disks' last inspection (pvh-monitor inspect). */
+static int metrics_inspected(FILE *m, struct serve *s)
+{
+        static const char *const words[] = { "ready", "fixable", "blocked", "unknown", "error" };
+        int64_t n[ELEMENTSOF(words)] = {};
+
+        for (unsigned i = 0; i < s->fleet.n; i++) {
+                const struct guest *g = fleet_guest(&s->fleet, i);
+                struct db_inspection in;
+                int r;
+
+                if (g->agent != GUEST_AGENT_NONE || !guest_get_name(g))
+                        continue;
+                r = db_inspection_get(s->db, guest_get_name(g), &in);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0)
+                        return r;
+                for (size_t k = 0; k < ELEMENTSOF(words); k++)
+                        if (streq(in.verdict, words[k]))
+                                n[k]++;
+                db_inspection_done(&in);
+        }
+        metrics_header(m, "pvh_monitor_inspected_guests", "gauge",
+                       "Guests without an agent, by the verdict of their disks' last inspection.");
+        for (size_t k = 0; k < ELEMENTSOF(words); k++) {
+                const char *l[] = { "verdict", words[k] };
+
+                metrics_sample(m, "pvh_monitor_inspected_guests", l, 1, n[k]);
+        }
+        return 0;
+}
+
 static int render_metrics(FILE *f, void *userdata)
 {
         struct serve *s = userdata;
@@ -161,7 +194,7 @@ static int render_metrics(FILE *f, void *userdata)
                 db_failed = true;
         if (metrics_guests(f, &s->fleet, u, n_u) < 0)
                 return -ENOMEM;
-        if (db_metrics(s->db, f) < 0 || db_migration_metrics(s->db, f) < 0)
+        if (db_metrics(s->db, f) < 0 || db_migration_metrics(s->db, f) < 0 || metrics_inspected(f, s) < 0)
                 db_failed = true;
         if (db_failed)
                 log_warning("Failed to read the database for the metrics.");

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -134,6 +135,18 @@ static void read_history(const struct show_args *a, struct shown *s)
         db_close(d);
 }
 
+/* A guest without an agent: its disks' last inspection (pvh-monitor inspect), when there is one. */
+static void read_inspection(const struct show_args *a, struct shown *s)
+{
+        struct db *d = NULL;
+
+        if (s->g.agent != GUEST_AGENT_NONE || db_open_readonly(a->db, &d) < 0)
+                return;
+        if (db_inspection_apply(d, &s->g) < 0)
+                log_warning("Failed to read the inspection of domain %u from the database.", s->g.domid);
+        db_close(d);
+}
+
 static int gather(struct xstore *x, const struct show_args *a, unsigned domid, struct shown *s)
 {
         struct msnap snap = {};
@@ -148,6 +161,7 @@ static int gather(struct xstore *x, const struct show_args *a, unsigned domid, s
         msnap_done(&snap);
         if (r < 0)
                 return log_error_errno(r, "Failed to read domain %u: %m", domid);
+        read_inspection(a, s);
         read_history(a, s);
         return 0;
 }
@@ -333,6 +347,33 @@ static void text_answers(FILE *f, const struct shown *s)
         }
 }
 
+/* What the disks' last inspection read; the facts and checks above come from it then. */
+static void text_inspection(FILE *f, const struct guest *g)
+{
+        const struct ginspect *in = g->insp;
+        char when[32] = "?";
+        time_t t;
+        struct tm tm;
+
+        if (!in) {
+                fprintf(f, "\nInspection from dom0: none\n");
+                return;
+        }
+        t = (time_t)in->at;
+        if (gmtime_r(&t, &tm))
+                strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+        fprintf(f, "\nInspection from dom0 (%s; the disks as they were then, the checks above are its):\n",
+                when);
+        fprintf(f, "  %-12s%s\n", "disks", in->disks ? in->disks : "-");
+        fprintf(f, "  %-12s", "menu");
+        put_value(f, &in->v[PROTO_IKEY_MENU_DEVICE]);
+        fputc(' ', f);
+        put_value(f, &in->v[PROTO_IKEY_MENU_FILE]);
+        fputc('\n', f);
+        if (!guest_inspection_ok(g))
+                fprintf(f, "  %-12s%s\n", "failed", guest_inspection_failure(g));
+}
+
 static int show_text(FILE *f, const struct show_args *a, const struct shown *s)
 {
         const struct guest *g = &s->g;
@@ -347,8 +388,7 @@ static int show_text(FILE *f, const struct show_args *a, const struct shown *s)
         text_checks(f, g);
         text_agent(f, g);
         text_answers(f, s);
-        /* Results of reading the guest's disk from dom0 go here; this version has none to show. */
-        fprintf(f, "\nInspection from dom0: none\n");
+        text_inspection(f, g);
         if (!s->have_db)
                 fprintf(f, "\nHistory: none (serve keeps it in %s)\n", a->db);
         else if (!s->history.n)
@@ -405,7 +445,7 @@ static int show_json(FILE *f, const struct shown *s)
         fputs(",\"refuses\":", f);
         json_actions(f, &s->g, false);
         json_answers(f, s);
-        fputs(",\"inspection\":null,\"history\":", f);
+        fputs(",\"history\":", f);
         if (s->have_db)
                 history_print_json(f, &s->history);
         else

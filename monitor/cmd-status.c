@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "filter.h"
 #include "log.h"
 #include "macro.h"
@@ -16,6 +17,7 @@
 
 struct status_args {
         struct view_args v;
+        const char *db;
 };
 
 static void status_help(FILE *f)
@@ -25,7 +27,9 @@ static void status_help(FILE *f)
                    "Shows what each guest's agent published: guest type, architecture, kernel,\n"
                    "OS, the verdict for PVH, the risk (the next reboot fails in the mode the\n"
                    "guest runs now, or the checks that warn), failing checks, agent version and\n"
-                   "the last answer. DOMAIN is a domid or a name; without one, every guest.\n"
+                   "the last answer. A guest without an agent shows its disks' last inspection\n"
+                   "(pvh-monitor inspect) from the database, marked \"inspected\" with its age.\n"
+                   "DOMAIN is a domid or a name; without one, every guest.\n"
                    "\n"
                    "  --json               one JSON array, with each check's reason and fix\n"
                    "  --color=WHEN         auto, always, never\n"
@@ -35,6 +39,8 @@ static void status_help(FILE *f)
                    "  --exclude KEY=VALUE  not those\n"
                    "  --sort KEY           domid (default), name, guest_type, arch, kernel, os,\n"
                    "                       verdict (worst first), risk (worst first), agent\n"
+                   "  --db FILE            the database inspect writes (default " DB_DEFAULT_PATH "),\n"
+                   "                       read only\n"
                    "\n"
                    "KEY is one of %s.\n"
                    "The table fits the terminal ($COLUMNS, else its width): names and verdicts\n"
@@ -46,6 +52,7 @@ static int status_parse(int argc, char **argv, struct status_args *a)
 {
         static const struct option opts[] = {
                 VIEW_OPTIONS,
+                { "db", required_argument, NULL, 'd' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -57,6 +64,10 @@ static int status_parse(int argc, char **argv, struct status_args *a)
                         status_help(stdout);
                         return 0;
                 }
+                if (c == 'd') {
+                        a->db = optarg;
+                        continue;
+                }
                 r = view_option(c, optarg, &a->v);
                 if (r <= 0)
                         return -EINVAL;
@@ -64,9 +75,19 @@ static int status_parse(int argc, char **argv, struct status_args *a)
         return 1;
 }
 
+/* A guest as status shows it: what its agent published, or its disks' last inspection. */
+static int read_guest(struct xstore *x, struct db *d, unsigned domid, unsigned flags, struct guest *ret)
+{
+        int r = guest_read(x, domid, flags, ret);
+
+        if (r >= 0 && db_inspection_apply(d, ret) < 0)
+                log_warning("Failed to read the inspection of domain %u from the database.", domid);
+        return r;
+}
+
 /* The selected guests, filtered and sorted; every one read with flags. */
-static int read_guests(struct xstore *x, const unsigned *ids, unsigned n, const struct status_args *a,
-                       unsigned flags, struct guest **ret, unsigned *ret_n)
+static int read_guests(struct xstore *x, struct db *d, const unsigned *ids, unsigned n,
+                       const struct status_args *a, unsigned flags, struct guest **ret, unsigned *ret_n)
 {
         struct guest *g = calloc(n ? n : 1, sizeof(*g));
         unsigned k = 0;
@@ -74,7 +95,7 @@ static int read_guests(struct xstore *x, const unsigned *ids, unsigned n, const 
         if (!g)
                 return -ENOMEM;
         for (unsigned i = 0; i < n; i++) {
-                int r = guest_read(x, ids[i], flags, &g[k]);
+                int r = read_guest(x, d, ids[i], flags, &g[k]);
 
                 if (r < 0) {
                         for (unsigned j = 0; j <= k; j++)
@@ -94,14 +115,15 @@ static int read_guests(struct xstore *x, const unsigned *ids, unsigned n, const 
 }
 
 /* In domid order, JSON streams one guest at a time, so memory does not grow with the guests. */
-static int status_json_stream(struct xstore *x, const unsigned *ids, unsigned n, const struct status_args *a)
+static int status_json_stream(struct xstore *x, struct db *d, const unsigned *ids, unsigned n,
+                              const struct status_args *a)
 {
         unsigned shown = 0;
 
         fputc('[', stdout);
         for (unsigned i = 0; i < n; i++) {
                 struct guest g;
-                int r = guest_read(x, ids[i], GUEST_READ_REASONS | GUEST_READ_FIXES, &g);
+                int r = read_guest(x, d, ids[i], GUEST_READ_REASONS | GUEST_READ_FIXES, &g);
 
                 if (r < 0) {
                         guest_done(&g);
@@ -117,7 +139,8 @@ static int status_json_stream(struct xstore *x, const unsigned *ids, unsigned n,
         return 0;
 }
 
-static int status_show(struct xstore *x, const unsigned *ids, unsigned n, const struct status_args *a)
+static int status_show(struct xstore *x, struct db *d, const unsigned *ids, unsigned n,
+                       const struct status_args *a)
 {
         struct render_opts o = {
                 .color = render_use_color(a->v.color, STDOUT_FILENO),
@@ -128,8 +151,8 @@ static int status_show(struct xstore *x, const unsigned *ids, unsigned n, const 
         int r;
 
         if (a->v.json && a->v.sort == RENDER_SORT_DOMID)
-                return status_json_stream(x, ids, n, a);
-        r = read_guests(x, ids, n, a, a->v.json ? GUEST_READ_REASONS | GUEST_READ_FIXES : 0, &g, &k);
+                return status_json_stream(x, d, ids, n, a);
+        r = read_guests(x, d, ids, n, a, a->v.json ? GUEST_READ_REASONS | GUEST_READ_FIXES : 0, &g, &k);
 
         if (r < 0)
                 return r;
@@ -150,9 +173,10 @@ static int status_show(struct xstore *x, const unsigned *ids, unsigned n, const 
 
 int cmd_status(int argc, char **argv)
 {
-        struct status_args a = { .v.color = RENDER_COLOR_AUTO };
+        struct status_args a = { .v.color = RENDER_COLOR_AUTO, .db = DB_DEFAULT_PATH };
         _cleanup_free_ unsigned *ids = NULL;
         struct xstore *x = NULL;
+        struct db *d = NULL;
         unsigned n;
         int r;
 
@@ -167,11 +191,16 @@ int cmd_status(int argc, char **argv)
                 log_error_errno(r, "Failed to connect to xenstore: %m");
                 return EXIT_INTERNAL;
         }
+        /* No database (serve and inspect never ran): no inspections to show. */
+        r = db_open_readonly(a.db, &d);
+        if (r < 0 && r != -ENOENT)
+                log_warning_errno(r, "Failed to open the database '%s', showing no inspections: %m", a.db);
         r = domains_select(x, argv + optind, argc - optind, &ids, &n);
         if (r >= 0)
-                r = status_show(x, ids, n, &a);
+                r = status_show(x, d, ids, n, &a);
         log_debug("%lu xenstore requests.", xstore_requests(x));
         xstore_close(x);
+        db_close(d);
         filter_done(&a.v.filter);
         return command_flush(r == -ENOENT ? EXIT_FAILED : r < 0 ? EXIT_INTERNAL : 0);
 }

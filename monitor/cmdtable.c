@@ -14,6 +14,7 @@ static const struct command commands[] = {
         { "history", cmd_history, "what changed, guest by guest, as serve saw it" },
         { "request", cmd_request, "send ping, probe, prepare or rollback to guests" },
         { "serve", cmd_serve, "keep a database of guest states and serve metrics" },
+        { "inspect", cmd_inspect, "read the disks of guests without an agent and judge them" },
         { "migrate", cmd_migrate, "staged PV to PVH migrations: plan, run, resume, status, abort" },
 };
 

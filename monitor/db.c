@@ -19,6 +19,8 @@
 struct db {
         sqlite3 *db;
         bool in_tx;
+        bool readonly;
+        int version;    /* the schema's, read-only databases */
         unsigned history_max;
 };
 
@@ -120,9 +122,32 @@ static int schema_to_4(struct db *d)
                        "CREATE INDEX guest_changes_at ON guest_changes(at);");
 }
 
+/* pvh-monitor inspect: the last inspection of each guest's disks, by name. */
+static int schema_to_5(struct db *d)
+{
+        return exec(d, "CREATE TABLE inspections ("
+                       "  name TEXT PRIMARY KEY,"
+                       "  domid INTEGER NOT NULL, at INTEGER NOT NULL, disks TEXT,"
+                       "  verdict TEXT NOT NULL, failure TEXT, report TEXT);");
+}
+
+/* migrate plan --agentless: guests planned from their disks' inspection. */
+static int schema_to_6(struct db *d)
+{
+        return exec(d, "ALTER TABLE migrations ADD COLUMN agentless INTEGER NOT NULL DEFAULT 0;"
+                       "ALTER TABLE migrations ADD COLUMN inspector TEXT;"
+                       "ALTER TABLE migrations ADD COLUMN inspect_time INTEGER NOT NULL DEFAULT 0;"
+                       "ALTER TABLE migrations ADD COLUMN settle INTEGER NOT NULL DEFAULT 30;"
+                       "ALTER TABLE migrations ADD COLUMN console_log TEXT;"
+                       "ALTER TABLE migration_guests ADD COLUMN agentless INTEGER NOT NULL DEFAULT 0;");
+}
+
 static int (*const migrations[])(struct db *d) = {
-        schema_to_1, schema_to_2, schema_to_3, schema_to_4,
+        schema_to_1, schema_to_2, schema_to_3, schema_to_4, schema_to_5, schema_to_6,
 };
+
+/* The schema version that has the inspections table. */
+#define SCHEMA_INSPECTIONS 5
 
 /* SQLite's own message says what went wrong (no such table, disk full, ...); the errno cannot. */
 static int sql_error(struct db *d, int rc)
@@ -145,7 +170,7 @@ static int run(struct db *d, const char *sql, const char *const *texts, unsigned
 static const char *const tables[] = {
         "domains",    "verdict_history",  "requests",         "request_outcomes",
         "migrations", "migration_guests", "migration_events", "guests",
-        "guest_changes",
+        "guest_changes", "inspections",
 };
 
 static int user_version(struct db *d, int *ret)
@@ -245,6 +270,29 @@ int db_open(const char *path, struct db **ret)
                 db_close(d);
                 return r;
         }
+        *ret = d;
+        return 0;
+}
+
+int db_open_readonly(const char *path, struct db **ret)
+{
+        struct db *d;
+        int v = 0;
+
+        if (access(path, F_OK) < 0)
+                return -errno;
+        d = calloc(1, sizeof(*d));
+        if (!d)
+                return -ENOMEM;
+        if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+                db_close(d);
+                return -EIO;
+        }
+        sqlite3_busy_timeout(d->db, BUSY_TIMEOUT_MS);
+        if (user_version(d, &v) < 0)
+                v = 0;
+        d->readonly = true;
+        d->version = v < 0 ? 0 : v;
         *ret = d;
         return 0;
 }
@@ -793,6 +841,57 @@ static int newest_migration(struct db *d, int64_t *ret_id, char **ret_state)
         return r;
 }
 
+int db_inspection_put(struct db *d, const char *name, unsigned domid, int64_t at, const char *disks,
+                      const char *verdict, const char *failure, const char *report)
+{
+        const char *t[] = { name, disks, verdict, failure, report };
+        int64_t i[] = { domid, at };
+        int r = begin(d);
+
+        if (r < 0)
+                return r;
+        return run(d, "INSERT OR REPLACE INTO inspections(name, disks, verdict, failure, report, domid, at) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?)", t, 5, i, 2, NULL);
+}
+
+static char *column_dup(sqlite3_stmt *st, int col)
+{
+        const unsigned char *t = sqlite3_column_text(st, col);
+
+        return t ? strdup((const char *)t) : NULL;
+}
+
+int db_inspection_get(struct db *d, const char *name, struct db_inspection *ret)
+{
+        sqlite3_stmt *st;
+        int rc, r = -ENOENT;
+
+        if (d->readonly && d->version < SCHEMA_INSPECTIONS)
+                return -ENOENT;
+        rc = sqlite3_prepare_v2(d->db, "SELECT domid, at, disks, verdict, failure, report FROM inspections "
+                                       "WHERE name = ?", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_error(d, rc);
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                *ret = (struct db_inspection){
+                        .domid = (unsigned)sqlite3_column_int64(st, 0),
+                        .at = sqlite3_column_int64(st, 1),
+                        .disks = column_dup(st, 2),
+                        .verdict = column_dup(st, 3),
+                        .failure = column_dup(st, 4),
+                        .report = column_dup(st, 5),
+                };
+                r = ret->verdict ? 0 : -ENOMEM;
+                if (r < 0)
+                        db_inspection_done(ret);
+        } else if (rc != SQLITE_DONE)
+                r = sql_error(d, rc);
+        sqlite3_finalize(st);
+        return r;
+}
+
 /* Guests by state, the number of waves, and the wave in progress (the first one not finished). */
 static int migration_guests(struct db *d, int64_t id, int64_t count[static _MG_STATE_MAX + 1],
                             int64_t *ret_waves, int64_t *ret_wave)
@@ -850,4 +949,30 @@ int db_migration_metrics(struct db *d, FILE *f)
                        "The wave in progress (from 0): the first with a guest pending or active, else the last.");
         metrics_sample(f, "pvh_migration_current_wave", NULL, 0, wave);
         return 0;
+}
+
+void db_inspection_done(struct db_inspection *i)
+{
+        free(i->disks);
+        free(i->verdict);
+        free(i->failure);
+        free(i->report);
+        *i = (struct db_inspection){};
+}
+
+int db_inspection_apply(struct db *d, struct guest *g)
+{
+        struct db_inspection i;
+        int r;
+
+        if (!d || g->agent != GUEST_AGENT_NONE || !guest_get_name(g))
+                return 0;
+        r = db_inspection_get(d, guest_get_name(g), &i);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        r = guest_apply_report(g, i.report, i.report ? strlen(i.report) : 0, i.at, i.disks, i.failure);
+        db_inspection_done(&i);
+        return r;
 }

@@ -16,12 +16,18 @@
  */
 struct db;
 
+/* Where serve, inspect and migrate keep it, and status reads it, by default. */
 #define DB_DEFAULT_PATH "/var/lib/pvh-monitor/state.db"
 #define DB_HISTORY_DEFAULT 1000 /* rows of verdict history and of requests kept per domain */
 
 int db_open(const char *path, struct db **ret);
 /* db_open() of a database that exists: -ENOENT (logged) when there is none. */
 int db_open_existing(const char *path, struct db **ret);
+/*
+ * For reading what serve and inspect stored: never creates the file (-ENOENT)
+ * nor changes the schema; an older schema has no inspections.
+ */
+int db_open_readonly(const char *path, struct db **ret);
 struct db *db_close(struct db *d);
 int db_commit(struct db *d);
 
@@ -73,3 +79,21 @@ int db_migration_metrics(struct db *d, FILE *f);
 
 /* Prometheus series from the database: requests by action and outcome, verdict changes. */
 int db_metrics(struct db *d, FILE *f);
+
+/* The last inspection of a guest's disks, by the guest's name. */
+struct db_inspection {
+        unsigned domid;
+        int64_t at;
+        char *disks;
+        char *verdict;  /* the word status shows: a verdict, or "error" */
+        char *failure;  /* the monitor's reason when the inspector did not report */
+        char *report;   /* the inspector's report as it came */
+};
+
+int db_inspection_put(struct db *d, const char *name, unsigned domid, int64_t at, const char *disks,
+                      const char *verdict, const char *failure, const char *report);
+/* -ENOENT when the guest was never inspected. */
+int db_inspection_get(struct db *d, const char *name, struct db_inspection *ret);
+void db_inspection_done(struct db_inspection *i);
+/* Shows the guest's last inspection when it has no agent: the report read again, every line checked. */
+int db_inspection_apply(struct db *d, struct guest *g);

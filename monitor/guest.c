@@ -8,6 +8,7 @@
 
 #include "guest.h"
 #include "macro.h"
+#include "strv.h"
 #include "util.h"
 
 
@@ -326,6 +327,19 @@ void ganswer_done(struct ganswer *a)
         gvalue_done(&a->message);
 }
 
+static void ginspect_free(struct ginspect *in)
+{
+        if (!in)
+                return;
+        free(in->disks);
+        free(in->failure);
+        for (int k = 0; k < _PROTO_IKEY_MAX; k++)
+                gvalue_done(&in->v[k]);
+        for (int k = 0; k < PROTO_REPORT_NOTES_MAX; k++)
+                gvalue_done(&in->notes[k]);
+        free(in);
+}
+
 void guest_done(struct guest *g)
 {
         gvalue_done(&g->name);
@@ -336,6 +350,7 @@ void guest_done(struct guest *g)
                 gvalue_done(&g->checks[i].fix);
         }
         free(g->checks);
+        ginspect_free(g->insp);
         ganswer_done(&g->last);
         *g = (struct guest){};
 }
@@ -349,6 +364,8 @@ const char *guest_verdict_word(const struct guest *g)
 {
         switch (g->agent) {
         case GUEST_AGENT_NONE:
+                if (g->insp)
+                        return guest_inspection_ok(g) ? g->f[GF_VERDICT].val : "error";
                 return "none";
         case GUEST_AGENT_INCOMPATIBLE:
                 return "incompatible";
@@ -459,6 +476,165 @@ static int read_output(const struct guest_source *s, unsigned domid, const char 
 const char *guest_get_name(const struct guest *g)
 {
         return g->name.err == 0 ? g->name.val : NULL;
+}
+
+/* ---- an inspection's report ---------------------------------------------- */
+
+static int set_value(struct gvalue *v, const char *s, size_t n, unsigned *refused)
+{
+        if (v->err != GV_ABSENT) {
+                (*refused)++; /* a key twice: the first one stands */
+                return 0;
+        }
+        v->val = strndup(s, n);
+        if (!v->val)
+                return -ENOMEM;
+        v->err = 0;
+        return 0;
+}
+
+static struct gcheck *check_slot(struct guest *g, const char *id, size_t len)
+{
+        struct gcheck *c;
+
+        for (unsigned i = 0; i < g->n_checks; i++)
+                if (strlen(g->checks[i].id) == len && memcmp(g->checks[i].id, id, len) == 0)
+                        return &g->checks[i];
+        if (g->n_checks >= PROTO_CHECKS_MAX || len > PROTO_CHECK_ID_MAX)
+                return NULL;
+        c = &g->checks[g->n_checks++];
+        *c = (struct gcheck){ .status = GV_ABSENT, .reason.err = GV_ABSENT, .fix.err = GV_ABSENT };
+        memcpy(c->id, id, len);
+        return c;
+}
+
+static int apply_check(struct guest *g, const struct proto_report_item *it)
+{
+        struct gcheck *c = check_slot(g, it->args.check_name, it->check_len);
+        struct gvalue st = { .err = GV_ABSENT };
+        int r;
+
+        if (!c) {
+                g->checks_omitted++;
+                return 0;
+        }
+        if (it->key == PROTO_KEY_CHECK_REASON)
+                return set_value(&c->reason, it->value, it->value_len, &g->insp->refused);
+        if (it->key == PROTO_KEY_CHECK_FIX)
+                return set_value(&c->fix, it->value, it->value_len, &g->insp->refused);
+        if (c->status != GV_ABSENT) {
+                g->insp->refused++;
+                return 0;
+        }
+        r = set_value(&st, it->value, it->value_len, &g->insp->refused);
+        if (r < 0)
+                return r;
+        c->status = proto_status_from_string(st.val, strlen(st.val));
+        gvalue_done(&st);
+        if (c->status == PROTO_STATUS_FAIL)
+                g->n_failing++;
+        return 0;
+}
+
+static int apply_line(struct guest *g, const struct proto_report_item *it)
+{
+        struct ginspect *in = g->insp;
+
+        if (it->inspect && it->key == PROTO_IKEY_NOTE)
+                return set_value(&in->notes[it->args.index], it->value, it->value_len, &in->refused);
+        if (it->inspect)
+                return set_value(&in->v[it->key], it->value, it->value_len, &in->refused);
+        if (it->key == PROTO_KEY_CHECK_STATUS || it->key == PROTO_KEY_CHECK_REASON || it->key == PROTO_KEY_CHECK_FIX)
+                return apply_check(g, it);
+        for (int f = 0; f < _GF_MAX; f++)
+                if (fields[f].key == (enum proto_key)it->key)
+                        return set_value(&g->f[f], it->value, it->value_len, &in->refused);
+        in->refused++;
+        return 0;
+}
+
+static int apply_lines(struct guest *g, const char *report, size_t len)
+{
+        for (size_t o = 0; o < len;) {
+                const char *nl = memchr(report + o, '\n', len - o);
+                size_t l = nl ? (size_t)(nl - (report + o)) : len - o;
+                struct proto_report_item it;
+                int r;
+
+                if (!nl || proto_report_decode(report + o, l, &it) < 0)
+                        g->insp->refused++;
+                else if ((r = apply_line(g, &it)) < 0)
+                        return r;
+                o += l + 1;
+        }
+        return 0;
+}
+
+static int inspect_init(struct guest *g, int64_t at, const char *disks, const char *failure)
+{
+        struct ginspect *in = calloc(1, sizeof(*in));
+
+        if (!in)
+                return -ENOMEM;
+        g->insp = in;
+        in->at = at;
+        for (int k = 0; k < _PROTO_IKEY_MAX; k++)
+                in->v[k].err = GV_ABSENT;
+        for (int k = 0; k < PROTO_REPORT_NOTES_MAX; k++)
+                in->notes[k].err = GV_ABSENT;
+        in->disks = disks ? strdup(disks) : NULL;
+        in->failure = failure ? strdup(failure) : NULL;
+        if ((disks && !in->disks) || (failure && !in->failure))
+                return -ENOMEM;
+        g->checks = calloc(PROTO_CHECKS_MAX, sizeof(*g->checks));
+        return g->checks ? 0 : -ENOMEM;
+}
+
+int guest_apply_report(struct guest *g, const char *report, size_t len, int64_t at, const char *disks,
+                       const char *failure)
+{
+        struct ginspect *in;
+        int r;
+
+        if (g->agent != GUEST_AGENT_NONE || g->insp)
+                return 0;
+        r = inspect_init(g, at, disks, failure);
+        if (r >= 0 && report && !failure)
+                r = apply_lines(g, report, len);
+        if (r < 0)
+                return r;
+        in = g->insp;
+        if (in->failure)
+                return 0;
+        if (in->refused)
+                in->failure = strdup_printf("the inspector's report had %u invalid line%s", in->refused,
+                                            in->refused == 1 ? "" : "s");
+        else if (in->v[PROTO_IKEY_ERROR].err != 0 && g->f[GF_VERDICT].err != 0)
+                in->failure = strdup("the inspector's report has neither a verdict nor an error");
+        else
+                return 0;
+        return in->failure ? 0 : -ENOMEM;
+}
+
+bool guest_inspection_ok(const struct guest *g)
+{
+        return g->insp && !g->insp->failure && g->insp->v[PROTO_IKEY_ERROR].err != 0 &&
+               g->f[GF_VERDICT].err == 0;
+}
+
+const char *guest_inspection_failure(const struct guest *g)
+{
+        const struct ginspect *in = g->insp;
+
+        if (!in || guest_inspection_ok(g))
+                return "";
+        if (in->failure)
+                return in->failure;
+        if (in->v[PROTO_IKEY_MESSAGE].err == 0)
+                return in->v[PROTO_IKEY_MESSAGE].val;
+        if (in->v[PROTO_IKEY_ERROR].err == 0)
+                return in->v[PROTO_IKEY_ERROR].val;
+        return "no verdict";
 }
 
 /* The commands read through libxenstore. */

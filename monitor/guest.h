@@ -55,12 +55,27 @@ struct gcheck {
         char id[PROTO_CHECK_ID_MAX + 1]; /* empty when the id is malformed */
         int status;                      /* enum proto_status, or -PROTO_E_* / GV_ABSENT */
         struct gvalue reason;            /* read only with GUEST_READ_REASONS */
-        struct gvalue fix;               /* read only with GUEST_READ_FIXES */
+        struct gvalue fix;               /* read with GUEST_READ_FIXES, or from an inspection's report */
 };
 
 struct ganswer {
         char id[PROTO_UUID_LEN + 1];
         struct gvalue state, action, reason, message;
+};
+
+/*
+ * The last inspection of the guest's disks (pvh-monitor inspect), for a
+ * guest without an agent: read from its report with the same bounds and
+ * checks as a guest's nodes. An agent's live data wins: a guest with an
+ * agent shows none.
+ */
+struct ginspect {
+        int64_t at;                       /* when, seconds since the epoch */
+        char *disks;                      /* what was read: "xvda=/dev/vg0/a ..." */
+        char *failure;                    /* the monitor's own: the inspector did not report */
+        struct gvalue v[_PROTO_IKEY_MAX]; /* the inspection keys; v[PROTO_IKEY_NOTE] unused */
+        struct gvalue notes[PROTO_REPORT_NOTES_MAX];
+        unsigned refused;                 /* report lines refused */
 };
 
 struct guest {
@@ -76,6 +91,7 @@ struct guest {
         unsigned n_failing;
         struct ganswer last;        /* from last_request, when it is valid */
         unsigned nodes;             /* nodes read or listed */
+        struct ginspect *insp;      /* NULL: not inspected, or the agent's data is shown */
 };
 
 enum {
@@ -108,7 +124,10 @@ const char *guest_field_name(enum guest_field f);
 const char *guest_get(const struct guest *g, enum guest_field f);
 /* The toolstack name, or NULL when absent or refused (not escaped). */
 const char *guest_get_name(const struct guest *g);
-/* The verdict word to show: the agent's, or "none", "incompatible", "invalid". */
+/*
+ * The verdict word to show: the agent's, or the inspection's ("error" when
+ * it failed) for a guest without one, or "none", "incompatible", "invalid".
+ */
 const char *guest_verdict_word(const struct guest *g);
 /* Whether the guest's agent lists the action in agent/actions. */
 bool guest_offers(const struct guest *g, enum proto_action a);
@@ -128,6 +147,18 @@ const char *guest_risk_word(enum guest_risk r);
 /* A readiness check, as FAILING lists them: every check but next_boot_mode. */
 bool gcheck_is_readiness(const struct gcheck *c);
 
+/*
+ * Shows an inspection's report as the guest's data when it has no agent
+ * (else leaves it alone and returns 0): every line decoded with the
+ * protocol's report codec, invalid lines counted and dropped. failure is
+ * the monitor's reason when the inspector did not report (NULL otherwise).
+ */
+int guest_apply_report(struct guest *g, const char *report, size_t len, int64_t at, const char *disks,
+                       const char *failure);
+/* Whether the guest shows an inspection that reached a verdict. */
+bool guest_inspection_ok(const struct guest *g);
+/* The inspection's failure for people ("" when none): the monitor's or the report's. */
+const char *guest_inspection_failure(const struct guest *g);
 
 /* Reads one answer: ~/data/pvh/answer/ID/{state,action,reason,message}. */
 int guest_read_answer(struct xstore *x, unsigned domid, const char *id, struct ganswer *ret);

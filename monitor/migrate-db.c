@@ -84,6 +84,8 @@ void mig_settings_done(struct mig_settings *s)
         free(s->pvgrub);
         free(s->pvhgrub);
         free(s->hook);
+        free(s->inspector);
+        free(s->console_log);
         *s = (struct mig_settings){};
 }
 
@@ -243,8 +245,10 @@ static int insert_migration(struct mdb *d, const struct mig *m)
 
         r = prepare(d, "INSERT INTO migrations(created, updated, state, canary, growth, max_wave, "
                        "max_failures, xl, config, pvgrub, pvhgrub, hook, toolstack_timeout, "
-                       "boot_timeout, request_timeout) "
-                       "VALUES (?1, ?1, 'planned', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                       "boot_timeout, request_timeout, agentless, inspector, inspect_time, settle, "
+                       "console_log) "
+                       "VALUES (?1, ?1, 'planned', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+                       "?14, ?15, ?16, ?17, ?18)",
                     &st);
         if (r < 0)
                 return r;
@@ -261,6 +265,11 @@ static int insert_migration(struct mdb *d, const struct mig *m)
         sqlite3_bind_int(st, 11, (int)s->toolstack_timeout);
         sqlite3_bind_int(st, 12, (int)s->boot_timeout);
         sqlite3_bind_int(st, 13, (int)s->request_timeout);
+        sqlite3_bind_int(st, 14, s->agentless);
+        bind_text(st, 15, s->inspector);
+        sqlite3_bind_int(st, 16, (int)s->inspect_time);
+        sqlite3_bind_int(st, 17, (int)s->settle);
+        bind_text(st, 18, s->console_log);
         return step_done(d, st);
 }
 
@@ -271,14 +280,14 @@ static int write_guest(struct mdb *d, const struct mguest *g, bool insert)
 
         r = prepare(d, insert ? "INSERT INTO migration_guests(migration, name, pos, wave, config, "
                                 "verdict, state, step, step_done, prepared, switched, restarted, "
-                                "old_domid, domid, boot_id, addrs, request_id, reason, updated) "
+                                "old_domid, domid, boot_id, addrs, request_id, reason, updated, agentless) "
                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                                "?14, ?15, ?16, ?17, ?18, ?19)"
+                                "?14, ?15, ?16, ?17, ?18, ?19, ?20)"
                               : "UPDATE migration_guests SET pos = ?3, wave = ?4, config = ?5, "
                                 "verdict = ?6, state = ?7, step = ?8, step_done = ?9, prepared = ?10, "
                                 "switched = ?11, restarted = ?12, old_domid = ?13, domid = ?14, "
                                 "boot_id = ?15, addrs = ?16, request_id = ?17, reason = ?18, "
-                                "updated = ?19 WHERE migration = ?1 AND name = ?2",
+                                "updated = ?19, agentless = ?20 WHERE migration = ?1 AND name = ?2",
                     &st);
         if (r < 0)
                 return r;
@@ -301,6 +310,7 @@ static int write_guest(struct mdb *d, const struct mguest *g, bool insert)
         bind_text(st, 17, g->request_id);
         bind_text(st, 18, g->reason);
         sqlite3_bind_int64(st, 19, now_s());
+        sqlite3_bind_int(st, 20, g->agentless);
         return step_done(d, st);
 }
 
@@ -364,7 +374,8 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
 
         r = prepare(d, "SELECT id, created, state, reason, abort_requested, canary, growth, "
                        "max_wave, max_failures, xl, config, pvgrub, pvhgrub, hook, "
-                       "toolstack_timeout, boot_timeout, request_timeout FROM migrations "
+                       "toolstack_timeout, boot_timeout, request_timeout, agentless, inspector, "
+                       "inspect_time, settle, console_log FROM migrations "
                        "WHERE id = ?1 OR (?1 = 0 AND id = (SELECT max(id) FROM migrations))",
                     &st);
         if (r < 0)
@@ -392,6 +403,11 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
         m.s.toolstack_timeout = (unsigned)sqlite3_column_int(st, 14);
         m.s.boot_timeout = (unsigned)sqlite3_column_int(st, 15);
         m.s.request_timeout = (unsigned)sqlite3_column_int(st, 16);
+        m.s.agentless = sqlite3_column_int(st, 17);
+        m.s.inspector = col_text(st, 18);
+        m.s.inspect_time = (unsigned)sqlite3_column_int(st, 19);
+        m.s.settle = (unsigned)sqlite3_column_int(st, 20);
+        m.s.console_log = col_text(st, 21);
         sqlite3_finalize(st);
         if ((int)m.state < 0 || !m.s.xl || !m.s.config || !m.s.pvgrub || !m.s.pvhgrub) {
                 mig_done(&m);
@@ -424,6 +440,7 @@ static int read_guest(sqlite3_stmt *st, struct mguest *g)
         g->addrs = col_text(st, 15);
         g->request_id = col_text(st, 16);
         g->reason = col_text(st, 17);
+        g->agentless = sqlite3_column_int(st, 18);
         if (s < 0 || step < 0 || !g->name)
                 return -EBADMSG;
         g->state = (enum mg_state)s;
@@ -440,7 +457,7 @@ int mdb_guests(struct mdb *d, int64_t mig, struct mguest **ret, unsigned *ret_n)
 
         r = prepare(d, "SELECT migration, pos, wave, name, config, verdict, state, step, step_done, "
                        "prepared, switched, restarted, old_domid, domid, boot_id, addrs, "
-                       "request_id, reason FROM migration_guests WHERE migration = ? ORDER BY pos",
+                       "request_id, reason, agentless FROM migration_guests WHERE migration = ? ORDER BY pos",
                     &st);
         if (r < 0)
                 return r;

@@ -127,8 +127,7 @@ static int read_addrs(struct xstore *x, unsigned domid, char **ret)
         return 0;
 }
 
-/* "check: reason; ..." for the failing checks, reasons escaped. */
-static char *failing_text(const struct guest *g)
+char *mguest_failing_text(const struct guest *g, bool fixes)
 {
         char *out = NULL;
         size_t size = 0;
@@ -138,12 +137,13 @@ static char *failing_text(const struct guest *g)
                 return NULL;
         for (unsigned i = 0, k = 0; i < g->n_checks; i++) {
                 const struct gcheck *c = &g->checks[i];
+                const struct gvalue *v = fixes ? &c->fix : &c->reason;
                 _cleanup_free_ char *e = NULL;
 
                 if (c->status != PROTO_STATUS_FAIL)
                         continue;
-                if (c->reason.err == 0)
-                        e = render_escape(c->reason.val, strlen(c->reason.val));
+                if (v->err == 0)
+                        e = render_escape(v->val, strlen(v->val));
                 fprintf(f, "%s%s%s%s", k++ ? "; " : "", c->id[0] ? c->id : "?", e ? ": " : "",
                         e ? e : "");
         }
@@ -177,7 +177,7 @@ int mguest_snapshot(struct xstore *x, unsigned domid, struct msnap *ret)
         for (int a = 0; a < _PROTO_ACTION_MAX; a++)
                 if (guest_offers(&g, (enum proto_action)a))
                         s.actions |= 1u << a;
-        s.failing = failing_text(&g);
+        s.failing = mguest_failing_text(&g, false);
         guest_done(&g);
         r = s.failing ? read_addrs(x, domid, &s.addrs) : -ENOMEM;
         if (r < 0) {

@@ -17,6 +17,7 @@
 #include "macro.h"
 #include "migrate.h"
 #include "monitor.h"
+#include "inspect.h"
 #include "render.h"
 #include "util.h"
 
@@ -164,6 +165,21 @@ static int check_config(const struct ctx *c, struct mguest *g, bool *ret_ok)
         return 0;
 }
 
+/* A guest without an agent: the toolstack runs it as PV and its configuration can be switched. */
+static int step_check_agentless(struct ctx *c, struct mguest *g, unsigned domid)
+{
+        const char *type = inspect_domain_type(c->x, domid);
+        bool ok;
+        int r;
+
+        if (!type || !streq(type, "PV"))
+                return skip(g, "the toolstack runs it as %s, not PV", type ? type : "unknown");
+        r = check_config(c, g, &ok);
+        if (r >= 0 && ok)
+                g->old_domid = g->domid = domid;
+        return r;
+}
+
 static int step_check(struct ctx *c, struct mguest *g)
 {
         struct msnap s = {};
@@ -176,6 +192,8 @@ static int step_check(struct ctx *c, struct mguest *g)
                 return skip(g, "no running domain is named %s", g->name);
         if (r < 0)
                 return r;
+        if (g->agentless)
+                return step_check_agentless(c, g, domid);
         r = mguest_snapshot(c->x, domid, &s);
         if (r < 0)
                 return r;
@@ -262,6 +280,12 @@ static int step_ready(struct ctx *c, struct mguest *g)
         _cleanup_free_ char *msg = NULL;
         struct msnap s = {};
         int r;
+
+        if (g->agentless) {
+                /* No agent to ask: the disks are inspected again, as they are now. */
+                r = magentless_ready(c->x, c->o->db_path, &c->m->s, g, &msg);
+                return r == 1 ? fail(g, "before the switch, %s", msg) : r < 0 ? r : STEP_OK;
+        }
 
         r = mguest_snapshot(c->x, g->domid, &s);
         if (r < 0)
@@ -401,6 +425,8 @@ static int restart(struct ctx *c, struct mguest *g)
                         return fail(g, "domain %u still there after shutdown -w", cur);
         }
         if (!cur) {
+                if (g->agentless)
+                        magentless_console_mark(&c->m->s, g);
                 r = run_cmd(c, g, create, "create");
                 if (r != STEP_OK)
                         return r;
@@ -479,6 +505,47 @@ static int poll_once(struct ctx *c, uint64_t deadline)
         }
 }
 
+/*
+ * Without an agent to tell, a boot counts once the domain has stayed up,
+ * the same domain, as type with its frontends connected, for the settle
+ * time: a kernel that panics or a guest that reboots in a loop shows then.
+ */
+static char *agentless_missing(struct ctx *c, struct mguest *g, unsigned domid, const char *type)
+{
+        char *why = magentless_missing(c->x, &c->m->s, domid, g->name, type);
+
+        return why ? why : magentless_console_missing(&c->m->s, g);
+}
+
+static int settle(struct ctx *c, struct mguest *g, const char *type)
+{
+        uint64_t end = now_usec(CLOCK_MONOTONIC) + (uint64_t)c->m->s.settle * 1000000;
+        _cleanup_free_ char *why = NULL;
+        unsigned cur;
+        int r;
+
+        r = xstore_watch(c->x, "@releaseDomain", "mig:settle");
+        if (r < 0)
+                return r;
+        for (;;) {
+                r = find_or_zero(c, g->name, &cur);
+                if (r < 0)
+                        break;
+                free(why);
+                why = cur != g->domid ? strdup(cur ? "the domain was restarted" : "the domain is gone")
+                                      : agentless_missing(c, g, cur, type);
+                if (why || now_usec(CLOCK_MONOTONIC) >= end)
+                        break;
+                r = poll_once(c, end);
+                if (r < 0)
+                        break;
+        }
+        xstore_unwatch(c->x, "@releaseDomain", "mig:settle");
+        if (r < 0)
+                return r;
+        return why ? fail(g, "booted as %s, then within %u s: %s", type, c->m->s.settle, why) : STEP_OK;
+}
+
 /* Waits until the guest named g->name boots as type (a new boot when new_boot). */
 static int wait_boot(struct ctx *c, struct mguest *g, const char *type, bool new_boot)
 {
@@ -504,7 +571,18 @@ static int wait_boot(struct ctx *c, struct mguest *g, const char *type, bool new
                 }
                 free(why);
                 why = cur ? NULL : strdup("no domain");
-                if (cur) {
+                if (cur && g->agentless) {
+                        why = magentless_console_missing(&c->m->s, g);
+                        if (why) {
+                                r = fail(g, "booting as %s: %s", type, why);
+                                break;
+                        }
+                        why = magentless_missing(c->x, &c->m->s, cur, g->name, type);
+                        if (!why) {
+                                g->domid = cur;
+                                break;
+                        }
+                } else if (cur) {
                         r = mguest_snapshot(c->x, cur, &s);
                         if (r < 0)
                                 break;
@@ -527,6 +605,8 @@ static int wait_boot(struct ctx *c, struct mguest *g, const char *type, bool new
         if (watched)
                 watch_domain(c, watched, false);
         xstore_unwatch(c->x, "@introduceDomain", "mig:intro");
+        if (r >= 0 && !why && g->agentless && new_boot)
+                return settle(c, g, type);
         return r < 0 ? r : why ? STEP_FAILED : STEP_OK;
 }
 
@@ -918,18 +998,27 @@ static int dry_run(struct ctx *c)
 
                         if (g->wave != w || g->state != MG_PENDING)
                                 continue;
-                        printf("  %s (verdict %s)\n", g->name, g->verdict ? g->verdict : "?");
+                        printf("  %s (verdict %s%s)\n", g->name, g->verdict ? g->verdict : "?",
+                               g->agentless ? ", by its disks: no agent" : "");
                         if (g->verdict && streq(g->verdict, "fixable"))
                                 printf("    request prepare, wait %u s for its answer\n",
                                        s->request_timeout);
-                        printf("    require verdict ready\n");
+                        printf(g->agentless ? "    inspect its disks again, require verdict ready\n"
+                                            : "    require verdict ready\n");
                         dry_config(c, g);
                         printf("    run: %s shutdown -w %s (timeout %u s)\n", s->xl, g->name,
                                s->toolstack_timeout);
                         printf("    run: %s create %s (timeout %u s)\n", s->xl, g->config,
                                s->toolstack_timeout);
-                        printf("    wait %u s for guest_type PVH, a new boot id, the addresses back\n",
-                               s->boot_timeout);
+                        if (g->agentless)
+                                printf("    wait %u s for the toolstack to run it as PVH with its frontends "
+                                       "connected, then %u s more without a crash or restart%s%s\n",
+                                       s->boot_timeout, s->settle,
+                                       s->console_log ? ", nor a kernel panic in " : "",
+                                       s->console_log ? s->console_log : "");
+                        else
+                                printf("    wait %u s for guest_type PVH, a new boot id, the addresses back\n",
+                                       s->boot_timeout);
                         printf("    on failure: restore the PV configuration, restart, "
                                "wait for PV%s\n", g->verdict && streq(g->verdict, "fixable")
                                                           ? ", request rollback" : "");

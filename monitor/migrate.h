@@ -59,6 +59,11 @@ struct mig_settings {
         char *pvgrub, *pvhgrub;
         char *hook;        /* other formats: HOOK to-pvh|to-pv NAME CFG */
         unsigned toolstack_timeout, boot_timeout, request_timeout;
+        bool agentless;    /* plan guests without an agent from their disks' inspection */
+        char *inspector;   /* pvh-inspect */
+        unsigned inspect_time; /* its CPU seconds (0: the default) */
+        unsigned settle;   /* agentless: seconds a PVH boot must stay up */
+        char *console_log; /* agentless: the console log's path; %n is the domain name */
 };
 
 struct mig {
@@ -87,6 +92,9 @@ struct mguest {
         char *addrs;        /* before the migration, sorted, space separated */
         char *request_id;   /* the request the current step sent */
         char *reason;       /* why skipped or failed; set while active: failing */
+        bool agentless;     /* no agent: judged by its disks, verified by the toolstack and its frontends */
+        bool console_known; /* console_from is set (not kept in the database) */
+        uint64_t console_from; /* the console log's size before the switch's boot */
 };
 
 const char *mig_state_to_string(enum mig_state s);
@@ -142,6 +150,8 @@ void msnap_done(struct msnap *s);
 /* The domid of the domain named name: 0 found, -ENOENT when none. */
 int mguest_find(struct xstore *x, const char *name, unsigned *ret_domid);
 int mguest_snapshot(struct xstore *x, unsigned domid, struct msnap *ret);
+/* "check: text; ..." of the failing checks, escaped: their reasons, or their fixes. */
+char *mguest_failing_text(const struct guest *g, bool fixes);
 /* Whether every address of want (space separated) is in have. */
 bool mguest_addrs_cover(const char *have, const char *want, char **ret_missing);
 
@@ -168,8 +178,39 @@ int mguest_request(struct xstore *x, unsigned domid, enum proto_action action, c
  */
 int mexec(char *const argv[], unsigned timeout_s, char **ret_output);
 
+/* ---- guests without an agent (migrate-agentless.c) ---- */
+/*
+ * At plan time: the guest's disks (those of its configuration) inspected
+ * now and the result kept in the database at db_path. NULL when the guest
+ * can be planned (ready); else why it is skipped, with the manual change
+ * for its owner when it is fixable. *ret_verdict is the inspection's word.
+ */
+char *magentless_plan(struct xstore *x, const char *db_path, const struct mig_settings *s, unsigned domid,
+                      const char *config, char **ret_verdict);
+/* Before the switch: inspected again; 0 ready, 1 not (*ret_why says why), < 0 error. */
+int magentless_ready(struct xstore *x, const char *db_path, const struct mig_settings *s, const struct mguest *g,
+                     char **ret_why);
+/*
+ * What keeps domain domid (named name) from counting as booted as type
+ * ("PV", "PVH") without an agent: the toolstack must run it as type (xl
+ * list -l), not crashed, and every block and network frontend must be
+ * connected (device/vbd/N/state and device/vif/N/state 4), with at least
+ * one disk. NULL when it does.
+ */
+char *magentless_missing(struct xstore *x, const struct mig_settings *s, unsigned domid, const char *name,
+                         const char *type);
+/* Notes the size of the guest's console log before it boots, so that only what that boot writes is read. */
+void magentless_console_mark(const struct mig_settings *s, struct mguest *g);
+/*
+ * Why the guest's console log says its boot failed: a kernel panic written
+ * since the mark (the first 4 MiB of it are read). NULL when it does not,
+ * or there is no log (without a mark, as after a resume: marks it now).
+ */
+char *magentless_console_missing(const struct mig_settings *s, struct mguest *g);
+
 /* ---- the run (migrate-run.c) ---- */
 struct mrun_opts {
+        const char *db_path;
         bool json;    /* JSON lines, else lines for people */
         bool dry_run;
         bool abort;   /* finish the guest in progress by rolling it back, cancel the rest */

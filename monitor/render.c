@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -340,36 +341,39 @@ static int cell_last(struct cell *c, const struct guest *g)
         return cell_set(c, buf, NULL);
 }
 
-/* A guest without a compatible agent: its name, verdict and agent version; the rest "-". */
-static int row_no_agent(struct cell *row, const struct guest *g, const char *verdict)
+/* "5s", "3m", "2h", "4d": how long ago. */
+static void age_text(int64_t at, char *buf, size_t size)
 {
-        int r = 0;
+        int64_t s = (int64_t)time(NULL) - at;
 
-        for (int i = COL_TYPE; i < _COL_MAX && r >= 0; i++)
-                r = i == COL_VERDICT ? cell_set(&row[i], verdict, verdict_color(verdict))
-                    : i == COL_AGENT ? cell_value(&row[i], &g->f[GF_AGENT_VERSION])
-                                     : cell_set(&row[i], "-", NULL);
-        return r;
+        if (s < 0)
+                s = 0;
+        if (s < 120)
+                snprintf(buf, size, "%llds", (long long)s);
+        else if (s < 7200)
+                snprintf(buf, size, "%lldm", (long long)(s / 60));
+        else if (s < 172800)
+                snprintf(buf, size, "%lldh", (long long)(s / 3600));
+        else
+                snprintf(buf, size, "%lldd", (long long)(s / 86400));
 }
 
-static int row_fill(struct cell *row, const struct guest *g)
+/*
+ * A guest as its agent published it, or, without an agent, as its disks'
+ * last inspection found it: then the kernel is the one it boots next, and
+ * the AGENT column says it was inspected, and how long ago.
+ */
+static int row_data(struct cell *row, const struct guest *g, bool inspected)
 {
         const char *verdict = guest_verdict_word(g);
-        char domid[16];
+        char age[32], agent[48];
         int r;
 
-        snprintf(domid, sizeof(domid), "%u", g->domid);
-        r = cell_set(&row[COL_DOMID], domid, NULL);
-        if (r >= 0)
-                r = cell_value(&row[COL_NAME], &g->name);
-        if (r >= 0 && g->agent != GUEST_AGENT_OK)
-                return row_no_agent(row, g, verdict);
-        if (r >= 0)
-                r = cell_value(&row[COL_TYPE], &g->f[GF_GUEST_TYPE]);
+        r = cell_value(&row[COL_TYPE], &g->f[GF_GUEST_TYPE]);
         if (r >= 0)
                 r = cell_value(&row[COL_ARCH], &g->f[GF_KERNEL_ARCH]);
         if (r >= 0)
-                r = cell_value(&row[COL_KERNEL], &g->f[GF_KERNEL_RELEASE]);
+                r = cell_value(&row[COL_KERNEL], &g->f[inspected ? GF_NEXT_BOOT_RELEASE : GF_KERNEL_RELEASE]);
         if (r >= 0)
                 r = cell_os(&row[COL_OS], g);
         if (r >= 0)
@@ -378,10 +382,34 @@ static int row_fill(struct cell *row, const struct guest *g)
                 r = cell_risk(&row[COL_RISK], g);
         if (r >= 0)
                 r = cell_failing(&row[COL_FAILING], g);
+        if (r < 0 || !inspected) {
+                if (r >= 0)
+                        r = cell_value(&row[COL_AGENT], &g->f[GF_AGENT_VERSION]);
+                return r >= 0 ? cell_last(&row[COL_LAST], g) : r;
+        }
+        age_text(g->insp->at, age, sizeof(age));
+        snprintf(agent, sizeof(agent), "inspected %s ago", age);
+        r = cell_set(&row[COL_AGENT], agent, COLOR_DIM);
+        return r >= 0 ? cell_set(&row[COL_LAST], "-", NULL) : r;
+}
+
+static int row_fill(struct cell *row, const struct guest *g)
+{
+        const char *verdict = guest_verdict_word(g);
+        bool inspected = g->agent == GUEST_AGENT_NONE && g->insp;
+        char domid[16];
+        int r;
+
+        snprintf(domid, sizeof(domid), "%u", g->domid);
+        r = cell_set(&row[COL_DOMID], domid, NULL);
         if (r >= 0)
-                r = cell_value(&row[COL_AGENT], &g->f[GF_AGENT_VERSION]);
-        if (r >= 0)
-                r = cell_last(&row[COL_LAST], g);
+                r = cell_value(&row[COL_NAME], &g->name);
+        if (r < 0 || g->agent == GUEST_AGENT_OK || inspected)
+                return r < 0 ? r : row_data(row, g, inspected);
+        for (int i = COL_TYPE; i < _COL_MAX && r >= 0; i++)
+                r = i == COL_VERDICT ? cell_set(&row[i], verdict, verdict_color(verdict))
+                    : i == COL_AGENT ? cell_value(&row[i], &g->f[GF_AGENT_VERSION])
+                                     : cell_set(&row[i], "-", NULL);
         return r;
 }
 
@@ -706,6 +734,48 @@ static void json_last(FILE *f, const struct guest *g)
         fputc('}', f);
 }
 
+static void json_gvalue(FILE *f, const char *key, const struct gvalue *v)
+{
+        fprintf(f, ",\"%s\":", key);
+        render_json_cstr(f, v->err == 0 ? v->val : NULL);
+}
+
+/*
+ * The disks' last inspection of a guest without an agent: when, what was
+ * read, and its failure; the guest's fields above come from it then.
+ */
+static void json_inspection(FILE *f, const struct guest *g)
+{
+        const struct ginspect *in = g->insp;
+        bool first = true;
+
+        fputs(",\"inspection\":", f);
+        if (!in) {
+                fputs("null", f);
+                return;
+        }
+        fprintf(f, "{\"at\":%lld,\"age_s\":%lld,\"ok\":%s,\"disks\":", (long long)in->at,
+                (long long)((int64_t)time(NULL) - in->at), guest_inspection_ok(g) ? "true" : "false");
+        render_json_cstr(f, in->disks);
+        fputs(",\"failure\":", f);
+        render_json_cstr(f, guest_inspection_ok(g) ? NULL : guest_inspection_failure(g));
+        json_gvalue(f, "error", &in->v[PROTO_IKEY_ERROR]);
+        json_gvalue(f, "menu_device", &in->v[PROTO_IKEY_MENU_DEVICE]);
+        json_gvalue(f, "menu_file", &in->v[PROTO_IKEY_MENU_FILE]);
+        json_gvalue(f, "root_device", &in->v[PROTO_IKEY_ROOT_DEVICE]);
+        json_gvalue(f, "boot_device", &in->v[PROTO_IKEY_BOOT_DEVICE]);
+        json_gvalue(f, "devices", &in->v[PROTO_IKEY_DEVICES]);
+        json_gvalue(f, "sandbox", &in->v[PROTO_IKEY_SANDBOX]);
+        fputs(",\"notes\":[", f);
+        for (int i = 0; i < PROTO_REPORT_NOTES_MAX; i++)
+                if (in->notes[i].err == 0) {
+                        fputs(first ? "" : ",", f);
+                        render_json_cstr(f, in->notes[i].val);
+                        first = false;
+                }
+        fprintf(f, "],\"refused\":%u}", in->refused);
+}
+
 void render_guest_json(FILE *f, const struct guest *g)
 {
         static const char *const agent_words[] = {
@@ -720,7 +790,8 @@ void render_guest_json(FILE *f, const struct guest *g)
         fputs(",\"uuid\":", f);
         render_json_cstr(f, g->uuid[0] ? g->uuid : NULL);
         fprintf(f, ",\"risk\":\"%s\"", guest_risk_word(guest_risk(g)));
-        fprintf(f, ",\"agent\":\"%s\",\"verdict\":", agent_words[g->agent]);
+        fprintf(f, ",\"agent\":\"%s\",\"source\":\"%s\",\"verdict\":", agent_words[g->agent],
+                g->agent == GUEST_AGENT_OK ? "agent" : g->insp ? "inspection" : "none");
         render_json_cstr(f, guest_verdict_word(g));
         for (int i = 0; i < _GF_MAX; i++) {
                 if (i == GF_VERDICT)
@@ -730,6 +801,7 @@ void render_guest_json(FILE *f, const struct guest *g)
         }
         json_checks(f, g);
         json_last(f, g);
+        json_inspection(f, g);
         json_invalid_map(f, g);
         fputc('}', f);
 }

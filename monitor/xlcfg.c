@@ -470,3 +470,192 @@ int xlcfg_restore(const char *link)
         r = write_atomic(path, orig, orig_len, &st);
         return r < 0 ? r : 1;
 }
+
+/* ---- disk = [ ... ] ---------------------------------------------------------- */
+
+static const char *const disk_formats[] = { "raw", "qcow", "qcow2", "vhd", "qed", "empty" };
+
+static bool is_format(const char *s, size_t n)
+{
+        for (size_t i = 0; i < ELEMENTSOF(disk_formats); i++)
+                if (strlen(disk_formats[i]) == n && memcmp(disk_formats[i], s, n) == 0)
+                        return true;
+        return false;
+}
+
+static int set_part(char **dst, const char *s, size_t n)
+{
+        while (n > 0 && (*s == ' ' || *s == '\t'))
+                s++, n--;
+        while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+                n--;
+        free(*dst);
+        *dst = strndup(s, n);
+        return *dst ? 0 : -ENOMEM;
+}
+
+/* A target's legacy prefix: "phy:", "file:", "tap:aio:", "aio:"...; a format prefix sets the format. */
+static int strip_prefix(struct xlcfg_disk *d)
+{
+        static const char *const legacy[] = { "phy:", "file:", "tap:aio:", "tap2:aio:", "tap:", "tap2:", "aio:" };
+        char *t = d->target;
+
+        for (size_t i = 0; i < ELEMENTSOF(legacy); i++)
+                if (startswith(t, legacy[i])) {
+                        memmove(t, t + strlen(legacy[i]), strlen(t + strlen(legacy[i])) + 1);
+                        break;
+                }
+        for (size_t i = 0; i < ELEMENTSOF(disk_formats); i++) {
+                size_t l = strlen(disk_formats[i]);
+
+                if (strncmp(t, disk_formats[i], l) == 0 && t[l] == ':') {
+                        if (set_part(&d->format, t, l) < 0)
+                                return -ENOMEM;
+                        memmove(t, t + l + 1, strlen(t + l + 1) + 1);
+                }
+        }
+        return 0;
+}
+
+/* One key=value part; target= takes the rest of the spec, commas included. */
+static int disk_keyword(struct xlcfg_disk *d, const char *p, size_t n, bool *ret_done)
+{
+        const char *eq = memchr(p, '=', n);
+        size_t kl = (size_t)(eq - p);
+
+        if (kl == 6 && memcmp(p, "target", 6) == 0) {
+                *ret_done = true;
+                return set_part(&d->target, eq + 1, strlen(eq + 1));
+        }
+        if (kl == 4 && memcmp(p, "vdev", 4) == 0)
+                return set_part(&d->vdev, eq + 1, n - kl - 1);
+        if (kl == 6 && memcmp(p, "format", 6) == 0)
+                return set_part(&d->format, eq + 1, n - kl - 1);
+        if (kl == 7 && memcmp(p, "devtype", 7) == 0)
+                d->cdrom = n - kl - 1 == 5 && memcmp(eq + 1, "cdrom", 5) == 0;
+        return 0;
+}
+
+static void disk_done(struct xlcfg_disk *d)
+{
+        free(d->target);
+        free(d->vdev);
+        free(d->format);
+        *d = (struct xlcfg_disk){};
+}
+
+/* target[,format],vdev[,access][,devtype=...] or key=value parts (xl-disk-configuration). */
+static int disk_parse(const char *spec, struct xlcfg_disk *ret)
+{
+        struct xlcfg_disk d = {};
+        unsigned pos = 0;
+        int r = 0;
+
+        for (const char *p = spec; r >= 0 && *p;) {
+                size_t n = strcspn(p, ",");
+                const char *next = p[n] ? p + n + 1 : p + n;
+                bool done = false;
+
+                while (n > 0 && (*p == ' ' || *p == '\t'))
+                        p++, n--;
+                if (memchr(p, '=', n))
+                        r = disk_keyword(&d, p, n, &done);
+                else if (n == 5 && memcmp(p, "cdrom", 5) == 0)
+                        d.cdrom = true;
+                else if (pos == 0 && n > 0)
+                        pos++, r = set_part(&d.target, p, n);
+                else if (pos == 1 && is_format(p, n))
+                        pos++, r = set_part(&d.format, p, n);
+                else if (pos <= 2 && n > 0 && !d.vdev)
+                        pos = 3, r = set_part(&d.vdev, p, n);
+                if (done)
+                        break;
+                p = next;
+        }
+        if (r >= 0 && d.target)
+                r = strip_prefix(&d);
+        /* The legacy "xvdd:cdrom". */
+        if (r >= 0 && d.vdev && strchr(d.vdev, ':')) {
+                d.cdrom = d.cdrom || streq(strchr(d.vdev, ':'), ":cdrom");
+                *strchr(d.vdev, ':') = 0;
+        }
+        if (r >= 0 && !d.format)
+                r = set_part(&d.format, "raw", 3);
+        if (r < 0 || !d.target || !d.vdev) {
+                disk_done(&d);
+                return r < 0 ? r : -EINVAL;
+        }
+        *ret = d;
+        return 0;
+}
+
+/* The quoted strings of the last disk = [ ... ], comments outside strings skipped. */
+static const char *disk_list(const char *text)
+{
+        const char *found = NULL;
+
+        for (const char *p = text; *p;) {
+                const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
+                struct xlline l;
+
+                parse_line(p, end, &l);
+                if (key_is(&l, "disk")) {
+                        const char *b = memchr(l.key, '[', (size_t)(end - l.key));
+
+                        if (b)
+                                found = b + 1;
+                }
+                p = nl ? nl + 1 : end;
+        }
+        return found;
+}
+
+int xlcfg_disks(const char *text, struct xlcfg_disk **ret, size_t *ret_n)
+{
+        struct xlcfg_disk *v = calloc(XLCFG_DISKS_MAX, sizeof(*v));
+        const char *p = disk_list(text);
+        size_t n = 0;
+        int r = 0;
+
+        if (!v)
+                return -ENOMEM;
+        while (p && *p && *p != ']' && n < XLCFG_DISKS_MAX && r >= 0) {
+                char quote = *p;
+                const char *q;
+                char *spec;
+
+                if (*p == '#') {
+                        p += strcspn(p, "\n");
+                        continue;
+                }
+                if (quote != '"' && quote != '\'') {
+                        p++;
+                        continue;
+                }
+                q = strchr(p + 1, quote);
+                if (!q)
+                        break;
+                spec = strndup(p + 1, (size_t)(q - p - 1));
+                r = spec ? disk_parse(spec, &v[n]) : -ENOMEM;
+                free(spec);
+                if (r == -EINVAL)
+                        r = 0;
+                else if (r >= 0)
+                        n++;
+                p = q + 1;
+        }
+        if (r < 0) {
+                xlcfg_disks_free(v, n);
+                return r;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+void xlcfg_disks_free(struct xlcfg_disk *d, size_t n)
+{
+        for (size_t i = 0; d && i < n; i++)
+                disk_done(&d[i]);
+        free(d);
+}

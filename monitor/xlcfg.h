@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -74,3 +75,19 @@ int xlcfg_switch(const char *path, const struct xlcfg_paths *p, char **ret_reaso
  * is no backup; -EMLINK when it has more than one hard link.
  */
 int xlcfg_restore(const char *path);
+
+/*
+ * The disks of disk = [ 'SPEC', ... ] (the last assignment, over several
+ * lines if need be), at most XLCFG_DISKS_MAX, as xl-disk-configuration(5)
+ * writes them.
+ */
+#define XLCFG_DISKS_MAX 16
+struct xlcfg_disk {
+        char *target;   /* the image or device, legacy prefixes ("phy:", "file:", "tap:aio:") removed */
+        char *vdev;     /* "xvda" */
+        char *format;   /* "raw" unless said otherwise */
+        bool cdrom;
+};
+
+int xlcfg_disks(const char *text, struct xlcfg_disk **ret, size_t *ret_n);
+void xlcfg_disks_free(struct xlcfg_disk *d, size_t n);

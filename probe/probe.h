@@ -5,10 +5,10 @@
  * The readiness library's interface: the one header a program that links
  * probe/libprobe.la includes. The facts about a guest root tree (struct
  * facts), every check on them and the verdict (checks.h, whose ids and
- * verdicts are protocol/'s), the kernel cache, and the readers prepare needs
- * to change what the checks judge: the GRUB settings evaluator (grubvars.h)
- * and the boot entries (bls.h, bootentry.h). Everything else in probe/ is
- * the library's own.
+ * verdicts are protocol/'s), the result as protocol keys (keys.h), the
+ * kernel cache, and the readers prepare needs to change what the checks
+ * judge: the GRUB settings evaluator (grubvars.h) and the boot entries
+ * (bls.h, bootentry.h). Everything else in probe/ is the library's own.
  */
 #include <stdbool.h>
 
@@ -18,6 +18,7 @@
 #include "facts.h"
 #include "grubvars.h"
 #include "kcache.h"
+#include "keys.h"
 
 /*
  * The facts of the system under root_fd, every check on them, and the

@@ -414,3 +414,64 @@ enum proto_reason proto_request_error_reason(int r);
  */
 size_t proto_text_sanitize(const char *in, size_t len, bool multiline, char *buf, size_t size,
                            size_t *ret_consumed);
+
+/* ---- the disk inspection report ------------------------------------------ */
+
+/*
+ * pvh-inspect, which the monitor runs in dom0 on a guest's disks, reports
+ * what it read on its standard output, one line per value: KEY "=" VALUE
+ * "\n". KEY is either a guest key of this protocol as the agent would
+ * publish it, named relative to ~/data/pvh ("verdict",
+ * "checks/console/status"; the readiness keys only: guest facts, verdict,
+ * checks), or one of the inspection's own keys below ("inspect/..."). The
+ * monitor reads a report as it reads a guest's nodes: each value is held
+ * to its key's type and bound, and a line that breaks a rule is refused.
+ */
+enum proto_ikey {
+        PROTO_IKEY_MENU_DEVICE,  /* the device pvhgrub reads its menu from, e.g. "(xvda,gpt2)" */
+        PROTO_IKEY_MENU_FILE,    /* the menu on it: "/boot/grub/grub.cfg" or "/grub/grub.cfg" */
+        PROTO_IKEY_ROOT_DEVICE,  /* the device read as the root file system */
+        PROTO_IKEY_BOOT_DEVICE,  /* the device read as /boot */
+        PROTO_IKEY_DEVICES,      /* every device found, in pvhgrub's search order */
+        PROTO_IKEY_ERROR,        /* why the inspection failed: a TOKEN */
+        PROTO_IKEY_MESSAGE,      /* that failure, for people */
+        PROTO_IKEY_NOTE,         /* inspect/note/$INDEX: what the reader should know */
+        PROTO_IKEY_SANDBOX,      /* the identity and limits the inspector ran with */
+        PROTO_IKEY_FILES,        /* files read from the disk */
+        _PROTO_IKEY_MAX,
+};
+
+#define PROTO_REPORT_MAX (64u << 10)   /* bytes in a whole report */
+#define PROTO_REPORT_LINE_MAX (PROTO_PATH_MAX + 1 + PROTO_XS_VALUE_MAX + 1)
+#define PROTO_REPORT_NOTES_MAX 8
+
+struct proto_ikey_info {
+        enum proto_ikey key;
+        const char *pattern;    /* e.g. "inspect/note/$INDEX" */
+        enum proto_type type;
+        size_t max;
+        unsigned index_max;
+};
+
+/* The inspection key table entry, or NULL when out of range. */
+const struct proto_ikey_info *proto_ikey_info(enum proto_ikey key);
+
+struct proto_report_item {
+        bool inspect;                   /* an inspection key (enum proto_ikey), else a guest key */
+        int key;
+        struct proto_path_args args;    /* the guest key's placeholders; index of a note */
+        size_t check_len;               /* of args.check_name, which points into the line */
+        const char *value;              /* into the line, not NUL-terminated */
+        size_t value_len;
+};
+
+/*
+ * Decodes one line without its newline: size, then the key (a guest
+ * readiness key or an inspection key), then the value against that key.
+ */
+int proto_report_decode(const char *line, size_t len, struct proto_report_item *ret);
+/*
+ * Formats KEY=VALUE and a newline into buf, for a key as proto_report_decode
+ * takes it ("verdict", "inspect/note/0"); refuses what it would refuse.
+ */
+int proto_report_encode(const char *key, const char *value, char *buf, size_t size);

@@ -4,16 +4,23 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <linux/sched.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,20 +52,297 @@ static void close_others(int err_fd)
                         close(fd);
 }
 
+/* The child's steps, named when one fails (spawn_result.exec_step). */
+enum step {
+        STEP_STDIO,
+        STEP_CHROOT,
+        STEP_MOUNTS,
+        STEP_ROOT,
+        STEP_SETUP,
+        STEP_PIVOT,
+        STEP_LIMITS,
+        STEP_IDENTITY,
+        STEP_NO_NEW_PRIVS,
+        STEP_EXEC,
+        _STEP_MAX,
+};
+
+static const char *const step_names[_STEP_MAX] = {
+        [STEP_STDIO] = "stdio",
+        [STEP_CHROOT] = "chroot",
+        [STEP_MOUNTS] = "private mounts",
+        [STEP_ROOT] = "private root",
+        [STEP_SETUP] = "setup",
+        [STEP_PIVOT] = "pivot_root",
+        [STEP_LIMITS] = "limits",
+        [STEP_IDENTITY] = "identity",
+        [STEP_NO_NEW_PRIVS] = "no_new_privs",
+        [STEP_EXEC] = "execve",
+};
+
+/*
+ * The sandbox's steps run in the child, whose parent may have threads:
+ * system calls and stack buffers only, no allocation, no stdio.
+ */
+
+/* dir "/" name into buf; false when it does not fit. */
+static bool join(char *buf, size_t size, const char *dir, const char *name)
+{
+        size_t a = strlen(dir), b = strlen(name);
+
+        if (a + 1 + b + 1 > size)
+                return false;
+        memcpy(buf, dir, a);
+        buf[a] = '/';
+        memcpy(buf + a + 1, name, b + 1);
+        return true;
+}
+
+/* "size=N,mode=1777" without stdio. */
+static void tmpfs_options(char *buf, uint64_t size)
+{
+        char digits[24];
+        size_t n = 0;
+
+        do
+                digits[n++] = (char)('0' + size % 10);
+        while ((size /= 10) > 0);
+        memcpy(buf, "size=", 5);
+        buf += 5;
+        while (n > 0)
+                *buf++ = digits[--n];
+        memcpy(buf, ",mode=1777", sizeof(",mode=1777"));
+}
+
+static int bind_ro(const char *src, const char *dst)
+{
+        if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+                return -errno;
+        if (mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+                return -errno;
+        return 0;
+}
+
+/* A top-level directory of the system: the same link, or a read-only bind of it. */
+static int add_system_dir(const char *root, const char *name)
+{
+        char host[64], dst[4096], target[256];
+        struct stat st;
+        ssize_t n;
+
+        if (!join(host, sizeof(host), "", name) || !join(dst, sizeof(dst), root, name))
+                return -ENAMETOOLONG;
+        if (lstat(host, &st) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (S_ISLNK(st.st_mode)) {
+                n = readlink(host, target, sizeof(target) - 1);
+                if (n < 0)
+                        return -errno;
+                target[n] = 0;
+                return symlink(target, dst) < 0 ? -errno : 0;
+        }
+        if (!S_ISDIR(st.st_mode))
+                return 0;
+        if (mkdir(dst, 0755) < 0)
+                return -errno;
+        return bind_ro(host, dst);
+}
+
+/* What the parent learns of a grant before the child starts (stat, a user namespace). */
+struct grant_prep {
+        mode_t type;               /* S_IFBLK, S_IFCHR, S_IFREG, S_IFDIR */
+        dev_t rdev;
+        int userns_fd;             /* owned regular files: the namespace mapping their owner to the uid */
+};
+
+/* mkdir -p of target's parent directories under root. */
+static int make_parents(const char *root, const char *target)
+{
+        char path[4096];
+        size_t rl = strlen(root), tl = strlen(target);
+
+        if (rl + tl + 1 > sizeof(path) || target[0] != '/')
+                return -EINVAL;
+        memcpy(path, root, rl);
+        memcpy(path + rl, target, tl + 1);
+        for (char *p = path + rl + 1; (p = strchr(p, '/')); p++) {
+                *p = 0;
+                if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = '/';
+        }
+        return 0;
+}
+
+static int touch(const char *path, bool dir)
+{
+        int fd;
+
+        if (dir)
+                return mkdir(path, 0755) < 0 ? -errno : 0;
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
+        if (fd < 0)
+                return -errno;
+        close(fd);
+        return 0;
+}
+
+/* The file, bound read-only through an idmapped mount that shows its owner as the sandbox's uid. */
+static int grant_mapped(const char *source, const char *dst, int userns_fd)
+{
+        struct mount_attr attr = {
+                .attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                            MOUNT_ATTR_NOEXEC,
+                .userns_fd = (uint64_t)userns_fd,
+        };
+        int fd = (int)syscall(SYS_open_tree, AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        int r = 0;
+
+        if (fd < 0)
+                return -errno;
+        if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0 ||
+            (r = touch(dst, false)) < 0 ||
+            syscall(SYS_move_mount, fd, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                r = r < 0 ? r : -errno;
+        close(fd);
+        return r;
+}
+
+static int add_grant(const struct spawn_sandbox *sb, const struct spawn_grant *g, const struct grant_prep *p)
+{
+        char dst[4096];
+        int r = make_parents(sb->root_dir, g->target);
+
+        if (r < 0)
+                return r;
+        if (!join(dst, sizeof(dst), sb->root_dir, g->target + 1))
+                return -ENAMETOOLONG;
+        if (g->owned && (p->type == S_IFBLK || p->type == S_IFCHR)) {
+                if (mknod(dst, p->type | 0400, p->rdev) < 0 || chown(dst, sb->uid, sb->gid) < 0)
+                        return -errno;
+                return 0;
+        }
+        if (g->owned)
+                return grant_mapped(g->source, dst, p->userns_fd);
+        r = touch(dst, p->type == S_IFDIR);
+        return r < 0 ? r : bind_ro(g->source, dst);
+}
+
+static int build_root(const struct spawn_sandbox *sb, const struct grant_prep *prep)
+{
+        static const char *const system_dirs[] = { "usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+        char path[4096], opts[64];
+        int r;
+
+        if (mount("tmpfs", sb->root_dir, "tmpfs", MS_NOSUID, "size=4m,mode=0755") < 0)
+                return -errno;
+        for (size_t i = 0; i < ELEMENTSOF(system_dirs); i++)
+                if ((r = add_system_dir(sb->root_dir, system_dirs[i])) < 0)
+                        return r;
+        if (!join(path, sizeof(path), sb->root_dir, "dev") || mkdir(path, 0755) < 0)
+                return -errno;
+        if (!join(path, sizeof(path), sb->root_dir, "dev/null") ||
+            mknod(path, S_IFCHR | 0666, makedev(1, 3)) < 0 || chmod(path, 0666) < 0)
+                return -errno;
+        if (!join(path, sizeof(path), sb->root_dir, "tmp") || mkdir(path, 01777) < 0)
+                return -errno;
+        tmpfs_options(opts, sb->tmp_size);
+        if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
+                return -errno;
+        for (size_t i = 0; i < sb->n_grants; i++)
+                if ((r = add_grant(sb, &sb->grants[i], &prep[i])) < 0)
+                        return r;
+        if (sb->proc && (sb->namespaces & CLONE_NEWPID)) {
+                if (!join(path, sizeof(path), sb->root_dir, "proc") || mkdir(path, 0555) < 0 ||
+                    mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+static int enter_root(const char *dir)
+{
+        if (chdir(dir) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
+            chdir("/") < 0)
+                return -errno;
+        if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, NULL) < 0)
+                return -errno;
+        return 0;
+}
+
+static int set_limits(const struct spawn_sandbox *sb)
+{
+        for (size_t i = 0; i < sb->n_rlimits; i++) {
+                struct rlimit rl = { .rlim_cur = sb->rlimits[i].soft, .rlim_max = sb->rlimits[i].hard };
+
+                if (setrlimit(sb->rlimits[i].resource, &rl) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+static int drop_identity(const struct spawn_sandbox *sb)
+{
+        if (sb->uid == 0)
+                return 0;
+        if (setgroups(0, NULL) < 0 || setresgid(sb->gid, sb->gid, sb->gid) < 0 ||
+            setresuid(sb->uid, sb->uid, sb->uid) < 0)
+                return -errno;
+        return 0;
+}
+
+/* Everything up to the identity; sets *step to the one that failed. */
+static int sandbox_enter(const struct spawn_sandbox *sb, const struct grant_prep *prep, enum step *step)
+{
+        bool newns = sb->namespaces & CLONE_NEWNS;
+        int r;
+
+        *step = STEP_MOUNTS;
+        if (newns && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return -errno;
+        *step = STEP_ROOT;
+        if (newns && sb->root_dir && (r = build_root(sb, prep)) < 0)
+                return r;
+        *step = STEP_SETUP;
+        if (sb->setup && (r = sb->setup(newns && sb->root_dir ? sb->root_dir : "/", sb->userdata)) < 0)
+                return r;
+        *step = STEP_PIVOT;
+        if (newns && sb->root_dir && (r = enter_root(sb->root_dir)) < 0)
+                return r;
+        *step = STEP_LIMITS;
+        if ((r = set_limits(sb)) < 0)
+                return r;
+        *step = STEP_IDENTITY;
+        if ((r = drop_identity(sb)) < 0)
+                return r;
+        *step = STEP_NO_NEW_PRIVS;
+        if (sb->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return -errno;
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+                return -errno;
+        return 0;
+}
+
 /* The child's ends of its pipes, and who its parent is. */
 struct child_fds {
         int out, null, err;
         int go, go_w;              /* -1, or the pipe that says the program may run */
+        /*
+         * As the child sees it. In a new PID namespace the parent is outside and
+         * getppid() is 0 whether it lives or not: there the sandbox's limits end
+         * a child whose parent died before prctl.
+         */
         pid_t parent;
 };
 
 /* The child: everything here must be async-signal-safe (we may be forked from a daemon). */
-_noreturn_ static void child(const struct spawn_cmd *c, const struct child_fds *f)
+_noreturn_ static void child(const struct spawn_cmd *c, const struct grant_prep *prep, const struct child_fds *f)
 {
+        enum step step = STEP_STDIO;
         int err_fd = f->err;
         sigset_t all;
+        int e[2], r;
         char go;
-        int e;
 
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
@@ -70,27 +354,39 @@ _noreturn_ static void child(const struct spawn_cmd *c, const struct child_fds *
                 _exit(127);
         if (setpgid(0, 0) < 0 || dup2(f->null, 0) < 0 || dup2(f->out, 1) < 0 || dup2(f->out, 2) < 0)
                 goto fail;
+        step = STEP_CHROOT;
         if (c->root_fd >= 0 && (fchdir(c->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0))
                 goto fail;
         /* Nothing runs before the parent has seen (and recorded) the group; EOF: it is gone. */
         if (f->go >= 0 && (close(f->go_w) < 0 || read(f->go, &go, 1) != 1))
                 _exit(127);
+        if (c->sandbox) {
+                umask(022);
+                r = sandbox_enter(c->sandbox, prep, &step);
+                if (r < 0) {
+                        errno = -r;
+                        goto fail;
+                }
+        }
+        step = STEP_EXEC;
         close_others(err_fd);
         execve(c->path, c->argv, c->envp);
 fail:
-        e = errno;
-        (void)!write(err_fd, &e, sizeof(e));
+        e[0] = errno;
+        e[1] = (int)step;
+        (void)!write(err_fd, e, sizeof(e));
         _exit(127);
 }
 
-/* The errno the child sent when it could not execute the program, else 0. */
-static int exec_error(int err_fd)
+/* The errno the child sent when it could not execute the program (else 0), and its step. */
+static int exec_error(int err_fd, const char **ret_step)
 {
-        int e = 0;
+        int e[2] = {};
 
-        if (read(err_fd, &e, sizeof(e)) != (ssize_t)sizeof(e))
+        if (read(err_fd, e, sizeof(e)) != (ssize_t)sizeof(e))
                 return 0;
-        return e > 0 ? e : EIO;
+        *ret_step = e[1] >= 0 && e[1] < _STEP_MAX ? step_names[e[1]] : "?";
+        return e[0] > 0 ? e[0] : EIO;
 }
 
 static int pidfd_of(pid_t pid)
@@ -211,6 +507,21 @@ static void close_pair(int p[2])
         close(p[1]);
 }
 
+/*
+ * fork(), or with namespaces clone3() creating the child in them. The child
+ * of a raw clone3 runs no fork handlers: it only makes system calls until
+ * execve.
+ */
+static pid_t new_process(const struct spawn_cmd *c)
+{
+        struct clone_args args = { .exit_signal = SIGCHLD };
+
+        if (!c->sandbox || !c->sandbox->namespaces)
+                return fork();
+        args.flags = c->sandbox->namespaces;
+        return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
 /* Tells the caller about the child, then lets it run the program, or kills it unrun. */
 static int let_go(const struct spawn_cmd *c, pid_t pid, int go_fd)
 {
@@ -228,10 +539,11 @@ static int let_go(const struct spawn_cmd *c, pid_t pid, int go_fd)
 }
 
 /* Forks the child; out[0] and err[0] are the parent's ends, the others are closed here. */
-static pid_t start(const struct spawn_cmd *c, int null_fd, int out[2], int err[2])
+static pid_t start(const struct spawn_cmd *c, const struct grant_prep *prep, int null_fd, int out[2], int err[2])
 {
+        bool newpid = c->sandbox && (c->sandbox->namespaces & CLONE_NEWPID);
         struct child_fds f = {
-                .out = out[1], .null = null_fd, .err = err[1], .go = -1, .parent = getpid()
+                .out = out[1], .null = null_fd, .err = err[1], .go = -1, .parent = newpid ? 0 : getpid()
         };
         int go[2] = { -1, -1 }, r;
         pid_t pid;
@@ -244,9 +556,9 @@ static pid_t start(const struct spawn_cmd *c, int null_fd, int out[2], int err[2
         }
         f.go = go[0];
         f.go_w = go[1];
-        pid = fork();
+        pid = new_process(c);
         if (pid == 0)
-                child(c, &f);
+                child(c, prep, &f);
         r = -errno;
         close(out[1]);
         close(err[1]);
@@ -279,25 +591,125 @@ static int result_of(struct textbuf *out, struct spawn_result *r, struct spawn_r
         return 0;
 }
 
+/*
+ * A user namespace mapping owner (uid and gid) to the sandbox's identity, for
+ * an idmapped mount: made by a child that unshares and waits while its map is
+ * written, then is killed; the namespace lives on in the returned fd.
+ */
+static int userns_for(uid_t owner_uid, gid_t owner_gid, uid_t uid, gid_t gid)
+{
+        char path[64], map[64];
+        int sv[2], fd = -1, r = 0;
+        pid_t pid;
+        char c;
+
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+                return -errno;
+        pid = fork();
+        if (pid == 0) {
+                c = unshare(CLONE_NEWUSER) < 0 ? 'e' : 'u';
+                (void)!write(sv[1], &c, 1);
+                (void)!read(sv[1], &c, 1);
+                _exit(0);
+        }
+        if (pid < 0 || read(sv[0], &c, 1) != 1 || c != 'u')
+                r = pid < 0 ? -errno : -EPERM;
+        for (int i = 0; r >= 0 && i < 2; i++) {
+                _cleanup_close_ int m = -1;
+
+                snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, i ? "gid_map" : "uid_map");
+                snprintf(map, sizeof(map), "%u %u 1\n", i ? (unsigned)owner_gid : (unsigned)owner_uid,
+                         i ? (unsigned)gid : (unsigned)uid);
+                m = open(path, O_WRONLY | O_CLOEXEC);
+                if (m < 0 || write(m, map, strlen(map)) != (ssize_t)strlen(map))
+                        r = -errno;
+        }
+        if (r >= 0) {
+                snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+                r = fd < 0 ? -errno : 0;
+        }
+        if (pid > 0) {
+                kill(pid, SIGKILL);
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+        }
+        close(sv[0]);
+        close(sv[1]);
+        return r < 0 ? r : fd;
+}
+
+static void grants_done(struct grant_prep *prep, size_t n)
+{
+        for (size_t i = 0; prep && i < n; i++)
+                if (prep[i].userns_fd >= 0)
+                        close(prep[i].userns_fd);
+        free(prep);
+}
+
+/* What the child needs of each grant, learnt before it starts. */
+static int grants_prepare(const struct spawn_sandbox *sb, struct grant_prep **ret)
+{
+        struct grant_prep *prep = calloc(sb->n_grants ? sb->n_grants : 1, sizeof(*prep));
+        int r = 0;
+
+        if (!prep)
+                return -ENOMEM;
+        for (size_t i = 0; i < sb->n_grants; i++)
+                prep[i].userns_fd = -1;
+        for (size_t i = 0; i < sb->n_grants && r >= 0; i++) {
+                const struct spawn_grant *g = &sb->grants[i];
+                struct stat st;
+
+                if (stat(g->source, &st) < 0) {
+                        r = -errno;
+                        break;
+                }
+                prep[i].type = st.st_mode & S_IFMT;
+                prep[i].rdev = st.st_rdev;
+                if (!g->owned)
+                        r = S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ? 0 : -EINVAL;
+                else if (sb->uid == 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode)))
+                        r = -EINVAL;
+                else if (S_ISREG(st.st_mode)) {
+                        prep[i].userns_fd = userns_for(st.st_uid, st.st_gid, sb->uid, sb->gid);
+                        r = prep[i].userns_fd < 0 ? prep[i].userns_fd : 0;
+                }
+        }
+        if (r < 0) {
+                grants_done(prep, sb->n_grants);
+                return r;
+        }
+        *ret = prep;
+        return 0;
+}
+
 int spawn_run(const struct spawn_cmd *c, struct spawn_result *ret)
 {
         _cleanup_close_ int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC), pidfd = -1;
+        struct grant_prep *prep = NULL;
         struct spawn_result r = {};
         struct textbuf out;
-        int o[2], e[2];
+        int o[2], e[2], k;
         pid_t pid;
 
         if (null_fd < 0)
                 return -errno;
-        if (pipe2(o, O_CLOEXEC) < 0)
-                return -errno;
-        if (pipe2(e, O_CLOEXEC | O_NONBLOCK) < 0) {
-                int k = -errno;
-
-                close_pair(o);
+        if (c->sandbox && (k = grants_prepare(c->sandbox, &prep)) < 0)
+                return k;
+        if (pipe2(o, O_CLOEXEC) < 0) {
+                k = -errno;
+                grants_done(prep, c->sandbox ? c->sandbox->n_grants : 0);
                 return k;
         }
-        pid = start(c, null_fd, o, e);
+        if (pipe2(e, O_CLOEXEC | O_NONBLOCK) < 0) {
+                k = -errno;
+                close_pair(o);
+                grants_done(prep, c->sandbox ? c->sandbox->n_grants : 0);
+                return k;
+        }
+        pid = start(c, prep, null_fd, o, e);
+        grants_done(prep, c->sandbox ? c->sandbox->n_grants : 0);
         if (pid < 0) {
                 close(o[0]);
                 close(e[0]);
@@ -308,7 +720,7 @@ int spawn_run(const struct spawn_cmd *c, struct spawn_result *ret)
         collect(c, pid, o[0], pidfd, &out, &r);
         close(o[0]);
         /* The child is reaped: whatever it wrote to the error pipe is there. */
-        r.exec_errno = exec_error(e[0]);
+        r.exec_errno = exec_error(e[0], &r.exec_step);
         close(e[0]);
         return result_of(&out, &r, ret);
 }

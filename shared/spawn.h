@@ -14,7 +14,73 @@
  * with its whole group when the timeout expires. What it leaves behind in
  * its group is killed when it exits, unless keep_leftovers: then its exit
  * ends the run, and what it started keeps running (a toolstack's daemons).
+ * A sandbox (below) confines it.
  */
+struct spawn_rlimit {
+        int resource;              /* RLIMIT_* */
+        uint64_t soft, hard;
+};
+
+/*
+ * A sandbox for a program that reads hostile data (spawn_cmd.sandbox). In
+ * the child, in this order: new namespaces; a private root with the grants;
+ * the caller's setup; then every privilege goes (supplementary groups, gid, uid: with a
+ * uid other than 0 the capabilities go too), the limits are set, no new
+ * privileges can be gained (PR_SET_NO_NEW_PRIVS), the child dies with its
+ * parent, and the program is executed from the private root. No shell.
+ */
+/*
+ * A file the sandboxed program may read, at target inside the private root.
+ * An owned grant is readable by the sandbox's uid through that path only,
+ * whatever its owner and mode on the host: a block or character device
+ * becomes a device node of its own (mode 0400, owned by the uid); a regular
+ * file is bound read-only through an idmapped mount that shows the file's
+ * owner as the uid (the host's inode and permissions are untouched, and
+ * nothing new appears on the host, as a loop device would to udev and LVM).
+ * Other grants are plain read-only binds (a program to execute).
+ */
+struct spawn_grant {
+        const char *source;        /* a host path */
+        const char *target;        /* absolute, inside the private root */
+        bool owned;
+};
+
+struct spawn_sandbox {
+        /*
+         * CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWPID: the
+         * child is created in new ones (clone3). With CLONE_NEWPID it is process 1
+         * of its own, and whatever it starts dies with it. With CLONE_NEWNS every
+         * mount is made private first, so that nothing propagates back.
+         */
+        unsigned long namespaces;
+        /*
+         * With CLONE_NEWNS: a private root is built on a small tmpfs mounted at
+         * root_dir (an empty directory the caller made): the system's programs and
+         * libraries read-only (/usr, and /bin, /sbin, /lib* as on the host: links
+         * or read-only binds), /dev/null, and /tmp, a tmpfs of tmp_size bytes of
+         * its own. After setup the child enters it (pivot_root), and its tmpfs
+         * becomes read-only but /tmp.
+         */
+        const char *root_dir;
+        uint64_t tmp_size;
+        const struct spawn_grant *grants; /* with a private root: added after it is built */
+        size_t n_grants;
+        bool proc;                 /* with a private root and CLONE_NEWPID: /proc of its own namespace */
+        /*
+         * Called in the child, in its namespaces, before the privileges go, with
+         * the private root's path (or "/" without one): where the caller adds what
+         * the program needs. The parent may have threads: only async-signal-safe
+         * calls (system calls, no allocation). Returns 0 or -errno.
+         */
+        int (*setup)(const char *root, void *userdata);
+        void *userdata;
+        uid_t uid;                 /* != 0: the identity the child drops to, */
+        gid_t gid;                 /*   with no supplementary groups */
+        const struct spawn_rlimit *rlimits;
+        size_t n_rlimits;
+        bool no_new_privs;
+};
+
 struct spawn_cmd {
         const char *path;          /* absolute; inside root_fd when that is >= 0 */
         char *const *argv;
@@ -24,6 +90,7 @@ struct spawn_cmd {
         size_t output_max;
         bool keep_tail;            /* keep the end of the output rather than its start */
         bool keep_leftovers;       /* its exit ends the run; its group is killed only on timeout */
+        const struct spawn_sandbox *sandbox; /* NULL: none */
         bool die_with_parent;      /* SIGKILL when the caller dies (PR_SET_PDEATHSIG): only the
                                     * program itself; what it started stays in its group */
         /*
@@ -42,6 +109,7 @@ struct spawn_result {
         size_t output_len;
         size_t omitted;            /* output bytes beyond output_max */
         int exec_errno;            /* the program could not be executed: why (status is 127) */
+        const char *exec_step;     /* with exec_errno: the step of the child that failed */
 };
 
 /* < 0 only when the program could not be started; its failures are in ret. */

@@ -82,12 +82,14 @@ in_root() {
 		LC_ALL=C.UTF-8 "$@"
 }
 # Every path on the root's file system, but for what dpkg, apt and the
-# kernel's file systems keep.
+# kernel's file systems keep, and the backups of the account files (the
+# system user the inspector runs as stays after a purge, as Debian's
+# system users do, and so do the backups its creation made).
 snapshot() {
 	(cd "$root" && find . -xdev \
 		\( -path ./proc -o -path ./var/lib/dpkg -o -path ./var/lib/apt -o -path ./var/cache \
 		   -o -path ./var/log -o -path ./tmp -o -path ./var/tmp -o -path ./etc/ld.so.cache \) -prune \
-		-o -print | sort)
+		-o -print | grep -v '^\./etc/\(passwd\|group\|shadow\|gshadow\)-$' | sort)
 }
 
 step "apt-get update"
@@ -104,7 +106,8 @@ in_root apt-get install -y -q --no-install-recommends \
 step "checking the installed files"
 # bookworm's systemdsystemunitdir.
 unitdir=/lib/systemd/system
-for f in /usr/sbin/pvh-agent /usr/sbin/pvh-monitor \
+for f in /usr/sbin/pvh-agent /usr/sbin/pvh-monitor /usr/libexec/pvh-agent/pvh-inspect \
+	 /usr/lib/sysusers.d/pvh-monitor.conf \
 	 "$unitdir/pvh-agent.service" "$unitdir/pvh-monitor.service" \
 	 /etc/init.d/pvh-agent /etc/default/pvh-agent \
 	 /usr/share/man/man8/pvh-agent.8.gz /usr/share/man/man8/pvh-monitor.8.gz \
@@ -116,6 +119,9 @@ for f in /usr/sbin/pvh-agent /usr/sbin/pvh-monitor \
 	in_root dpkg -S "$f" >/dev/null 2>&1 || fail "$f belongs to no package"
 done
 [ -x "$root/usr/sbin/pvh-agent" ] || fail "/usr/sbin/pvh-agent is not executable"
+[ -x "$root/usr/libexec/pvh-agent/pvh-inspect" ] || fail "pvh-inspect is not executable"
+in_root getent passwd pvh-inspect >/dev/null || fail "no user pvh-inspect for the inspector's sandbox"
+[ "$(in_root id -u pvh-inspect)" != 0 ] || fail "pvh-inspect is root"
 for u in pvh-agent pvh-monitor; do
 	link=$root/etc/systemd/system/multi-user.target.wants/$u.service
 	[ -L "$link" ] || fail "$u.service is not enabled (no $link)"

@@ -2,7 +2,8 @@
 # The database when it is not what pvh-monitor wrote: a negative or unknown
 # schema version and a dropped table each stop it with a message that says
 # so, before anything is written; a table dropped under a running serve is
-# named in serve's message.
+# named in serve's message. A database of an older schema is brought up to
+# the newest, step by step, and keeps its rows.
 set -eu
 . "$top_srcdir/tests/monitor/lib.sh"
 require_monitor
@@ -37,14 +38,33 @@ rm -f "$DB"
 sqlite3 "$DB" 'DROP TABLE verdict_history;' || fail "drop"
 open_fails "dropped table" "has no table 'verdict_history'"
 
-echo "# a version-3 database gets the guests by identity, its rows kept"
-rm -f "$DB"
-"$MONITOR" migrate status --db "$DB" >/dev/null 2>&1 && fail "status of an empty database"
-sqlite3 "$DB" "DROP TABLE guest_changes; DROP TABLE guests; PRAGMA user_version = 3;
-	INSERT INTO verdict_history(domid, name, at, old_verdict, new_verdict) VALUES (1, 'web1', 1, NULL, 'ready');" ||
-	fail "sqlite3"
+# The newest schema: the number of steps in monitor/db.c's migrations list.
+NEWEST=6
+for v in 2 3; do
+	echo "# schema $v upgraded"
+	rm -f "$DB"*
+	sqlite3 "$DB" <"$top_srcdir/tests/monitor/db-schema-$v.sql" || fail "load schema $v"
+	expect_eq "schema $v: loaded" "$v" "$(sqlite3 "$DB" 'PRAGMA user_version')"
+	"$MONITOR" migrate status --db "$DB" --id 1 >"$T/out" 2>"$T/err" ||
+		fail "schema $v: migrate status: $(cat "$T/err")"
+	grep -q web1 "$T/out" || fail "schema $v: the migration's guest is gone: $(cat "$T/out")"
+	expect_eq "schema $v: version" "$NEWEST" "$(sqlite3 "$DB" 'PRAGMA user_version')"
+	expect_eq "schema $v: requests kept" "r-1 r-2" \
+		"$(sqlite3 "$DB" 'SELECT id FROM requests ORDER BY seq' | tr '\n' ' ' | sed 's/ $//')"
+	expect_eq "schema $v: outcomes" "ping|done|1 probe|done|1" \
+		"$(sqlite3 "$DB" 'SELECT * FROM request_outcomes ORDER BY 1' | tr '\n' ' ' | sed 's/ $//')"
+	expect_eq "schema $v: inspections" 0 "$(sqlite3 "$DB" 'SELECT count(*) FROM inspections')"
+	expect_eq "schema $v: an agent's migration" "0|30|0" \
+		"$(sqlite3 "$DB" 'SELECT m.agentless, m.settle, g.agentless FROM migrations m
+			JOIN migration_guests g ON g.migration = m.id')"
+	expect_eq "schema $v: domains kept" "web1|ready" "$(sqlite3 "$DB" 'SELECT name, verdict FROM domains')"
+done
+
+echo "# a version-3 database gets the guests by identity through history, its rows kept"
+rm -f "$DB"*
+sqlite3 "$DB" <"$top_srcdir/tests/monitor/db-schema-3.sql" || fail "load schema 3"
 "$MONITOR" history --db "$DB" >/dev/null 2>"$T/err" || fail "history: $(cat "$T/err")"
-expect_eq "migrated to" 4 "$(sqlite3 "$DB" 'PRAGMA user_version')"
+expect_eq "migrated to" "$NEWEST" "$(sqlite3 "$DB" 'PRAGMA user_version')"
 expect_eq "the new tables" "0 0" "$(sqlite3 "$DB" "SELECT (SELECT count(*) FROM guests) || ' ' || (SELECT count(*) FROM guest_changes)")"
 expect_eq "older rows kept" 1 "$(sqlite3 "$DB" 'SELECT count(*) FROM verdict_history')"
 

@@ -86,7 +86,9 @@ done
 expect_eq "request rows after the floods" 1 "$(sql 'SELECT count(*) FROM requests')"
 
 # Every label value is a word of the protocol or one of ours; per guest, also
-# the toolstack's name and UUID, and arch and os from their vocabularies.
+# the toolstack's name and UUID, and arch and os from their vocabularies
+# (error: an inspection of a guest's disks that failed,
+# pvh_monitor_inspected_guests).
 scrape || fail "scrape"
 version=$("$MONITOR" --version | sed 's/^pvh-monitor //')
 sed -n 's/^pvh_[a-z_]*{\(.*\)} [0-9]*$/\1/p' "$T/metrics" | tr ',' '\n' |
@@ -94,7 +96,7 @@ sed -n 's/^pvh_[a-z_]*{\(.*\)} [0-9]*$/\1/p' "$T/metrics" | tr ',' '\n' |
 	grep -v -x -E 'arch="(x86_64|i686|other|none)"|os="(debian|other|none)"' |
 	grep -v -x -F -e "version=\"$version\"" -e 'part="database"' -e 'part="xenstore"' |
 	grep -v -x -E 'guest_type="(PV|PVH|HVM|unknown|none|invalid|other)"' |
-	grep -v -x -E 'verdict="(ready|fixable|blocked|unknown|none|incompatible|invalid|missing|other)"' |
+	grep -v -x -E 'verdict="(ready|fixable|blocked|unknown|none|incompatible|invalid|missing|other|error)"' |
 	grep -v -x -E 'check="(guest_type|next_boot|next_boot_mode|kernel_version|kernel_pvh|kernel_format|blkfront|root_device|grub_menu|console|grub_terminal|kernel_params|pv_rollback|arch|other)"' |
 	grep -v -x -E 'action="(ping|probe|prepare|rollback|other)"' |
 	grep -v -x -E 'outcome="(done|failed|other)"' >"$T/unknown" &&

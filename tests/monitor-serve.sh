@@ -64,7 +64,7 @@ wait_for 300 sql_is 1 "SELECT count(*) FROM verdict_history WHERE domid = 2 AND 
 wait_for 300 sql_is 1 "SELECT count(*) FROM requests WHERE domid = 1 AND action = 'ping' AND state = 'done'" ||
 	fail "request not in the database"
 # The newest schema (the number of steps in monitor/db.c's migrations list).
-expect_eq "schema version" 4 "$(sql 'PRAGMA user_version')"
+expect_eq "schema version" 6 "$(sql 'PRAGMA user_version')"
 expect_eq "WAL" wal "$(sql 'PRAGMA journal_mode')"
 history=$(sql 'SELECT count(*) FROM verdict_history')
 
@@ -83,6 +83,16 @@ wait_for 300 has 'pvh_monitor_requests_total{action="ping",outcome="done"} 1' ||
 expect_eq "history after restart" "$history" "$(sql 'SELECT count(*) FROM verdict_history')"
 expect_eq "domain 2's history" "none>fixable fixable>ready" \
 	"$(sql "SELECT coalesce(old_verdict, 'none') || '>' || new_verdict FROM verdict_history WHERE domid = 2 ORDER BY seq" | tr '\n' ' ' | sed 's/ $//')"
+
+# Guests without an agent count by their disks' last inspection (a row as
+# pvh-monitor inspect writes it); a guest with an agent is counted by it alone.
+has 'pvh_monitor_inspected_guests{verdict="ready"} 0' || fail "no inspected guests yet: $(cat "$T/metrics")"
+# serve holds its batched write transaction for up to half a second: wait for it, as inspect does.
+sqlite3 -cmd '.timeout 10000' "$DB" "INSERT INTO inspections(name, domid, at, verdict, report) VALUES ('guest4', 4, 1, 'blocked', 'verdict=blocked
+'), ('guest1', 1, 1, 'ready', 'verdict=ready
+')"
+wait_for 300 has 'pvh_monitor_inspected_guests{verdict="blocked"} 1' || fail "inspected guest not counted: $(cat "$T/metrics")"
+has 'pvh_monitor_inspected_guests{verdict="ready"} 0' || fail "a guest with an agent counted by its inspection"
 
 # A domain that goes is recorded as gone.
 "$XENSIM" destroy "$H" 3 || fail "destroy"

@@ -18,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 seconds=${1:-60}
 clang=${CLANG:-clang}
-protocol_targets="request value path uuid schema actions address text"
+protocol_targets="request value path uuid schema actions address text report"
 agent_targets="kimage elfnotes decompress cpio grubcfg bootmenus udiff grubvars"
 monitor_targets="guest http"
 targets=${FUZZ_TARGETS:-"$protocol_targets $agent_targets $monitor_targets"}
@@ -44,10 +44,12 @@ if ! "$clang" -fsanitize=fuzzer,address,undefined "$out/probe.c" -o "$out/probe"
 	exit 77
 fi
 
+# PKGLIBEXECDIR: as Makefile.am gives it to the monitor (where its inspector
+# is); the quotes stay, a string for the preprocessor.
 cflags="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
 	-fno-sanitize-recover=undefined -include $out/config.h -I$out -I$top/protocol -I$top/shared
 	-I$top/agent -I$top/probe -I$top/monitor -I$top/tests/unit -I/usr/include/libnl3
-	-I/usr/include/lzo -Wall -Wextra -Wno-unused-parameter"
+	-I/usr/include/lzo -DPKGLIBEXECDIR=\"/usr/libexec/pvh-agent\" -Wall -Wextra -Wno-unused-parameter"
 libs="-lz -lbz2 -llzma -llzo2 -llz4 -lzstd -lxenstore -lnl-route-3 -lnl-3 -lsystemd -luuid
 	-lsqlite3 -lmicrohttpd"
 

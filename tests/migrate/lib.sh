@@ -153,3 +153,8 @@ expect_pv() {
 	grep -q "^kernel = \"$PVGRUB\"" "$(cfg_of "$1")" || fail "$1: kernel not pvgrub"
 	wait_for 100 has_gkey "$1" guest_type PV || fail "$1: not running PV: '$(gkey "$1" guest_type)'"
 }
+
+# gkey_raw NAME PATH: a node under the guest's home, as dom0 reads it ("" when absent).
+gkey_raw() {
+	as "$H" 0 xenstore-read "/local/domain/$(domid_of "$1")/$2" 2>/dev/null
+}

@@ -117,6 +117,41 @@ static void test_files(void)
         rmdir(dir);
 }
 
+/* disk = [ ... ]: "TARGET VDEV FORMAT|..." per disk, cdroms marked. */
+static const struct {
+        const char *name, *in, *want;
+} disk_cases[] = {
+        { "legacy phy", "disk = [ 'phy:/dev/vg0/a,xvda,w' ]\n", "/dev/vg0/a xvda raw" },
+        { "legacy file and tap", "disk = ['file:/srv/a.img,xvda,w', \"tap:aio:/srv/b.img,xvdb,r\"]",
+          "/srv/a.img xvda raw|/srv/b.img xvdb raw" },
+        { "positional with a format", "disk = [ '/srv/a.qcow2,qcow2,xvda,rw' ]", "/srv/a.qcow2 xvda qcow2" },
+        { "keywords, target last with commas",
+          "disk = [ 'format=raw, vdev=xvda, access=rw, target=/srv/a,b.img' ]", "/srv/a,b.img xvda raw" },
+        { "over several lines, comments, the last assignment",
+          "disk = [ 'phy:/dev/old,xvda,w' ]\ndisk = [\n  'phy:/dev/vg/root,xvda,w', # root\n"
+          "  # 'phy:/dev/vg/gone,xvdc,w',\n  'file:/iso/x.iso,xvdd:cdrom,r,devtype=cdrom',\n]\n",
+          "/dev/vg/root xvda raw|/iso/x.iso xvdd raw cdrom" },
+        { "no vdev: left out", "disk = [ '/srv/a.img' ]", "" },
+        { "no disk line", "name = \"a\"\n", "" },
+};
+
+static void test_disks(void)
+{
+        for (size_t i = 0; i < ELEMENTSOF(disk_cases); i++) {
+                struct xlcfg_disk *d = NULL;
+                char got[512] = "";
+                size_t n = 0, o = 0;
+                int r = xlcfg_disks(disk_cases[i].in, &d, &n);
+
+                for (size_t k = 0; r >= 0 && k < n; k++)
+                        o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%s %s %s%s", k ? "|" : "", d[k].target,
+                                              d[k].vdev, d[k].format, d[k].cdrom ? " cdrom" : "");
+                CHECK(r >= 0 && strcmp(got, disk_cases[i].want) == 0, "disks %s: %d '%s', want '%s'",
+                      disk_cases[i].name, r, got, disk_cases[i].want);
+                xlcfg_disks_free(d, n);
+        }
+}
+
 static void write_file(const char *path, const char *text)
 {
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0640);
@@ -176,6 +211,7 @@ int main(void)
 {
         test_cases();
         test_files();
+        test_disks();
         test_links();
         if (failures)
                 fprintf(stderr, "%d failures\n", failures);

@@ -4,7 +4,8 @@
  * exactly one "#### ~/PATTERN = VALUES [TAGS]" heading in protocol/PROTOCOL.md
  * and every such heading is a key in the table, with the same bound, writer
  * and required flag; the enum values in the headings and the table of check
- * ids match the code's enums.
+ * ids match the code's enums, and the disk inspection report's key table
+ * matches its keys and bounds.
  */
 #include "config.h"
 
@@ -143,10 +144,31 @@ static void check_heading(const struct heading *h, int *seen)
         }
 }
 
-/* Rows "| `id` | ..." of the check table, both ways against enum proto_check. */
+/* A row "| `inspect/KEY` | `TYPE` | BOUND | ..." of the inspection report's key table. */
+static void check_ikey_row(const char *id, size_t len, const char *rest, int *seen)
+{
+        const char *bound = strstr(rest, "` | ");
+        int k;
+
+        for (k = 0; k < _PROTO_IKEY_MAX; k++)
+                if (strlen(proto_ikey_info(k)->pattern) == len && memcmp(proto_ikey_info(k)->pattern, id, len) == 0)
+                        break;
+        CHECK(k < _PROTO_IKEY_MAX, "documented inspection key %.*s is in the code", (int)len, id);
+        if (k == _PROTO_IKEY_MAX)
+                return;
+        seen[k]++;
+        CHECK(bound && strtol(bound + 4, NULL, 10) == (long)proto_ikey_info(k)->max,
+              "inspection key %s: documented bound %ld, code %zu", proto_ikey_info(k)->pattern,
+              bound ? strtol(bound + 4, NULL, 10) : -1, proto_ikey_info(k)->max);
+}
+
+/*
+ * Rows "| `id` | ..." of the check table, both ways against enum proto_check,
+ * and rows "| `inspect/...` | ..." of the report's table against its keys.
+ */
 static void check_check_ids(const char *spec)
 {
-        int seen[_PROTO_CHECK_MAX] = {};
+        int seen[_PROTO_CHECK_MAX] = {}, iseen[_PROTO_IKEY_MAX] = {};
 
         for (const char *p = strstr(spec, "\n| `"); p; p = strstr(p + 1, "\n| `")) {
                 const char *id = p + 4, *q = strchr(id, '`');
@@ -154,6 +176,10 @@ static void check_check_ids(const char *spec)
 
                 if (!q)
                         break;
+                if (strncmp(id, "inspect/", 8) == 0) {
+                        check_ikey_row(id, (size_t)(q - id), q + 1, iseen);
+                        continue;
+                }
                 r = proto_check_from_string(id, (size_t)(q - id));
                 CHECK(r >= 0, "documented check id %.*s is in the code", (int)(q - id), id);
                 if (r >= 0)
@@ -162,6 +188,9 @@ static void check_check_ids(const char *spec)
         for (int c = 0; c < _PROTO_CHECK_MAX; c++)
                 CHECK(seen[c] == 1, "check id %s is documented once (%d)", proto_check_to_string(c),
                       seen[c]);
+        for (int k = 0; k < _PROTO_IKEY_MAX; k++)
+                CHECK(iseen[k] == 1, "inspection key %s is documented once (%d)", proto_ikey_info(k)->pattern,
+                      iseen[k]);
 }
 
 /* The code point cp as UTF-8 in buf (4 bytes); its length. */
