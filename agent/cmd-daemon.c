@@ -8,13 +8,14 @@
 #include "cmd.h"
 #include "daemon.h"
 #include "log.h"
+#include "policy.h"
 #include "prepare.h"
 #include "util.h"
 
 static void daemon_help(FILE *out)
 {
         fprintf(out,
-                "Usage: pvh-agent daemon [-f] [-v] [--root DIR] [--state-dir DIR]\n"
+                "Usage: pvh-agent daemon [-f] [-v] [--root DIR] [--state-dir DIR] [--config FILE]\n"
                 "\n"
                 "Runs the agent: publishes this guest's PVH readiness to xenstore\n"
                 "(~/data/pvh), keeps it up to date and answers the host's requests.\n"
@@ -23,7 +24,9 @@ static void daemon_help(FILE *out)
                 "  -v, --verbose        debug messages\n"
                 "  --root DIR           judge the system installed under DIR (default /)\n"
                 "  --state-dir DIR      where state is kept (default ROOT" PREPARE_STATE_DIR ")\n"
+                "  --config FILE        what the host may request (default ROOT" POLICY_PATH ")\n"
                 "\n"
+                "The configuration is read again on SIGHUP and when it changes.\n"
                 "xenstore is reached through XENSTORED_PATH when it is set.\n"
                 "Exit status: 0 stopped by SIGTERM or SIGINT, 1 could not start, 4 usage.\n");
 }
@@ -36,6 +39,7 @@ int cmd_daemon(int argc, char **argv)
                 { "verbose", no_argument, NULL, 'v' },
                 { "root", required_argument, NULL, 'r' },
                 { "state-dir", required_argument, NULL, 's' },
+                { "config", required_argument, NULL, 'c' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -57,6 +61,9 @@ int cmd_daemon(int argc, char **argv)
                         break;
                 case 's':
                         o.state_dir = optarg;
+                        break;
+                case 'c':
+                        o.config = optarg;
                         break;
                 case 'h':
                         daemon_help(stdout);
