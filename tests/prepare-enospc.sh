@@ -17,7 +17,7 @@ if [ "${PVH_ENOSPC_INNER:-}" != 1 ]; then
 		skip "cannot mount a tmpfs in a private mount namespace (unshare -m)"
 	rm -rf "$T"
 	trap - EXIT
-	PVH_ENOSPC_INNER=1 exec unshare -m "$SHELL" "$0"
+	PVH_ENOSPC_INNER=1 exec unshare -m /bin/sh "$0"
 fi
 
 debian_setup
