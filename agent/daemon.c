@@ -18,6 +18,7 @@
 
 #include "daemon.h"
 #include "fswatch.h"
+#include "history.h"
 #include "job.h"
 #include "log.h"
 #include "loop.h"
@@ -303,6 +304,31 @@ static void finish(struct daemon *d, const struct proto_request *req, enum proto
                 log_warning_errno(r, "Failed to answer request %s: %m", req->id.s);
 }
 
+/*
+ * The owner's record of a host request that changes the guest, or that
+ * their choice refused: a line in the log and an entry in the state
+ * directory's history, with the answer's diffs and commands.
+ */
+static void record(struct daemon *d, const struct proto_request *req, bool done, const char *reason,
+                   const char *message, const char *output, size_t len)
+{
+        char action[64], result[64], summary[1024] = "not kept: no state directory";
+        int r = 0;
+
+        snprintf(action, sizeof(action), "%s%s", proto_action_to_string(req->action),
+                 req->args & (1u << PROTO_ARG_DRY_RUN) ? " dry-run" : "");
+        snprintf(result, sizeof(result), done ? "done" : "failed %s", reason);
+        if (d->state_fd >= 0)
+                r = history_record(d->state_fd,
+                                   &(struct history_entry){ .request = req->id.s, .action = action,
+                                                            .result = result, .message = message,
+                                                            .output = output, .output_len = len },
+                                   summary, sizeof(summary));
+        if (r < 0)
+                log_warning_errno(r, "Failed to keep request %s in the history: %m", req->id.s);
+        log_info("Host request %s (%s): %s: %s; %s", req->id.s, action, result, message ?: "", summary);
+}
+
 static void prepare_ctx_init(const struct daemon *d, int state_fd, struct prepare_ctx *ret)
 {
         *ret = (struct prepare_ctx){ .root_fd = d->root_fd, .host_root = d->host_root,
@@ -411,6 +437,7 @@ static void on_job_done(void *userdata, int status, const char *data, size_t len
                 if (d->store)
                         finish(d, &req, PROTO_STATE_FAILED, PROTO_REASON_ERROR,
                                "the agent's worker process failed; see the agent's log");
+                record(d, &req, false, "error", "the agent's worker process failed", NULL, 0);
         } else if (d->store) {
                 safe_atou64(omitted, &lost);
                 rs = proto_reason_from_string(reason, strlen(reason));
@@ -420,6 +447,7 @@ static void on_job_done(void *userdata, int status, const char *data, size_t len
                                      (size_t)(end - p), lost);
                 if (rs < 0)
                         log_warning_errno(rs, "Failed to answer request %s: %m", req.id.s);
+                record(d, &req, streq(ok, "1"), reason, message, p, (size_t)(end - p));
         }
         /* What prepare changed is judged at once, without waiting for inotify. */
         loop_timer_set(d->probe_timer, 0, 0);
@@ -453,6 +481,7 @@ static bool refused(struct daemon *d, const struct proto_request *req)
         log_warning("Refused request %s (%s%s): %s", req->id.s, proto_action_to_string(req->action),
                     req->args & (1u << PROTO_ARG_DRY_RUN) ? " dry-run" : "", why);
         finish(d, req, PROTO_STATE_FAILED, PROTO_REASON_REFUSED_BY_OWNER, why);
+        record(d, req, false, proto_reason_to_string(PROTO_REASON_REFUSED_BY_OWNER), why, NULL, 0);
         return true;
 }
 

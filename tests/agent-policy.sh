@@ -166,16 +166,49 @@ else
 	echo "  no bind mount here: SIGHUP's reading is not proven"
 fi
 
-echo "# allowed again: prepare and rollback run"
+echo "# allowed again: prepare and rollback run, and the history keeps what they did"
 rm -f "$CONF"
 wait_actions "ping probe prepare rollback"
 snapshot "$T/original"
+rm -rf "$T/orig-tree"
+cp -a "$R" "$T/orig-tree"
 taken prepare
+prep=$id
 snapshot "$T/now"
 ! cmp -s "$T/original" "$T/now" || fail "prepare changed nothing"
 taken rollback
+rb=$id
 snapshot "$T/now"
 same "rollback left the tree different" "$T/original" "$T/now"
+
+"$AGENT" history --root "$R" --state-dir "$S" >"$T/history" || fail "pvh-agent history: $(cat "$T/history")"
+cat "$T/history"
+expect_eq "history entries" 12 "$(wc -l <"$T/history")"
+expect_eq "refused requests in the history" 8 "$(grep -c ' failed refused-by-owner: ' "$T/history")"
+grep -q "^[0-9]\{6\} [0-9TZ:-]* $prep prepare done: " "$T/history" || fail "the prepare is not in the history"
+grep -q "^[0-9]\{6\} [0-9TZ:-]* $rb rollback done: rolled back" "$T/history" || fail "the rollback is not in the history"
+"$AGENT" history --root "$R" --state-dir "$S" "$prep" >"$T/entry" || fail "pvh-agent history $prep"
+files=$(sed -n 's/^files //p' "$T/entry")
+case " $files " in
+*" /etc/default/grub.d/99-pvh-agent.cfg "*) ;;
+*) fail "the entry does not list the drop-in: $files" ;;
+esac
+sed -n 's/^commands //p' "$T/entry" | grep -q update-grub || fail "the entry does not list update-grub: $(head -8 "$T/entry")"
+grep -q "Host request $prep (prepare): done: .*; files: /etc/default/grub.d/99-pvh-agent.cfg" "$LOG" ||
+	fail "no log line for the prepare: $(grep 'Host request' "$LOG" | tail -n 3)"
+# The diff kept, applied to the tree as it was, gives the files prepare wrote.
+if command -v patch >/dev/null; then
+	sed '1,/^$/d' "$T/entry" | sed -n '/^--- /,$p' | sed '/^run: /,$d' >"$T/kept.diff"
+	patch -s -p1 -d "$T/orig-tree" <"$T/kept.diff" >/dev/null || fail "the kept diff does not apply: $(cat "$T/kept.diff")"
+	taken prepare
+	for f in $files; do
+		cmp -s "$T/orig-tree$f" "$R$f" || fail "the kept diff of $f differs from what prepare wrote"
+	done
+	taken rollback
+fi
+rc=0
+"$AGENT" history --root "$R" --state-dir "$S" 999999 >/dev/null 2>&1 || rc=$?
+expect_eq "history of an entry that is not there" 1 "$rc"
 
 kill -0 "$AGENT_PID" || fail "the agent died: $(tail -n 20 "$LOG")"
 expect_eq "refused requests logged" 8 "$(grep -c 'Refused request' "$LOG")"
