@@ -272,6 +272,17 @@ static int cell_last(struct cell *c, const struct guest *g)
         return cell_set(c, buf, NULL);
 }
 
+/* The agent's version, and "report-only" when its owner allows nothing that changes the guest. */
+static int cell_agent(struct cell *c, const struct guest *g)
+{
+        char buf[128];
+
+        if (!guest_report_only(g))
+                return cell_value(c, &g->f[GF_AGENT_VERSION]);
+        snprintf(buf, sizeof(buf), "%s report-only", guest_get(g, GF_AGENT_VERSION) ?: "-");
+        return cell_set(c, buf, NULL);
+}
+
 static int row_fill(struct cell *row, const struct guest *g)
 {
         const char *verdict = guest_verdict_word(g);
@@ -300,7 +311,7 @@ static int row_fill(struct cell *row, const struct guest *g)
         if (r >= 0)
                 r = cell_failing(&row[COL_FAILING], g);
         if (r >= 0)
-                r = cell_value(&row[COL_AGENT], &g->f[GF_AGENT_VERSION]);
+                r = cell_agent(&row[COL_AGENT], g);
         if (r >= 0)
                 r = cell_last(&row[COL_LAST], g);
         return r;
@@ -462,6 +473,7 @@ void render_guest_json(FILE *f, const struct guest *g)
         render_json_cstr(f, g->name.err == 0 ? g->name.val : NULL);
         fprintf(f, ",\"agent\":\"%s\",\"verdict\":", agent_words[g->agent]);
         render_json_cstr(f, guest_verdict_word(g));
+        fprintf(f, ",\"report_only\":%s", guest_report_only(g) ? "true" : "false");
         for (int i = 0; i < _GF_MAX; i++) {
                 if (i == GF_VERDICT)
                         continue;

@@ -18,6 +18,7 @@ debian_setup
 mkdir -p "$R/proc/sys/kernel/random" "$R/etc/pvh-agent"
 cat /proc/sys/kernel/random/uuid >"$R/proc/sys/kernel/random/boot_id"
 CONF=$R/etc/pvh-agent/agent.conf
+MONITOR=$top_builddir/pvh-monitor
 LOG=$T/agent-9.log
 
 dom0() { env "$(sim_env "$H" 0)" "$@"; }
@@ -83,6 +84,15 @@ same "a dry run changed the tree" "$T/before" "$T/after"
 "$AGENT" policy --root "$R" >"$T/policy" || fail "pvh-agent policy on a valid file: $(cat "$T/policy")"
 grep -qx 'published actions: ping probe prepare-dry-run rollback' "$T/policy" ||
 	fail "pvh-agent policy differs from the daemon: $(cat "$T/policy")"
+# The host's view: pvh-monitor sends a dry run, and not a real prepare.
+dom0 "$MONITOR" request 9 prepare --dry-run >"$T/mon" || fail "pvh-monitor request prepare --dry-run: $(cat "$T/mon")"
+grep -q '^9 deb: done' "$T/mon" || fail "pvh-monitor's dry run: $(cat "$T/mon")"
+rc=0
+dom0 "$MONITOR" request 9 prepare >"$T/mon" 2>&1 || rc=$?
+expect_eq "pvh-monitor request prepare where only dry runs are allowed" 1 "$rc"
+grep -q 'not-offered' "$T/mon" || fail "pvh-monitor sent a prepare the owner allows as a dry run only: $(cat "$T/mon")"
+dom0 "$MONITOR" status 9 >"$T/mon" || fail "pvh-monitor status"
+! grep -q report-only "$T/mon" || fail "a guest that allows dry runs is shown report-only: $(cat "$T/mon")"
 
 echo "# prepare = deny, rollback = deny"
 put "# the owner's choice
@@ -106,6 +116,8 @@ wait_actions "ping probe"
 why="allows reports only (report-only = yes in"
 refused prepare
 refused rollback
+dom0 "$MONITOR" status 9 >"$T/mon" || fail "pvh-monitor status"
+grep -q ' report-only ' "$T/mon" || fail "pvh-monitor status does not mark the guest report-only: $(cat "$T/mon")"
 
 echo "# a malformed file: report-only, one error line, the agent keeps running"
 put ""
@@ -183,7 +195,7 @@ same "rollback left the tree different" "$T/original" "$T/now"
 
 "$AGENT" history --root "$R" --state-dir "$S" >"$T/history" || fail "pvh-agent history: $(cat "$T/history")"
 cat "$T/history"
-expect_eq "history entries" 12 "$(wc -l <"$T/history")"
+expect_eq "history entries" 13 "$(wc -l <"$T/history")"
 expect_eq "refused requests in the history" 8 "$(grep -c ' failed refused-by-owner: ' "$T/history")"
 grep -q "^[0-9]\{6\} [0-9TZ:-]* $prep prepare done: " "$T/history" || fail "the prepare is not in the history"
 grep -q "^[0-9]\{6\} [0-9TZ:-]* $rb rollback done: rolled back" "$T/history" || fail "the rollback is not in the history"
