@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "daemon.h"
 #include "log.h"
+#include "policy.h"
 #include "prepare.h"
 #include "util.h"
 
@@ -15,6 +16,7 @@ static void daemon_help(FILE *out)
 {
         fprintf(out,
                 "Usage: pvh-agent daemon [-f] [-v] [--pid-file FILE] [--root DIR] [--state-dir DIR]\n"
+                "                        [--config FILE]\n"
                 "\n"
                 "Runs the agent: publishes this guest's PVH readiness to xenstore\n"
                 "(~/data/pvh), keeps it up to date and answers the host's requests.\n"
@@ -26,7 +28,9 @@ static void daemon_help(FILE *out)
                 "  --pid-file FILE      write the daemon's pid to FILE, remove it at exit\n"
                 "  --root DIR           judge the system installed under DIR (default /)\n"
                 "  --state-dir DIR      where state is kept (default ROOT" PREPARE_STATE_DIR ")\n"
+                "  --config FILE        what the host may request (default ROOT" POLICY_PATH ")\n"
                 "\n"
+                "The configuration is read again on SIGHUP and when it changes.\n"
                 "xenstore is reached through XENSTORED_PATH when it is set.\n"
                 "Exit status: 0 stopped by SIGTERM or SIGINT (in the background: started),\n"
                 "1 could not start, 4 usage.\n");
@@ -41,6 +45,7 @@ int cmd_daemon(int argc, char **argv)
                 { "root", required_argument, NULL, 'r' },
                 { "state-dir", required_argument, NULL, 's' },
                 { "pid-file", required_argument, NULL, 'p' },
+                { "config", required_argument, NULL, 'c' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -69,6 +74,9 @@ int cmd_daemon(int argc, char **argv)
                                 return EXIT_USAGE;
                         }
                         o.pid_file = optarg;
+                        break;
+                case 'c':
+                        o.config = optarg;
                         break;
                 case 'h':
                         daemon_help(stdout);

@@ -19,3 +19,7 @@ void commands_help(FILE *f);
 int cmd_check(int argc, char **argv);
 /* `pvh-agent daemon [OPTIONS]`: publishes the state to xenstore and answers requests. */
 int cmd_daemon(int argc, char **argv);
+/* `pvh-agent history [OPTIONS] [ENTRY]`: the host's requests that changed the guest. */
+int cmd_history(int argc, char **argv);
+/* `pvh-agent policy [OPTIONS]`: what the owner allows the host to request. */
+int cmd_policy(int argc, char **argv);

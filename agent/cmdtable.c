@@ -14,6 +14,8 @@ static const struct command commands[] = {
         { "prepare", prepare_cli_main, "change the boot configuration for PVH" },
         { "rollback", prepare_cli_main, "restore every file the last prepare changed" },
         { "recover", prepare_cli_main, "finish or undo what a crash interrupted" },
+        { "history", cmd_history, "list the host's requests that changed this guest, or were refused" },
+        { "policy", cmd_policy, "show what the host may request, as this guest's owner chose" },
 };
 
 const struct command *command_find(const char *name)

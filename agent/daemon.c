@@ -20,12 +20,14 @@
 #include "exitcode.h"
 #include "fileedit.h"
 #include "fswatch.h"
+#include "changelog.h"
 #include "job.h"
 #include "log.h"
 #include "loop.h"
 #include "macro.h"
 #include "netwatch.h"
 #include "notify.h"
+#include "policy.h"
 #include "prepare.h"
 #include "probe-job.h"
 #include "protocol.h"
@@ -33,11 +35,13 @@
 #include "rootfs.h"
 #include "state.h"
 #include "store.h"
+#include "strv.h"
 #include "util.h"
 
 #define STORE_BASE "data/pvh"
 #define PROBE_DEBOUNCE_USEC (250 * 1000ULL)
 #define NET_DEBOUNCE_USEC (100 * 1000ULL)
+#define CONFIG_DEBOUNCE_USEC (100 * 1000ULL)
 #define BACKOFF_MIN_USEC (100 * 1000ULL)
 #define BACKOFF_MAX_USEC (30 * 1000 * 1000ULL)
 #define JOB_RESULT_MAX (PREPARE_OUTPUT_MAX + 2048)
@@ -76,6 +80,12 @@ struct daemon {
         struct loop_source *net_src, *net_timer;
         struct fswatch *fs;
         struct loop_source *fs_src, *probe_timer;
+
+        struct policy policy;        /* the owner's choice, as last read */
+        bool policy_read;
+        char *config_path;           /* the configuration file on this host, for inotify */
+        const char *config_name;     /* the same, as the guest names it, for messages */
+        struct loop_source *config_timer;
         struct loop_source *sig_src, *watchdog_timer;
 
         struct probe_job *probing;   /* a probe running in a child */
@@ -231,6 +241,42 @@ static int net_refresh(struct daemon *d)
         return 0;
 }
 
+/* ---- the owner's choice ------------------------------------------------------ */
+
+static void policy_log(struct daemon *d, const struct policy *p)
+{
+        char desc[128];
+
+        policy_describe(p, desc, sizeof(desc));
+        if (p->origin == POLICY_INVALID)
+                log_error("%s: %s; until it is fixed, the agent takes no request that changes the guest "
+                          "(report-only).",
+                          d->config_name, p->error);
+        else if (p->origin == POLICY_DEFAULT)
+                log_info("The host may request: %s (no %s: the defaults).", desc, d->config_name);
+        else
+                log_info("The host may request: %s (%s).", desc, d->config_name);
+}
+
+/*
+ * Reads the owner's file again. A change is logged once: a file that stays
+ * as bad as it was is not reported again at each reading, and the actions
+ * the agent publishes follow the choice at once.
+ */
+static void policy_reload(struct daemon *d)
+{
+        struct policy p;
+
+        policy_load(d->root_fd, d->opt->config, &p);
+        if (!d->policy_read || !policy_same(&d->policy, &p) ||
+            (p.origin == POLICY_INVALID && p.hash != d->policy.hash))
+                policy_log(d, &p);
+        d->policy = p;
+        d->policy_read = true;
+        policy_actions(&p, &d->ident.actions);
+        publish(d);
+}
+
 /* ---- requests ---------------------------------------------------------------- */
 
 /*
@@ -261,6 +307,31 @@ static void finish(struct daemon *d, const struct proto_request *req, enum proto
 
         if (r < 0)
                 log_warning_errno(r, "Failed to answer request %s: %m", req->id.s);
+}
+
+/*
+ * The owner's record of a host request that changes the guest, or that
+ * their choice refused: a line in the log and an entry in the state
+ * directory's history, with the answer's diffs and commands.
+ */
+static void record(struct daemon *d, const struct proto_request *req, bool done, const char *reason,
+                   const char *message, const char *output, size_t len)
+{
+        char action[64], result[64], summary[1024] = "not kept: no state directory";
+        int r = 0;
+
+        snprintf(action, sizeof(action), "%s%s", proto_action_to_string(req->action),
+                 req->args & (1u << PROTO_ARG_DRY_RUN) ? " dry-run" : "");
+        snprintf(result, sizeof(result), done ? "done" : "failed %s", reason);
+        if (d->state_fd >= 0)
+                r = history_record(d->state_fd,
+                                   &(struct history_entry){ .request = req->id.s, .action = action,
+                                                            .result = result, .message = message,
+                                                            .output = output, .output_len = len },
+                                   summary, sizeof(summary));
+        if (r < 0)
+                log_warning_errno(r, "Failed to keep request %s in the history: %m", req->id.s);
+        log_info("Host request %s (%s): %s: %s; %s", req->id.s, action, result, message ?: "", summary);
 }
 
 static void prepare_ctx_init(const struct daemon *d, int state_fd, struct prepare_ctx *ret)
@@ -371,6 +442,7 @@ static void on_job_done(void *userdata, int status, const char *data, size_t len
                 if (d->store)
                         finish(d, &req, PROTO_STATE_FAILED, PROTO_REASON_ERROR,
                                "the agent's worker process failed; see the agent's log");
+                record(d, &req, false, "error", "the agent's worker process failed", NULL, 0);
         } else if (d->store) {
                 safe_atou64(omitted, &lost);
                 rs = proto_reason_from_string(reason, strlen(reason));
@@ -380,6 +452,7 @@ static void on_job_done(void *userdata, int status, const char *data, size_t len
                                      (size_t)(end - p), lost);
                 if (rs < 0)
                         log_warning_errno(rs, "Failed to answer request %s: %m", req.id.s);
+                record(d, &req, streq(ok, "1"), reason, message, p, (size_t)(end - p));
         }
         /* What prepare changed is judged at once, without waiting for inotify. */
         loop_timer_set(d->probe_timer, 0, 0);
@@ -401,10 +474,28 @@ static void start_job(struct daemon *d, const struct proto_request *req)
                 log_warning_errno(r, "Failed to mark request %s running: %m", req->id.s);
 }
 
+/* A request the owner does not allow is answered at once, and nothing runs. */
+static bool refused(struct daemon *d, const struct proto_request *req)
+{
+        char why[512];
+
+        /* The choice that holds when the request is taken, even before inotify told of a change. */
+        policy_reload(d);
+        if (policy_allows(&d->policy, req, d->config_name, why, sizeof(why)))
+                return false;
+        log_warning("Refused request %s (%s%s): %s", req->id.s, proto_action_to_string(req->action),
+                    req->args & (1u << PROTO_ARG_DRY_RUN) ? " dry-run" : "", why);
+        finish(d, req, PROTO_STATE_FAILED, PROTO_REASON_REFUSED_BY_OWNER, why);
+        record(d, req, false, proto_reason_to_string(PROTO_REASON_REFUSED_BY_OWNER), why, NULL, 0);
+        return true;
+}
+
 static void run_request(struct daemon *d, const struct proto_request *req)
 {
         char msg[64];
 
+        if (refused(d, req))
+                return;
         switch (req->action) {
         case PROTO_ACTION_PING:
                 finish(d, req, PROTO_STATE_DONE, 0, "pong");
@@ -585,9 +676,22 @@ static int on_net_timer(struct loop_source *src, int fd, uint32_t events, void *
 static int on_fs_io(struct loop_source *src, int fd, uint32_t events, void *userdata)
 {
         struct daemon *d = userdata;
+        int hits = fswatch_drain(d->fs);
 
-        if (fswatch_drain(d->fs) > 0)
+        if (hits > 0 && (hits & FSWATCH_PROBE))
                 loop_timer_set(d->probe_timer, PROBE_DEBOUNCE_USEC, 0);
+        if (hits > 0 && (hits & FSWATCH_CONFIG))
+                loop_timer_set(d->config_timer, CONFIG_DEBOUNCE_USEC, 0);
+        return 0;
+}
+
+static int on_config_timer(struct loop_source *src, int fd, uint32_t events, void *userdata)
+{
+        struct daemon *d = userdata;
+
+        /* Its directory may have come back, or gone. */
+        fswatch_refresh(d->fs);
+        policy_reload(d);
         return 0;
 }
 
@@ -606,7 +710,8 @@ static int on_signal(struct loop_source *src, int signo, void *userdata)
         struct daemon *d = userdata;
 
         if (signo == SIGHUP) {
-                log_info("SIGHUP: probing and publishing everything again.");
+                log_info("SIGHUP: reading %s, probing and publishing everything again.", d->config_name);
+                policy_reload(d);
                 if (d->store)
                         store_invalidate(d->store);
                 return loop_timer_set(d->probe_timer, 0, 0);
@@ -630,8 +735,6 @@ static void make_ident(struct daemon *d)
         uuid_t u;
 
         d->ident.version = PACKAGE_VERSION;
-        d->ident.actions = 1u << PROTO_ACTION_PING | 1u << PROTO_ACTION_PROBE |
-                           1u << PROTO_ACTION_PREPARE | 1u << PROTO_ACTION_ROLLBACK;
         uuid_generate_random(u);
         uuid_unparse_lower(u, d->ident.instance);
         if (root_read_file(d->root_fd, "/proc/sys/kernel/random/boot_id", 64, &boot_id, NULL) >= 0) {
@@ -673,6 +776,8 @@ static int setup_timers(struct daemon *d)
                 r = loop_add_timer(d->loop, on_net_timer, d, &d->net_timer);
         if (r >= 0)
                 r = loop_add_timer(d->loop, on_probe_timer, d, &d->probe_timer);
+        if (r >= 0)
+                r = loop_add_timer(d->loop, on_config_timer, d, &d->config_timer);
         return r;
 }
 
@@ -694,7 +799,7 @@ static int setup_sources(struct daemon *d)
                 r = setup_timers(d);
         if (r >= 0) {
                 setup_netwatch(d);
-                r = fswatch_new(d->opt->root, &d->fs);
+                r = fswatch_new(d->opt->root, d->config_path, &d->fs);
         }
         if (r >= 0)
                 r = loop_add_io(d->loop, fswatch_fd(d->fs), EPOLLIN, on_fs_io, d, &d->fs_src);
@@ -719,6 +824,16 @@ static int start_recovery(struct daemon *d)
         return r;
 }
 
+/* Where the owner's file is: --config as given, else POLICY_PATH in the guest's tree. */
+static int config_paths(struct daemon *d)
+{
+        const char *root = streq(d->opt->root, "/") ? "" : d->opt->root;
+
+        d->config_name = d->opt->config ? d->opt->config : POLICY_PATH;
+        d->config_path = d->opt->config ? strdup(d->opt->config) : strdup_printf("%s%s", root, POLICY_PATH);
+        return d->config_path ? 0 : -ENOMEM;
+}
+
 static int daemon_setup(struct daemon *d)
 {
         int r;
@@ -733,7 +848,11 @@ static int daemon_setup(struct daemon *d)
                                   "State directory '%s' is not usable (%m); kernel results and request ids are not kept.",
                                   d->opt->state_dir ? d->opt->state_dir : PREPARE_STATE_DIR);
         make_ident(d);
-        r = requests_new(d->state_fd, &d->rq);
+        r = config_paths(d);
+        if (r >= 0)
+                policy_reload(d);
+        if (r >= 0)
+                r = requests_new(d->state_fd, &d->rq);
         if (r >= 0)
                 r = loop_new(&d->loop);
         if (r >= 0)
@@ -751,6 +870,7 @@ static void daemon_teardown(struct daemon *d)
         d->job = job_free(d->job);
         d->probing = probe_job_free(d->probing);
         free(d->recovered);
+        free(d->config_path);
         if (d->state_fd >= 0)
                 close(d->state_fd);
         store_disconnect(d);

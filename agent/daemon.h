@@ -7,6 +7,7 @@ struct daemon_options {
         const char *root;      /* the system the agent judges: "/" in production */
         const char *state_dir; /* kernel cache, request ids, prepare backups; NULL: in the root */
         const char *pid_file;  /* written once running, removed at exit; NULL: none */
+        const char *config;    /* the owner's configuration file; NULL: POLICY_PATH in the root */
         bool foreground;
 };
 

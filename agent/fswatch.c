@@ -38,6 +38,9 @@ struct fswatch {
         int fd;
         char *root;
         int wd[ELEMENTSOF(watched_dirs)];
+        char *cfg_dir, *cfg_name;         /* the configuration file's directory and name */
+        char *cfg_parent, *cfg_dir_name;  /* that directory's parent, and its name there */
+        int cfg_wd, cfg_parent_wd;
 };
 
 void fswatch_refresh(struct fswatch *w)
@@ -49,19 +52,42 @@ void fswatch_refresh(struct fswatch *w)
                 /* Adding a watch again is harmless: inotify returns the same wd. */
                 w->wd[i] = inotify_add_watch(w->fd, path, WATCH_MASK);
         }
+        /* A directory made or put back later is watched from the next refresh on. */
+        w->cfg_wd = inotify_add_watch(w->fd, w->cfg_dir, WATCH_MASK);
+        w->cfg_parent_wd = inotify_add_watch(w->fd, w->cfg_parent, WATCH_MASK);
 }
 
-int fswatch_new(const char *root, struct fswatch **ret)
+/* Splits path into a copy of its directory and of its last name. */
+static int split_path(const char *path, char **ret_dir, char **ret_name)
+{
+        const char *slash = strrchr(path, '/');
+
+        if (!slash) {
+                *ret_dir = strdup(".");
+                *ret_name = strdup(path);
+        } else {
+                *ret_dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+                *ret_name = strdup(slash + 1);
+        }
+        return *ret_dir && *ret_name ? 0 : -ENOMEM;
+}
+
+int fswatch_new(const char *root, const char *config, struct fswatch **ret)
 {
         struct fswatch *w = calloc(1, sizeof(*w));
+        int r;
 
         if (!w)
                 return -ENOMEM;
+        w->cfg_wd = w->cfg_parent_wd = -1;
         w->root = strdup(streq(root, "/") ? "" : root);
         w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-        if (!w->root || w->fd < 0) {
-                int r = w->root ? -errno : -ENOMEM;
-
+        r = !w->root ? -ENOMEM : w->fd < 0 ? -errno : 0;
+        if (r >= 0)
+                r = split_path(config, &w->cfg_dir, &w->cfg_name);
+        if (r >= 0)
+                r = split_path(w->cfg_dir, &w->cfg_parent, &w->cfg_dir_name);
+        if (r < 0) {
                 fswatch_free(w);
                 return r;
         }
@@ -77,6 +103,10 @@ struct fswatch *fswatch_free(struct fswatch *w)
         if (w->fd >= 0)
                 close(w->fd);
         free(w->root);
+        free(w->cfg_dir);
+        free(w->cfg_name);
+        free(w->cfg_parent);
+        free(w->cfg_dir_name);
         free(w);
         return NULL;
 }
@@ -100,8 +130,6 @@ static bool relevant(const struct fswatch *w, const struct inotify_event *ev)
 {
         int i = dir_index(w, ev->wd);
 
-        if (ev->mask & IN_Q_OVERFLOW)
-                return true;
         if (i < 0)
                 return false;
         if (!streq(watched_dirs[i], "etc"))
@@ -110,23 +138,41 @@ static bool relevant(const struct fswatch *w, const struct inotify_event *ev)
                                streq(ev->name, "kernel") || streq(ev->name, "initramfs-tools"));
 }
 
+/*
+ * The file itself, its directory going or coming back (then the watch is
+ * gone or not there yet: the file may have changed with it). The directory
+ * may also be one of watched_dirs: one wd then serves both.
+ */
+static bool about_config(const struct fswatch *w, const struct inotify_event *ev)
+{
+        if (ev->wd == w->cfg_wd && (ev->len == 0 || streq(ev->name, w->cfg_name)))
+                return true;
+        return ev->wd == w->cfg_parent_wd && ev->len > 0 && streq(ev->name, w->cfg_dir_name);
+}
+
+static unsigned what(const struct fswatch *w, const struct inotify_event *ev)
+{
+        if (ev->mask & IN_Q_OVERFLOW)
+                return FSWATCH_PROBE | FSWATCH_CONFIG;
+        return (relevant(w, ev) ? FSWATCH_PROBE : 0) | (about_config(w, ev) ? FSWATCH_CONFIG : 0);
+}
+
 int fswatch_drain(struct fswatch *w)
 {
         char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-        int hits = 0;
+        unsigned hits = 0;
 
         for (;;) {
                 ssize_t n = read(w->fd, buf, sizeof(buf));
 
                 if (n < 0)
-                        return errno == EAGAIN ? hits : (errno == EINTR ? hits : -errno);
+                        return errno == EAGAIN || errno == EINTR ? (int)hits : -errno;
                 if (n == 0)
-                        return hits;
+                        return (int)hits;
                 for (char *p = buf; p < buf + n;) {
                         const struct inotify_event *ev = (const struct inotify_event *)p;
 
-                        if (relevant(w, ev))
-                                hits++;
+                        hits |= what(w, ev);
                         p += sizeof(*ev) + ev->len;
                 }
         }

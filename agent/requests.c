@@ -219,7 +219,8 @@ static int answer_first(struct requests *rq, struct store *s, const char *v, uns
         } else if (t->decode < 0) {
                 reason = proto_request_error_reason(t->decode);
                 message = proto_strerror(t->decode);
-        } else if (busy) {
+        } else if (busy && t->req.action != PROTO_ACTION_PING) {
+                /* A ping says the agent is alive: it is answered whatever runs. */
                 reason = PROTO_REASON_BUSY;
                 message = "another request is running";
         } else

@@ -15,7 +15,7 @@ int state_add_ident(struct kvset *out, const struct agent_ident *id)
         char actions[PROTO_XS_VALUE_MAX];
         int r = 0;
 
-        if (proto_actions_encode(id->actions, actions, sizeof(actions)) < 0)
+        if (proto_actions_encode(&id->actions, actions, sizeof(actions)) < 0)
                 return -EINVAL;
         r = probe_key_put(out, PROTO_KEY_SCHEMA, &none, PROTO_SCHEMA_STRING);
         if (r >= 0)

@@ -7,12 +7,12 @@
 #include "netwatch.h"
 #include "probe.h"
 
-/* Who is publishing: fixed for the life of one agent process. */
+/* Who is publishing: fixed for the life of one agent process, but for the actions. */
 struct agent_ident {
         const char *version;
         char instance[37];
-        char boot_id[37]; /* "" when unknown */
-        unsigned actions; /* mask of 1u << enum proto_action */
+        char boot_id[37];              /* "" when unknown */
+        struct proto_actions actions;  /* what the owner allows now */
 };
 
 /*

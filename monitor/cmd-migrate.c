@@ -280,7 +280,7 @@ static char *skip_reason(const struct msnap *s)
         if (streq(s->verdict, "blocked"))
                 return asprintf(&r, "blocked: %s", s->failing && *s->failing ? s->failing : "a check fails") < 0 ? NULL : r;
         if (streq(s->verdict, "fixable") && !(s->actions & (1u << PROTO_ACTION_PREPARE)))
-                return asprintf(&r, "fixable, but the agent does not offer prepare: %s", s->failing) < 0 ? NULL : r;
+                return mguest_no_prepare(s);
         if (!streq(s->verdict, "ready") && !streq(s->verdict, "fixable"))
                 return asprintf(&r, "verdict %s", s->verdict) < 0 ? NULL : r;
         if (!s->boot_id[0])

@@ -263,7 +263,7 @@ static int target_init(struct xstore *x, const struct request_args *a, unsigned 
                 snprintf(t->instance, sizeof(t->instance), "%s", guest_get(&g, GF_AGENT_INSTANCE));
         if (g.agent == GUEST_AGENT_NONE || g.agent == GUEST_AGENT_INVALID)
                 t->outcome = OUT_NO_AGENT;
-        else if (!guest_offers(&g, a->action))
+        else if (!guest_allows(&g, a->action, a->req_args))
                 t->outcome = OUT_NOT_OFFERED;
         guest_done(&g);
         if (!t->name)

@@ -430,6 +430,30 @@ const char *guest_risk_word(enum guest_risk r)
         return "next-boot-fails";
 }
 
+static bool guest_actions(const struct guest *g, struct proto_actions *ret)
+{
+        const char *v = guest_get(g, GF_AGENT_ACTIONS);
+
+        return g->agent == GUEST_AGENT_OK && v && proto_actions_decode(v, strlen(v), ret) >= 0;
+}
+
+bool guest_allows(const struct guest *g, enum proto_action a, unsigned args)
+{
+        struct proto_actions acts;
+
+        if (g->agent == GUEST_AGENT_INCOMPATIBLE)
+                return a == PROTO_ACTION_PING;
+        return guest_actions(g, &acts) && proto_actions_allow(&acts, a, args);
+}
+
+bool guest_report_only(const struct guest *g)
+{
+        const unsigned changing = (1u << PROTO_ACTION_PREPARE) | (1u << PROTO_ACTION_ROLLBACK);
+        struct proto_actions acts;
+
+        return guest_actions(g, &acts) && !((acts.known | acts.dry_run_only) & changing);
+}
+
 static int read_output(const struct guest_source *s, unsigned domid, const char *id, char **ret,
                        size_t *ret_len, uint32_t *ret_omitted)
 {

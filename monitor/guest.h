@@ -131,6 +131,13 @@ const char *guest_get_name(const struct guest *g);
 const char *guest_verdict_word(const struct guest *g);
 /* Whether the guest's agent lists the action in agent/actions. */
 bool guest_offers(const struct guest *g, enum proto_action a);
+/* Whether it takes the action with args (a mask of 1u << enum proto_arg): "prepare-dry-run" counts. */
+bool guest_allows(const struct guest *g, enum proto_action a, unsigned args);
+/*
+ * Whether its owner allows reports only: the agent lists none of the actions
+ * that change the guest (prepare, prepare-dry-run, rollback).
+ */
+bool guest_report_only(const struct guest *g);
 
 /*
  * What the guest risks beyond its readiness: its next reboot in the mode it

@@ -177,6 +177,7 @@ int mguest_snapshot(struct xstore *x, unsigned domid, struct msnap *ret)
         for (int a = 0; a < _PROTO_ACTION_MAX; a++)
                 if (guest_offers(&g, (enum proto_action)a))
                         s.actions |= 1u << a;
+        s.report_only = guest_report_only(&g);
         s.failing = mguest_failing_text(&g, false);
         guest_done(&g);
         r = s.failing ? read_addrs(x, domid, &s.addrs) : -ENOMEM;
@@ -186,6 +187,17 @@ int mguest_snapshot(struct xstore *x, unsigned domid, struct msnap *ret)
         }
         *ret = s;
         return 0;
+}
+
+char *mguest_no_prepare(const struct msnap *s)
+{
+        char *r = NULL;
+
+        if (asprintf(&r, "fixable, but %s: fix by hand in the guest (pvh-agent prepare there does it): %s",
+                     s->report_only ? "its owner allows reports only" : "its agent does not take prepare",
+                     s->failing ? s->failing : "") < 0)
+                return NULL;
+        return r;
 }
 
 bool mguest_addrs_cover(const char *have, const char *want, char **ret_missing)

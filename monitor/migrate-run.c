@@ -182,6 +182,7 @@ static int step_check_agentless(struct ctx *c, struct mguest *g, unsigned domid)
 
 static int step_check(struct ctx *c, struct mguest *g)
 {
+        _cleanup_free_ char *reason = NULL;
         struct msnap s = {};
         unsigned domid;
         bool ok;
@@ -204,7 +205,7 @@ static int step_check(struct ctx *c, struct mguest *g)
         else if (streq(s.verdict, "blocked"))
                 r = skip(g, "blocked: %s", s.failing && *s.failing ? s.failing : "a check fails");
         else if (streq(s.verdict, "fixable") && !(s.actions & (1u << PROTO_ACTION_PREPARE)))
-                r = skip(g, "fixable, but the agent does not offer prepare: %s", s.failing);
+                r = skip(g, "%s", (reason = mguest_no_prepare(&s)) ? reason : "fixable, without prepare");
         else if (!streq(s.verdict, "ready") && !streq(s.verdict, "fixable"))
                 r = skip(g, "verdict %s", s.verdict);
         else if (!s.boot_id[0])

@@ -143,6 +143,7 @@ struct msnap {
         char guest_type[PROTO_WORD_MAX + 1];
         char boot_id[PROTO_UUID_LEN + 1];
         unsigned actions; /* 1u << enum proto_action */
+        bool report_only; /* its owner allows nothing that changes the guest */
         char *addrs;
         char *failing;    /* "check: reason; ..." of failing checks */
 };
@@ -152,6 +153,8 @@ int mguest_find(struct xstore *x, const char *name, unsigned *ret_domid);
 int mguest_snapshot(struct xstore *x, unsigned domid, struct msnap *ret);
 /* "check: text; ..." of the failing checks, escaped: their reasons, or their fixes. */
 char *mguest_failing_text(const struct guest *g, bool fixes);
+/* Why a fixable guest whose agent does not take prepare is skipped, and what to do by hand (malloc'd). */
+char *mguest_no_prepare(const struct msnap *s);
 /* Whether every address of want (space separated) is in have. */
 bool mguest_addrs_cover(const char *have, const char *want, char **ret_missing);
 

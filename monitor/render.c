@@ -341,6 +341,17 @@ static int cell_last(struct cell *c, const struct guest *g)
         return cell_set(c, buf, NULL);
 }
 
+/* The agent's version, and "report-only" when its owner allows nothing that changes the guest. */
+static int cell_agent(struct cell *c, const struct guest *g)
+{
+        char buf[128];
+
+        if (!guest_report_only(g))
+                return cell_value(c, &g->f[GF_AGENT_VERSION]);
+        snprintf(buf, sizeof(buf), "%s report-only", guest_get(g, GF_AGENT_VERSION) ?: "-");
+        return cell_set(c, buf, NULL);
+}
+
 /* "5s", "3m", "2h", "4d": how long ago. */
 static void age_text(int64_t at, char *buf, size_t size)
 {
@@ -384,7 +395,7 @@ static int row_data(struct cell *row, const struct guest *g, bool inspected)
                 r = cell_failing(&row[COL_FAILING], g);
         if (r < 0 || !inspected) {
                 if (r >= 0)
-                        r = cell_value(&row[COL_AGENT], &g->f[GF_AGENT_VERSION]);
+                        r = cell_agent(&row[COL_AGENT], g);
                 return r >= 0 ? cell_last(&row[COL_LAST], g) : r;
         }
         age_text(g->insp->at, age, sizeof(age));
@@ -392,6 +403,7 @@ static int row_data(struct cell *row, const struct guest *g, bool inspected)
         r = cell_set(&row[COL_AGENT], agent, COLOR_DIM);
         return r >= 0 ? cell_set(&row[COL_LAST], "-", NULL) : r;
 }
+
 
 static int row_fill(struct cell *row, const struct guest *g)
 {
@@ -793,6 +805,7 @@ void render_guest_json(FILE *f, const struct guest *g)
         fprintf(f, ",\"agent\":\"%s\",\"source\":\"%s\",\"verdict\":", agent_words[g->agent],
                 g->agent == GUEST_AGENT_OK ? "agent" : g->insp ? "inspection" : "none");
         render_json_cstr(f, guest_verdict_word(g));
+        fprintf(f, ",\"report_only\":%s", guest_report_only(g) ? "true" : "false");
         for (int i = 0; i < _GF_MAX; i++) {
                 if (i == GF_VERDICT)
                         continue;

@@ -48,6 +48,7 @@ static const char *const reasons[_PROTO_REASON_MAX] = {
         [PROTO_REASON_DUPLICATE] = "duplicate",
         [PROTO_REASON_UNSUPPORTED] = "unsupported",
         [PROTO_REASON_INTERRUPTED] = "interrupted",
+        [PROTO_REASON_REFUSED_BY_OWNER] = "refused-by-owner",
         [PROTO_REASON_ERROR] = "error",
 };
 

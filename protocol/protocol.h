@@ -21,8 +21,8 @@
 /* ---- versions and limits ------------------------------------------------ */
 
 #define PROTO_SCHEMA_MAJOR 1
-#define PROTO_SCHEMA_MINOR 2
-#define PROTO_SCHEMA_STRING "1.2"
+#define PROTO_SCHEMA_MINOR 3
+#define PROTO_SCHEMA_STRING "1.3"
 
 /* Xen's own limits (xenstored): the writer stays inside, the reader refuses beyond. */
 #define PROTO_XS_VALUE_MAX 2048   /* bytes in one node value */
@@ -134,6 +134,7 @@ enum proto_reason {
         PROTO_REASON_DUPLICATE,      /* this id was seen before; not run again */
         PROTO_REASON_UNSUPPORTED,    /* the guest cannot be changed by the agent */
         PROTO_REASON_INTERRUPTED,    /* the agent stopped while the request ran */
+        PROTO_REASON_REFUSED_BY_OWNER, /* the guest's owner does not allow it (1.3) */
         PROTO_REASON_ERROR,          /* the action ran and failed */
         _PROTO_REASON_MAX,
 };
@@ -352,14 +353,26 @@ struct proto_uuid {
 int proto_uuid_decode(const char *buf, size_t len, struct proto_uuid *ret);
 bool proto_uuid_is_nil(const struct proto_uuid *u);
 
+/*
+ * agent/actions: the actions an agent takes, and (schema 1.3) those it takes
+ * with the dry-run argument only, listed as "ACTION-dry-run" in place of
+ * ACTION. An action in known is taken with every argument it accepts.
+ */
 struct proto_actions {
         unsigned known;         /* mask of 1u << enum proto_action */
+        unsigned dry_run_only;  /* mask of 1u << enum proto_action, not in known */
         unsigned n_unknown;     /* well-formed tokens this version does not know */
 };
 
 int proto_actions_decode(const char *buf, size_t len, struct proto_actions *ret);
-/* Writes the space-separated list of the actions in mask; returns its length. */
-int proto_actions_encode(unsigned mask, char *buf, size_t size);
+/*
+ * Writes the space-separated list: the actions in a->known, then
+ * "ACTION-dry-run" for each other action in a->dry_run_only that accepts
+ * dry-run (n_unknown is ignored); returns its length.
+ */
+int proto_actions_encode(const struct proto_actions *a, char *buf, size_t size);
+/* Whether an agent that published a takes action with args (a mask of 1u << enum proto_arg). */
+bool proto_actions_allow(const struct proto_actions *a, enum proto_action action, unsigned args);
 
 int proto_count_decode(const char *buf, size_t len, uint32_t max, uint32_t *ret);
 

@@ -382,6 +382,34 @@ int proto_token_check(enum proto_type type, const char *buf, size_t len, size_t 
         return ascii_check(type, buf, len, max);
 }
 
+#define DRY_RUN_SUFFIX "-dry-run"
+
+/* "ACTION-dry-run" for an action that accepts dry-run: that action, else -1. */
+static int dry_run_token(const char *tok, size_t len)
+{
+        size_t sl = strlen(DRY_RUN_SUFFIX);
+        int a;
+
+        if (len <= sl || memcmp(tok + len - sl, DRY_RUN_SUFFIX, sl) != 0)
+                return -1;
+        a = proto_action_from_string(tok, len - sl);
+        if (a < 0 || !(proto_action_args((enum proto_action)a) & (1u << PROTO_ARG_DRY_RUN)))
+                return -1;
+        return a;
+}
+
+static void actions_add(struct proto_actions *a, const char *tok, size_t len)
+{
+        int r = proto_action_from_string(tok, len);
+
+        if (r >= 0)
+                a->known |= 1u << r;
+        else if ((r = dry_run_token(tok, len)) >= 0)
+                a->dry_run_only |= 1u << r;
+        else
+                a->n_unknown++;
+}
+
 int proto_actions_decode(const char *buf, size_t len, struct proto_actions *ret)
 {
         struct proto_actions a = {};
@@ -412,38 +440,61 @@ int proto_actions_decode(const char *buf, size_t len, struct proto_actions *ret)
                                 return -PROTO_E_DUPLICATE;
                 tok[n] = buf + i;
                 tlen[n++] = l;
-                r = proto_action_from_string(buf + i, l);
-                if (r >= 0)
-                        a.known |= 1u << r;
-                else
-                        a.n_unknown++;
+                actions_add(&a, buf + i, l);
                 i += l + 1;
         }
+        /* An action listed whole is taken with dry-run too: the restriction says nothing more. */
+        a.dry_run_only &= ~a.known;
         *ret = a;
         return 0;
 }
 
-int proto_actions_encode(unsigned mask, char *buf, size_t size)
+/* Appends word (and suffix) to buf at *o, space-separated. */
+static int put_token(char *buf, size_t size, size_t *o, const char *word, const char *suffix)
+{
+        size_t l = strlen(word), sl = strlen(suffix);
+
+        if (*o + (*o > 0) + l + sl + 1 > size)
+                return -PROTO_E_NOSPACE;
+        if (*o > 0)
+                buf[(*o)++] = ' ';
+        memcpy(buf + *o, word, l);
+        memcpy(buf + *o + l, suffix, sl + 1);
+        *o += l + sl;
+        return 0;
+}
+
+int proto_actions_encode(const struct proto_actions *a, char *buf, size_t size)
 {
         size_t o = 0;
+        int r;
 
         if (size == 0)
                 return -PROTO_E_NOSPACE;
         buf[0] = 0;
-        for (int a = 0; a < _PROTO_ACTION_MAX; a++) {
-                const char *s = proto_action_to_string(a);
-                size_t l = strlen(s);
+        for (int k = 0; k < _PROTO_ACTION_MAX; k++) {
+                const char *s = proto_action_to_string(k);
 
-                if (!(mask & (1u << a)))
+                if (a->known & (1u << k))
+                        r = put_token(buf, size, &o, s, "");
+                else if ((a->dry_run_only & (1u << k)) &&
+                         (proto_action_args(k) & (1u << PROTO_ARG_DRY_RUN)))
+                        r = put_token(buf, size, &o, s, DRY_RUN_SUFFIX);
+                else
                         continue;
-                if (o + (o > 0) + l + 1 > size)
-                        return -PROTO_E_NOSPACE;
-                if (o > 0)
-                        buf[o++] = ' ';
-                memcpy(buf + o, s, l + 1);
-                o += l;
+                if (r < 0)
+                        return r;
         }
         return (int)o;
+}
+
+bool proto_actions_allow(const struct proto_actions *a, enum proto_action action, unsigned args)
+{
+        if ((unsigned)action >= _PROTO_ACTION_MAX)
+                return false;
+        if (a->known & (1u << action))
+                return true;
+        return (a->dry_run_only & (1u << action)) && (args & (1u << PROTO_ARG_DRY_RUN));
 }
 
 static int enum_check(int r)

@@ -17,7 +17,7 @@ echo "# the published state is complete and valid"
 start_agent "$H" 3 "$T/root"
 wait_for 100 state "$H" 3 || { state "$H" 3; fail "no complete, valid state: $(cat "$T/agent-3.log")"; }
 state "$H" 3 >"$T/state1" || fail "invalid state"
-for kv in schema=1.2 guest_type=PV verdict=ready kernel/release=6.1.0-47-amd64 kernel/arch=x86_64 \
+for kv in schema=1.3 guest_type=PV verdict=ready kernel/release=6.1.0-47-amd64 kernel/arch=x86_64 \
 	os/id=debian os/version_id=12 "agent/actions=ping probe prepare rollback" checks/console/status=pass \
 	next_boot/kernel=/boot/vmlinuz-6.1.0-47-amd64 next_boot/release=6.1.0-47-amd64; do
 	grep -qxF "$kv" "$T/state1" || fail "missing $kv in: $(cat "$T/state1")"

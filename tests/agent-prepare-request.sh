@@ -58,14 +58,17 @@ snapshot "$T/now"
 same "the dry run changed the tree" "$T/original" "$T/now"
 [ ! -s "$C/log" ] || fail "the dry run ran commands: $(cat "$C/log")"
 
-echo "# prepare, with a request arriving meanwhile: busy"
+echo "# prepare, with requests arriving meanwhile: busy, but a ping is answered"
 : >"$C/hold-update-grub"
 send prepare
 prep=$id
 wait_state "$H" 9 "answer/$prep/state" running
-send ping
+send probe
 wait_state "$H" 9 "answer/$id/state" failed
 expect_eq "reason while prepare runs" busy "$(answer "$id" reason)"
+send ping
+wait_state "$H" 9 "answer/$id/state" done
+expect_eq "a ping while prepare runs" pong "$(answer "$id" message)"
 rm -f "$C/hold-update-grub" "$C/holding-update-grub"
 wait_state "$H" 9 "answer/$prep/state" done
 expect_eq "commands run" "update-grub |update-initramfs -u -k 6.1.0-47-amd64" "$(paste -sd'|' "$C/log")"
@@ -136,9 +139,12 @@ agent_up
 new_instance() { [ "$(state_key "$H" 9 agent/instance)" != "$old" ]; }
 wait_for 100 new_instance || fail "the agent did not come back: $(tail -n 20 "$T/agent-9.log")"
 expect_eq "the interrupted request while another holds the state directory" running "$(answer "$prep" state)"
-send ping
+send probe
 wait_state "$H" 9 "answer/$id/state" failed
 expect_eq "a request while recovery waits" busy "$(answer "$id" reason)"
+send ping
+wait_state "$H" 9 "answer/$id/state" done
+expect_eq "a ping while recovery waits" pong "$(answer "$id" message)"
 : >"$T/unlock"
 wait "$holder" || fail "the lock holder failed"
 wait_state "$H" 9 "answer/$prep/state" failed

@@ -77,7 +77,10 @@ send 5 probe
 probe_id=$id
 long_wait has_state "$H" 5 "answer/$probe_id/state" running || fail "the probe request is not running"
 send 5 ping
-long_wait has_state "$H" 5 "answer/$id/state" failed || fail "ping not answered while a probe request runs"
+long_wait has_state "$H" 5 "answer/$id/state" done || fail "ping not answered while a probe request runs"
+expect_eq "a ping while a probe request runs" pong "$(answer 5 "$id" message)"
+send 5 prepare
+long_wait has_state "$H" 5 "answer/$id/state" failed || fail "prepare not answered while a probe request runs"
 expect_eq "reason while a probe request runs" busy "$(answer 5 "$id" reason)"
 rm "$T/hold"
 long_wait has_state "$H" 5 "answer/$probe_id/state" done || fail "the probe request was not answered"

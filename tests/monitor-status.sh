@@ -30,6 +30,8 @@ expect_eq "incompatible agent shows its version" "2.0.1" \
 	"$(jq -r '.[] | select(.domid == 8) | .agent_version' "$T/json")"
 expect_eq "incompatible agent: nothing else read" "null" \
 	"$(jq -r '.[] | select(.domid == 8) | .guest_type' "$T/json")"
+expect_eq "report-only guests (agent/actions without prepare or rollback)" "4 6 20" \
+	"$(jq -r '[.[] | select(.report_only) | .domid] | join(" ")' "$T/json")"
 expect_eq "last answer" "prepare done ready" \
 	"$(jq -r '.[] | select(.domid == 12) | .last_answer | "\(.action) \(.state) \(.message)"' "$T/json")"
 expect_eq "check reason" "GRUB_TERMINAL=serial in /etc/default/grub" \

@@ -270,6 +270,52 @@ static void check_text_characters(const char *spec)
         CHECK(wrong == 0, "every code point is refused in TEXT as documented (%u differ)", wrong);
 }
 
+/* The text under a heading (up to the next heading), or NULL. */
+static const char *section(const char *spec, const char *heading, size_t *ret_len)
+{
+        const char *p = strstr(spec, heading), *end;
+
+        if (!p)
+                return NULL;
+        end = strstr(p + strlen(heading), "\n#");
+        *ret_len = end ? (size_t)(end - p) : strlen(p);
+        return p;
+}
+
+static bool has_word(const char *text, size_t len, const char *word)
+{
+        char quoted[64];
+
+        snprintf(quoted, sizeof(quoted), "`%s`", word);
+        return memmem(text, len, quoted, strlen(quoted)) != NULL;
+}
+
+/*
+ * Every failure reason of the code is named in answer/$UUID/reason, and
+ * every action and its "-dry-run" form in agent/actions.
+ */
+static void check_reasons_and_actions(const char *spec)
+{
+        size_t len = 0;
+        const char *s = section(spec, "#### ~/data/pvh/answer/$UUID/reason", &len);
+
+        CHECK(s, "answer/$UUID/reason has a section");
+        for (int i = 0; s && i < _PROTO_REASON_MAX; i++)
+                CHECK(has_word(s, len, proto_reason_to_string(i)), "reason %s is documented",
+                      proto_reason_to_string(i));
+        s = section(spec, "#### ~/data/pvh/agent/actions", &len);
+        CHECK(s, "agent/actions has a section");
+        for (int i = 0; s && i < _PROTO_ACTION_MAX; i++) {
+                char dry[PROTO_WORD_MAX + 16];
+
+                CHECK(has_word(s, len, proto_action_to_string(i)), "action %s is documented",
+                      proto_action_to_string(i));
+                snprintf(dry, sizeof(dry), "%s-dry-run", proto_action_to_string(i));
+                CHECK(has_word(s, len, dry) == !!(proto_action_args(i) & (1u << PROTO_ARG_DRY_RUN)),
+                      "%s is documented exactly when the action takes dry-run", dry);
+        }
+}
+
 /* The schema the title names and the one the agent writes are the code's. */
 static void check_schema_version(const char *spec)
 {
@@ -326,5 +372,6 @@ int main(void)
         check_check_ids(spec);
         check_text_characters(spec);
         check_schema_version(spec);
+        check_reasons_and_actions(spec);
         return unit_exit();
 }

@@ -312,6 +312,41 @@ static void test_limits(void)
         CHECK(r == -PROTO_E_TOO_LONG, "over-long NULs -> %s", proto_error_name(r));
 }
 
+/* Schema 1.3: "ACTION-dry-run" for an action taken with dry-run only. */
+static void test_dry_run_only(void)
+{
+        const unsigned ping_probe = (1u << PROTO_ACTION_PING) | (1u << PROTO_ACTION_PROBE);
+        struct proto_actions a;
+        char buf[64];
+        int r;
+
+        r = proto_actions_encode(&(struct proto_actions){ .known = ping_probe,
+                                                          .dry_run_only = ~0u },
+                                 buf, sizeof(buf));
+        CHECK(r > 0 && strcmp(buf, "ping probe prepare-dry-run") == 0,
+              "dry-run only: only actions that take dry-run -> \"%s\"", buf);
+        r = proto_actions_decode(S("ping probe prepare-dry-run"), &a);
+        CHECK(r == 0 && a.known == ping_probe && a.dry_run_only == 1u << PROTO_ACTION_PREPARE &&
+                      a.n_unknown == 0,
+              "decode prepare-dry-run: known %#x, dry-run only %#x, %u unknown", a.known,
+              a.dry_run_only, a.n_unknown);
+        CHECK(proto_actions_allow(&a, PROTO_ACTION_PREPARE, 1u << PROTO_ARG_DRY_RUN),
+              "a dry-run prepare is allowed");
+        CHECK(!proto_actions_allow(&a, PROTO_ACTION_PREPARE, 0), "a real prepare is not");
+        CHECK(!proto_actions_allow(&a, PROTO_ACTION_ROLLBACK, 0), "rollback is not listed");
+        CHECK(proto_actions_allow(&a, PROTO_ACTION_PING, 0), "ping is listed");
+        r = proto_actions_decode(S("ping rollback-dry-run probe-dry-run teleport-dry-run"), &a);
+        CHECK(r == 0 && a.dry_run_only == 0 && a.n_unknown == 3,
+              "-dry-run of an action without dry-run is an unknown token (%u unknown, %#x)",
+              a.n_unknown, a.dry_run_only);
+        r = proto_actions_decode(S("prepare prepare-dry-run"), &a);
+        CHECK(r == 0 && a.known == 1u << PROTO_ACTION_PREPARE && a.dry_run_only == 0,
+              "prepare listed whole wins over prepare-dry-run (%#x, %#x)", a.known, a.dry_run_only);
+        CHECK(proto_actions_allow(&a, PROTO_ACTION_PREPARE, 0), "and allows a real prepare");
+        r = proto_actions_decode(S("-dry-run"), &a);
+        CHECK(r == -PROTO_E_CHARSET, "a bare -dry-run is no token -> %s", proto_error_name(r));
+}
+
 static void test_typed(void)
 {
         struct proto_schema sc = { 7, 7 };
@@ -336,13 +371,14 @@ static void test_typed(void)
         CHECK(r == 0 && a.known == ((1u << PROTO_ACTION_PING) | (1u << PROTO_ACTION_ROLLBACK)) &&
                       a.n_unknown == 2,
               "actions: known mask %#x, %u unknown", a.known, a.n_unknown);
-        r = proto_actions_encode(~0u, buf, sizeof(buf));
+        r = proto_actions_encode(&(struct proto_actions){ .known = ~0u }, buf, sizeof(buf));
         CHECK(r > 0 && strcmp(buf, "ping probe prepare rollback") == 0, "actions encode -> \"%s\"",
               buf);
-        r = proto_actions_encode(~0u, buf, 10);
+        r = proto_actions_encode(&(struct proto_actions){ .known = ~0u }, buf, 10);
         CHECK(r == -PROTO_E_NOSPACE, "actions encode into 10 bytes -> %s", proto_error_name(r));
-        r = proto_actions_encode(0, buf, sizeof(buf));
+        r = proto_actions_encode(&(struct proto_actions){ 0 }, buf, sizeof(buf));
         CHECK(r == 0 && buf[0] == 0, "actions encode of nothing -> \"\"");
+        test_dry_run_only();
 
         r = proto_mac_decode(S("00:16:3e:5a:01:ff"), mac);
         CHECK(r == 0 && mac[0] == 0 && mac[2] == 0x3e && mac[5] == 0xff, "mac bytes");

@@ -84,7 +84,7 @@ static void test_bounds(void)
 
 static void test_ident(void)
 {
-        struct agent_ident id = { .version = "1.2.3", .actions = 1u << PROTO_ACTION_PING };
+        struct agent_ident id = { .version = "1.2.3", .actions = { .known = 1u << PROTO_ACTION_PING } };
         struct kvset kv = { 0 };
 
         snprintf(id.instance, sizeof(id.instance), "0b5f9a0e-1d2c-4f3b-8a9e-123456789abc");
