@@ -45,13 +45,6 @@
 #define BACKOFF_MIN_USEC (100 * 1000ULL)
 #define BACKOFF_MAX_USEC (30 * 1000 * 1000ULL)
 #define JOB_RESULT_MAX (PREPARE_OUTPUT_MAX + 2048)
-/*
- * How long start-up recovery waits for another holder of the state directory
- * (the worker of the agent that died, killed with it but maybe still in an
- * fsync; or a `pvh-agent prepare` by hand) before it answers the request it
- * interrupted anyway.
- */
-#define RECOVER_LOCK_WAIT_USEC (60ull * 1000000)
 #define INTERRUPTED "the agent stopped while the request ran"
 
 struct daemon {
@@ -351,7 +344,7 @@ static int prepare_child(void *arg, int out_fd)
         struct prepare_answer a = { 0 };
         struct prepare_ctx ctx;
         int state_fd = prepare_state_open_wait(d->root_fd, d->opt->state_dir,
-                                               d->recovering ? RECOVER_LOCK_WAIT_USEC : 0);
+                                               d->recovering ? PREPARE_RECOVER_WAIT_USEC : 0);
         int r;
 
         if (state_fd < 0 && d->recovering) {

@@ -42,7 +42,8 @@ static void help(FILE *out)
                 "prepare changes the boot configuration so that the next boot works under PVH\n"
                 "(console=hvc0, boot parameters, GRUB terminal, initramfs) and regenerates it;\n"
                 "rollback restores every file it changed; recover undoes a prepare, or finishes\n"
-                "a rollback, that a crash interrupted.\n"
+                "a rollback, that a crash interrupted (waiting up to 60 s for what is left of\n"
+                "the process that crashed to let go of the state directory).\n"
                 "\n"
                 "  --root DIR         the system installed under DIR (default /)\n"
                 "  --state-dir DIR    originals and journal (default ROOT" PREPARE_STATE_DIR ")\n"
@@ -171,7 +172,9 @@ int prepare_cli_main(int argc, char **argv)
                 log_error_errno(-errno, "Failed to open root directory '%s': %m", a.root);
                 return EXIT_USAGE;
         }
-        state_fd = prepare_state_open(root_fd, a.state_dir);
+        /* After a crash, what is left of the process that died may hold the lock a moment longer. */
+        state_fd = prepare_state_open_wait(root_fd, a.state_dir,
+                                           streq(a.command, "recover") ? PREPARE_RECOVER_WAIT_USEC : 0);
         if (state_fd < 0) {
                 log_error_errno(state_fd, "Failed to open the state directory: %m");
                 return state_fd == -EBUSY ? EXIT_FAILED : EXIT_INTERNAL;

@@ -58,6 +58,12 @@ int prepare_state_dir(int root_fd, const char *dir);
 int prepare_state_open(int root_fd, const char *dir);
 /* The same, waiting up to wait_usec for another holder of the lock to let go. */
 int prepare_state_open_wait(int root_fd, const char *dir, uint64_t wait_usec);
+/*
+ * How long recovery waits for another holder of the state directory: what
+ * is left of a process that died (a command's child killed with it but not
+ * yet gone, a worker still in an fsync), or a prepare run by hand.
+ */
+#define PREPARE_RECOVER_WAIT_USEC (60ull * 1000000)
 
 int prepare_run(const struct prepare_ctx *ctx, bool dry_run, struct prepare_answer *ret);
 int prepare_rollback(const struct prepare_ctx *ctx, struct prepare_answer *ret);

@@ -45,7 +45,7 @@ expected_json() {
 	echo "$2" >"$_t/sys/hypervisor/guest_type"
 	"$top_builddir/pvh-agent" check --root "$_t" --json | jq -c '{verdict, checks: [.checks[] |
 		{id, status: ({"pass": "pass", "warn": "warn", "fixable": "fail", "blocked": "fail",
-		               "unknown": "warn", "skip": "skip"}[.status]),
+		               "unknown": "warn", "skip": "skip", "risk": "fail"}[.status]),
 		 reason, fix: (if .status == "pass" then null else .fix end)}] | sort_by(.id)}' |
 		sanitized
 	rm -rf "$_t"
