@@ -94,6 +94,11 @@ snapshot() {
 
 step "apt-get update"
 in_root apt-get update -qq >"$work/apt.log" 2>&1 || { tail -n 20 "$work/apt.log"; skip "apt-get update failed"; }
+# A dom0 runs systemd, and pvh-monitor depends on it for systemd-sysusers:
+# installed first, so that what systemd's own installation makes is not
+# counted as ours.
+in_root apt-get install -y -q --no-install-recommends systemd >"$work/systemd.log" 2>&1 ||
+	{ tail -n 20 "$work/systemd.log"; fail "apt-get install systemd failed"; }
 snapshot >"$work/before"
 
 step "installing $(basename "$agent_deb") and $(basename "$monitor_deb")"
