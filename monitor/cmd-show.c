@@ -122,28 +122,22 @@ static int read_answers(struct xstore *x, struct shown *s)
         return 0;
 }
 
-static void read_history(const struct show_args *a, struct shown *s)
+/*
+ * From serve's database, opened once when it exists (it is not created): the
+ * guest's last 20 changes, and for a guest without an agent its disks' last
+ * inspection.
+ */
+static void read_db(const struct show_args *a, struct shown *s)
 {
         const struct db_changes_query q = { .uuid = s->g.uuid, .domid = -1, .limit = SHOW_HISTORY };
         struct db *d = NULL;
 
-        if (!s->g.uuid[0] || access(a->db, F_OK) < 0)
-                return;
-        if (db_open(a->db, &d) < 0)
-                return;
-        s->have_db = history_collect(d, &q, &s->history) >= 0;
-        db_close(d);
-}
-
-/* A guest without an agent: its disks' last inspection (pvh-monitor inspect), when there is one. */
-static void read_inspection(const struct show_args *a, struct shown *s)
-{
-        struct db *d = NULL;
-
-        if (s->g.agent != GUEST_AGENT_NONE || db_open_readonly(a->db, &d) < 0)
+        if (access(a->db, F_OK) < 0 || db_open(a->db, &d) < 0)
                 return;
         if (db_inspection_apply(d, &s->g) < 0)
                 log_warning("Failed to read the inspection of domain %u from the database.", s->g.domid);
+        if (s->g.uuid[0])
+                s->have_db = history_collect(d, &q, &s->history) >= 0;
         db_close(d);
 }
 
@@ -161,8 +155,7 @@ static int gather(struct xstore *x, const struct show_args *a, unsigned domid, s
         msnap_done(&snap);
         if (r < 0)
                 return log_error_errno(r, "Failed to read domain %u: %m", domid);
-        read_inspection(a, s);
-        read_history(a, s);
+        read_db(a, s);
         return 0;
 }
 
