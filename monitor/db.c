@@ -854,11 +854,11 @@ int db_inspection_put(struct db *d, const char *name, unsigned domid, int64_t at
                       "VALUES (?, ?, ?, ?, ?, ?, ?)", t, 5, i, 2, NULL);
 }
 
-static char *column_dup(sqlite3_stmt *st, int col)
+static char *column_dup(sqlite3_stmt *st, int i)
 {
-        const unsigned char *t = sqlite3_column_text(st, col);
+        const char *t = col(st, i);
 
-        return t ? strdup((const char *)t) : NULL;
+        return t ? strdup(t) : NULL;
 }
 
 int db_inspection_get(struct db *d, const char *name, struct db_inspection *ret)
