@@ -6,7 +6,8 @@
 #
 # Installs pvh-agent from this directory (the agent tarball): the program in
 # PREFIX/sbin (default /usr/local), its manual page and bash completion under
-# PREFIX/share, the state directory /var/lib/pvh-agent, and the service for
+# PREFIX/share, the owner's settings /etc/pvh-agent/agent.conf (kept when
+# there), the state directory /var/lib/pvh-agent, and the service for
 # the init system the guest runs, enabled (started at the next boot; the
 # command to start it now is printed):
 #   systemd  /etc/systemd/system/pvh-agent.service
@@ -15,7 +16,8 @@
 #            in /etc/default or /etc/sysconfig
 # --root installs into another system's tree (an image being built): the
 # init system is then that tree's. --uninstall removes what an install put
-# there (the state directory stays: it holds what "pvh-agent prepare" saved).
+# there (the state directory and the settings stay: the state directory holds
+# what "pvh-agent prepare" saved).
 # Plain POSIX sh: it runs with busybox too.
 set -eu
 
@@ -137,6 +139,7 @@ do_install() {
 	put pvh-agent "$sbin" 0755
 	put pvh-agent.8 "$prefix/share/man/man8/pvh-agent.8" 0644
 	put pvh-agent.bash-completion "$prefix/share/bash-completion/completions/pvh-agent" 0644
+	keep agent.conf /etc/pvh-agent/agent.conf 0644
 	mkdir -p "$root/var/lib/pvh-agent"
 	chmod 0700 "$root/var/lib/pvh-agent"
 	case $init in
@@ -198,7 +201,7 @@ do_uninstall() {
 		"$root/etc/runlevels/default/pvh-agent"
 	while read -r f; do
 		case $f in
-		/etc/default/* | /etc/sysconfig/* | /etc/conf.d/*) ;; # the administrator's settings stay
+		/etc/default/* | /etc/sysconfig/* | /etc/conf.d/* | /etc/pvh-agent/*) ;; # the settings stay
 		*) rm -f "$root$f" ;;
 		esac
 	done <"$root$manifest"

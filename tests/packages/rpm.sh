@@ -18,7 +18,9 @@ file -b "$busybox" | grep -q 'statically linked' || skip "$busybox is not static
 test_tmpdir
 
 version=$(sed -n 's/^AC_INIT(\[pvh-agent\], \[\([^]]*\)\].*/\1/p' "$top_srcdir/configure.ac")
-expected="/etc/rc.d/init.d/pvh-agent
+expected="/etc/pvh-agent
+/etc/pvh-agent/agent.conf
+/etc/rc.d/init.d/pvh-agent
 /etc/sysconfig/pvh-agent
 /usr/lib/systemd/system/pvh-agent.service
 /usr/sbin/pvh-agent

@@ -24,7 +24,7 @@ for s in install.sh sysv/pvh-agent openrc/pvh-agent; do
 	sh -n "$D/$s" || fail "$s does not parse"
 done
 for f in pvh-agent pvh-agent.8 pvh-agent.bash-completion systemd/pvh-agent.service sysv/pvh-agent.default \
-	 openrc/pvh-agent.confd README COPYING; do
+	 openrc/pvh-agent.confd agent.conf README COPYING; do
 	[ -s "$D/$f" ] || fail "the tarball has no $f"
 done
 
@@ -66,6 +66,7 @@ installed() {
 		[ -f "$R$f" ] || fail "$f is not installed in $R"
 	done
 	[ -x "$R$1/sbin/pvh-agent" ] || fail "$1/sbin/pvh-agent is not executable"
+	cmp -s "$D/agent.conf" "$R/etc/pvh-agent/agent.conf" || fail "/etc/pvh-agent/agent.conf is not the tarball's"
 	expect_eq "state directory" 700 "$(stat -c %a "$R/var/lib/pvh-agent")"
 }
 
@@ -88,7 +89,12 @@ installed /usr/local
 grep -qx 'ExecStart=/usr/local/sbin/pvh-agent daemon -f --state-dir /var/lib/pvh-agent' \
 	"$R/etc/systemd/system/pvh-agent.service" || fail "unit's ExecStart: $(grep ExecStart "$R/etc/systemd/system/pvh-agent.service")"
 [ -L "$R/etc/systemd/system/multi-user.target.wants/pvh-agent.service" ] || fail "the unit is not enabled"
+# The owner's settings survive a reinstall and an uninstall.
+echo 'prepare = deny' >>"$R/etc/pvh-agent/agent.conf"
+run --root "$R" --prefix /usr/local | grep -q 'keeping /etc/pvh-agent/agent.conf' || fail "reinstall did not say it kept agent.conf"
+grep -qx 'prepare = deny' "$R/etc/pvh-agent/agent.conf" || fail "reinstall replaced the owner's agent.conf"
 uninstalled /usr/local /etc/systemd/system/pvh-agent.service /etc/systemd/system/multi-user.target.wants/pvh-agent.service
+grep -qx 'prepare = deny' "$R/etc/pvh-agent/agent.conf" || fail "--uninstall removed the owner's agent.conf"
 
 echo "# OpenRC"
 tree openrc
