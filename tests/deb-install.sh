@@ -101,6 +101,10 @@ in_root apt-get install -y -q --no-install-recommends systemd >"$work/systemd.lo
 	{ tail -n 20 "$work/systemd.log"; fail "apt-get install systemd failed"; }
 snapshot >"$work/before"
 
+# A provider's image preseeds the owner's answer (debian/pvh-agent.templates).
+echo "pvh-agent pvh-agent/host-requests select report-only" | in_root debconf-set-selections ||
+	fail "debconf-set-selections"
+
 step "installing $(basename "$agent_deb") and $(basename "$monitor_deb")"
 mkdir -p "$root/tmp/debs"
 cp "$agent_deb" "$monitor_deb" "$root/tmp/debs/"
@@ -134,6 +138,37 @@ for u in pvh-agent pvh-monitor; do
 		fail "$u.service is enabled as $(readlink "$link")"
 done
 out=$(in_root /usr/sbin/pvh-monitor --help) || fail "pvh-monitor --help: $out"
+
+step "the owner's answer: preseeded, then edited by hand"
+conf=$root/etc/pvh-agent/agent.conf
+in_root dpkg -S /etc/pvh-agent/agent.conf >/dev/null 2>&1 &&
+	fail "agent.conf is a file of the package (it is the owner's, written by the postinst)"
+grep -qx 'report-only = yes' "$conf" || fail "the preseeded report-only is not in agent.conf: $(grep -v '^#' "$conf")"
+[ "$(grep -c '^report-only' "$conf")" = 1 ] || fail "agent.conf sets report-only more than once"
+out=$(in_root /usr/sbin/pvh-agent policy 2>&1) || fail "pvh-agent policy: $out"
+echo "$out" | grep -qx 'published actions: ping probe' || fail "pvh-agent policy after the preseed: $out"
+# The owner edits the file; a reconfigure asks from what the file says and
+# leaves the edit as it is.
+sed -i 's/^report-only = yes$/report-only = no/; s/^#prepare = allow$/prepare = deny/' "$conf"
+cp "$conf" "$work/edited.conf"
+in_root dpkg-reconfigure -f noninteractive pvh-agent >"$work/reconfigure.log" 2>&1 ||
+	{ cat "$work/reconfigure.log"; fail "dpkg-reconfigure pvh-agent failed"; }
+cmp -s "$conf" "$work/edited.conf" || fail "dpkg-reconfigure changed the owner's edit: $(diff "$work/edited.conf" "$conf")"
+in_root debconf-show pvh-agent | grep -q 'pvh-agent/host-requests: deny' ||
+	fail "the question does not say what the file says: $(in_root debconf-show pvh-agent)"
+# A new answer at the question (the readline dialog, as over ssh: it needs a
+# terminal, which script(1) gives it; choice 2 is dry-run) changes only its
+# own line.
+command -v script >/dev/null || fail "script is missing (util-linux)"
+printf '2\n' | script -qec "chroot '$root' env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb \
+	LC_ALL=C.UTF-8 dpkg-reconfigure -f readline pvh-agent" /dev/null >"$work/reconfigure.log" 2>&1 ||
+	{ cat "$work/reconfigure.log"; fail "dpkg-reconfigure -f readline pvh-agent failed"; }
+grep -q 'Changes the Xen host may ask for in this guest' "$work/reconfigure.log" ||
+	fail "the readline dialog did not ask: $(cat "$work/reconfigure.log")"
+diff "$work/edited.conf" "$conf" | grep '^[<>]' >"$work/conf.diff" || true
+expect="< prepare = deny
+> prepare = dry-run"
+[ "$(cat "$work/conf.diff")" = "$expect" ] || fail "the postinst changed more than the prepare line: $(cat "$work/conf.diff")"
 
 step "pvh-agent check --root / in the root"
 set +e

@@ -49,6 +49,10 @@ for f in /usr/sbin/pvh-agent /lib/systemd/system/pvh-agent.service /etc/init.d/p
 	[ -e "$R$f" ] || fail "$f is not installed"
 done
 expect_eq "state directory mode" 700 "$(stat -c %a "$R/var/lib/pvh-agent")"
+# Not preseeded, the installation's question keeps its default (allow): the
+# owner's file is the shipped one, every setting commented out.
+cmp -s "$R/usr/share/pvh-agent/agent.conf" "$R/etc/pvh-agent/agent.conf" ||
+	fail "/etc/pvh-agent/agent.conf is not the shipped file after a default install"
 ls "$R"/etc/rc2.d/S*pvh-agent >/dev/null 2>&1 || fail "the SysV script is not enabled (no rc2.d link)"
 if [ -n "$extra" ]; then
 	[ -L "$R/etc/systemd/system/multi-user.target.wants/pvh-agent.service" ] || fail "the unit is not enabled"
