@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "compat.h"
+#include "crashpoint.h"
 #include "macro.h"
 #include "protocol.h"
 #include "rootfs.h"
@@ -190,12 +191,5 @@ int compat_read_meminfo(int root_fd, struct compat_meminfo *ret)
  */
 uint64_t compat_meminfo_period_usec(void)
 {
-#ifdef ENABLE_FAULT_INJECTION
-        const char *s = getenv("PVH_AGENT_MEMINFO_PERIOD");
-        unsigned v;
-
-        if (s && safe_atou(s, &v) >= 0 && v > 0)
-                return (uint64_t)v * 1000000;
-#endif
-        return COMPAT_MEMINFO_PERIOD_USEC;
+        return crashpoint_usec("PVH_AGENT_MEMINFO_PERIOD", COMPAT_MEMINFO_PERIOD_USEC);
 }
