@@ -798,6 +798,7 @@ static void net_unavailable(struct daemon *d, int r)
         d->net_src = NULL;
         d->net = netwatch_free(d->net);
         kvset_clear(&d->net_kv);
+        kvset_clear(&d->compat_net_kv);
 }
 
 static int on_net_io(struct loop_source *src, int fd, uint32_t events, void *userdata)
