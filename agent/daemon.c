@@ -103,6 +103,7 @@ struct daemon {
         struct loop_source *mem_timer;
         long long updated_sec;       /* data/updated: when compat_last last changed */
         int balloon;                 /* control/feature-balloon: 1 written, -1 refused, 0 neither */
+        int compat_refused;          /* the last refusal logged, so each is logged once */
 };
 
 static const char *const keep_subtrees[] = { "answer", "last_request", NULL };
@@ -193,9 +194,11 @@ static int compat_publish(struct daemon *d)
         kvset_clear(&want);
         if (r < 0 && !is_refusal(r))
                 return r;
-        if (r < 0)
+        /* Each refusal said once, as for the guest state. */
+        if (r < 0 && d->compat_refused != r)
                 log_warning_errno(r, "xenstore refused the XAPI-compatible keys: %m");
-        else
+        d->compat_refused = r < 0 ? r : 0;
+        if (r >= 0)
                 d->compat_published = d->compat;
         if (r > 0)
                 log_debug("Published %d change(s) to the XAPI-compatible keys.", r);
