@@ -16,7 +16,7 @@ static void daemon_help(FILE *out)
 {
         fprintf(out,
                 "Usage: pvh-agent daemon [-f] [-v] [--pid-file FILE] [--root DIR] [--state-dir DIR]\n"
-                "                        [--config FILE]\n"
+                "                        [--config FILE] [--compat none|xapi]\n"
                 "\n"
                 "Runs the agent: publishes this guest's PVH readiness to xenstore\n"
                 "(~/data/pvh), keeps it up to date and answers the host's requests.\n"
@@ -29,6 +29,8 @@ static void daemon_help(FILE *out)
                 "  --root DIR           judge the system installed under DIR (default /)\n"
                 "  --state-dir DIR      where state is kept (default ROOT" PREPARE_STATE_DIR ")\n"
                 "  --config FILE        what the host may request (default ROOT" POLICY_PATH ")\n"
+                "  --compat xapi        also publish the keys XAPI and Xen Orchestra read\n"
+                "                       (none: do not); default: the file's compat setting\n"
                 "\n"
                 "The configuration is read again on SIGHUP and when it changes.\n"
                 "xenstore is reached through XENSTORED_PATH when it is set.\n"
@@ -46,6 +48,7 @@ int cmd_daemon(int argc, char **argv)
                 { "state-dir", required_argument, NULL, 's' },
                 { "pid-file", required_argument, NULL, 'p' },
                 { "config", required_argument, NULL, 'c' },
+                { "compat", required_argument, NULL, 'C' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -77,6 +80,16 @@ int cmd_daemon(int argc, char **argv)
                         break;
                 case 'c':
                         o.config = optarg;
+                        break;
+                case 'C':
+                        if (streq(optarg, "xapi"))
+                                o.compat = DAEMON_COMPAT_XAPI;
+                        else if (streq(optarg, "none"))
+                                o.compat = DAEMON_COMPAT_NONE;
+                        else {
+                                log_error("--compat takes none or xapi, not '%s'.", optarg);
+                                return EXIT_USAGE;
+                        }
                         break;
                 case 'h':
                         daemon_help(stdout);

@@ -91,7 +91,8 @@ static void print_json(const struct policy *p, const char *file, const char *act
         printf(",\n  \"report_only\": %s", p->report_only ? "true" : "false");
         printf(",\n  \"prepare\": \"%s\"", policy_grant_to_string(policy_grant(p, PROTO_ACTION_PREPARE)));
         printf(",\n  \"rollback\": \"%s\"", policy_grant_to_string(policy_grant(p, PROTO_ACTION_ROLLBACK)));
-        printf(",\n  \"actions\": \"%s\"\n}\n", actions);
+        printf(",\n  \"actions\": \"%s\"", actions);
+        printf(",\n  \"compat\": \"%s\"\n}\n", p->compat_xapi ? "xapi" : "none");
 }
 
 static void print_text(const struct policy *p, const char *file, const char *actions)
@@ -105,6 +106,7 @@ static void print_text(const struct policy *p, const char *file, const char *act
         printf("prepare: %s\n", policy_grant_to_string(policy_grant(p, PROTO_ACTION_PREPARE)));
         printf("rollback: %s\n", policy_grant_to_string(policy_grant(p, PROTO_ACTION_ROLLBACK)));
         printf("published actions: %s\n", actions);
+        printf("compat: %s\n", p->compat_xapi ? "xapi" : "none");
 }
 
 /* argv[0] is "policy". */

@@ -13,6 +13,7 @@
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
 
@@ -21,6 +22,7 @@
 #include "fileedit.h"
 #include "fswatch.h"
 #include "changelog.h"
+#include "compat.h"
 #include "job.h"
 #include "log.h"
 #include "loop.h"
@@ -90,6 +92,18 @@ struct daemon {
         struct kvset probe_kv, net_kv;
         char verdict[16];
         bool ready;
+
+        /* The keys XAPI reads (compat.h), when the owner asks for them. */
+        bool compat;                 /* asked for now */
+        bool compat_published;       /* the roots hold what this process wrote */
+        struct kvset compat_net_kv;  /* attr/vif/..., from the last netlink snapshot */
+        struct kvset compat_last;    /* the last keys published, but data/updated */
+        struct compat_meminfo mem;
+        bool mem_valid;
+        struct loop_source *mem_timer;
+        long long updated_sec;       /* data/updated: when compat_last last changed */
+        int balloon;                 /* control/feature-balloon: 1 written, -1 refused, 0 neither */
+        int compat_refused;          /* the last refusal logged, so each is logged once */
 };
 
 static const char *const keep_subtrees[] = { "answer", "last_request", NULL };
@@ -109,6 +123,89 @@ static bool is_refusal(int r)
 
 static void store_lost(struct daemon *d, int r);
 
+/* ---- the keys XAPI reads --------------------------------------------------- */
+
+static int compat_want(struct daemon *d, struct kvset *want)
+{
+        int r = compat_add_os(want, &d->probe_kv);
+
+        if (r >= 0)
+                r = compat_add_version(want, PACKAGE_VERSION);
+        for (size_t i = 0; r >= 0 && i < d->compat_net_kv.n; i++)
+                r = kvset_set(want, d->compat_net_kv.items[i].key, d->compat_net_kv.items[i].value);
+        if (r >= 0 && d->mem_valid)
+                r = compat_add_meminfo(want, &d->mem);
+        if (r < 0)
+                return r;
+        /*
+         * data/updated tells readers that something else changed: only then
+         * is it new. Seconds since the epoch, or one more than last time,
+         * so that two changes in one second are two values.
+         */
+        if (!d->updated_sec || !kvset_equal(want, &d->compat_last)) {
+                long long now = (long long)time(NULL);
+
+                d->updated_sec = now > d->updated_sec ? now : d->updated_sec + 1;
+                r = kvset_copy(&d->compat_last, want);
+        }
+        if (r >= 0)
+                r = kvset_setf(want, "data/updated", "%lld", d->updated_sec);
+        return r;
+}
+
+/*
+ * control/feature-balloon says the guest's balloon driver takes memory
+ * targets; the kernel's driver does not say so itself. Under xl the guest
+ * may not write in control/: one refusal, said once in the debug log, and
+ * the agent does not ask again.
+ */
+static void compat_balloon(struct daemon *d)
+{
+        int r;
+
+        if (d->compat && d->balloon == 0 && root_is_dir(d->root_fd, "/sys/devices/system/xen_memory")) {
+                r = store_write(d->store, "control/feature-balloon", "1");
+                d->balloon = r >= 0 ? 1 : is_refusal(r) ? -1 : 0;
+                if (d->balloon < 0)
+                        log_debug_errno(r, "control/feature-balloon is not writable here (%m); not tried again.");
+        } else if (!d->compat && d->balloon > 0) {
+                r = store_remove(d->store, "control/feature-balloon");
+                if (r >= 0 || is_refusal(r))
+                        d->balloon = 0;
+        }
+}
+
+/*
+ * Publishes the keys, or, when the owner turned them off, removes the ones
+ * this process wrote; with them off from the start it touches nothing, as
+ * another agent may own them.
+ */
+static int compat_publish(struct daemon *d)
+{
+        struct kvset want = { 0 };
+        int r = 0;
+
+        if (!d->store || !d->probed || (!d->compat && !d->compat_published))
+                return 0;
+        if (d->compat)
+                r = compat_want(d, &want);
+        if (r >= 0)
+                r = store_publish_owned(d->store, compat_roots, &want);
+        kvset_clear(&want);
+        if (r < 0 && !is_refusal(r))
+                return r;
+        /* Each refusal said once, as for the guest state. */
+        if (r < 0 && d->compat_refused != r)
+                log_warning_errno(r, "xenstore refused the XAPI-compatible keys: %m");
+        d->compat_refused = r < 0 ? r : 0;
+        if (r >= 0)
+                d->compat_published = d->compat;
+        if (r > 0)
+                log_debug("Published %d change(s) to the XAPI-compatible keys.", r);
+        compat_balloon(d);
+        return 0;
+}
+
 static int publish(struct daemon *d)
 {
         struct kvset want = { 0 };
@@ -124,6 +221,8 @@ static int publish(struct daemon *d)
         if (r >= 0)
                 r = store_publish(d->store, &want, keep_subtrees);
         kvset_clear(&want);
+        if (r >= 0)
+                r = compat_publish(d);
         if (r >= 0) {
                 if (r > 0)
                         log_debug("Published %d change(s).", r);
@@ -214,7 +313,7 @@ static void probe_start(struct daemon *d)
 static int net_refresh(struct daemon *d)
 {
         struct net_iface *ifs;
-        struct kvset kv = { 0 };
+        struct kvset kv = { 0 }, vifs = { 0 };
         size_t n;
         int r;
 
@@ -224,13 +323,18 @@ static int net_refresh(struct daemon *d)
         if (r < 0)
                 return r;
         r = state_add_net(&kv, ifs, n);
+        if (r >= 0)
+                r = compat_add_vifs(&vifs, ifs, n);
         net_ifaces_free(ifs, n);
         if (r < 0) {
                 kvset_clear(&kv);
+                kvset_clear(&vifs);
                 return r;
         }
         kvset_clear(&d->net_kv);
         d->net_kv = kv;
+        kvset_clear(&d->compat_net_kv);
+        d->compat_net_kv = vifs;
         return 0;
 }
 
@@ -251,6 +355,63 @@ static void policy_log(struct daemon *d, const struct policy *p)
                 log_info("The host may request: %s (%s).", desc, d->config_name);
 }
 
+/* The memory figures, read now; false when they are what was published. */
+static bool meminfo_refresh(struct daemon *d)
+{
+        struct compat_meminfo m;
+        int r = compat_read_meminfo(d->root_fd, &m);
+
+        if (r < 0) {
+                if (d->mem_valid)
+                        log_warning_errno(r, "Failed to read /proc/meminfo: %m; memory is not published.");
+                d->mem_valid = false;
+                return false;
+        }
+        if (d->mem_valid && m.total_kb == d->mem.total_kb && m.avail_kb == d->mem.avail_kb)
+                return false;
+        d->mem = m;
+        d->mem_valid = true;
+        return true;
+}
+
+/* The one periodic work, with the keys on only: a reading, and a write when it changed. */
+static int on_mem_timer(struct loop_source *src, int fd, uint32_t events, void *userdata)
+{
+        struct daemon *d = userdata;
+        int r;
+
+        if (!meminfo_refresh(d))
+                return 0;
+        r = compat_publish(d);
+        if (r < 0)
+                store_lost(d, r);
+        return 0;
+}
+
+static void compat_timer_arm(struct daemon *d)
+{
+        uint64_t period = compat_meminfo_period_usec();
+
+        if (!d->mem_timer)
+                return;
+        if (d->compat)
+                loop_timer_set(d->mem_timer, period, period);
+        else
+                loop_timer_disarm(d->mem_timer);
+}
+
+/* Turns the keys on or off; the caller publishes. */
+static void compat_set(struct daemon *d, bool on)
+{
+        if (on == d->compat)
+                return;
+        d->compat = on;
+        log_info("XAPI-compatible keys: %s.", on ? "published" : "not published");
+        if (on)
+                meminfo_refresh(d);
+        compat_timer_arm(d);
+}
+
 /*
  * Reads the owner's file again. A change is logged once: a file that stays
  * as bad as it was is not reported again at each reading, and the actions
@@ -267,6 +428,8 @@ static void policy_reload(struct daemon *d)
         d->policy = p;
         d->policy_read = true;
         policy_actions(&p, &d->ident.actions);
+        compat_set(d, d->opt->compat == DAEMON_COMPAT_CONFIG ? p.compat_xapi
+                                                             : d->opt->compat == DAEMON_COMPAT_XAPI);
         publish(d);
 }
 
@@ -638,6 +801,7 @@ static void net_unavailable(struct daemon *d, int r)
         d->net_src = NULL;
         d->net = netwatch_free(d->net);
         kvset_clear(&d->net_kv);
+        kvset_clear(&d->compat_net_kv);
 }
 
 static int on_net_io(struct loop_source *src, int fd, uint32_t events, void *userdata)
@@ -771,6 +935,11 @@ static int setup_timers(struct daemon *d)
                 r = loop_add_timer(d->loop, on_probe_timer, d, &d->probe_timer);
         if (r >= 0)
                 r = loop_add_timer(d->loop, on_config_timer, d, &d->config_timer);
+        if (r >= 0)
+                r = loop_add_timer(d->loop, on_mem_timer, d, &d->mem_timer);
+        /* The file was read before the loop existed. */
+        if (r >= 0)
+                compat_timer_arm(d);
         return r;
 }
 
@@ -873,6 +1042,8 @@ static void daemon_teardown(struct daemon *d)
         d->rq = requests_free(d->rq);
         kvset_clear(&d->probe_kv);
         kvset_clear(&d->net_kv);
+        kvset_clear(&d->compat_net_kv);
+        kvset_clear(&d->compat_last);
         if (d->root_fd >= 0)
                 close(d->root_fd);
 }

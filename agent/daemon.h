@@ -3,11 +3,18 @@
 
 #include <stdbool.h>
 
+enum daemon_compat {
+        DAEMON_COMPAT_CONFIG, /* as the configuration file says (compat =) */
+        DAEMON_COMPAT_NONE,
+        DAEMON_COMPAT_XAPI,
+};
+
 struct daemon_options {
         const char *root;      /* the system the agent judges: "/" in production */
         const char *state_dir; /* kernel cache, request ids, prepare backups; NULL: in the root */
         const char *pid_file;  /* written once running, removed at exit; NULL: none */
         const char *config;    /* the owner's configuration file; NULL: POLICY_PATH in the root */
+        enum daemon_compat compat; /* --compat: wins over the file */
         bool foreground;
 };
 

@@ -15,6 +15,7 @@
 #include "util.h"
 
 #define REPORT_ONLY_KEY "report-only"
+#define COMPAT_KEY "compat"
 
 /*
  * The actions that change the guest, each a key of the file named after it.
@@ -71,7 +72,7 @@ static void invalid(struct policy *p, const char *fmt, ...)
 
 struct parse {
         struct policy *p;
-        unsigned seen[ELEMENTSOF(changing) + 1]; /* the line that set each key; the last is report-only */
+        unsigned seen[ELEMENTSOF(changing) + 2]; /* the line that set each key: changing[], report-only, compat */
 };
 
 static bool is_ws(char c)
@@ -98,7 +99,7 @@ static size_t skip_ws(const char *s, size_t i, size_t len)
         return i;
 }
 
-/* Index of key in seen[]: changing[] in order, then report-only; -1 when unknown. */
+/* Index of key in seen[]: changing[] in order, then report-only, compat; -1 when unknown. */
 static int key_index(const char *k, size_t n)
 {
         for (size_t i = 0; i < ELEMENTSOF(changing); i++) {
@@ -109,6 +110,8 @@ static int key_index(const char *k, size_t n)
         }
         if (n == STRLEN(REPORT_ONLY_KEY) && memcmp(k, REPORT_ONLY_KEY, n) == 0)
                 return (int)ELEMENTSOF(changing);
+        if (n == STRLEN(COMPAT_KEY) && memcmp(k, COMPAT_KEY, n) == 0)
+                return (int)ELEMENTSOF(changing) + 1;
         return -1;
 }
 
@@ -121,6 +124,14 @@ static int set_value(struct parse *ps, unsigned line, int k, const char *v, size
 {
         enum proto_action a;
 
+        if (k == (int)ELEMENTSOF(changing) + 1) {
+                if (!value_is(v, n, "none") && !value_is(v, n, "xapi")) {
+                        invalid(ps->p, "line %u: compat takes none or xapi, not '%.*s'", line, (int)n, v);
+                        return -EINVAL;
+                }
+                ps->p->compat_xapi = value_is(v, n, "xapi");
+                return 0;
+        }
         if (k == (int)ELEMENTSOF(changing)) {
                 if (!value_is(v, n, "yes") && !value_is(v, n, "no")) {
                         invalid(ps->p, "line %u: report-only takes yes or no, not '%.*s'", line, (int)n, v);
@@ -168,7 +179,7 @@ static int parse_setting(struct parse *ps, unsigned line, const char *s, size_t 
         }
         k = key_index(key, kn);
         if (k < 0) {
-                invalid(ps->p, "line %u: unknown key '%.*s' (known: prepare, rollback, report-only)", line,
+                invalid(ps->p, "line %u: unknown key '%.*s' (known: prepare, rollback, report-only, compat)", line,
                         (int)kn, key);
                 return -EINVAL;
         }
@@ -314,7 +325,8 @@ bool policy_same(const struct policy *a, const struct policy *b)
         for (int k = 0; k < _PROTO_ACTION_MAX; k++)
                 if (policy_grant(a, (enum proto_action)k) != policy_grant(b, (enum proto_action)k))
                         return false;
-        return a->report_only == b->report_only && a->origin == b->origin;
+        return a->report_only == b->report_only && a->origin == b->origin &&
+               a->compat_xapi == b->compat_xapi;
 }
 
 void policy_describe(const struct policy *p, char *buf, size_t size)

@@ -26,6 +26,9 @@
  *   report-only = yes | no                   (default no; yes denies every
  *                                             action that changes the guest,
  *                                             whatever the lines above say)
+ *   compat      = none | xapi                (default none; xapi also
+ *                                             publishes the keys XAPI and
+ *                                             Xen Orchestra read: compat.h)
  * ping and probe change nothing and are always allowed. An unknown key (one
  * a newer version knows, say), a key twice, a value the key does not take,
  * any other byte or a file over POLICY_FILE_MAX makes the file invalid, and
@@ -54,6 +57,7 @@ struct policy {
         enum policy_origin origin;
         bool report_only;                           /* report-only = yes, or an invalid file */
         enum policy_grant grant[_PROTO_ACTION_MAX]; /* as the file says; see policy_grant() */
+        bool compat_xapi;                           /* compat = xapi: not in an invalid file */
         char error[POLICY_ERROR_MAX];               /* POLICY_INVALID: "line 3: unknown key 'x'" */
         uint64_t hash;                              /* of the bytes read, or of the error */
 };
@@ -83,7 +87,7 @@ void policy_actions(const struct policy *p, struct proto_actions *ret);
  */
 bool policy_allows(const struct policy *p, const struct proto_request *req, const char *file,
                    char *why, size_t size);
-/* Whether the two choices allow the same (what is published and what is refused). */
+/* Whether the two choices allow and publish the same (what is published and what is refused). */
 bool policy_same(const struct policy *a, const struct policy *b);
 /* "prepare allow, rollback deny" or "report-only": the choice in effect, for the log. */
 void policy_describe(const struct policy *p, char *buf, size_t size);

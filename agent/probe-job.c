@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crashpoint.h"
 #include "job.h"
 #include "macro.h"
 #include "probe-job.h"
@@ -44,14 +45,7 @@ static void test_hold(void)
 
 static uint64_t timeout_usec(void)
 {
-#ifdef ENABLE_FAULT_INJECTION
-        const char *s = getenv("PVH_AGENT_PROBE_TIMEOUT");
-        unsigned v;
-
-        if (s && safe_atou(s, &v) >= 0 && v > 0)
-                return (uint64_t)v * 1000000;
-#endif
-        return PROBE_JOB_TIMEOUT_USEC;
+        return crashpoint_usec("PVH_AGENT_PROBE_TIMEOUT", PROBE_JOB_TIMEOUT_USEC);
 }
 
 static int state_of(const struct probe_job_args *a, struct kvset *ret)

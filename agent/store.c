@@ -13,6 +13,7 @@
 
 #include "macro.h"
 #include "store.h"
+#include "strv.h"
 #include "util.h"
 #include "xenbus.h"
 
@@ -22,12 +23,18 @@
 /* xenstore's "no transaction". */
 #define TX_NONE 0U
 
+/* What was last published in one tree, as xenstore holds it after the commit. */
+struct tree {
+        struct kvset published;
+        bool synced;
+};
+
 struct store {
         struct xenbus *xb;
         uint32_t tx;
         char *base;
-        struct kvset published;
-        bool synced;
+        struct tree main;  /* base, but for the kept subtrees */
+        struct tree owned; /* the roots of store_publish_owned() */
 };
 
 int store_open(const char *base, struct store **ret)
@@ -53,7 +60,8 @@ struct store *store_close(struct store *s)
         if (!s)
                 return NULL;
         xenbus_close(s->xb);
-        kvset_clear(&s->published);
+        kvset_clear(&s->main.published);
+        kvset_clear(&s->owned.published);
         free(s->base);
         free(s);
         return NULL;
@@ -69,10 +77,22 @@ int store_conn_fd(struct store *s)
         return xenbus_fd(s->xb);
 }
 
+static void tree_invalidate(struct tree *t)
+{
+        kvset_clear(&t->published);
+        t->synced = false;
+}
+
 void store_invalidate(struct store *s)
 {
-        kvset_clear(&s->published);
-        s->synced = false;
+        tree_invalidate(&s->main);
+        tree_invalidate(&s->owned);
+}
+
+/* base/rel; rel alone when base is "" (the domain home). */
+static char *join(const char *base, const char *rel)
+{
+        return strdup_printf("%s%s%s", base, *base && *rel ? "/" : "", rel);
 }
 
 /* A request whose payload is PATH and its NUL, then len bytes of extra. */
@@ -162,15 +182,15 @@ static bool kept(const char *key, const char *const *keep)
 }
 
 /* Reads the leaves under base/rel into out (keys relative to base). */
-static int store_read_tree(struct store *s, uint32_t t, const char *rel, const char *const *keep,
-                           struct kvset *out)
+static int store_read_tree(struct store *s, uint32_t t, const char *base, const char *rel,
+                           const char *const *keep, struct kvset *out)
 {
-        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char *path = join(base, rel);
         _cleanup_free_ char **children = NULL;
         unsigned n = 0;
         int r;
 
-        if (asprintf(&path, "%s%s%s", s->base, *rel ? "/" : "", rel) < 0)
+        if (!path)
                 return -ENOMEM;
         r = xb_directory(s, t, path, &children, &n);
         if (r < 0)
@@ -193,20 +213,21 @@ static int store_read_tree(struct store *s, uint32_t t, const char *rel, const c
                         continue;
                 if (out->n >= STORE_READ_MAX_NODES)
                         return -E2BIG;
-                r = store_read_tree(s, t, child, keep, out);
+                r = store_read_tree(s, t, base, child, keep, out);
         }
         return r;
 }
 
 /*
  * The node to remove for a key that no longer applies: its highest ancestor
- * below base that holds no wanted key, so no empty directory is left over.
+ * that holds no wanted key, so no empty directory is left over; never above
+ * the first floor bytes of the key (its root; 0: below base).
  */
-static char *removal_root(const char *key, const struct kvset *want)
+static char *removal_root(const char *key, size_t floor, const struct kvset *want)
 {
         char *p = strdup(key);
 
-        for (char *slash = p ? strchr(p, '/') : NULL; slash; slash = strchr(slash + 1, '/')) {
+        for (char *slash = p ? strchr(p + floor, '/') : NULL; slash; slash = strchr(slash + 1, '/')) {
                 *slash = '\0';
                 if (!kvset_has_prefix(want, p))
                         return p;
@@ -215,7 +236,17 @@ static char *removal_root(const char *key, const struct kvset *want)
         return p;
 }
 
-static int store_apply(struct store *s, uint32_t t, const struct kvset *old, const struct kvset *want)
+/* The length of the root in roots that key is in or is; 0 for NULL roots. */
+static size_t root_len(const char *key, const char *const *roots)
+{
+        for (; roots && *roots; roots++)
+                if (kept(key, (const char *const[]){ *roots, NULL }))
+                        return strlen(*roots);
+        return 0;
+}
+
+static int store_apply(struct store *s, uint32_t t, const char *base, const char *const *roots,
+                       const struct kvset *old, const struct kvset *want)
 {
         int changes = 0, r;
 
@@ -225,7 +256,8 @@ static int store_apply(struct store *s, uint32_t t, const struct kvset *old, con
 
                 if (prev && streq(prev, want->items[i].value))
                         continue;
-                if (asprintf(&path, "%s/%s", s->base, want->items[i].key) < 0)
+                path = join(base, want->items[i].key);
+                if (!path)
                         return -ENOMEM;
                 r = xb_write(s, t, path, want->items[i].value);
                 if (r < 0)
@@ -235,10 +267,12 @@ static int store_apply(struct store *s, uint32_t t, const struct kvset *old, con
         for (size_t i = 0; i < old->n; i++) {
                 _cleanup_free_ char *root = NULL, *path = NULL;
 
-                if (kvset_get(want, old->items[i].key))
+                /* Wanted, or a directory of wanted keys now. */
+                if (kvset_has_prefix(want, old->items[i].key))
                         continue;
-                root = removal_root(old->items[i].key, want);
-                if (!root || asprintf(&path, "%s/%s", s->base, root) < 0)
+                root = removal_root(old->items[i].key, root_len(old->items[i].key, roots), want);
+                path = root ? join(base, root) : NULL;
+                if (!path)
                         return -ENOMEM;
                 /* Several stale keys share a root: the first removal takes them all. */
                 r = xb_rm(s, t, path);
@@ -249,7 +283,29 @@ static int store_apply(struct store *s, uint32_t t, const struct kvset *old, con
         return changes;
 }
 
-static int store_publish_once(struct store *s, const struct kvset *want, const char *const *keep)
+/*
+ * What one publish works on: the tree under base but the kept subtrees, or
+ * (roots not NULL) only the roots, relative to the domain home.
+ */
+struct scope {
+        struct tree *tree;
+        const char *base;
+        const char *const *keep;
+        const char *const *roots;
+};
+
+static int read_scope(struct store *s, uint32_t t, const struct scope *sc, struct kvset *out)
+{
+        int r = 0;
+
+        if (!sc->roots)
+                return store_read_tree(s, t, sc->base, "", sc->keep, out);
+        for (const char *const *root = sc->roots; *root && r >= 0; root++)
+                r = store_read_tree(s, t, sc->base, *root, NULL, out);
+        return r;
+}
+
+static int store_publish_once(struct store *s, const struct scope *sc, const struct kvset *want)
 {
         struct kvset current = { 0 };
         uint32_t t;
@@ -258,12 +314,12 @@ static int store_publish_once(struct store *s, const struct kvset *want, const c
         r = xb_tx_start(s, &t);
         if (r < 0)
                 return r;
-        if (!s->synced)
-                r = store_read_tree(s, t, "", keep, &current);
+        if (!sc->tree->synced)
+                r = read_scope(s, t, sc, &current);
         else
-                r = kvset_copy(&current, &s->published);
+                r = kvset_copy(&current, &sc->tree->published);
         if (r >= 0)
-                r = store_apply(s, t, &current, want);
+                r = store_apply(s, t, sc->base, sc->roots, &current, want);
         kvset_clear(&current);
         if (r < 0) {
                 xb_tx_end(s, t, false);
@@ -273,23 +329,39 @@ static int store_publish_once(struct store *s, const struct kvset *want, const c
         return e < 0 ? e : r;
 }
 
-int store_publish(struct store *s, const struct kvset *want, const char *const *keep)
+static int publish_scope(struct store *s, const struct scope *sc, const struct kvset *want)
 {
         int r = -EAGAIN;
 
         for (int i = 0; i < STORE_TX_RETRIES && r == -EAGAIN; i++)
-                r = store_publish_once(s, want, keep);
+                r = store_publish_once(s, sc, want);
         if (r < 0) {
                 /* What landed is unknown now: read it back next time. */
-                store_invalidate(s);
+                tree_invalidate(sc->tree);
                 return r;
         }
-        if (kvset_copy(&s->published, want) < 0) {
-                store_invalidate(s);
+        if (kvset_copy(&sc->tree->published, want) < 0) {
+                tree_invalidate(sc->tree);
                 return -ENOMEM;
         }
-        s->synced = true;
+        sc->tree->synced = true;
         return r;
+}
+
+int store_publish(struct store *s, const struct kvset *want, const char *const *keep)
+{
+        return publish_scope(s, &(struct scope){ .tree = &s->main, .base = s->base, .keep = keep }, want);
+}
+
+int store_publish_owned(struct store *s, const char *const *roots, const struct kvset *want)
+{
+        for (size_t i = 0; i < want->n; i++)
+                if (!kept(want->items[i].key, roots))
+                        return -EINVAL;
+        /* Nothing to say: not even a transaction (the idle case). */
+        if (s->owned.synced && kvset_equal(&s->owned.published, want))
+                return 0;
+        return publish_scope(s, &(struct scope){ .tree = &s->owned, .base = "", .roots = roots }, want);
 }
 
 int store_watch(struct store *s, const char *path, const char *token)

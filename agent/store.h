@@ -31,7 +31,19 @@ int store_conn_fd(struct store *s);
  */
 int store_publish(struct store *s, const struct kvset *want, const char *const *keep);
 
-/* Forgets what was published: the next publish re-reads the tree. */
+/*
+ * The same for keys outside base that other writers share the parents of
+ * (data/, attr/): roots are paths relative to the domain home, each a whole
+ * subtree the agent owns ("attr/vif") or a single key ("data/os_name").
+ * Makes each root equal to the keys of want under it (relative to the
+ * home; a key outside every root is -EINVAL) and never reads, writes or
+ * removes a path outside them. The first call reads the roots and removes
+ * what they hold that want does not; a call that changes nothing sends
+ * nothing. Give the same roots each time.
+ */
+int store_publish_owned(struct store *s, const char *const *roots, const struct kvset *want);
+
+/* Forgets what was published (both kinds): the next publish re-reads the tree. */
 void store_invalidate(struct store *s);
 
 int store_watch(struct store *s, const char *path, const char *token);

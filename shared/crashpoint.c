@@ -48,4 +48,14 @@ void crashpoint_report(void)
         fclose(f);
 }
 
+uint64_t crashpoint_usec(const char *name, uint64_t dflt_usec)
+{
+        const char *s = getenv(name);
+        unsigned v;
+
+        if (s && safe_atou(s, &v) >= 0 && v > 0)
+                return (uint64_t)v * 1000000;
+        return dflt_usec;
+}
+
 #endif

@@ -148,6 +148,18 @@ int kvset_copy(struct kvset *dst, const struct kvset *src)
         return 0;
 }
 
+bool kvset_equal(const struct kvset *a, const struct kvset *b)
+{
+        if (a->n != b->n)
+                return false;
+        /* Both sorted by key: equal sets have equal items at each index. */
+        for (size_t i = 0; i < a->n; i++)
+                if (strcmp(a->items[i].key, b->items[i].key) != 0 ||
+                    strcmp(a->items[i].value, b->items[i].value) != 0)
+                        return false;
+        return true;
+}
+
 int kvset_encode(const struct kvset *s, char **ret, size_t *ret_len)
 {
         size_t len = 0, off = 0;

@@ -29,6 +29,8 @@ bool kvset_remove(struct kvset *s, const char *key);
 /* True when any key equals prefix or starts with prefix + '/'. */
 bool kvset_has_prefix(const struct kvset *s, const char *prefix);
 int kvset_copy(struct kvset *dst, const struct kvset *src);
+/* The same keys with the same values. */
+bool kvset_equal(const struct kvset *a, const struct kvset *b);
 /*
  * The set as "KEY\0VALUE\0" pairs, sorted by key: how a child process hands
  * its result to its parent. Decoding refuses an empty key and a cut pair

@@ -102,11 +102,33 @@ static void test_encode(void)
         free(buf);
 }
 
+/* What store_publish_owned() skips the transaction on: same keys, same values, any insertion order. */
+static void test_equal(void)
+{
+        struct kvset a = { 0 }, b = { 0 };
+
+        CHECK(kvset_equal(&a, &b), "two empty sets");
+        kvset_set(&a, "x", "1");
+        kvset_set(&a, "y", "2");
+        kvset_set(&b, "y", "2");
+        CHECK(!kvset_equal(&a, &b), "a missing key");
+        kvset_set(&b, "x", "1");
+        CHECK(kvset_equal(&a, &b), "the same items set in another order");
+        kvset_set(&b, "x", "3");
+        CHECK(!kvset_equal(&a, &b), "another value");
+        kvset_remove(&b, "x");
+        kvset_set(&b, "z", "1");
+        CHECK(!kvset_equal(&a, &b), "another key, same count");
+        kvset_clear(&a);
+        kvset_clear(&b);
+}
+
 int main(void)
 {
         test_set_get_order();
         test_prefix();
         test_copy();
         test_encode();
+        test_equal();
         return check_exit("kvset");
 }

@@ -69,6 +69,8 @@ static const struct invalid_case invalid[] = {
         { "# caf\xc3\xa9\n", 0, "line 1: byte 0xc3 is not printable ASCII" },
         { "prepare = allow\0rollback = deny\n", 32, "line 1: byte 0x00 is not printable ASCII" },
         { "[agent]\n", 0, "line 1: expected KEY = VALUE" },
+        { "compat = yes\n", 0, "line 1: compat takes none or xapi, not 'yes'" },
+        { "compat = xapi\ncompat = none\n", 0, "line 2: 'compat' is set again (first on line 1)" },
 };
 
 static void test_valid(void)
@@ -105,6 +107,22 @@ static void test_invalid(void)
                 proto_actions_encode(&a, buf, sizeof(buf));
                 CHECK(streq(buf, "ping probe"), "case %zu: an invalid file publishes '%s'", i, buf);
         }
+}
+
+/* compat changes what is published, never what the host may request; a mistake turns it off. */
+static void test_compat(void)
+{
+        struct policy p, q;
+
+        policy_default(&p);
+        CHECK(!p.compat_xapi, "off without a file");
+        CHECK(policy_parse("compat = xapi\n", 14, &p) == 0 && p.compat_xapi && !p.report_only,
+              "compat = xapi");
+        CHECK(policy_grant(&p, PROTO_ACTION_PREPARE) == POLICY_ALLOW, "compat grants nothing else");
+        CHECK(policy_parse("compat = none\n", 14, &q) == 0 && !q.compat_xapi, "compat = none");
+        CHECK(!policy_same(&p, &q), "a change of compat is a change of the choice");
+        CHECK(policy_parse("compat = xapi\nprepare = maybe\n", 30, &p) == -EINVAL && !p.compat_xapi,
+              "an invalid file publishes no compat keys");
 }
 
 /* The answer the daemon gives: what runs, and the setting a refusal names. */
@@ -238,5 +256,6 @@ int main(void)
         test_allows();
         test_load();
         test_hash();
+        test_compat();
         return check_exit("test-policy");
 }
