@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conffile.h"
 #include "macro.h"
 #include "policy.h"
 #include "rootfs.h"
@@ -75,30 +76,6 @@ struct parse {
         unsigned seen[ELEMENTSOF(changing) + 2]; /* the line that set each key: changing[], report-only, compat */
 };
 
-static bool is_ws(char c)
-{
-        return c == ' ' || c == '\t';
-}
-
-/* A word [a-z][a-z-]* at s: its length (0 when there is none). */
-static size_t word(const char *s, size_t len)
-{
-        size_t n = 0;
-
-        if (len == 0 || s[0] < 'a' || s[0] > 'z')
-                return 0;
-        while (n < len && ((s[n] >= 'a' && s[n] <= 'z') || s[n] == '-'))
-                n++;
-        return n;
-}
-
-static size_t skip_ws(const char *s, size_t i, size_t len)
-{
-        while (i < len && is_ws(s[i]))
-                i++;
-        return i;
-}
-
 /* Index of key in seen[]: changing[] in order, then report-only, compat; -1 when unknown. */
 static int key_index(const char *k, size_t n)
 {
@@ -155,24 +132,13 @@ static int set_value(struct parse *ps, unsigned line, int k, const char *v, size
         return -EINVAL;
 }
 
-static int parse_setting(struct parse *ps, unsigned line, const char *s, size_t len)
+/* One KEY = VALUE of the file (shared/conffile.h reads the lines). */
+static int on_setting(unsigned line, const char *key, size_t kn, const char *v, size_t vn, void *userdata)
 {
-        size_t i = skip_ws(s, 0, len), kn = word(s + i, len - i), vi, vn;
-        const char *key = s + i;
+        struct parse *ps = userdata;
         int k;
 
-        if (kn == 0) {
-                invalid(ps->p, "line %u: expected KEY = VALUE, with a key of lowercase letters", line);
-                return -EINVAL;
-        }
-        i = skip_ws(s, i + kn, len);
-        if (i == len || s[i] != '=') {
-                invalid(ps->p, "line %u: expected '=' after '%.*s'", line, (int)kn, key);
-                return -EINVAL;
-        }
-        vi = skip_ws(s, i + 1, len);
-        vn = word(s + vi, len - vi);
-        if (vn == 0 || skip_ws(s, vi + vn, len) != len) {
+        if (vn == 0 || conffile_word(v, vn) != vn) {
                 invalid(ps->p, "line %u: the value of '%.*s' is not one word of lowercase letters", line,
                         (int)kn, key);
                 return -EINVAL;
@@ -189,42 +155,19 @@ static int parse_setting(struct parse *ps, unsigned line, const char *s, size_t 
                 return -EINVAL;
         }
         ps->seen[k] = line;
-        return set_value(ps, line, k, s + vi, vn);
-}
-
-static int parse_line(struct parse *ps, unsigned line, const char *s, size_t len)
-{
-        size_t i;
-
-        for (i = 0; i < len; i++)
-                if (!is_ws(s[i]) && (s[i] < 0x20 || s[i] > 0x7e)) {
-                        invalid(ps->p, "line %u: byte 0x%02x is not printable ASCII", line,
-                                (unsigned char)s[i]);
-                        return -EINVAL;
-                }
-        i = skip_ws(s, 0, len);
-        if (i == len || s[i] == '#')
-                return 0;
-        return parse_setting(ps, line, s, len);
+        return set_value(ps, line, k, v, vn);
 }
 
 int policy_parse(const char *text, size_t len, struct policy *ret)
 {
         struct parse ps = { .p = ret };
-        unsigned line = 0;
-        int r;
+        char error[POLICY_ERROR_MAX];
 
         policy_default(ret);
         ret->origin = POLICY_FILE;
-        for (size_t i = 0; i < len;) {
-                const char *nl = memchr(text + i, '\n', len - i);
-                size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
-
-                r = parse_line(&ps, ++line, text + i, n);
-                if (r < 0)
-                        break;
-                i += n + 1;
-        }
+        if (conffile_parse(text, len, on_setting, &ps, error, sizeof(error)) < 0 &&
+            ret->origin != POLICY_INVALID)
+                invalid(ret, "%s", error);
         /* The same bad text read again is the same problem, whatever its message. */
         ret->hash = hash_bytes(text, len);
         return ret->origin == POLICY_INVALID ? -EINVAL : 0;

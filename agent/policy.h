@@ -10,7 +10,8 @@
 /*
  * The guest owner's choice of what the host may request: the file
  * POLICY_PATH inside the root (the guest's own /etc), or a file given with
- * --config. Its grammar, strict so that a typo never passes for a choice:
+ * --config. Its grammar (shared/conffile.h, with one word a value), strict
+ * so that a typo never passes for a choice:
  *
  *   file    = *line
  *   line    = blank / comment / setting

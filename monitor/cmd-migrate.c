@@ -2,34 +2,50 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "inspect.h"
+#include "conffile.h"
 #include "db.h"
+#include "filter.h"
 #include "log.h"
 #include "macro.h"
 #include "migrate.h"
 #include "monitor.h"
 #include "render.h"
+#include "rootfs.h"
+#include "strv.h"
 #include "util.h"
 
 #define XL_DEFAULT "/usr/sbin/xl"
 #define CONFIG_DEFAULT "/etc/xen/%n.cfg"
+/* Debian's grub-xen-host: pvgrub2 for 64- and 32-bit PV guests, and pvhgrub. */
 #define PVGRUB_DEFAULT "/usr/lib/grub-xen/grub-x86_64-xen.bin"
+#define PVGRUB32_DEFAULT "/usr/lib/grub-xen/grub-i386-xen.bin"
 /* xenconsoled --log=guest writes each guest's console there. */
 #define CONSOLE_LOG_DEFAULT "/var/log/xen/console/guest-%n.log"
 #define PVHGRUB_DEFAULT "/usr/lib/grub-xen/grub-i386-xen_pvh.bin"
+/* The host's migrate settings (etc/migrate.conf): the table of boot loaders. */
+#define SETTINGS_DEFAULT "/etc/pvh-monitor/migrate.conf"
+#define SETTINGS_FILE_MAX (64u << 10)
 
 struct margs {
         const char *db;
         int64_t id;
-        bool json, dry_run, all;
-        const char *filter_key, *filter_value;
+        bool json, dry_run, all, replace;
+        struct filter filter;
+        /* The table of boot loaders from the command line: pv[i] becomes pvh[i] (NULL: --pvhgrub). */
+        char **pv, **pvh;
+        size_t n_pv, n_pvh;
+        char *pvhgrub; /* --pvhgrub */
+        const char *settings;
         char **domains;
         int n_domains;
         struct mig_settings s;
@@ -37,7 +53,7 @@ struct margs {
 
 static void migrate_help(FILE *f)
 {
-        fputs("Usage: pvh-monitor migrate plan [OPTIONS] [--all | --filter KEY=VALUE | DOMAIN...]\n"
+        fputs("Usage: pvh-monitor migrate plan [OPTIONS] [--all | --filter/--exclude KEY=GLOB... | DOMAIN...]\n"
                 "       pvh-monitor migrate run [--dry-run] [--json] [--id N] [--db FILE]\n"
                 "       pvh-monitor migrate resume [--json] [--id N] [--db FILE]\n"
                 "       pvh-monitor migrate status [--json] [--id N] [--db FILE]\n"
@@ -56,17 +72,29 @@ static void migrate_help(FILE *f)
                 "a run that was killed; abort stops a run (the guest in progress is rolled back\n"
                 "when no run is alive, else the run stops before its next guest).\n"
                 "\n"
-                "plan:\n"
-                "  --all | --filter verdict=V|guest_type=T | DOMAIN...   the guests (default all)\n"
+                "plan (its agent must answer a ping within " STRINGIFY(MIG_PING_TIMEOUT) " s, at plan and again\n"
+                "before the guest's turn: else it is skipped, \"no answer\"):\n"
+                "  --all | DOMAIN...      the guests (default all)\n"
+                "  --filter KEY=GLOB      only guests whose KEY matches the shell glob; repeated:\n"
+                "                         every one must match (keys as for status --filter)\n"
+                "  --exclude KEY=GLOB     no guest whose KEY matches; repeatable\n"
+                "  --replace              replace a migration planned and not run yet\n"
                 "  --canary N             guests in the first wave (default 1)\n"
                 "  --growth N             each wave N times the previous one (default 2)\n"
                 "  --max-wave N           at most N guests in a wave (default 0: no bound)\n"
                 "  --max-failures N       a wave starts only while fewer failed (default 1)\n"
                 "  --config PATTERN       the xl configuration, %n the domain name\n"
                 "                         (default " CONFIG_DEFAULT ")\n"
-                "  --pvgrub PATH          the PV grub image in kernel = (default\n"
-                "                         " PVGRUB_DEFAULT ")\n"
-                "  --pvhgrub PATH         what replaces it (default " PVHGRUB_DEFAULT ")\n"
+                "  --pvgrub PATH          a PV grub image kernel = may name; repeatable (default\n"
+                "                         the settings' table, else\n"
+                "                         " PVGRUB_DEFAULT " and\n"
+                "                         " PVGRUB32_DEFAULT ")\n"
+                "  --pvhgrub PATH         what replaces those (default\n"
+                "                         " PVHGRUB_DEFAULT ")\n"
+                "  --boot-loader PV=PVH   kernel = PV becomes kernel = PVH; repeatable, with --pvgrub\n"
+                "                         it replaces the settings' table\n"
+                "  --settings FILE        the table of boot loaders (default\n"
+                "                         " SETTINGS_DEFAULT ")\n"
                 "  --config-hook PROG     switch other formats: PROG to-pvh|to-pv NAME CFG\n"
                 "  --xl PROG              the toolstack (default " XL_DEFAULT "), run without a shell\n"
                 "  --toolstack-timeout S  for each XL command (default 300)\n"
@@ -113,8 +141,50 @@ static int set_str(char **dst, const char *v)
 enum {
         O_DB = 256, O_ID, O_JSON, O_DRY, O_ALL, O_FILTER, O_CANARY, O_GROWTH, O_MAXWAVE,
         O_MAXFAIL, O_CONFIG, O_PVGRUB, O_PVHGRUB, O_HOOK, O_XL, O_TS_TO, O_BOOT_TO, O_REQ_TO,
-        O_AGENTLESS, O_SETTLE, O_INSPECTOR, O_INSPECT_TIME, O_CONSOLE_LOG,
+        O_AGENTLESS, O_SETTLE, O_INSPECTOR, O_INSPECT_TIME, O_CONSOLE_LOG, O_EXCLUDE, O_REPLACE,
+        O_BOOT_LOADER, O_SETTINGS,
 };
+
+/*
+ * A boot loader's path goes between the quotes of kernel = and into a list
+ * of lines: absolute, printable, without quotes.
+ */
+static int loader_path_check(const char *p, size_t n)
+{
+        if (n == 0 || n > PATH_MAX || p[0] != '/')
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f || p[i] == '"' || p[i] == '\'')
+                        return -EINVAL;
+        return 0;
+}
+
+/* --boot-loader PV=PVH, or --pvgrub PV (pvh NULL: --pvhgrub's image). */
+static int add_loader(struct margs *a, const char *pv, size_t pv_len, const char *pvh)
+{
+        bool pv_ok = loader_path_check(pv, pv_len) >= 0;
+        char *k;
+
+        if (!pv_ok || (pvh && loader_path_check(pvh, strlen(pvh)) < 0)) {
+                _cleanup_free_ char *e = pv_ok ? render_escape(pvh, strlen(pvh)) : render_escape(pv, pv_len);
+
+                return log_error_errno(-EINVAL, "A boot loader is an absolute path without quotes or "
+                                       "control characters: '%s'.", e ? e : "?");
+        }
+        k = strndup(pv, pv_len);
+        if (!k || strv_push(&a->pv, &a->n_pv, k) < 0 || strv_push_dup(&a->pvh, &a->n_pvh, pvh ? pvh : "") < 0)
+                return log_error_errno(-ENOMEM, "Out of memory.");
+        return 0;
+}
+
+static int parse_boot_loader(struct margs *a, const char *arg)
+{
+        const char *eq = strchr(arg, '=');
+
+        if (!eq)
+                return log_error_errno(-EINVAL, "--boot-loader wants PV-IMAGE=PVH-IMAGE.");
+        return add_loader(a, arg, (size_t)(eq - arg), eq + 1);
+}
 
 static int parse_opt(int c, struct margs *a)
 {
@@ -135,16 +205,17 @@ static int parse_opt(int c, struct margs *a)
         case O_ALL:
                 a->all = true;
                 return 0;
-        case O_FILTER: {
-                char *eq = strchr(optarg, '=');
-
-                if (!eq || (strncmp(optarg, "verdict=", 8) != 0 && strncmp(optarg, "guest_type=", 11) != 0))
-                        return log_error_errno(-EINVAL, "--filter wants verdict=V or guest_type=T.");
-                *eq = 0;
-                a->filter_key = optarg;
-                a->filter_value = eq + 1;
+        case O_FILTER:
+        case O_EXCLUDE:
+                return filter_add(&a->filter, optarg, c == O_EXCLUDE);
+        case O_REPLACE:
+                a->replace = true;
                 return 0;
-        }
+        case O_BOOT_LOADER:
+                return parse_boot_loader(a, optarg);
+        case O_SETTINGS:
+                a->settings = optarg;
+                return 0;
         case O_CANARY:
                 return parse_uint(optarg, 100000, &a->s.canary);
         case O_GROWTH:
@@ -156,9 +227,11 @@ static int parse_opt(int c, struct margs *a)
         case O_CONFIG:
                 return set_str(&a->s.config, optarg);
         case O_PVGRUB:
-                return set_str(&a->s.pvgrub, optarg);
+                return add_loader(a, optarg, strlen(optarg), NULL);
         case O_PVHGRUB:
-                return set_str(&a->s.pvhgrub, optarg);
+                if (loader_path_check(optarg, strlen(optarg)) < 0)
+                        return log_error_errno(-EINVAL, "--pvhgrub wants an absolute path without quotes.");
+                return set_str(&a->pvhgrub, optarg);
         case O_HOOK:
                 return set_str(&a->s.hook, optarg);
         case O_XL:
@@ -194,6 +267,10 @@ static int margs_parse(int argc, char **argv, bool plan, struct margs *a)
                 { "dry-run", no_argument, NULL, O_DRY },
                 { "all", no_argument, NULL, O_ALL },
                 { "filter", required_argument, NULL, O_FILTER },
+                { "exclude", required_argument, NULL, O_EXCLUDE },
+                { "replace", no_argument, NULL, O_REPLACE },
+                { "boot-loader", required_argument, NULL, O_BOOT_LOADER },
+                { "settings", required_argument, NULL, O_SETTINGS },
                 { "canary", required_argument, NULL, O_CANARY },
                 { "growth", required_argument, NULL, O_GROWTH },
                 { "max-wave", required_argument, NULL, O_MAXWAVE },
@@ -231,19 +308,114 @@ static int margs_parse(int argc, char **argv, bool plan, struct margs *a)
         a->n_domains = argc - optind;
         if (!plan && a->n_domains > 0)
                 return log_error_errno(-EINVAL, "Unexpected argument '%s'.", argv[optind]);
-        if ((a->all || a->filter_key) && a->n_domains > 0)
-                return log_error_errno(-EINVAL, "--all and --filter take no DOMAIN.");
+        if ((a->all || !filter_empty(&a->filter)) && a->n_domains > 0)
+                return log_error_errno(-EINVAL, "--all, --filter and --exclude take no DOMAIN.");
         if (plan && (a->s.canary == 0 || a->s.growth == 0 || a->s.max_failures == 0))
                 return log_error_errno(-EINVAL, "--canary, --growth and --max-failures must be at least 1.");
         return 1;
+}
+
+/* boot-loader = PV-IMAGE PVH-IMAGE, the settings file's one key (it may be repeated). */
+static int on_setting(unsigned line, const char *key, size_t kn, const char *v, size_t vn, void *userdata)
+{
+        struct margs *a = userdata;
+        const char *sp = memchr(v, ' ', vn);
+        _cleanup_free_ char *pvh = NULL;
+
+        if (kn != STRLEN("boot-loader") || memcmp(key, "boot-loader", kn) != 0)
+                return log_error_errno(-EINVAL, "%s: line %u: unknown key '%.*s' (known: boot-loader).",
+                                       a->settings, line, (int)kn, key);
+        if (!sp || memchr(sp + 1, ' ', vn - (size_t)(sp + 1 - v)) || memchr(v, '\t', vn))
+                return log_error_errno(-EINVAL, "%s: line %u: boot-loader takes PV-IMAGE PVH-IMAGE, "
+                                       "one space between them.", a->settings, line);
+        pvh = strndup(sp + 1, vn - (size_t)(sp + 1 - v));
+        if (!pvh)
+                return log_error_errno(-ENOMEM, "Out of memory.");
+        return add_loader(a, v, (size_t)(sp - v), pvh);
+}
+
+/* The table of boot loaders of the settings file; a missing file has none. */
+static int settings_file_loaders(struct margs *a)
+{
+        _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char error[256] = "";
+        size_t len;
+        int r;
+
+        if (!a->settings)
+                a->settings = SETTINGS_DEFAULT;
+        fd = root_open_regular_at(AT_FDCWD, a->settings, O_RDONLY);
+        if (fd == -ENOENT)
+                return 0;
+        r = fd < 0 ? fd : read_full_fd(fd, &text, SETTINGS_FILE_MAX, &len);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the settings %s: %s", a->settings, root_strerror(r));
+        r = conffile_parse(text, len, on_setting, a, error, sizeof(error));
+        if (r < 0 && error[0])
+                log_error("%s: %s.", a->settings, error);
+        return r;
+}
+
+/* The lines of v, '\n' between them; an empty line is fill. */
+static char *join_lines(char *const *v, size_t n, const char *fill)
+{
+        char *out = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&out, &size);
+
+        if (!f)
+                return NULL;
+        for (size_t i = 0; i < n; i++)
+                fprintf(f, "%s%s", i ? "\n" : "", v[i][0] ? v[i] : fill);
+        if (fclose(f) != 0) {
+                free(out);
+                return NULL;
+        }
+        return out;
+}
+
+/*
+ * The table of boot loaders into the settings, as the PV and PVH lists
+ * xlcfg.h reads: the command line's, else the settings file's, else
+ * Debian's two pvgrub2 images, both to pvhgrub. pvhgrub boots 32- and
+ * 64-bit kernels alike (GRUB builds its linux command for i386-xen_pvh from
+ * the x86 boot protocol loader, loader/i386/linux.c, as for i386-pc).
+ */
+static int loader_table(struct margs *a)
+{
+        int r;
+
+        if (a->n_pv == 0 && (r = settings_file_loaders(a)) < 0)
+                return r;
+        if (a->n_pv == 0 && (add_loader(a, PVGRUB_DEFAULT, strlen(PVGRUB_DEFAULT), NULL) < 0 ||
+                             add_loader(a, PVGRUB32_DEFAULT, strlen(PVGRUB32_DEFAULT), NULL) < 0))
+                return -ENOMEM;
+        for (size_t i = 0; i < a->n_pv; i++)
+                for (size_t j = 0; j < i; j++)
+                        if (streq(a->pv[i], a->pv[j]))
+                                return log_error_errno(-EINVAL, "The boot loader %s is in the table twice.",
+                                                       a->pv[i]);
+        free(a->s.pvgrub);
+        free(a->s.pvhgrub);
+        a->s.pvgrub = join_lines(a->pv, a->n_pv, "");
+        a->s.pvhgrub = join_lines(a->pvh, a->n_pvh, a->pvhgrub ? a->pvhgrub : PVHGRUB_DEFAULT);
+        return a->s.pvgrub && a->s.pvhgrub ? 0 : -ENOMEM;
+}
+
+static void margs_done(struct margs *a)
+{
+        filter_done(&a->filter);
+        strv_free(a->pv);
+        strv_free(a->pvh);
+        free(a->pvhgrub);
+        mig_settings_done(&a->s);
 }
 
 static int settings_defaults(struct mig_settings *s)
 {
         if ((!s->xl && set_str(&s->xl, XL_DEFAULT) < 0) ||
             (!s->config && set_str(&s->config, CONFIG_DEFAULT) < 0) ||
-            (!s->pvgrub && set_str(&s->pvgrub, PVGRUB_DEFAULT) < 0) ||
-            (!s->pvhgrub && set_str(&s->pvhgrub, PVHGRUB_DEFAULT) < 0) ||
             (!s->inspector && set_str(&s->inspector, INSPECTOR_DEFAULT) < 0) ||
             (!s->console_log && set_str(&s->console_log, CONSOLE_LOG_DEFAULT) < 0))
                 return -ENOMEM;
@@ -306,11 +478,38 @@ static char *config_reason(const struct margs *a, const char *path)
         return asprintf(&r, "%s: %s", path, reason) < 0 ? NULL : r;
 }
 
-static bool filter_matches(const struct margs *a, const struct msnap *s)
+/* Whether the guest passes --filter and --exclude, judged as status judges it. */
+static int selected(struct xstore *x, const struct margs *a, unsigned domid)
 {
-        if (!a->filter_key)
-                return true;
-        return streq(a->filter_value, streq(a->filter_key, "verdict") ? s->verdict : s->guest_type);
+        struct guest g;
+        int r;
+
+        if (filter_empty(&a->filter))
+                return 1;
+        r = guest_read(x, domid, GUEST_READ_REASONS, &g);
+        if (r >= 0)
+                r = filter_match_guest(&a->filter, &g);
+        guest_done(&g);
+        return r;
+}
+
+/* Why the guest is skipped: a dead agent first (its state is stale), then what it published. */
+static int guest_reason(struct xstore *x, struct mdb *d, const struct margs *a, const struct cand *c,
+                        const struct msnap *s, char **ret)
+{
+        int r;
+
+        if (s->agent == GUEST_AGENT_NONE && a->s.agentless)
+                return 0;
+        if (s->agent == GUEST_AGENT_OK) {
+                r = mguest_ping(x, d, c->g.domid, c->g.name, ret);
+                if (r != 0)
+                        return r < 0 ? r : 0;
+        }
+        *ret = skip_reason(s);
+        if (!*ret && c->g.config)
+                *ret = config_reason(a, c->g.config);
+        return 0;
 }
 
 /* A guest without an agent, planned from its disks' inspection (migrate-agentless.c). */
@@ -327,7 +526,7 @@ static int plan_agentless(struct xstore *x, const struct margs *a, struct cand *
 }
 
 /* One guest into the candidates; 0 when left out. */
-static int plan_one(struct xstore *x, const struct margs *a, unsigned domid, struct cand *ret)
+static int plan_one(struct xstore *x, struct mdb *d, const struct margs *a, unsigned domid, struct cand *ret)
 {
         _cleanup_free_ char *name = NULL;
         struct msnap s = {};
@@ -341,20 +540,21 @@ static int plan_one(struct xstore *x, const struct margs *a, unsigned domid, str
                 log_warning("Domain %u has no name usable in a path: left out.", domid);
                 return 0;
         }
+        r = selected(x, a, domid);
+        if (r <= 0)
+                return r < 0 ? log_error_errno(r, "Failed to read domain %u: %m", domid) : 0;
         r = mguest_snapshot(x, domid, &s);
         if (r < 0)
                 return log_error_errno(r, "Failed to read domain %u: %m", domid);
-        if (!filter_matches(a, &s)) {
-                msnap_done(&s);
-                return 0;
-        }
         *ret = (struct cand){ .g = { .name = TAKE_PTR(name), .domid = domid, .old_domid = domid,
                                      .state = MG_PENDING, .step_done = true, .wave = -1 } };
         ret->g.verdict = strdup(s.verdict);
         ret->g.config = mig_config_path(a->s.config, ret->g.name);
-        ret->g.reason = s.agent == GUEST_AGENT_NONE && a->s.agentless ? NULL : skip_reason(&s);
-        if (!ret->g.reason && ret->g.config)
-                ret->g.reason = config_reason(a, ret->g.config);
+        r = guest_reason(x, d, a, ret, &s, &ret->g.reason);
+        if (r < 0) {
+                msnap_done(&s);
+                return log_error_errno(r, "Failed to ping domain %u: %m", domid);
+        }
         ret->rank = ret->g.reason ? 3 : streq(s.verdict, "ready") ? 0 : 1;
         if (ret->g.reason)
                 ret->g.state = MG_SKIPPED;
@@ -387,7 +587,7 @@ static void assign_waves(struct cand *c, unsigned n, const struct mig_settings *
         }
 }
 
-static int plan_select(struct xstore *x, struct margs *a, struct cand **ret, unsigned *ret_n)
+static int plan_select(struct xstore *x, struct mdb *d, struct margs *a, struct cand **ret, unsigned *ret_n)
 {
         _cleanup_free_ unsigned *ids = NULL;
         struct cand *c;
@@ -401,7 +601,7 @@ static int plan_select(struct xstore *x, struct margs *a, struct cand **ret, uns
         if (!c)
                 return -ENOMEM;
         for (unsigned i = 0; i < n; i++) {
-                r = plan_one(x, a, ids[i], &c[k]);
+                r = plan_one(x, d, a, ids[i], &c[k]);
                 if (r < 0) {
                         for (unsigned j = 0; j < k; j++)
                                 mguest_done(&c[j].g);
@@ -526,60 +726,94 @@ static int show(struct mdb *d, int64_t id, bool json)
 
 /* ---- subcommands -------------------------------------------------------------- */
 
-/* An unfinished migration blocks a new plan; a planned one not yet run is replaced. */
-static int retire_previous(struct mdb *d)
+/*
+ * An unfinished migration blocks a new plan: a running one (resume or abort
+ * it), and a planned one unless --replace says to replace it. *ret is the
+ * newest migration (id 0 when there is none).
+ */
+static int check_previous(struct mdb *d, bool replace, struct mig *ret)
 {
-        struct mig m = {};
-        int r = mdb_load(d, 0, &m);
+        int r = mdb_load(d, 0, ret);
 
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
                 return r;
-        if (m.state == MIG_RUNNING) {
-                log_error("Migration %" PRId64 " is unfinished: resume or abort it first.", m.id);
-                mig_done(&m);
+        if (ret->state == MIG_RUNNING) {
+                log_error("Migration %" PRId64 " is unfinished: resume or abort it first.", ret->id);
                 return -EBUSY;
         }
-        if (m.state == MIG_PLANNED) {
-                m.state = MIG_ABORTED;
-                free(m.reason);
-                m.reason = strdup("replaced by a new plan");
-                r = mdb_set_state(d, &m);
+        if (ret->state == MIG_PLANNED && !replace) {
+                log_error("Migration %" PRId64 " is planned and not run yet: run or abort it, or plan "
+                          "again with --replace to replace it.", ret->id);
+                return -EBUSY;
         }
-        mig_done(&m);
-        return r;
+        return 0;
+}
+
+static int retire_previous(struct mdb *d, struct mig *m)
+{
+        if (m->id == 0 || m->state != MIG_PLANNED)
+                return 0;
+        m->state = MIG_ABORTED;
+        free(m->reason);
+        m->reason = strdup("replaced by a new plan");
+        return mdb_set_state(d, m);
+}
+
+/* No guest to switch: said with every guest's reason, and nothing saved. */
+static int nothing_to_do(const struct cand *c, unsigned n)
+{
+        for (unsigned i = 0; i < n; i++)
+                if (c[i].g.state != MG_SKIPPED)
+                        return 0;
+        log_error("Nothing to do: %s; no plan saved.", n ? "every guest selected is skipped" : "no guest selected");
+        for (unsigned i = 0; i < n; i++)
+                log_error("  %s: %s", c[i].g.name, c[i].g.reason ? c[i].g.reason : "");
+        return 1;
 }
 
 static int do_plan(struct mdb *d, struct margs *a)
 {
-        struct mig m = { .s = a->s };
+        struct mig m = { .s = a->s }, prev = {};
         struct xstore *x = NULL;
         struct cand *c = NULL;
-        struct mguest *g;
+        struct mguest *g = NULL;
         unsigned n = 0;
         int r;
 
-        r = retire_previous(d);
-        if (r < 0)
+        r = check_previous(d, a->replace, &prev);
+        if (r < 0) {
+                mig_done(&prev);
                 return r == -EBUSY ? EXIT_FAILED : EXIT_INTERNAL;
+        }
         r = xstore_open(&x);
         if (r < 0) {
+                mig_done(&prev);
                 log_error_errno(r, "Failed to connect to xenstore: %m");
                 return EXIT_INTERNAL;
         }
-        r = plan_select(x, a, &c, &n);
+        r = plan_select(x, d, a, &c, &n);
         xstore_close(x);
-        if (r < 0)
+        if (r < 0) {
+                mig_done(&prev);
                 return r == -ENOENT ? EXIT_FAILED : EXIT_INTERNAL;
-        g = calloc(n ? n : 1, sizeof(*g));
-        for (unsigned i = 0; g && i < n; i++)
-                g[i] = c[i].g;
-        r = g ? mdb_create(d, &m, g, n, &m.id) : -ENOMEM;
+        }
+        if (nothing_to_do(c, n))
+                r = -ENODATA;
+        else if ((r = retire_previous(d, &prev)) >= 0) {
+                g = calloc(n ? n : 1, sizeof(*g));
+                for (unsigned i = 0; g && i < n; i++)
+                        g[i] = c[i].g;
+                r = g ? mdb_create(d, &m, g, n, &m.id) : -ENOMEM;
+        }
         for (unsigned i = 0; i < n; i++)
                 mguest_done(&c[i].g);
         free(c);
         free(g);
+        mig_done(&prev);
+        if (r == -ENODATA)
+                return EXIT_FAILED;
         if (r < 0) {
                 log_error_errno(r, "Failed to save the plan: %m");
                 return EXIT_INTERNAL;
@@ -702,17 +936,27 @@ int cmd_migrate(int argc, char **argv)
                 return EXIT_USAGE;
         }
         r = margs_parse(argc - 1, argv + 1, streq(verb, "plan"), &a);
-        if (r <= 0 || settings_defaults(&a.s) < 0) {
-                mig_settings_done(&a.s);
-                return r < 0 ? EXIT_USAGE : r == 0 ? EXIT_DONE : EXIT_INTERNAL;
+        if (r > 0 && settings_defaults(&a.s) < 0)
+                r = -ENOMEM;
+        if (r > 0 && streq(verb, "plan") && (r = loader_table(&a)) >= 0)
+                r = 1;
+        if (r <= 0) {
+                margs_done(&a);
+                return r == -ENOMEM ? EXIT_INTERNAL : r < 0 ? EXIT_USAGE : EXIT_DONE;
         }
         if (a.dry_run && !streq(verb, "run")) {
-                mig_settings_done(&a.s);
+                margs_done(&a);
                 return log_error("--dry-run belongs to migrate run."), EXIT_USAGE;
+        }
+        /* Only plan makes the database: any other command on a mistyped --db would make an empty one. */
+        if (!streq(verb, "plan") && access(a.db, F_OK) < 0) {
+                log_error_errno(-errno, "No database '%s' (migrate plan makes it): %m", a.db);
+                margs_done(&a);
+                return EXIT_FAILED;
         }
         r = mdb_open(a.db, &d);
         if (r < 0) {
-                mig_settings_done(&a.s);
+                margs_done(&a);
                 return EXIT_INTERNAL;
         }
         if (streq(verb, "plan"))
@@ -722,6 +966,6 @@ int cmd_migrate(int argc, char **argv)
         else
                 r = do_run(d, &a, verb);
         mdb_close(d);
-        mig_settings_done(&a.s);
+        margs_done(&a);
         return r;
 }

@@ -617,8 +617,9 @@ static int open_db(struct request_args *a)
 {
         int r;
 
+        /* serve makes the database: a mistyped --db must not make an empty one. */
         if (a->db_path)
-                return db_open(a->db_path, &a->db);
+                return db_open_existing(a->db_path, &a->db);
         if (access(DB_DEFAULT_PATH, F_OK) < 0)
                 return 0;
         r = db_open(DB_DEFAULT_PATH, &a->db);
@@ -647,7 +648,7 @@ static int request_main(struct request_args *a)
         r = open_db(a);
         if (r < 0) {
                 xstore_close(x);
-                return EXIT_INTERNAL;
+                return r == -ENOENT ? EXIT_FAILED : EXIT_INTERNAL;
         }
         r = run_batch(x, a, ids, n);
         xstore_close(x);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <uuid/uuid.h>
 
 #include "hostreq.h"
 #include "log.h"
@@ -359,4 +360,32 @@ int mguest_request(struct xstore *x, unsigned domid, enum proto_action action, c
         xstore_unwatch(x, "@releaseDomain", "mreq:release");
         xstore_unwatch(x, path, token);
         return r;
+}
+
+int mguest_ping(struct xstore *x, struct mdb *d, unsigned domid, const char *name, char **ret_why)
+{
+        _cleanup_free_ char *msg = NULL;
+        char id[PROTO_UUID_LEN + 1];
+        enum mreq_outcome o;
+        uuid_t u;
+        int r;
+
+        uuid_generate_random(u);
+        uuid_unparse_lower(u, id);
+        if (d && (r = mdb_request_sent(d, id, domid, name, PROTO_ACTION_PING)) < 0)
+                return r;
+        r = mguest_request(x, domid, PROTO_ACTION_PING, id, MIG_PING_TIMEOUT, &o, &msg);
+        if (r < 0)
+                return r;
+        if (o == MREQ_DONE)
+                return 0;
+        if (o == MREQ_FAILED)
+                r = asprintf(ret_why, "no answer: the agent failed a ping (%s)", msg ? msg : "");
+        else if (o == MREQ_GONE)
+                r = asprintf(ret_why, "no answer: the domain went away");
+        else
+                r = asprintf(ret_why, "no answer: the agent did not answer a ping within %u s "
+                             "(what it published is stale, or another request holds its node)",
+                             MIG_PING_TIMEOUT);
+        return r < 0 ? -ENOMEM : 1;
 }

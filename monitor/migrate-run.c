@@ -200,6 +200,8 @@ static int step_check(struct ctx *c, struct mguest *g)
                 return r;
         if (s.agent != GUEST_AGENT_OK)
                 r = skip(g, "no compatible agent (%s)", s.verdict);
+        else if ((r = mguest_ping(c->x, c->d, domid, g->name, &reason)) != 0)
+                r = r < 0 ? r : skip(g, "%s", reason);
         else if (!streq(s.guest_type, "PV"))
                 r = skip(g, "the guest runs as %s, not PV", s.guest_type[0] ? s.guest_type : "unknown");
         else if (streq(s.verdict, "blocked"))

@@ -172,6 +172,19 @@ enum mreq_outcome {
 int mguest_request(struct xstore *x, unsigned domid, enum proto_action action, const char *id,
                    unsigned timeout_s, enum mreq_outcome *ret, char **ret_message);
 
+/*
+ * A guest's agent is alive only when it answers a ping: its published state
+ * stays in xenstore after it died. Seconds a ping may take, at plan time
+ * and before each guest's turn in a run.
+ */
+#define MIG_PING_TIMEOUT 10
+/*
+ * Pings the agent of domain domid under a new request id, recorded first in
+ * d for serve's counters (d may be NULL). 0 when it answered; 1 when not,
+ * with *ret_why the reason (malloc'd, starting "no answer"); < 0 on error.
+ */
+int mguest_ping(struct xstore *x, struct mdb *d, unsigned domid, const char *name, char **ret_why);
+
 /* ---- commands (migrate-exec.c) ---- */
 /*
  * Runs argv[0] with argv through execve (no shell), stdin /dev/null, its

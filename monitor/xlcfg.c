@@ -161,24 +161,93 @@ static enum xlcfg_type type_of(const struct facts *f)
         return XLCFG_PV;
 }
 
+/* Line i of the list (lines end at '\n'): its start, and its length in *ret_len. */
+static const char *list_line(const char *list, size_t i, size_t *ret_len)
+{
+        const char *p = list, *nl;
+
+        for (; p && i > 0; i--) {
+                nl = strchr(p, '\n');
+                p = nl ? nl + 1 : NULL;
+        }
+        if (!p)
+                return NULL;
+        nl = strchr(p, '\n');
+        *ret_len = nl ? (size_t)(nl - p) : strlen(p);
+        return p;
+}
+
+/* The PVH image that replaces the kernel = value; NULL when the table has no such PV image. */
+static const char *pvh_image(const struct xlcfg_paths *p, const struct xlline *kernel, size_t *ret_len)
+{
+        const char *pv;
+        size_t n;
+
+        for (size_t i = 0; (pv = list_line(p->pvgrub, i, &n)); i++)
+                if (n == kernel->val_len && memcmp(pv, kernel->val, n) == 0)
+                        return list_line(p->pvhgrub, i, ret_len);
+        return NULL;
+}
+
+/* The file name of a path, for telling a boot loader from a kernel. */
+static bool looks_like_grub(const char *v, size_t n)
+{
+        const char *base = v;
+
+        for (size_t i = 0; i < n; i++)
+                if (v[i] == '/')
+                        base = v + i + 1;
+        return memmem(base, n - (size_t)(base - v), "grub", 4) != NULL;
+}
+
+/* The PV images of the table, a space between them, for a reason. */
+static char *table_text(const struct xlcfg_paths *p)
+{
+        char *out = strdup(p->pvgrub);
+
+        for (char *c = out; c && *c; c++)
+                if (*c == '\n')
+                        *c = ' ';
+        return out;
+}
+
+static int reason_not_in_table(const struct facts *f, const struct xlcfg_paths *p, char **ret)
+{
+        _cleanup_free_ char *table = table_text(p);
+        const char *v = f->kernel->val;
+        int n = (int)f->kernel->val_len;
+
+        if (!table)
+                return -ENOMEM;
+        if (!looks_like_grub(v, f->kernel->val_len))
+                return asprintf(ret, "direct kernel boot: kernel = \"%.*s\" is a kernel dom0 loads, "
+                                "not pvgrub; boot the guest through pvgrub first (its kernel and "
+                                "menu inside the guest), then switch it", n, v) < 0 ? -ENOMEM : 1;
+        return asprintf(ret, "kernel = \"%.*s\" is not a PV boot loader of the table (%s): "
+                        "add it with --boot-loader PV=PVH or in the configuration file",
+                        n, v, table) < 0 ? -ENOMEM : 1;
+}
+
 /* Why a PV configuration cannot be switched: 1 and *ret set, 0 when it can. */
 static int reason_kernel(const struct facts *f, const struct xlcfg_paths *p, char **ret)
 {
-        const char *why = NULL;
+        size_t n;
 
+        if (f->bootloader && f->bootloader->val)
+                return asprintf(ret, "bootloader = \"%.*s\": dom0 runs the guest's boot loader "
+                                "(pygrub), which PVH does not; switch it to pvgrub first",
+                                (int)f->bootloader->val_len, f->bootloader->val) < 0 ? -ENOMEM : 1;
         if (f->bootloader)
-                why = "the domain boots through bootloader = (pygrub), not pvgrub";
+                *ret = strdup("bootloader = (pygrub): dom0 runs the guest's boot loader, which PVH "
+                              "does not; switch it to pvgrub first");
         else if (!f->kernel)
-                why = "no kernel = line: the domain does not boot pvgrub";
+                *ret = strdup("no kernel = line: the domain does not boot pvgrub");
         else if (f->kernel_bad || !f->kernel->val)
-                why = "kernel = is not a plain string";
-        else if (val_is(f->kernel, p->pvgrub))
+                *ret = strdup("kernel = is not a plain string");
+        else if (pvh_image(p, f->kernel, &n))
                 return 0;
-        if (why)
-                *ret = strdup(why);
-        else if (asprintf(ret, "kernel = \"%.*s\" is not the pvgrub image %s",
-                          (int)f->kernel->val_len, f->kernel->val, p->pvgrub) < 0)
-                *ret = NULL;
+        else
+                return reason_not_in_table(f, p, ret);
         return *ret ? 1 : -ENOMEM;
 }
 
@@ -211,6 +280,8 @@ struct rewrite {
         size_t len, cap;
         bool wrote_type;
         const char *last_type, *last_kernel; /* the lines that decide, by address */
+        const char *pvh;                      /* what replaces the kernel = value */
+        size_t pvh_len;
 };
 
 static int append(struct rewrite *w, const char *s, size_t n)
@@ -231,12 +302,12 @@ static int append(struct rewrite *w, const char *s, size_t n)
 }
 
 /* Replaces the string value of a line, keeping its indentation, quotes and comment. */
-static int replace_value(struct rewrite *w, const struct xlline *l, const char *v)
+static int replace_value(struct rewrite *w, const struct xlline *l, const char *v, size_t n)
 {
         int r = append(w, l->start, (size_t)(l->val - l->start));
 
         if (r >= 0)
-                r = append(w, v, strlen(v));
+                r = append(w, v, n);
         if (r >= 0)
                 r = append(w, l->val + l->val_len, (size_t)(l->end - (l->val + l->val_len)));
         return r;
@@ -249,10 +320,10 @@ static int rewrite_line(const struct xlline *l, void *u)
         int r;
 
         if (l->start == w->last_type) {
-                r = replace_value(w, l, "pvh");
+                r = replace_value(w, l, "pvh", 3);
                 w->wrote_type = true;
         } else if (l->start == w->last_kernel)
-                r = replace_value(w, l, w->p->pvhgrub);
+                r = replace_value(w, l, w->pvh, w->pvh_len);
         else if (key_is(l, "builder") && !w->last_type) {
                 /* builder = "generic" is the old spelling of PV: type = replaces it. */
                 r = append(w, "type = \"pvh\"", 12);
@@ -280,6 +351,7 @@ int xlcfg_to_pvh(const char *text, const struct xlcfg_paths *p, char **ret)
         each_line(text, collect, &f);
         w.last_type = f.type ? f.type->start : NULL;
         w.last_kernel = f.kernel->start;
+        w.pvh = pvh_image(p, f.kernel, &w.pvh_len);
         r = append(&w, "", 0);
         if (r >= 0)
                 r = each_line(text, rewrite_line, &w);

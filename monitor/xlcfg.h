@@ -23,9 +23,14 @@ enum xlcfg_type {
         XLCFG_UNKNOWN,
 };
 
+/*
+ * The table of boot loaders: line i of pvhgrub (lines end at '\n') is the
+ * PVH counterpart of the PV image on line i of pvgrub. A configuration
+ * whose kernel = names one of the PV images is switched to its counterpart.
+ */
 struct xlcfg_paths {
-        const char *pvgrub;  /* the PV grub image the kernel = line names */
-        const char *pvhgrub; /* its PVH counterpart */
+        const char *pvgrub;  /* the PV grub images kernel = may name, one a line */
+        const char *pvhgrub; /* their PVH counterparts, one a line */
 };
 
 const char *xlcfg_type_to_string(enum xlcfg_type t);

@@ -13,6 +13,9 @@
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 #define STRLEN(s) (sizeof("" s "") - 1)
+/* The expansion of a macro as a string literal. */
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 
 /* Hand over ownership of a pointer: returns it and clears the variable. */
 #define TAKE_PTR(p)                         \

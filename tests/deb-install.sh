@@ -118,7 +118,7 @@ unitdir=/lib/systemd/system
 for f in /usr/sbin/pvh-agent /usr/sbin/pvh-monitor /usr/libexec/pvh-agent/pvh-inspect \
 	 /usr/lib/sysusers.d/pvh-monitor.conf \
 	 "$unitdir/pvh-agent.service" "$unitdir/pvh-monitor.service" \
-	 /etc/init.d/pvh-agent /etc/default/pvh-agent \
+	 /etc/init.d/pvh-agent /etc/default/pvh-agent /etc/pvh-monitor/migrate.conf \
 	 /usr/share/man/man8/pvh-agent.8.gz /usr/share/man/man8/pvh-monitor.8.gz \
 	 /usr/share/man/man7/pvh-protocol.7.gz \
 	 /usr/share/bash-completion/completions/pvh-agent \
@@ -127,6 +127,9 @@ for f in /usr/sbin/pvh-agent /usr/sbin/pvh-monitor /usr/libexec/pvh-agent/pvh-in
 	[ -e "$root$f" ] || fail "$f is not installed"
 	in_root dpkg -S "$f" >/dev/null 2>&1 || fail "$f belongs to no package"
 done
+# The host's migrate settings are the administrator's once installed: an upgrade asks before replacing them.
+in_root dpkg-query -W -f='${Conffiles}\n' pvh-monitor | grep -q '^ /etc/pvh-monitor/migrate.conf ' ||
+	fail "/etc/pvh-monitor/migrate.conf is not a conffile of pvh-monitor"
 [ -x "$root/usr/sbin/pvh-agent" ] || fail "/usr/sbin/pvh-agent is not executable"
 [ -x "$root/usr/libexec/pvh-agent/pvh-inspect" ] || fail "pvh-inspect is not executable"
 in_root getent passwd pvh-inspect >/dev/null || fail "no user pvh-inspect for the inspector's sandbox"

@@ -60,7 +60,8 @@ greason plain | grep -q 'no agent (plan with --agentless' || fail "plain: $(grea
 expect_eq "withagent planned" pending "$(gstate withagent)"
 
 echo "# with --agentless: planned from their disks"
-aplan --agentless >"$T/plan.txt" || fail "plan --agentless: $(cat "$T/plan.txt")"
+aplan --agentless >/dev/null 2>&1 && fail "the planned migration was replaced without --replace"
+aplan --agentless --replace >"$T/plan.txt" || fail "plan --agentless: $(cat "$T/plan.txt")"
 cat "$T/plan.txt"
 status_json >"$T/plan.json"
 expect_eq "order: the agent's guest first, then the ready ones without an agent" \

@@ -76,6 +76,56 @@ static void test_cases(void)
         }
 }
 
+/* A table of boot loaders: each PV image to its own counterpart; the reasons name what is wrong. */
+static const struct xlcfg_paths TABLE = { "/usr/lib/grub-xen/grub-x86_64-xen.bin\n"
+                                          "/usr/lib/grub-xen/grub-i386-xen.bin\n"
+                                          "/opt/pvgrub",
+                                          "/usr/lib/grub-xen/grub-i386-xen_pvh.bin\n"
+                                          "/usr/lib/grub-xen/grub-i386-xen_pvh.bin\n"
+                                          "/opt/pvhgrub" };
+
+static const struct {
+        const char *name, *in;
+        const char *out;    /* NULL: cannot be switched */
+        const char *reason; /* in the reason when it cannot */
+} table_cases[] = {
+        { "64-bit pvgrub2", "type = \"pv\"\nkernel = \"/usr/lib/grub-xen/grub-x86_64-xen.bin\"\n",
+          "type = \"pvh\"\nkernel = \"/usr/lib/grub-xen/grub-i386-xen_pvh.bin\"\n", NULL },
+        { "32-bit pvgrub2", "type = \"pv\"\nkernel = \"/usr/lib/grub-xen/grub-i386-xen.bin\"\n",
+          "type = \"pvh\"\nkernel = \"/usr/lib/grub-xen/grub-i386-xen_pvh.bin\"\n", NULL },
+        { "the last line of the table", "kernel = '/opt/pvgrub'\n", "kernel = '/opt/pvhgrub'\ntype = \"pvh\"\n", NULL },
+        { "an image is not a prefix of it", "kernel = \"/opt/pvgrub2\"\n", NULL, "not a PV boot loader of the table" },
+        { "a boot loader not in the table", "kernel = \"/usr/lib/xen/boot/pv-grub-x86_64.gz\"\n", NULL,
+          "not a PV boot loader of the table" },
+        { "direct kernel boot", "kernel = \"/boot/vmlinuz-6.1.0-13-amd64\"\nramdisk = \"/boot/initrd.img\"\n",
+          NULL, "direct kernel boot" },
+        { "pygrub", "bootloader = \"pygrub\"\n", NULL, "bootloader = \"pygrub\"" },
+        { "pygrub beside a kernel", "bootloader = \"/usr/lib/xen/bin/pygrub\"\nkernel = \"/usr/lib/grub-xen/grub-i386-xen.bin\"\n",
+          NULL, "pygrub" },
+};
+
+static void test_table(void)
+{
+        for (size_t i = 0; i < ELEMENTSOF(table_cases); i++) {
+                _cleanup_free_ char *reason = NULL, *out = NULL;
+                enum xlcfg_type t;
+                int r;
+
+                r = xlcfg_inspect(table_cases[i].in, &TABLE, &t, &reason);
+                CHECK(r == 0 && t == XLCFG_PV, "%s: inspect %d", table_cases[i].name, r);
+                r = xlcfg_to_pvh(table_cases[i].in, &TABLE, &out);
+                if (table_cases[i].out) {
+                        CHECK(!reason, "%s: reason '%s'", table_cases[i].name, reason);
+                        CHECK(r == 0 && streq(out, table_cases[i].out), "%s: got\n%s", table_cases[i].name,
+                              out ? out : "(null)");
+                        continue;
+                }
+                CHECK(r == -EINVAL, "%s: switched: %d", table_cases[i].name, r);
+                CHECK(reason && strstr(reason, table_cases[i].reason), "%s: reason '%s'", table_cases[i].name,
+                      reason ? reason : "(null)");
+        }
+}
+
 static char *slurp(const char *path)
 {
         char *t = NULL;
@@ -210,6 +260,7 @@ static void test_links(void)
 int main(void)
 {
         test_cases();
+        test_table();
         test_files();
         test_disks();
         test_links();
