@@ -531,16 +531,16 @@ static void print_table(struct mdb *d, const struct mig *m, const struct mguest 
         for (int s = 0; s < _MG_STATE_MAX; s++)
                 if (count[s])
                         printf(", %u %s", count[s], mg_state_to_string((enum mg_state)s));
-        printf("\n\n%-4s %-20s %-6s %-8s %-9s %-10s %-8s %-7s %s\n", "WAVE", "NAME", "DOMID", "VERDICT",
-               "STATE", "STEP", "STARTED", "TIME", "REASON");
+        printf("\n\n%-4s %-20s %-6s %-8s %-9s %-10s %-8s %-7s %s\n", "WAVE", "NAME", "DOMID",
+               "VERDICT", "STATE", "STEP", "STARTED", "TIME", "REASON");
         for (unsigned i = 0; i < n; i++) {
                 char wave[12] = "-", start[MVIEW_CLOCK_MAX], took[MVIEW_CLOCK_MAX];
 
                 if (g[i].wave >= 0)
                         snprintf(wave, sizeof(wave), "%d", g[i].wave + 1);
                 mview_guest_times(d, m->id, g[i].name, start, took);
-                printf("%-4s %-20s %-6u %-8s %-9s %-10s %-8s %-7s %s\n", wave, g[i].name, g[i].domid,
-                       g[i].verdict ? g[i].verdict : "-", mg_state_to_string(g[i].state),
+                printf("%-4s %-20s %-6u %-8s %-9s %-10s %-8s %-7s %s\n", wave, g[i].name,
+                       g[i].domid, g[i].verdict ? g[i].verdict : "-", mg_state_to_string(g[i].state),
                        g[i].step == MS_NONE ? "-" : mg_step_to_string(g[i].step), start, took,
                        g[i].reason ? g[i].reason : "");
         }
@@ -747,7 +747,8 @@ int cmd_migrate(int argc, char **argv)
         }
         if (!streq(verb, "plan") && !streq(verb, "run") && !streq(verb, "resume") &&
             !streq(verb, "status") && !streq(verb, "abort") && !streq(verb, "list")) {
-                log_error("Unknown migrate command '%s' (plan, run, resume, status, list, abort).", verb);
+                log_error("Unknown migrate command '%s' (plan, run, resume, status, list, abort).",
+                          verb);
                 return EXIT_USAGE;
         }
         r = margs_parse(argc - 1, argv + 1, streq(verb, "plan"), &a);

@@ -142,7 +142,7 @@ static int schema_to_6(struct db *d)
                        "ALTER TABLE migration_guests ADD COLUMN agentless INTEGER NOT NULL DEFAULT 0;");
 }
 
-/* The commands migrate runs before and after each guest (migrate plan --before-guest, --after-guest). */
+/* The programs migrate runs around each guest (migrate plan --before-guest, --after-guest). */
 static int schema_to_7(struct db *d)
 {
         return exec(d, "ALTER TABLE migrations ADD COLUMN before_guest TEXT;"

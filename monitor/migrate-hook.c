@@ -46,7 +46,8 @@ static int hook_env(const struct mig *m, const struct mguest *g, enum mhook h, c
         if (r >= 0)
                 r = strv_push(&v, &n, strdup_printf("PVH_STEP=%s", mg_step_to_string(g->step)));
         if (r >= 0)
-                r = strv_push(&v, &n, strdup_printf("PVH_OUTCOME=%s", mg_state_to_string(g->state)));
+                r = strv_push(&v, &n,
+                              strdup_printf("PVH_OUTCOME=%s", mg_state_to_string(g->state)));
         if (r >= 0 && g->reason)
                 r = strv_push(&v, &n, strdup_printf("PVH_REASON=%s", g->reason));
         if (r < 0)

@@ -1131,8 +1131,8 @@ static int dry_run(struct ctx *c)
                         printf("  %s (verdict %s%s)\n", g->name, g->verdict ? g->verdict : "?",
                                g->agentless ? ", by its disks: no agent" : "");
                         if (s->before_guest)
-                                printf("    run: %s (before-guest hook: a non-zero exit skips the guest)\n",
-                                       s->before_guest);
+                                printf("    run: %s (before-guest hook: a non-zero exit "
+                                       "skips the guest)\n", s->before_guest);
                         if (g->verdict && streq(g->verdict, "fixable"))
                                 printf("    request prepare, wait %u s for its answer\n",
                                        s->request_timeout);

@@ -53,8 +53,8 @@ const char *mview_duration(int64_t secs, char buf[static MVIEW_CLOCK_MAX])
         if (masked())
                 return "m:ss";
         if (secs >= 3600)
-                snprintf(buf, MVIEW_CLOCK_MAX, "%" PRId64 ":%02d:%02d", secs / 3600, (int)(secs / 60 % 60),
-                         (int)(secs % 60));
+                snprintf(buf, MVIEW_CLOCK_MAX, "%" PRId64 ":%02d:%02d", secs / 3600,
+                         (int)(secs / 60 % 60), (int)(secs % 60));
         else
                 snprintf(buf, MVIEW_CLOCK_MAX, "%d:%02d", (int)(secs / 60), (int)(secs % 60));
         return buf;
@@ -69,7 +69,8 @@ void mview_json_time(FILE *f, int64_t t)
 }
 
 /* How long a guest took, or "-" when it has not begun or not ended. */
-static const char *guest_time(struct mdb *d, int64_t mig, const char *name, char buf[static MVIEW_CLOCK_MAX])
+static const char *guest_time(struct mdb *d, int64_t mig, const char *name,
+                              char buf[static MVIEW_CLOCK_MAX])
 {
         int64_t start = 0, end = 0;
 
@@ -90,8 +91,8 @@ static const char *mode_now(struct xstore *x, const char *name)
         return t ? t : "-";
 }
 
-void mview_summary(FILE *f, struct mdb *d, struct xstore *x, const struct mig *m, const struct mguest *g,
-                   unsigned n)
+void mview_summary(FILE *f, struct mdb *d, struct xstore *x, const struct mig *m,
+                   const struct mguest *g, unsigned n)
 {
         fprintf(f, "\nmigration %" PRId64 ": %s%s%s\n", m->id, mig_state_to_string(m->state),
                 m->reason ? ": " : "", m->reason ? m->reason : "");
@@ -109,8 +110,8 @@ void mview_summary(FILE *f, struct mdb *d, struct xstore *x, const struct mig *m
         fflush(f);
 }
 
-void mview_guest_times(struct mdb *d, int64_t mig, const char *name, char start[static MVIEW_CLOCK_MAX],
-                       char took[static MVIEW_CLOCK_MAX])
+void mview_guest_times(struct mdb *d, int64_t mig, const char *name,
+                       char start[static MVIEW_CLOCK_MAX], char took[static MVIEW_CLOCK_MAX])
 {
         int64_t s = 0, e = 0;
         char buf[MVIEW_CLOCK_MAX];
@@ -123,9 +124,11 @@ void mview_guest_times(struct mdb *d, int64_t mig, const char *name, char start[
 
 /* ---- migrate list ---------------------------------------------------------------------- */
 
-static void list_json(const struct mig *m, int64_t started, int64_t ended, const unsigned count[static _MG_STATE_MAX])
+static void list_json(const struct mig *m, int64_t started, int64_t ended,
+                      const unsigned count[static _MG_STATE_MAX])
 {
-        printf("{\"id\":%" PRId64 ",\"state\":\"%s\",\"reason\":", m->id, mig_state_to_string(m->state));
+        printf("{\"id\":%" PRId64 ",\"state\":\"%s\",\"reason\":", m->id,
+               mig_state_to_string(m->state));
         render_json_cstr(stdout, m->reason);
         printf(",\"created\":%" PRId64 ",\"started\":", m->created);
         mview_json_time(stdout, started);
@@ -134,22 +137,26 @@ static void list_json(const struct mig *m, int64_t started, int64_t ended, const
         printf(",\"guests\":{");
         for (int s = 0, first = 1; s < _MG_STATE_MAX; s++)
                 if (count[s]) {
-                        printf("%s\"%s\":%u", first ? "" : ",", mg_state_to_string((enum mg_state)s), count[s]);
+                        printf("%s\"%s\":%u", first ? "" : ",",
+                               mg_state_to_string((enum mg_state)s), count[s]);
                         first = 0;
                 }
         printf("}}\n");
 }
 
-static void list_line(const struct mig *m, int64_t started, int64_t ended, const unsigned count[static _MG_STATE_MAX])
+static void list_line(const struct mig *m, int64_t started, int64_t ended,
+                      const unsigned count[static _MG_STATE_MAX])
 {
         char a[MVIEW_CLOCK_MAX], b[MVIEW_CLOCK_MAX], c[MVIEW_CLOCK_MAX];
         bool first = true;
 
         printf("%-4" PRId64 " %-9s %-19s %-19s %-19s ", m->id, mig_state_to_string(m->state),
-               mview_clock(m->created, true, a), mview_clock(started, true, b), mview_clock(ended, true, c));
+               mview_clock(m->created, true, a), mview_clock(started, true, b),
+               mview_clock(ended, true, c));
         for (int s = 0; s < _MG_STATE_MAX; s++)
                 if (count[s]) {
-                        printf("%s%u %s", first ? "" : ", ", count[s], mg_state_to_string((enum mg_state)s));
+                        printf("%s%u %s", first ? "" : ", ", count[s],
+                               mg_state_to_string((enum mg_state)s));
                         first = false;
                 }
         printf("%s\n", first ? "no guests" : "");
@@ -192,8 +199,8 @@ int mview_list(struct mdb *d, bool json)
         if (r < 0)
                 return EXIT_INTERNAL;
         if (!json)
-                printf("%-4s %-9s %-19s %-19s %-19s %s\n", "ID", "STATE", "CREATED", "STARTED", "ENDED",
-                       "GUESTS");
+                printf("%-4s %-9s %-19s %-19s %-19s %s\n", "ID", "STATE", "CREATED", "STARTED",
+                       "ENDED", "GUESTS");
         for (unsigned i = 0; i < n; i++)
                 if (list_one(d, ids[i], json) < 0)
                         return EXIT_INTERNAL;

@@ -248,11 +248,11 @@ const char *mview_duration(int64_t secs, char buf[static MVIEW_CLOCK_MAX]);
 /* t as a JSON number, null for 0. */
 void mview_json_time(FILE *f, int64_t t);
 /* When the guest began ("-" before) and how long it took ("-" until it ended). */
-void mview_guest_times(struct mdb *d, int64_t mig, const char *name, char start[static MVIEW_CLOCK_MAX],
-                       char took[static MVIEW_CLOCK_MAX]);
+void mview_guest_times(struct mdb *d, int64_t mig, const char *name,
+                       char start[static MVIEW_CLOCK_MAX], char took[static MVIEW_CLOCK_MAX]);
 /* The table at the end of a run: per guest its outcome, time, the type its domain runs as now. */
-void mview_summary(FILE *f, struct mdb *d, struct xstore *x, const struct mig *m, const struct mguest *g,
-                   unsigned n);
+void mview_summary(FILE *f, struct mdb *d, struct xstore *x, const struct mig *m,
+                   const struct mguest *g, unsigned n);
 /* migrate list: every migration with its dates; returns an exit status. */
 int mview_list(struct mdb *d, bool json);
 
