@@ -57,6 +57,7 @@ static void migrate_help(FILE *f)
                 "       pvh-monitor migrate run [--dry-run] [--json] [--id N] [--db FILE]\n"
                 "       pvh-monitor migrate resume [--json] [--id N] [--db FILE]\n"
                 "       pvh-monitor migrate status [--json] [--id N] [--db FILE]\n"
+                "       pvh-monitor migrate list [--json] [--db FILE]\n"
                 "       pvh-monitor migrate abort [--json] [--id N] [--db FILE]\n"
                 "\n"
                 "Staged PV -> PVH migration. plan picks the guests, orders them by risk (ready,\n"
@@ -114,13 +115,21 @@ static void migrate_help(FILE *f)
                 "                         (default " CONSOLE_LOG_DEFAULT "); a\n"
                 "                         kernel panic written there since the switch fails\n"
                 "                         the boot; a guest without one is verified without it\n"
+                "  --before-guest PROG    run PROG (no shell, no arguments, PVH_* in its\n"
+                "                         environment) before each guest: a non-zero exit\n"
+                "                         skips the guest, its output the reason\n"
+                "  --after-guest PROG     run PROG after each guest (PVH_OUTCOME: done, failed,\n"
+                "                         skipped, cancelled); a failure is only journaled\n"
                 "common:\n"
                 "  --db FILE              the database (default " DB_DEFAULT_PATH ")\n"
                 "  --id N                 the migration (default the newest)\n"
-                "  --json                 JSON (run: JSON lines, also when stdout is no terminal)\n"
+                "  --json                 JSON (run, resume, abort: JSON lines; else a line per\n"
+                "                         step with its time and a summary at the end)\n"
                 "  --dry-run              run: print what would be done, change nothing\n"
                 "\n"
-                "Exit status: 0 done, 1 a guest failed or the run stopped, 4 usage, 5 internal.\n",
+                "Exit status: 0 done (every guest), 1 failed (no guest done, or the run\n"
+                "stopped or was aborted), 2 partial (some guests done, others not), 4 usage,\n"
+                "5 internal.\n",
               f);
 }
 
@@ -142,7 +151,7 @@ enum {
         O_DB = 256, O_ID, O_JSON, O_DRY, O_ALL, O_FILTER, O_CANARY, O_GROWTH, O_MAXWAVE,
         O_MAXFAIL, O_CONFIG, O_PVGRUB, O_PVHGRUB, O_HOOK, O_XL, O_TS_TO, O_BOOT_TO, O_REQ_TO,
         O_AGENTLESS, O_SETTLE, O_INSPECTOR, O_INSPECT_TIME, O_CONSOLE_LOG, O_EXCLUDE, O_REPLACE,
-        O_BOOT_LOADER, O_SETTINGS,
+        O_BOOT_LOADER, O_SETTINGS, O_BEFORE, O_AFTER,
 };
 
 /*
@@ -184,6 +193,16 @@ static int parse_boot_loader(struct margs *a, const char *arg)
         if (!eq)
                 return log_error_errno(-EINVAL, "--boot-loader wants PV-IMAGE=PVH-IMAGE.");
         return add_loader(a, arg, (size_t)(eq - arg), eq + 1);
+}
+
+/* A hook is executed as it is named, without a shell or a search of PATH: an absolute path. */
+static int set_hook(char **dst, const char *v)
+{
+        if (v[0] != '/')
+                return log_error_errno(-EINVAL, "A hook must be an absolute path: '%s'.", v);
+        if (access(v, X_OK) < 0)
+                return log_error_errno(-errno, "Hook '%s' is not executable: %m", v);
+        return set_str(dst, v);
 }
 
 static int parse_opt(int c, struct margs *a)
@@ -253,6 +272,10 @@ static int parse_opt(int c, struct margs *a)
                 return parse_uint(optarg, 3600, &a->s.inspect_time);
         case O_CONSOLE_LOG:
                 return set_str(&a->s.console_log, optarg);
+        case O_BEFORE:
+                return set_hook(&a->s.before_guest, optarg);
+        case O_AFTER:
+                return set_hook(&a->s.after_guest, optarg);
         default:
                 return -EINVAL;
         }
@@ -288,6 +311,8 @@ static int margs_parse(int argc, char **argv, bool plan, struct margs *a)
                 { "inspector", required_argument, NULL, O_INSPECTOR },
                 { "inspect-time-limit", required_argument, NULL, O_INSPECT_TIME },
                 { "console-log", required_argument, NULL, O_CONSOLE_LOG },
+                { "before-guest", required_argument, NULL, O_BEFORE },
+                { "after-guest", required_argument, NULL, O_AFTER },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -619,9 +644,16 @@ static int plan_select(struct xstore *x, struct mdb *d, struct margs *a, struct 
 
 /* ---- printing ---------------------------------------------------------------- */
 
-static void print_guest_json(const struct mguest *g)
+static void print_guest_json(struct mdb *d, const struct mguest *g)
 {
-        printf("{\"pos\":%u,\"wave\":", g->pos);
+        int64_t start = 0, end = 0;
+
+        mdb_times(d, g->mig, g->name, &start, &end);
+        printf("{\"pos\":%u,\"started\":", g->pos);
+        mview_json_time(stdout, start);
+        printf(",\"ended\":");
+        mview_json_time(stdout, end);
+        printf(",\"wave\":");
         if (g->wave >= 0)
                 printf("%d", g->wave + 1);
         else
@@ -644,9 +676,12 @@ static void print_guest_json(const struct mguest *g)
         printf("}");
 }
 
-static void print_json(const struct mig *m, const struct mguest *g, unsigned n)
+static void print_json(struct mdb *d, const struct mig *m, const struct mguest *g, unsigned n)
 {
         const struct mig_settings *s = &m->s;
+        int64_t times[2] = {};
+
+        mdb_times(d, m->id, NULL, &times[0], &times[1]);
 
         printf("{\"id\":%" PRId64 ",\"state\":\"%s\",\"reason\":", m->id, mig_state_to_string(m->state));
         render_json_cstr(stdout, m->reason);
@@ -661,38 +696,52 @@ static void print_json(const struct mig *m, const struct mguest *g, unsigned n)
         render_json_cstr(stdout, s->pvhgrub);
         printf(",\"config_hook\":");
         render_json_cstr(stdout, s->hook);
+        printf(",\"before_guest\":");
+        render_json_cstr(stdout, s->before_guest);
+        printf(",\"after_guest\":");
+        render_json_cstr(stdout, s->after_guest);
+        printf(",\"created\":%" PRId64 ",\"started\":", m->created);
+        mview_json_time(stdout, times[0]);
+        printf(",\"ended\":");
+        mview_json_time(stdout, times[1]);
         printf(",\"toolstack_timeout\":%u,\"boot_timeout\":%u,\"request_timeout\":%u,\"guests\":[",
                s->toolstack_timeout, s->boot_timeout, s->request_timeout);
         for (unsigned i = 0; i < n; i++) {
                 if (i)
                         putchar(',');
-                print_guest_json(&g[i]);
+                print_guest_json(d, &g[i]);
         }
         printf("]}\n");
 }
 
-static void print_table(const struct mig *m, const struct mguest *g, unsigned n)
+static void print_table(struct mdb *d, const struct mig *m, const struct mguest *g, unsigned n)
 {
+        char created[MVIEW_CLOCK_MAX], started[MVIEW_CLOCK_MAX], ended[MVIEW_CLOCK_MAX];
         unsigned count[_MG_STATE_MAX] = {};
+        int64_t t[2] = {};
 
         for (unsigned i = 0; i < n; i++)
                 count[g[i].state]++;
+        mdb_times(d, m->id, NULL, &t[0], &t[1]);
         printf("migration %" PRId64 ": %s%s%s\n", m->id, mig_state_to_string(m->state),
                m->reason ? ": " : "", m->reason ? m->reason : "");
+        printf("created %s, started %s, ended %s\n", mview_clock(m->created, true, created),
+               mview_clock(t[0], true, started), mview_clock(t[1], true, ended));
         printf("guests: %u", n);
         for (int s = 0; s < _MG_STATE_MAX; s++)
                 if (count[s])
                         printf(", %u %s", count[s], mg_state_to_string((enum mg_state)s));
-        printf("\n\n%-4s %-20s %-6s %-8s %-9s %-10s %s\n", "WAVE", "NAME", "DOMID", "VERDICT",
-               "STATE", "STEP", "REASON");
+        printf("\n\n%-4s %-20s %-6s %-8s %-9s %-10s %-8s %-7s %s\n", "WAVE", "NAME", "DOMID",
+               "VERDICT", "STATE", "STEP", "STARTED", "TIME", "REASON");
         for (unsigned i = 0; i < n; i++) {
-                char wave[12] = "-";
+                char wave[12] = "-", start[MVIEW_CLOCK_MAX], took[MVIEW_CLOCK_MAX];
 
                 if (g[i].wave >= 0)
                         snprintf(wave, sizeof(wave), "%d", g[i].wave + 1);
-                printf("%-4s %-20s %-6u %-8s %-9s %-10s %s\n", wave, g[i].name, g[i].domid,
-                       g[i].verdict ? g[i].verdict : "-", mg_state_to_string(g[i].state),
-                       g[i].step == MS_NONE ? "-" : mg_step_to_string(g[i].step),
+                mview_guest_times(d, m->id, g[i].name, start, took);
+                printf("%-4s %-20s %-6u %-8s %-9s %-10s %-8s %-7s %s\n", wave, g[i].name,
+                       g[i].domid, g[i].verdict ? g[i].verdict : "-", mg_state_to_string(g[i].state),
+                       g[i].step == MS_NONE ? "-" : mg_step_to_string(g[i].step), start, took,
                        g[i].reason ? g[i].reason : "");
         }
 }
@@ -714,9 +763,9 @@ static int show(struct mdb *d, int64_t id, bool json)
                 return EXIT_INTERNAL;
         }
         if (json)
-                print_json(&m, g, n);
+                print_json(d, &m, g, n);
         else
-                print_table(&m, g, n);
+                print_table(d, &m, g, n);
         for (unsigned i = 0; i < n; i++)
                 mguest_done(&g[i]);
         free(g);
@@ -867,7 +916,7 @@ static int abort_running(struct mdb *d, const struct margs *a, pid_t holder)
 
 static int do_run(struct mdb *d, const struct margs *a, const char *verb)
 {
-        struct mrun_opts o = { .db_path = a->db, .json = a->json || isatty(STDOUT_FILENO) != 1, .dry_run = a->dry_run,
+        struct mrun_opts o = { .db_path = a->db, .json = a->json, .dry_run = a->dry_run,
                                .abort = streq(verb, "abort") };
         struct xstore *x = NULL;
         struct mig m = {};
@@ -931,8 +980,9 @@ int cmd_migrate(int argc, char **argv)
                 return verb ? EXIT_DONE : EXIT_USAGE;
         }
         if (!streq(verb, "plan") && !streq(verb, "run") && !streq(verb, "resume") &&
-            !streq(verb, "status") && !streq(verb, "abort")) {
-                log_error("Unknown migrate command '%s' (plan, run, resume, status, abort).", verb);
+            !streq(verb, "status") && !streq(verb, "abort") && !streq(verb, "list")) {
+                log_error("Unknown migrate command '%s' (plan, run, resume, status, list, abort).",
+                          verb);
                 return EXIT_USAGE;
         }
         r = margs_parse(argc - 1, argv + 1, streq(verb, "plan"), &a);
@@ -963,6 +1013,8 @@ int cmd_migrate(int argc, char **argv)
                 r = do_plan(d, &a);
         else if (streq(verb, "status"))
                 r = show(d, a.id, a.json);
+        else if (streq(verb, "list"))
+                r = mview_list(d, a.json);
         else
                 r = do_run(d, &a, verb);
         mdb_close(d);

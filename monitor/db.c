@@ -142,8 +142,15 @@ static int schema_to_6(struct db *d)
                        "ALTER TABLE migration_guests ADD COLUMN agentless INTEGER NOT NULL DEFAULT 0;");
 }
 
+/* The programs migrate runs around each guest (migrate plan --before-guest, --after-guest). */
+static int schema_to_7(struct db *d)
+{
+        return exec(d, "ALTER TABLE migrations ADD COLUMN before_guest TEXT;"
+                       "ALTER TABLE migrations ADD COLUMN after_guest TEXT;");
+}
+
 static int (*const migrations[])(struct db *d) = {
-        schema_to_1, schema_to_2, schema_to_3, schema_to_4, schema_to_5, schema_to_6,
+        schema_to_1, schema_to_2, schema_to_3, schema_to_4, schema_to_5, schema_to_6, schema_to_7,
 };
 
 /* The schema version that has the inspections table. */

@@ -26,7 +26,8 @@ struct mdb {
 
 static const char *const mig_states[_MIG_STATE_MAX] = {
         [MIG_PLANNED] = "planned", [MIG_RUNNING] = "running", [MIG_STOPPED] = "stopped",
-        [MIG_ABORTED] = "aborted", [MIG_DONE] = "done",
+        [MIG_ABORTED] = "aborted", [MIG_DONE] = "done",      [MIG_PARTIAL] = "partial",
+        [MIG_FAILED] = "failed",
 };
 static const char *const mg_states[_MG_STATE_MAX] = {
         [MG_PENDING] = "pending", [MG_ACTIVE] = "active",   [MG_DONE] = "done",
@@ -86,6 +87,8 @@ void mig_settings_done(struct mig_settings *s)
         free(s->hook);
         free(s->inspector);
         free(s->console_log);
+        free(s->before_guest);
+        free(s->after_guest);
         *s = (struct mig_settings){};
 }
 
@@ -246,9 +249,9 @@ static int insert_migration(struct mdb *d, const struct mig *m)
         r = prepare(d, "INSERT INTO migrations(created, updated, state, canary, growth, max_wave, "
                        "max_failures, xl, config, pvgrub, pvhgrub, hook, toolstack_timeout, "
                        "boot_timeout, request_timeout, agentless, inspector, inspect_time, settle, "
-                       "console_log) "
+                       "console_log, before_guest, after_guest) "
                        "VALUES (?1, ?1, 'planned', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                       "?14, ?15, ?16, ?17, ?18)",
+                       "?14, ?15, ?16, ?17, ?18, ?19, ?20)",
                     &st);
         if (r < 0)
                 return r;
@@ -270,6 +273,8 @@ static int insert_migration(struct mdb *d, const struct mig *m)
         sqlite3_bind_int(st, 16, (int)s->inspect_time);
         sqlite3_bind_int(st, 17, (int)s->settle);
         bind_text(st, 18, s->console_log);
+        bind_text(st, 19, s->before_guest);
+        bind_text(st, 20, s->after_guest);
         return step_done(d, st);
 }
 
@@ -375,7 +380,7 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
         r = prepare(d, "SELECT id, created, state, reason, abort_requested, canary, growth, "
                        "max_wave, max_failures, xl, config, pvgrub, pvhgrub, hook, "
                        "toolstack_timeout, boot_timeout, request_timeout, agentless, inspector, "
-                       "inspect_time, settle, console_log FROM migrations "
+                       "inspect_time, settle, console_log, before_guest, after_guest FROM migrations "
                        "WHERE id = ?1 OR (?1 = 0 AND id = (SELECT max(id) FROM migrations))",
                     &st);
         if (r < 0)
@@ -408,6 +413,8 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
         m.s.inspect_time = (unsigned)sqlite3_column_int(st, 19);
         m.s.settle = (unsigned)sqlite3_column_int(st, 20);
         m.s.console_log = col_text(st, 21);
+        m.s.before_guest = col_text(st, 22);
+        m.s.after_guest = col_text(st, 23);
         sqlite3_finalize(st);
         if ((int)m.state < 0 || !m.s.xl || !m.s.config || !m.s.pvgrub || !m.s.pvhgrub) {
                 mig_done(&m);
@@ -547,6 +554,60 @@ int mdb_guest_save(struct mdb *d, const struct mguest *g, const char *event, con
         if (r >= 0 && event)
                 r = add_event(d, g->mig, g->name, event, detail);
         return tx_end(d, r);
+}
+
+int mdb_times(struct mdb *d, int64_t mig, const char *name, int64_t *ret_start, int64_t *ret_end)
+{
+        sqlite3_stmt *st;
+        int r, rc;
+
+        /* The events say when: a run's "running", a guest's "begin", and their final states. */
+        r = prepare(d, "SELECT min(CASE WHEN event IN ('running', 'begin') THEN at END), "
+                       "max(CASE WHEN event IN ('done', 'failed', 'skipped', 'cancelled', 'partial', "
+                       "'stopped', 'aborted') THEN at END) FROM migration_events "
+                       "WHERE migration = ?1 AND name IS ?2",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, mig);
+        bind_text(st, 2, name);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+                sqlite3_finalize(st);
+                return sql_error(d, rc);
+        }
+        *ret_start = sqlite3_column_int64(st, 0);
+        *ret_end = sqlite3_column_int64(st, 1);
+        sqlite3_finalize(st);
+        return 0;
+}
+
+int mdb_ids(struct mdb *d, int64_t **ret, unsigned *ret_n)
+{
+        _cleanup_free_ int64_t *v = NULL;
+        unsigned n = 0;
+        sqlite3_stmt *st;
+        int r, rc;
+
+        r = prepare(d, "SELECT id FROM migrations ORDER BY id", &st);
+        if (r < 0)
+                return r;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                int64_t *nv = realloc(v, (n + 1) * sizeof(*v));
+
+                if (!nv) {
+                        sqlite3_finalize(st);
+                        return -ENOMEM;
+                }
+                v = nv;
+                v[n++] = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+                return sql_error(d, rc);
+        *ret = TAKE_PTR(v);
+        *ret_n = n;
+        return 0;
 }
 
 int mdb_request_sent(struct mdb *d, const char *id, unsigned domid, const char *name,

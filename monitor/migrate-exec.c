@@ -37,10 +37,15 @@ static char *exec_failure(const char *path, int e)
 
 int mexec(char *const argv[], unsigned timeout_s, char **ret_output)
 {
+        return mexec_env(argv, environ, timeout_s, ret_output);
+}
+
+int mexec_env(char *const argv[], char *const envp[], unsigned timeout_s, char **ret_output)
+{
         const struct spawn_cmd c = {
                 .path = argv[0],
                 .argv = argv,
-                .envp = environ,
+                .envp = envp,
                 .root_fd = -1,
                 .timeout_usec = (uint64_t)timeout_s * 1000000,
                 .output_max = OUTPUT_KEEP,

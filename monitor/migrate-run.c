@@ -26,6 +26,9 @@
  * this process right after its Nth journal write.
  */
 #define CRASH_ENV "PVH_MONITOR_MIGRATE_CRASH_AFTER"
+/* Test hook, as above: the seconds between the lines that say what a run waits for (30). */
+#define NOTE_ENV "PVH_MONITOR_MIGRATE_NOTE_EVERY"
+#define NOTE_EVERY_S 30
 
 struct ctx {
         struct mdb *d;
@@ -35,6 +38,10 @@ struct ctx {
         unsigned n;
         const struct mrun_opts *o;
         unsigned crash_after, writes;
+        uint64_t began;          /* CLOCK_MONOTONIC, when this run began */
+        struct mguest *cur;      /* the guest in its chain of steps */
+        uint64_t noted;          /* when a wait was last said */
+        unsigned note_every;     /* seconds */
 };
 
 enum { STEP_OK = 0, STEP_FAILED = 1 };
@@ -61,17 +68,72 @@ static void emit_json(const struct ctx *c, const char *event, int wave, const st
         printf(",\"at\":%lld}\n", (long long)time(NULL));
 }
 
+/* A line for people starts with the time of day and the time since the run began. */
+static void stamp(const struct ctx *c)
+{
+        char now[MVIEW_CLOCK_MAX], took[MVIEW_CLOCK_MAX];
+
+        printf("%s +%-7s ", mview_clock(time(NULL), false, now),
+               mview_duration((int64_t)((now_usec(CLOCK_MONOTONIC) - c->began) / 1000000), took));
+}
+
 static void emit(const struct ctx *c, const char *event, int wave, const struct mguest *g,
                  const char *detail)
 {
         if (c->o->json)
                 emit_json(c, event, wave, g, detail);
-        else if (g)
-                printf("  %-20s %-10s %s%s%s\n", g->name, mg_step_to_string(g->step), event,
-                       detail ? ": " : "", detail ? detail : "");
-        else
-                printf("%s%s%s\n", event, detail ? ": " : "", detail ? detail : "");
+        else {
+                stamp(c);
+                if (g)
+                        printf("  %-20s %-10s %s%s%s\n", g->name, mg_step_to_string(g->step), event,
+                               detail ? ": " : "", detail ? detail : "");
+                else
+                        printf("%s%s%s\n", event, detail ? ": " : "", detail ? detail : "");
+        }
         fflush(stdout);
+}
+
+/* What the guest in its chain waits for, in words. */
+static const char *waits_for(const struct mguest *g)
+{
+        switch (g->step) {
+        case MS_RESTART:
+        case MS_RESTART_PV:
+                return "its old domain to go away";
+        case MS_VERIFY:
+                return g->agentless ? "the toolstack to run it as PVH, its frontends connected"
+                                    : "its agent to report PVH, a new boot id and its addresses";
+        case MS_WAIT_PV:
+                return g->agentless ? "the toolstack to run it as PV" : "its agent to report PV";
+        case MS_NONE:
+        case MS_CHECK:
+        case MS_PREPARE:
+        case MS_READY:
+        case MS_SWITCH:
+        case MS_RESTORE:
+        case MS_ROLLBACK:
+        case _MS_MAX:
+                break;
+        }
+        return "its domain";
+}
+
+/* While a step waits: a line every note_every seconds saying for what and how long is left. */
+static void note_wait(struct ctx *c, uint64_t deadline)
+{
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        char detail[160];
+
+        if (!c->cur || now < c->noted + (uint64_t)c->note_every * 1000000)
+                return;
+        if (!c->noted) {
+                c->noted = now;
+                return;
+        }
+        c->noted = now;
+        snprintf(detail, sizeof(detail), "for %s, %" PRIu64 " s left", waits_for(c->cur),
+                 deadline > now ? (deadline - now) / 1000000 : 0);
+        emit(c, "waiting", c->cur->wave, c->cur, detail);
 }
 
 /* ---- the journal ------------------------------------------------------------- */
@@ -497,6 +559,7 @@ static int poll_once(struct ctx *c, uint64_t deadline)
         uint64_t now = now_usec(CLOCK_MONOTONIC);
         uint64_t ms = deadline > now ? (deadline - now + 999) / 1000 : 0;
 
+        note_wait(c, deadline);
         if (poll(&p, 1, ms > 1000 ? 1000 : (int)ms) < 0 && errno != EINTR)
                 return -errno;
         for (;;) {
@@ -749,20 +812,61 @@ static int step_setup(struct ctx *c, struct mguest *g)
         return 0;
 }
 
+/*
+ * The after-guest hook, once the guest's outcome is recorded: its failure
+ * is journaled and changes nothing. A run killed in between does not run it
+ * on resume: the guest is no longer in its chain.
+ */
+static int after_hook(struct ctx *c, struct mguest *g)
+{
+        _cleanup_free_ char *why = NULL;
+        int r = mhook_run(c->m, g, MHOOK_AFTER, &why);
+
+        if (r <= 0)
+                return r;
+        return journal(c, g, "hook-failed", why);
+}
+
 static int guest_finish(struct ctx *c, struct mguest *g)
 {
+        int r;
+
         g->state = g->reason ? MG_FAILED : MG_DONE;
         /* Aborted before it changed anything: not a failure. */
         if (g->reason && streq(g->reason, "aborted") && !g->prepared && !g->switched)
                 g->state = MG_CANCELLED;
-        return journal(c, g, mg_state_to_string(g->state), g->reason);
+        r = journal(c, g, mg_state_to_string(g->state), g->reason);
+        return r < 0 ? r : after_hook(c, g);
+}
+
+/*
+ * The before-guest hook, before the guest's first step (again on resume when
+ * a run was killed before that step was recorded): a non-zero exit skips the
+ * guest, with the hook's output as the reason.
+ */
+static int before_hook(struct ctx *c, struct mguest *g)
+{
+        _cleanup_free_ char *why = NULL;
+        int r = mhook_run(c->m, g, MHOOK_BEFORE, &why);
+
+        if (r <= 0)
+                return r;
+        g->state = MG_SKIPPED;
+        free(g->reason);
+        g->reason = TAKE_PTR(why);
+        return journal(c, g, "skipped", g->reason);
 }
 
 static int guest_run(struct ctx *c, struct mguest *g)
 {
         int r;
 
+        c->cur = g;
+        c->noted = 0;
         if (g->state == MG_PENDING) {
+                r = before_hook(c, g);
+                if (r < 0 || g->state == MG_SKIPPED)
+                        return r;
                 g->state = MG_ACTIVE;
                 g->step = MS_NONE;
                 g->step_done = true;
@@ -778,6 +882,7 @@ static int guest_run(struct ctx *c, struct mguest *g)
                                 return guest_finish(c, g);
                         g->step = next;
                         g->step_done = false;
+                        c->noted = 0;
                         r = step_setup(c, g);
                         if (r >= 0)
                                 r = journal(c, g, "started", NULL);
@@ -789,8 +894,11 @@ static int guest_run(struct ctx *c, struct mguest *g)
                         return log_error_errno(r, "Step %s of '%s' failed: %m",
                                                mg_step_to_string(g->step), g->name);
                 g->step_done = true;
-                if (g->state == MG_SKIPPED)
+                if (g->state == MG_SKIPPED) {
                         r = journal(c, g, "skipped", g->reason);
+                        if (r >= 0)
+                                r = after_hook(c, g);
+                }
                 else
                         r = journal(c, g, r == STEP_FAILED ? "step-failed" : "finished",
                                     r == STEP_FAILED ? g->reason : NULL);
@@ -877,14 +985,35 @@ static int mig_end(struct ctx *c, enum mig_state state, const char *reason)
         return 0;
 }
 
+/* The waves ran to their end: done when every guest of theirs is, else partial or failed. */
+static enum mig_state waves_outcome(const struct ctx *c)
+{
+        unsigned done = 0, other = 0;
+
+        for (unsigned i = 0; i < c->n; i++)
+                if (c->g[i].wave >= 0) {
+                        done += c->g[i].state == MG_DONE;
+                        other += c->g[i].state != MG_DONE;
+                }
+        return !other ? MIG_DONE : done ? MIG_PARTIAL : MIG_FAILED;
+}
+
 static int exit_status(const struct ctx *c)
 {
-        if (c->m->state != MIG_DONE)
-                return EXIT_FAILED;
-        for (unsigned i = 0; i < c->n; i++)
-                if (c->g[i].state == MG_FAILED)
-                        return EXIT_FAILED;
-        return EXIT_DONE;
+        switch (c->m->state) {
+        case MIG_DONE:
+                return EXIT_DONE;
+        case MIG_PARTIAL:
+                return EXIT_PARTIAL;
+        case MIG_PLANNED:
+        case MIG_RUNNING:
+        case MIG_STOPPED:
+        case MIG_ABORTED:
+        case MIG_FAILED:
+        case _MIG_STATE_MAX:
+                break;
+        }
+        return EXIT_FAILED;
 }
 
 static void wave_banner(struct ctx *c, int w, int last)
@@ -928,7 +1057,7 @@ static int run_waves(struct ctx *c)
                                 return r;
                 }
         }
-        return mig_end(c, MIG_DONE, NULL);
+        return mig_end(c, waves_outcome(c), NULL);
 }
 
 /* abort with no run in progress: the guest in its chain is rolled back, the rest cancelled. */
@@ -1003,6 +1132,9 @@ static int dry_run(struct ctx *c)
                                 continue;
                         printf("  %s (verdict %s%s)\n", g->name, g->verdict ? g->verdict : "?",
                                g->agentless ? ", by its disks: no agent" : "");
+                        if (s->before_guest)
+                                printf("    run: %s (before-guest hook: a non-zero exit "
+                                       "skips the guest)\n", s->before_guest);
                         if (g->verdict && streq(g->verdict, "fixable"))
                                 printf("    request prepare, wait %u s for its answer\n",
                                        s->request_timeout);
@@ -1025,6 +1157,8 @@ static int dry_run(struct ctx *c)
                         printf("    on failure: restore the PV configuration, restart, "
                                "wait for PV%s\n", g->verdict && streq(g->verdict, "fixable")
                                                           ? ", request rollback" : "");
+                        if (s->after_guest)
+                                printf("    run: %s (after-guest hook)\n", s->after_guest);
                 }
         }
         for (unsigned i = 0; i < c->n; i++)
@@ -1034,6 +1168,18 @@ static int dry_run(struct ctx *c)
 }
 
 /* ---- entry ------------------------------------------------------------------------ */
+
+static unsigned note_every_env(void)
+{
+        unsigned n = NOTE_EVERY_S;
+#ifdef ENABLE_FAULT_INJECTION
+        const char *s = getenv(NOTE_ENV);
+
+        if (s && (safe_atou(s, &n) < 0 || n == 0))
+                n = NOTE_EVERY_S;
+#endif
+        return n;
+}
 
 /* The journal write to crash after (crash_maybe()); 0 for none. */
 static unsigned crash_after_env(void)
@@ -1050,7 +1196,8 @@ static unsigned crash_after_env(void)
 
 int mrun(struct mdb *d, struct xstore *x, struct mig *m, const struct mrun_opts *o)
 {
-        struct ctx c = { .d = d, .x = x, .m = m, .o = o, .crash_after = crash_after_env() };
+        struct ctx c = { .d = d, .x = x, .m = m, .o = o, .crash_after = crash_after_env(),
+                         .began = now_usec(CLOCK_MONOTONIC), .note_every = note_every_env() };
         int r;
 
         r = mdb_guests(d, m->id, &c.g, &c.n);
@@ -1067,6 +1214,8 @@ int mrun(struct mdb *d, struct xstore *x, struct mig *m, const struct mrun_opts 
                 }
                 if (r >= 0)
                         r = o->abort ? run_abort(&c) : run_waves(&c);
+                if (r >= 0 && !o->json)
+                        mview_summary(stdout, d, x, m, c.g, c.n);
                 r = r < 0 ? EXIT_INTERNAL : o->abort ? EXIT_DONE : exit_status(&c);
         }
         for (unsigned i = 0; i < c.n; i++)

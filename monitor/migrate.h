@@ -23,7 +23,9 @@ enum mig_state {
         MIG_RUNNING,  /* started; may have been killed: resume continues it */
         MIG_STOPPED,  /* a gate stopped it */
         MIG_ABORTED,
-        MIG_DONE,
+        MIG_DONE,     /* every guest of the waves is done */
+        MIG_PARTIAL,  /* the waves ran: some guests done, others not */
+        MIG_FAILED,   /* the waves ran: no guest done */
         _MIG_STATE_MAX,
 };
 
@@ -64,6 +66,8 @@ struct mig_settings {
         unsigned inspect_time; /* its CPU seconds (0: the default) */
         unsigned settle;   /* agentless: seconds a PVH boot must stay up */
         char *console_log; /* agentless: the console log's path; %n is the domain name */
+        char *before_guest; /* run before a guest's first step; non-zero skips it */
+        char *after_guest;  /* run after a guest's last step */
 };
 
 struct mig {
@@ -131,6 +135,14 @@ int mdb_guest_save(struct mdb *d, const struct mguest *g, const char *event, con
  * *ret_holder (0 when it wrote none).
  */
 int mdb_lock(const char *db_path, bool wait, int *ret_fd, pid_t *ret_holder);
+/*
+ * When things happened, in seconds since the epoch, 0 for not yet: for a
+ * guest (name), its first step began and it ended (done, failed, skipped,
+ * cancelled); for the migration (name NULL), its run began and it ended.
+ */
+int mdb_times(struct mdb *d, int64_t mig, const char *name, int64_t *ret_start, int64_t *ret_end);
+/* Every migration's id, oldest first. */
+int mdb_ids(struct mdb *d, int64_t **ret, unsigned *ret_n);
 /* Records a request before it is sent, for serve's counters (see db_request_sent()). */
 int mdb_request_sent(struct mdb *d, const char *id, unsigned domid, const char *name,
                      enum proto_action action);
@@ -193,6 +205,8 @@ int mguest_ping(struct xstore *x, struct mdb *d, unsigned domid, const char *nam
  * *ret_output holds the last part of its output, one line.
  */
 int mexec(char *const argv[], unsigned timeout_s, char **ret_output);
+/* mexec() with the environment envp. */
+int mexec_env(char *const argv[], char *const envp[], unsigned timeout_s, char **ret_output);
 
 /* ---- guests without an agent (migrate-agentless.c) ---- */
 /*
@@ -223,6 +237,37 @@ void magentless_console_mark(const struct mig_settings *s, struct mguest *g);
  * or there is no log (without a mark, as after a resume: marks it now).
  */
 char *magentless_console_missing(const struct mig_settings *s, struct mguest *g);
+
+/* ---- the hooks (migrate-hook.c) ---- */
+enum mhook {
+        MHOOK_BEFORE, /* before the guest's first step: non-zero skips it */
+        MHOOK_AFTER,  /* after its last step: only journaled */
+};
+/*
+ * Runs the hook's command, if the plan has one, without a shell and without
+ * arguments; the guest's name, domid, step, state and reason, the wave and
+ * the migration are in its environment (PVH_*, see pvh-monitor(8)).
+ * Returns 0 when it ran and exited 0 or there is none, 1 when it did not
+ * (*ret_why says why, its output's tail included), or -errno.
+ */
+int mhook_run(const struct mig *m, const struct mguest *g, enum mhook which, char **ret_why);
+
+/* ---- what people read (migrate-view.c) ---- */
+#define MVIEW_CLOCK_MAX 32
+/* A time of day (or a date and time) of t, seconds since the epoch; "-" for 0. */
+const char *mview_clock(int64_t t, bool date, char buf[static MVIEW_CLOCK_MAX]);
+/* A duration: m:ss, or h:mm:ss. */
+const char *mview_duration(int64_t secs, char buf[static MVIEW_CLOCK_MAX]);
+/* t as a JSON number, null for 0. */
+void mview_json_time(FILE *f, int64_t t);
+/* When the guest began ("-" before) and how long it took ("-" until it ended). */
+void mview_guest_times(struct mdb *d, int64_t mig, const char *name,
+                       char start[static MVIEW_CLOCK_MAX], char took[static MVIEW_CLOCK_MAX]);
+/* The table at the end of a run: per guest its outcome, time, the type its domain runs as now. */
+void mview_summary(FILE *f, struct mdb *d, struct xstore *x, const struct mig *m,
+                   const struct mguest *g, unsigned n);
+/* migrate list: every migration with its dates; returns an exit status. */
+int mview_list(struct mdb *d, bool json);
 
 /* ---- the run (migrate-run.c) ---- */
 struct mrun_opts {

@@ -15,6 +15,8 @@
  * not exist; EXIT_TIMEOUT, no answer in time, no agent, or the domain went
  * away; EXIT_USAGE; EXIT_INTERNAL.
  */
+/* migrate: the waves ran, some guests are done and others not. */
+#define EXIT_PARTIAL EXIT_BLOCKED
 
 struct command {
         const char *name;

@@ -12,7 +12,7 @@
 enum {
         EXIT_DONE = 0,     /* done; check: ready */
         EXIT_FAILED = 1,   /* failed; check: fixable */
-        EXIT_BLOCKED = 2,  /* check: blocked */
+        EXIT_BLOCKED = 2,  /* check: blocked; migrate: partial (some guests done, others not) */
         EXIT_UNKNOWN = 3,  /* check: unknown */
         EXIT_USAGE = 4,    /* usage error */
         EXIT_INTERNAL = 5, /* internal error */
