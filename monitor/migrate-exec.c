@@ -35,7 +35,8 @@ static char *exec_failure(const char *path, int e)
         return s;
 }
 
-int mexec(char *const argv[], unsigned timeout_s, char **ret_output)
+int mexec_tracked(char *const argv[], unsigned timeout_s, int (*started)(pid_t pid, void *userdata),
+                  void *userdata, char **ret_output)
 {
         const struct spawn_cmd c = {
                 .path = argv[0],
@@ -47,6 +48,8 @@ int mexec(char *const argv[], unsigned timeout_s, char **ret_output)
                 .keep_tail = true,
                 /* xl create leaves the domain's daemon behind: that is its job. */
                 .keep_leftovers = true,
+                .started = started,
+                .userdata = userdata,
         };
         struct spawn_result res;
         int r = spawn_run(&c, &res);
@@ -59,4 +62,9 @@ int mexec(char *const argv[], unsigned timeout_s, char **ret_output)
                                              : output_tail(res.output, res.output_len);
         spawn_result_done(&res);
         return r;
+}
+
+int mexec(char *const argv[], unsigned timeout_s, char **ret_output)
+{
+        return mexec_tracked(argv, timeout_s, NULL, NULL, ret_output);
 }
