@@ -39,7 +39,7 @@ sqlite3 "$DB" 'DROP TABLE verdict_history;' || fail "drop"
 open_fails "dropped table" "has no table 'verdict_history'"
 
 # The newest schema: the number of steps in monitor/db.c's migrations list.
-NEWEST=6
+NEWEST=7
 for v in 2 3; do
 	echo "# schema $v upgraded"
 	rm -f "$DB"*
@@ -56,6 +56,9 @@ for v in 2 3; do
 	expect_eq "schema $v: inspections" 0 "$(sqlite3 "$DB" 'SELECT count(*) FROM inspections')"
 	expect_eq "schema $v: an agent's migration" "0|30|0" \
 		"$(sqlite3 "$DB" 'SELECT m.agentless, m.settle, g.agentless FROM migrations m
+			JOIN migration_guests g ON g.migration = m.id')"
+	expect_eq "schema $v: restarts allowed, no command recorded" "2|0" \
+		"$(sqlite3 "$DB" 'SELECT m.max_restarts, g.child_pgid FROM migrations m
 			JOIN migration_guests g ON g.migration = m.id')"
 	expect_eq "schema $v: domains kept" "web1|ready" "$(sqlite3 "$DB" 'SELECT name, verdict FROM domains')"
 done
