@@ -109,6 +109,8 @@ static void migrate_help(FILE *f)
                 "                         disk and network frontend connects, and it stays up\n"
                 "                         for the settle time\n"
                 "  --settle S             agentless guests: seconds a PVH boot must stay up (30)\n"
+                "  --max-restarts N       a guest the toolstack restarts N times while it is\n"
+                "                         verified fails at once, as one it shows crashed (2)\n"
                 "  --inspector PATH       the inspector (default " INSPECTOR_DEFAULT ")\n"
                 "  --inspect-time-limit S its CPU seconds per guest (default 30)\n"
                 "  --console-log PATH     agentless guests: their console log, %n the name\n"
@@ -151,7 +153,7 @@ enum {
         O_DB = 256, O_ID, O_JSON, O_DRY, O_ALL, O_FILTER, O_CANARY, O_GROWTH, O_MAXWAVE,
         O_MAXFAIL, O_CONFIG, O_PVGRUB, O_PVHGRUB, O_HOOK, O_XL, O_TS_TO, O_BOOT_TO, O_REQ_TO,
         O_AGENTLESS, O_SETTLE, O_INSPECTOR, O_INSPECT_TIME, O_CONSOLE_LOG, O_EXCLUDE, O_REPLACE,
-        O_BOOT_LOADER, O_SETTINGS, O_BEFORE, O_AFTER,
+        O_BOOT_LOADER, O_SETTINGS, O_BEFORE, O_AFTER, O_MAX_RESTARTS,
 };
 
 /*
@@ -276,6 +278,8 @@ static int parse_opt(int c, struct margs *a)
                 return set_hook(&a->s.before_guest, optarg);
         case O_AFTER:
                 return set_hook(&a->s.after_guest, optarg);
+        case O_MAX_RESTARTS:
+                return parse_uint(optarg, 1000, &a->s.max_restarts);
         default:
                 return -EINVAL;
         }
@@ -313,6 +317,7 @@ static int margs_parse(int argc, char **argv, bool plan, struct margs *a)
                 { "console-log", required_argument, NULL, O_CONSOLE_LOG },
                 { "before-guest", required_argument, NULL, O_BEFORE },
                 { "after-guest", required_argument, NULL, O_AFTER },
+                { "max-restarts", required_argument, NULL, O_MAX_RESTARTS },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -683,7 +688,7 @@ static void print_json(struct mdb *d, const struct mig *m, const struct mguest *
 
         mdb_times(d, m->id, NULL, &times[0], &times[1]);
 
-        printf("{\"id\":%" PRId64 ",\"state\":\"%s\",\"reason\":", m->id, mig_state_to_string(m->state));
+        printf("{\"id\":%" PRId64 ",\"state\":\"%s\",\"reason\":", m->id, mig_state_text(m));
         render_json_cstr(stdout, m->reason);
         printf(",\"canary\":%u,\"growth\":%u,\"max_wave\":%u,\"max_failures\":%u,\"xl\":", s->canary,
                s->growth, s->max_wave, s->max_failures);
@@ -723,7 +728,7 @@ static void print_table(struct mdb *d, const struct mig *m, const struct mguest 
         for (unsigned i = 0; i < n; i++)
                 count[g[i].state]++;
         mdb_times(d, m->id, NULL, &t[0], &t[1]);
-        printf("migration %" PRId64 ": %s%s%s\n", m->id, mig_state_to_string(m->state),
+        printf("migration %" PRId64 ": %s%s%s\n", m->id, mig_state_text(m),
                m->reason ? ": " : "", m->reason ? m->reason : "");
         printf("created %s, started %s, ended %s\n", mview_clock(m->created, true, created),
                mview_clock(t[0], true, started), mview_clock(t[1], true, ended));
@@ -961,8 +966,7 @@ static int do_run(struct mdb *d, const struct margs *a, const char *verb)
 out:
         xstore_close(x);
         mig_done(&m);
-        if (lock >= 0)
-                close(lock);
+        mdb_unlock(lock);
         return r;
 }
 
@@ -970,7 +974,8 @@ int cmd_migrate(int argc, char **argv)
 {
         struct margs a = { .db = DB_DEFAULT_PATH,
                            .s = { .canary = 1, .growth = 2, .max_failures = 1, .toolstack_timeout = 300,
-                                  .boot_timeout = 300, .request_timeout = 600, .settle = 30 } };
+                                  .boot_timeout = 300, .request_timeout = 600, .settle = 30,
+                                  .max_restarts = 2 } };
         const char *verb = argc > 1 ? argv[1] : NULL;
         struct mdb *d = NULL;
         int r;

@@ -149,8 +149,23 @@ static int schema_to_7(struct db *d)
                        "ALTER TABLE migrations ADD COLUMN after_guest TEXT;");
 }
 
+/*
+ * migrate: the toolstack command a guest's step runs, recorded before it runs
+ * (its process group, its leader's start time and the boot), so that a run
+ * resumed after a kill ends what is left of it first; and how many restarts
+ * of a guest during its verification fail it.
+ */
+static int schema_to_8(struct db *d)
+{
+        return exec(d, "ALTER TABLE migrations ADD COLUMN max_restarts INTEGER NOT NULL DEFAULT 2;"
+                       "ALTER TABLE migration_guests ADD COLUMN child_pgid INTEGER NOT NULL DEFAULT 0;"
+                       "ALTER TABLE migration_guests ADD COLUMN child_start INTEGER NOT NULL DEFAULT 0;"
+                       "ALTER TABLE migration_guests ADD COLUMN child_boot TEXT;");
+}
+
 static int (*const migrations[])(struct db *d) = {
-        schema_to_1, schema_to_2, schema_to_3, schema_to_4, schema_to_5, schema_to_6, schema_to_7,
+        schema_to_1, schema_to_2, schema_to_3, schema_to_4,
+        schema_to_5, schema_to_6, schema_to_7, schema_to_8,
 };
 
 /* The schema version that has the inspections table. */

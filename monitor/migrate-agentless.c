@@ -152,9 +152,9 @@ static char *c_info_type(const char *json)
 static char *toolstack_missing(const struct mig_settings *s, const char *name, const char *type)
 {
         char *lst[] = { s->xl, (char *)"list", (char *)"-l", (char *)name, NULL };
-        char *brief[] = { s->xl, (char *)"list", (char *)name, NULL };
         _cleanup_free_ char *out = NULL, *t = NULL, *want = strdup(type);
-        char *why = NULL, *line, flags[8];
+        const char *down = NULL;
+        char *why = NULL;
         int r = xl_output(s, lst, &out);
 
         if (!want)
@@ -166,18 +166,38 @@ static char *toolstack_missing(const struct mig_settings *s, const char *name, c
         t = c_info_type(out);
         if (!t || !streq(t, want))
                 return asprintf(&why, "the toolstack runs it as %s, not %s", t ? t : "?", want) < 0 ? NULL : why;
-        free(out);
-        out = NULL;
-        r = xl_output(s, brief, &out);
-        if (r != 0)
+        r = mtoolstack_shutdown(s, name, &down);
+        if (r < 0)
                 return asprintf(&why, "xl list %s failed (%d)", name, r) < 0 ? NULL : why;
-        /* "Name ID Mem VCPUs State Time(s)": the state's flags are r b p s c d. */
-        line = strchr(out, '\n');
-        if (line && sscanf(line + 1, "%*s %*u %*u %*u %7s", flags) == 1 && (strchr(flags, 'c') || strchr(flags, 's')))
-                return asprintf(&why, "the toolstack shows it %s", strchr(flags, 'c') ? "crashed" : "shut down") < 0
-                               ? NULL
-                               : why;
+        if (r > 0 && streq(down, "crash"))
+                return strdup("the toolstack shows it crashed");
+        if (r > 0)
+                return asprintf(&why, "the toolstack shows it shut down (%s)", down) < 0 ? NULL : why;
         return NULL;
+}
+
+int mtoolstack_shutdown(const struct mig_settings *s, const char *name, const char **ret_reason)
+{
+        /* xl's state letters: r b p, then s when shut down, the reason's letter, d when dying. */
+        static const char letters[] = "-rscwS";
+        static const char *const reasons[] = { "poweroff", "reboot", "suspend", "crash", "watchdog", "soft-reset" };
+        char *argv[] = { s->xl, (char *)"list", (char *)name, NULL };
+        _cleanup_free_ char *out = NULL;
+        const char *line, *l;
+        char flags[8];
+        int r = xl_output(s, argv, &out);
+
+        if (r != 0)
+                return r > 0 ? -EIO : r;
+        /* "Name ID Mem VCPUs State Time(s)", then the domain's line. */
+        line = strchr(out, '\n');
+        if (!line || sscanf(line + 1, "%*s %*u %*u %*u %7s", flags) != 1 || strlen(flags) != 6)
+                return -EBADMSG;
+        if (flags[3] != 's')
+                return 0;
+        l = strchr(letters, flags[4]);
+        *ret_reason = l ? reasons[l - letters] : "unknown";
+        return 1;
 }
 
 /* Every frontend of a kind connected (state 4): the count, or -1 with *ret_why. */

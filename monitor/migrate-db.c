@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -20,6 +21,7 @@
 #define BUSY_TIMEOUT_MS 10000
 
 struct mdb {
+        char *path;
         sqlite3 *db;
         struct db *requests; /* serve's side of the file: the requests sent */
 };
@@ -43,6 +45,11 @@ static const char *const mg_steps[_MS_MAX] = {
 const char *mig_state_to_string(enum mig_state s)
 {
         return mig_states[s];
+}
+
+const char *mig_state_text(const struct mig *m)
+{
+        return m->interrupted ? "interrupted" : mig_state_to_string(m->state);
 }
 
 const char *mg_state_to_string(enum mg_state s)
@@ -178,6 +185,11 @@ int mdb_open(const char *path, struct mdb **ret)
                 return -ENOMEM;
         }
         d->requests = schema;
+        d->path = strdup(path);
+        if (!d->path) {
+                mdb_close(d);
+                return -ENOMEM;
+        }
         if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
                 r = log_error_errno(-EIO, "Failed to open database '%s'.", path);
                 mdb_close(d);
@@ -200,6 +212,7 @@ struct mdb *mdb_close(struct mdb *d)
                 return NULL;
         sqlite3_close(d->db);
         db_close(d->requests);
+        free(d->path);
         free(d);
         return NULL;
 }
@@ -249,9 +262,9 @@ static int insert_migration(struct mdb *d, const struct mig *m)
         r = prepare(d, "INSERT INTO migrations(created, updated, state, canary, growth, max_wave, "
                        "max_failures, xl, config, pvgrub, pvhgrub, hook, toolstack_timeout, "
                        "boot_timeout, request_timeout, agentless, inspector, inspect_time, settle, "
-                       "console_log, before_guest, after_guest) "
+                       "console_log, before_guest, after_guest, max_restarts) "
                        "VALUES (?1, ?1, 'planned', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                       "?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+                       "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
                     &st);
         if (r < 0)
                 return r;
@@ -275,6 +288,7 @@ static int insert_migration(struct mdb *d, const struct mig *m)
         bind_text(st, 18, s->console_log);
         bind_text(st, 19, s->before_guest);
         bind_text(st, 20, s->after_guest);
+        sqlite3_bind_int(st, 21, (int)s->max_restarts);
         return step_done(d, st);
 }
 
@@ -380,7 +394,7 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
         r = prepare(d, "SELECT id, created, state, reason, abort_requested, canary, growth, "
                        "max_wave, max_failures, xl, config, pvgrub, pvhgrub, hook, "
                        "toolstack_timeout, boot_timeout, request_timeout, agentless, inspector, "
-                       "inspect_time, settle, console_log, before_guest, after_guest FROM migrations "
+                       "inspect_time, settle, console_log, before_guest, after_guest, max_restarts FROM migrations "
                        "WHERE id = ?1 OR (?1 = 0 AND id = (SELECT max(id) FROM migrations))",
                     &st);
         if (r < 0)
@@ -415,7 +429,14 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
         m.s.console_log = col_text(st, 21);
         m.s.before_guest = col_text(st, 22);
         m.s.after_guest = col_text(st, 23);
+        m.s.max_restarts = (unsigned)sqlite3_column_int(st, 24);
         sqlite3_finalize(st);
+        if (m.state == MIG_RUNNING) {
+                pid_t holder;
+
+                /* A lock file this user cannot read says nothing either way. */
+                m.interrupted = mdb_lock_holder(d->path, &holder) == 0;
+        }
         if ((int)m.state < 0 || !m.s.xl || !m.s.config || !m.s.pvgrub || !m.s.pvhgrub) {
                 mig_done(&m);
                 return log_error_errno(-EBADMSG, "Migration %" PRId64 " is damaged in the database.",
@@ -610,6 +631,58 @@ int mdb_ids(struct mdb *d, int64_t **ret, unsigned *ret_n)
         return 0;
 }
 
+int mdb_event(struct mdb *d, int64_t mig, const char *name, const char *event, const char *detail)
+{
+        return add_event(d, mig, name, event, detail);
+}
+
+int mdb_child_set(struct mdb *d, const struct mguest *g, const struct spawn_group *grp)
+{
+        sqlite3_stmt *st;
+        int r;
+
+        r = prepare(d, "UPDATE migration_guests SET child_pgid = ?3, child_start = ?4, child_boot = ?5 "
+                       "WHERE migration = ?1 AND name = ?2", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, g->mig);
+        bind_text(st, 2, g->name);
+        sqlite3_bind_int64(st, 3, grp ? grp->pgid : 0);
+        sqlite3_bind_int64(st, 4, grp ? (int64_t)grp->start : 0);
+        bind_text(st, 5, grp ? grp->boot_id : NULL);
+        return step_done(d, st);
+}
+
+int mdb_child_get(struct mdb *d, const struct mguest *g, struct spawn_group *ret)
+{
+        struct spawn_group grp = {};
+        const unsigned char *boot;
+        sqlite3_stmt *st;
+        int r, rc;
+
+        r = prepare(d, "SELECT child_pgid, child_start, child_boot FROM migration_guests "
+                       "WHERE migration = ?1 AND name = ?2", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, g->mig);
+        bind_text(st, 2, g->name);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+                sqlite3_finalize(st);
+                return rc == SQLITE_DONE ? 0 : sql_error(d, rc);
+        }
+        grp.pgid = (pid_t)sqlite3_column_int64(st, 0);
+        grp.start = (uint64_t)sqlite3_column_int64(st, 1);
+        boot = sqlite3_column_text(st, 2);
+        if (boot)
+                snprintf(grp.boot_id, sizeof(grp.boot_id), "%s", (const char *)boot);
+        sqlite3_finalize(st);
+        if (grp.pgid <= 1 || !boot)
+                return 0;
+        *ret = grp;
+        return 1;
+}
+
 int mdb_request_sent(struct mdb *d, const char *id, unsigned domid, const char *name,
                      enum proto_action action)
 {
@@ -618,27 +691,71 @@ int mdb_request_sent(struct mdb *d, const char *id, unsigned domid, const char *
         return r < 0 ? r : db_commit(d->requests);
 }
 
-/* The pid the holder wrote into the lock file, or 0 when it says none. */
-static pid_t lock_holder(int fd)
+/*
+ * The lock file names its owner: "PID START BOOT", its start time (clock
+ * ticks after boot) and the boot, so that a pid the kernel gave to another
+ * process since is not taken for the owner. A run that ends empties it;
+ * one that was killed leaves it named. A file with a pid only (an older
+ * pvh-monitor's) names that pid, without a start time.
+ */
+static int lock_owner(int fd, struct spawn_group *ret)
 {
-        char buf[24] = "";
-        unsigned pid;
+        struct spawn_group o = {};
+        unsigned long long start;
+        char buf[128];
         ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+        int pid;
 
         if (n <= 0)
                 return 0;
         buf[n] = 0;
-        buf[strcspn(buf, "\n")] = 0;
-        return safe_atou(buf, &pid) < 0 ? 0 : (pid_t)pid;
+        n = sscanf(buf, "%d %llu %36s", &pid, &start, o.boot_id);
+        if (n < 1 || n == 2 || pid <= 0)
+                return 0;
+        o.pgid = pid;
+        o.start = n == 3 ? start : 0;
+        *ret = o;
+        return 1;
+}
+
+static bool owner_alive(const struct spawn_group *o)
+{
+        struct spawn_group now;
+
+        if (spawn_group_of(o->pgid, &now) < 0)
+                return false;
+        return !o->start || (now.start == o->start && streq(now.boot_id, o->boot_id));
+}
+
+static char *lock_path(const char *db_path)
+{
+        char *p;
+
+        return asprintf(&p, "%s.migrate-lock", db_path) < 0 ? NULL : p;
+}
+
+static void lock_write_owner(int fd, const char *p)
+{
+        struct spawn_group me;
+        char line[128];
+        int n;
+
+        if (spawn_group_of(getpid(), &me) < 0) {
+                log_debug("Cannot read this process's start time: the lock names no owner.");
+                return;
+        }
+        n = snprintf(line, sizeof(line), "%d %" PRIu64 " %s\n", (int)me.pgid, me.start, me.boot_id);
+        if (ftruncate(fd, 0) < 0 || pwrite(fd, line, (size_t)n, 0) != n)
+                log_debug_errno(-errno, "Failed to write the owner into '%s': %m", p);
 }
 
 int mdb_lock(const char *db_path, bool wait, int *ret_fd, pid_t *ret_holder)
 {
-        _cleanup_free_ char *p = NULL;
-        char pid[24];
-        int fd, n;
+        _cleanup_free_ char *p = lock_path(db_path);
+        struct spawn_group o;
+        int fd;
 
-        if (asprintf(&p, "%s.migrate-lock", db_path) < 0)
+        if (!p)
                 return -ENOMEM;
         fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
@@ -647,14 +764,41 @@ int mdb_lock(const char *db_path, bool wait, int *ret_fd, pid_t *ret_holder)
                 int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
 
                 if (r == -EBUSY && ret_holder)
-                        *ret_holder = lock_holder(fd);
+                        *ret_holder = lock_owner(fd, &o) > 0 && owner_alive(&o) ? o.pgid : 0;
                 close(fd);
                 return r;
         }
-        /* Who holds it, for the commands it keeps waiting; a stale pid is harmless. */
-        n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-        if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
-                log_debug_errno(-errno, "Failed to write the pid into '%s': %m", p);
+        /* A named owner that let the lock go without emptying it was killed. */
+        if (lock_owner(fd, &o) > 0)
+                log_warning("The migration lock was left by pid %d, which ended without releasing "
+                            "it: that run was interrupted.", (int)o.pgid);
+        lock_write_owner(fd, p);
         *ret_fd = fd;
         return 0;
+}
+
+void mdb_unlock(int fd)
+{
+        if (fd < 0)
+                return;
+        if (ftruncate(fd, 0) < 0)
+                log_debug_errno(-errno, "Failed to empty the migration lock: %m");
+        close(fd);
+}
+
+int mdb_lock_holder(const char *db_path, pid_t *ret_pid)
+{
+        _cleanup_free_ char *p = lock_path(db_path);
+        _cleanup_close_ int fd = -1;
+        struct spawn_group o;
+
+        if (!p)
+                return -ENOMEM;
+        fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (lock_owner(fd, &o) <= 0 || !owner_alive(&o))
+                return 0;
+        *ret_pid = o.pgid;
+        return 1;
 }

@@ -35,12 +35,9 @@ static char *exec_failure(const char *path, int e)
         return s;
 }
 
-int mexec(char *const argv[], unsigned timeout_s, char **ret_output)
-{
-        return mexec_env(argv, environ, timeout_s, ret_output);
-}
-
-int mexec_env(char *const argv[], char *const envp[], unsigned timeout_s, char **ret_output)
+/* Runs argv with envp; started (when not NULL) learns the child's pid before the program runs. */
+static int exec_run(char *const argv[], char *const envp[], unsigned timeout_s,
+                    int (*started)(pid_t pid, void *userdata), void *userdata, char **ret_output)
 {
         const struct spawn_cmd c = {
                 .path = argv[0],
@@ -52,6 +49,8 @@ int mexec_env(char *const argv[], char *const envp[], unsigned timeout_s, char *
                 .keep_tail = true,
                 /* xl create leaves the domain's daemon behind: that is its job. */
                 .keep_leftovers = true,
+                .started = started,
+                .userdata = userdata,
         };
         struct spawn_result res;
         int r = spawn_run(&c, &res);
@@ -64,4 +63,20 @@ int mexec_env(char *const argv[], char *const envp[], unsigned timeout_s, char *
                                              : output_tail(res.output, res.output_len);
         spawn_result_done(&res);
         return r;
+}
+
+int mexec_tracked(char *const argv[], unsigned timeout_s, int (*started)(pid_t pid, void *userdata),
+                  void *userdata, char **ret_output)
+{
+        return exec_run(argv, environ, timeout_s, started, userdata, ret_output);
+}
+
+int mexec_env(char *const argv[], char *const envp[], unsigned timeout_s, char **ret_output)
+{
+        return exec_run(argv, envp, timeout_s, NULL, NULL, ret_output);
+}
+
+int mexec(char *const argv[], unsigned timeout_s, char **ret_output)
+{
+        return mexec_tracked(argv, timeout_s, NULL, NULL, ret_output);
 }

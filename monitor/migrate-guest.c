@@ -273,7 +273,8 @@ static int wait_event(struct xstore *x, uint64_t deadline)
         ms = (int)((deadline - now + 999) / 1000);
         if (ms > RECHECK_MS)
                 ms = RECHECK_MS;
-        if (poll(&p, 1, ms) < 0 && errno != EINTR)
+        /* A signal: the caller's, to stop waiting (the answer is awaited again under the same id). */
+        if (poll(&p, 1, ms) < 0)
                 return -errno;
         for (;;) {
                 _cleanup_free_ char **ev = NULL;

@@ -29,6 +29,11 @@
 /* Test hook, as above: the seconds between the lines that say what a run waits for (30). */
 #define NOTE_ENV "PVH_MONITOR_MIGRATE_NOTE_EVERY"
 #define NOTE_EVERY_S 30
+/* With it: the signal sent instead of SIGKILL (a number), for the interruption tests. */
+#define CRASH_SIGNAL_ENV "PVH_MONITOR_MIGRATE_CRASH_SIGNAL"
+
+/* How long resume waits for the command an interrupted run left to die. */
+#define LEFTOVER_KILL_USEC (10 * 1000000ULL)
 
 struct ctx {
         struct mdb *d;
@@ -42,9 +47,47 @@ struct ctx {
         struct mguest *cur;      /* the guest in its chain of steps */
         uint64_t noted;          /* when a wait was last said */
         unsigned note_every;     /* seconds */
+        int crash_signal;
 };
 
 enum { STEP_OK = 0, STEP_FAILED = 1 };
+
+/* ---- interruption ------------------------------------------------------------ */
+
+/*
+ * SIGINT and SIGTERM stop the run where its journal is consistent: the
+ * toolstack command running then is killed with its whole process group
+ * (from the handler, so that a command that never ends cannot keep the run),
+ * the step it ran stays started, and resume does it again. SIGHUP is
+ * ignored, and so is SIGPIPE: a run survives the terminal it was started
+ * from, and a pipe it writes to (| tee) that went with the terminal.
+ */
+static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t child_pgid; /* the group of the command running now, 0 none */
+
+static void on_stop(int sig)
+{
+        int e = errno;
+
+        stop_signal = sig;
+        if (child_pgid > 0)
+                kill(-(pid_t)child_pgid, SIGKILL);
+        errno = e;
+}
+
+static void signals_catch(bool on)
+{
+        /* No SA_RESTART: the waits in poll() return at once. */
+        struct sigaction stop = { .sa_handler = on ? on_stop : SIG_DFL };
+        struct sigaction ign = { .sa_handler = on ? SIG_IGN : SIG_DFL };
+
+        sigemptyset(&stop.sa_mask);
+        sigemptyset(&ign.sa_mask);
+        sigaction(SIGINT, &stop, NULL);
+        sigaction(SIGTERM, &stop, NULL);
+        sigaction(SIGHUP, &ign, NULL);
+        sigaction(SIGPIPE, &ign, NULL);
+}
 
 /* ---- progress ---------------------------------------------------------------- */
 
@@ -141,7 +184,15 @@ static void note_wait(struct ctx *c, uint64_t deadline)
 static void crash_maybe(struct ctx *c)
 {
 #ifdef ENABLE_FAULT_INJECTION
-        if (c->crash_after && ++c->writes == c->crash_after) {
+        if (!c->crash_after || ++c->writes < c->crash_after)
+                return;
+        /* A signal other than SIGKILL: sent after every write from the Nth on. */
+        if (c->crash_signal) {
+                log_notice(CRASH_ENV "=%u: signal %d.", c->crash_after, c->crash_signal);
+                raise(c->crash_signal);
+                return;
+        }
+        if (c->writes == c->crash_after) {
                 log_notice(CRASH_ENV "=%u: killing myself.", c->crash_after);
                 raise(SIGKILL);
         }
@@ -376,11 +427,40 @@ static int step_ready(struct ctx *c, struct mguest *g)
         return r;
 }
 
+struct tracked {
+        struct ctx *c;
+        struct mguest *g;
+};
+
+/* The command's group is in the journal before the program runs: a resume after a kill ends it first. */
+static int child_started(pid_t pid, void *userdata)
+{
+        const struct tracked *t = userdata;
+        struct spawn_group grp;
+        int r = spawn_group_of(pid, &grp);
+
+        if (r >= 0)
+                r = mdb_child_set(t->c->d, t->g, &grp);
+        if (r < 0)
+                return log_error_errno(r, "Failed to record the command of '%s': %m", t->g->name);
+        child_pgid = pid;
+        /* A signal that came before the group was known: the program never runs. */
+        return stop_signal ? -EINTR : 0;
+}
+
 static int run_cmd(struct ctx *c, struct mguest *g, char *const argv[], const char *what)
 {
+        struct tracked t = { c, g };
         _cleanup_free_ char *out = NULL;
-        int r = mexec(argv, c->m->s.toolstack_timeout, &out);
+        int r = mexec_tracked(argv, c->m->s.toolstack_timeout, child_started, &t, &out), q;
 
+        /* Reaped: its pid may be anyone's now. */
+        child_pgid = 0;
+        q = mdb_child_set(c->d, g, NULL);
+        if (q < 0)
+                return q;
+        if (stop_signal)
+                return -EINTR;
         if (r == 0)
                 return STEP_OK;
         if (r == -ETIMEDOUT)
@@ -552,22 +632,29 @@ static int watch_domain(struct ctx *c, unsigned domid, bool on)
         return on ? xstore_watch(c->x, path, "mig:guest") : xstore_unwatch(c->x, path, "mig:guest");
 }
 
-/* Sleeps until a watch fires, for a second at most (domains come and go meanwhile). */
+/*
+ * Sleeps until a watch fires, for a second at most (domains come and go
+ * meanwhile). 1 when @releaseDomain fired: a domain shut down or went.
+ */
 static int poll_once(struct ctx *c, uint64_t deadline)
 {
         struct pollfd p = { .fd = xstore_fd(c->x), .events = POLLIN };
         uint64_t now = now_usec(CLOCK_MONOTONIC);
         uint64_t ms = deadline > now ? (deadline - now + 999) / 1000 : 0;
+        bool released = false;
 
         note_wait(c, deadline);
         if (poll(&p, 1, ms > 1000 ? 1000 : (int)ms) < 0 && errno != EINTR)
                 return -errno;
+        if (stop_signal)
+                return -EINTR;
         for (;;) {
                 _cleanup_free_ char **ev = NULL;
                 int r = xstore_next_event(c->x, &ev);
 
                 if (r <= 0)
-                        return r;
+                        return r < 0 ? r : released;
+                released |= streq(ev[0], "@releaseDomain");
         }
 }
 
@@ -612,68 +699,136 @@ static int settle(struct ctx *c, struct mguest *g, const char *type)
         return why ? fail(g, "booted as %s, then within %u s: %s", type, c->m->s.settle, why) : STEP_OK;
 }
 
+/*
+ * The domains that carried the guest's name while its new boot was awaited.
+ * A guest that faults as it boots is restarted by the toolstack under a new
+ * domid (a triple fault is a reboot to Xen), or shut down for good (a crash,
+ * with on_crash=destroy): either shows at once, long before the boot timeout.
+ */
+struct lifecycle {
+        unsigned domid;     /* the domain seen last */
+        unsigned restarts;  /* times another domain took the name */
+        const char *down;   /* the toolstack's shutdown reason seen last */
+        uint64_t gone_since; /* since when no domain has the name; 0: one has */
+};
+
+/* Why the boot failed already, or NULL. Asks the toolstack when asked is true (something shut down). */
+static char *lifecycle_failure(struct ctx *c, struct mguest *g, struct lifecycle *l, unsigned cur, bool ask)
+{
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        const char *down;
+        char *why = NULL;
+
+        if (cur && cur != l->domid) {
+                l->restarts += l->domid != 0;
+                l->domid = cur;
+                ask = true;
+        }
+        l->gone_since = cur ? 0 : l->gone_since ? l->gone_since : now;
+        if (cur && ask && mtoolstack_shutdown(&c->m->s, g->name, &down) > 0)
+                l->down = down;
+        if (l->down && !streq(l->down, "reboot"))
+                return asprintf(&why, "the toolstack shows it shut down (%s) after %u restart%s", l->down,
+                                l->restarts, l->restarts == 1 ? "" : "s") < 0 ? NULL : why;
+        if (c->m->s.max_restarts && l->restarts >= c->m->s.max_restarts)
+                return asprintf(&why, "restarted %u times by the toolstack (last shutdown: %s)", l->restarts,
+                                l->down ? l->down : "unknown") < 0 ? NULL : why;
+        if (l->gone_since && now - l->gone_since >= (uint64_t)c->m->s.settle * 1000000)
+                return asprintf(&why, "no domain named %s for %u s, after %u restart%s (last shutdown: %s)",
+                                g->name, c->m->s.settle, l->restarts, l->restarts == 1 ? "" : "s",
+                                l->down ? l->down : "unknown") < 0 ? NULL : why;
+        return NULL;
+}
+
+enum { BOOT_NOT_YET, BOOT_YES, BOOT_FAILED };
+
+/* Whether domain cur (0: none) is the guest booted as type; not yet: *ret_why says what is missing. */
+static int booted(struct ctx *c, struct mguest *g, unsigned cur, const char *type, bool new_boot,
+                  char **ret_why)
+{
+        struct msnap s = {};
+        int r;
+
+        if (!cur) {
+                *ret_why = strdup("no domain");
+                return BOOT_NOT_YET;
+        }
+        if (g->agentless) {
+                *ret_why = magentless_console_missing(&c->m->s, g);
+                if (*ret_why) {
+                        r = fail(g, "booting as %s: %s", type, *ret_why);
+                        return r < 0 ? r : BOOT_FAILED;
+                }
+                *ret_why = magentless_missing(c->x, &c->m->s, cur, g->name, type);
+                return *ret_why ? BOOT_NOT_YET : BOOT_YES;
+        }
+        r = mguest_snapshot(c->x, cur, &s);
+        if (r < 0)
+                return r;
+        *ret_why = boot_missing(g, &s, type, new_boot);
+        msnap_done(&s);
+        return *ret_why ? BOOT_NOT_YET : BOOT_YES;
+}
+
 /* Waits until the guest named g->name boots as type (a new boot when new_boot). */
 static int wait_boot(struct ctx *c, struct mguest *g, const char *type, bool new_boot)
 {
         uint64_t deadline = now_usec(CLOCK_MONOTONIC) + (uint64_t)c->m->s.boot_timeout * 1000000;
+        struct lifecycle life = { .domid = g->domid };
         _cleanup_free_ char *why = NULL;
-        unsigned watched = 0;
-        int r;
+        unsigned watched = 0, cur;
+        int r, state = BOOT_NOT_YET;
+        bool released = true;
 
         r = xstore_watch(c->x, "@introduceDomain", "mig:intro");
+        if (r >= 0)
+                r = xstore_watch(c->x, "@releaseDomain", "mig:boot-release");
         if (r < 0)
                 return r;
         for (;;) {
-                struct msnap s = {};
-                unsigned cur;
-
                 r = find_or_zero(c, g->name, &cur);
                 if (r < 0)
                         break;
+                free(why);
+                why = new_boot ? lifecycle_failure(c, g, &life, cur, released) : NULL;
+                if (why) {
+                        r = fail(g, "booting as %s: %s", type, why);
+                        state = BOOT_FAILED;
+                        break;
+                }
                 if (cur && cur != watched) {
                         if (watched)
                                 watch_domain(c, watched, false);
                         watched = watch_domain(c, cur, true) >= 0 ? cur : 0;
                 }
-                free(why);
-                why = cur ? NULL : strdup("no domain");
-                if (cur && g->agentless) {
-                        why = magentless_console_missing(&c->m->s, g);
-                        if (why) {
-                                r = fail(g, "booting as %s: %s", type, why);
-                                break;
-                        }
-                        why = magentless_missing(c->x, &c->m->s, cur, g->name, type);
-                        if (!why) {
-                                g->domid = cur;
-                                break;
-                        }
-                } else if (cur) {
-                        r = mguest_snapshot(c->x, cur, &s);
-                        if (r < 0)
-                                break;
-                        why = boot_missing(g, &s, type, new_boot);
-                        msnap_done(&s);
-                        if (!why) {
-                                g->domid = cur;
-                                break;
-                        }
-                }
+                r = booted(c, g, cur, type, new_boot, &why);
+                if (r < 0)
+                        break;
+                state = r;
+                if (state == BOOT_YES)
+                        g->domid = cur;
+                if (state != BOOT_NOT_YET)
+                        break;
                 if (now_usec(CLOCK_MONOTONIC) >= deadline) {
                         r = fail(g, "not booted as %s after %u s: %s", type, c->m->s.boot_timeout,
                                  why ? why : "?");
+                        state = BOOT_FAILED;
                         break;
                 }
                 r = poll_once(c, deadline);
                 if (r < 0)
                         break;
+                released = r > 0;
         }
         if (watched)
                 watch_domain(c, watched, false);
+        xstore_unwatch(c->x, "@releaseDomain", "mig:boot-release");
         xstore_unwatch(c->x, "@introduceDomain", "mig:intro");
-        if (r >= 0 && !why && g->agentless && new_boot)
+        if (r < 0)
+                return r;
+        if (state == BOOT_YES && g->agentless && new_boot)
                 return settle(c, g, type);
-        return r < 0 ? r : why ? STEP_FAILED : STEP_OK;
+        return state == BOOT_YES ? STEP_OK : STEP_FAILED;
 }
 
 static int step_rollback(struct ctx *c, struct mguest *g)
@@ -875,6 +1030,8 @@ static int guest_run(struct ctx *c, struct mguest *g)
                         return r;
         }
         while (g->state == MG_ACTIVE) {
+                if (stop_signal)
+                        return -EINTR;
                 if (g->step_done) {
                         enum mg_step next = next_step(g);
 
@@ -890,6 +1047,8 @@ static int guest_run(struct ctx *c, struct mguest *g)
                                 return r;
                 }
                 r = act(c, g);
+                if (r == -EINTR)
+                        return r;
                 if (r < 0)
                         return log_error_errno(r, "Step %s of '%s' failed: %m",
                                                mg_step_to_string(g->step), g->name);
@@ -1047,6 +1206,8 @@ static int run_waves(struct ctx *c)
 
                         if (g->wave != w || (g->state != MG_PENDING && g->state != MG_ACTIVE))
                                 continue;
+                        if (stop_signal)
+                                return -EINTR;
                         r = mdb_abort_requested(c->d, c->m->id);
                         if (r < 0)
                                 return r;
@@ -1181,43 +1342,154 @@ static unsigned note_every_env(void)
         return n;
 }
 
-/* The journal write to crash after (crash_maybe()); 0 for none. */
-static unsigned crash_after_env(void)
+/* The journal write to crash after (crash_maybe()), or the signal to send; 0 for none. */
+static unsigned crash_env(const char *name)
 {
         unsigned n = 0;
 #ifdef ENABLE_FAULT_INJECTION
-        const char *s = getenv(CRASH_ENV);
+        const char *s = getenv(name);
 
         if (s && safe_atou(s, &n) < 0)
                 n = 0;
+#else
+        (void)name;
 #endif
         return n;
 }
 
+/*
+ * A run killed while a toolstack command ran left that command running, in
+ * its own process group: it is ended (and waited for) before any step, so
+ * that nothing acts on the guest beside this run.
+ */
+static int end_leftover(struct ctx *c, struct mguest *g)
+{
+        struct spawn_group grp;
+        char detail[160];
+        int r = mdb_child_get(c->d, g, &grp);
+
+        if (r <= 0)
+                return r;
+        r = spawn_group_kill(&grp, LEFTOVER_KILL_USEC);
+        if (r == -ETIME)
+                return log_error_errno(r, "The command the interrupted run started for '%s' (process group "
+                                       "%d) still runs after SIGKILL: not resuming.", g->name, (int)grp.pgid);
+        if (r < 0)
+                return log_error_errno(r, "Failed to end the command the interrupted run started for '%s': %m",
+                                       g->name);
+        snprintf(detail, sizeof(detail), "the interrupted run's command, process group %d: %s", (int)grp.pgid,
+                 r > 0 ? "killed" : "ended already");
+        r = mdb_child_set(c->d, g, NULL);
+        if (r >= 0)
+                r = mdb_event(c->d, c->m->id, g->name, "leftover", detail);
+        if (r >= 0)
+                emit(c, "leftover", g->wave, g, detail);
+        return r;
+}
+
+/* Before a guest in its chain is resumed: what runs under its name now, in the journal. */
+static int resume_state(struct ctx *c, struct mguest *g)
+{
+        char detail[128];
+        const char *type;
+        unsigned cur;
+        int r = end_leftover(c, g);
+
+        if (r >= 0)
+                r = find_or_zero(c, g->name, &cur);
+        if (r < 0)
+                return r;
+        type = cur ? inspect_domain_type(c->x, cur) : NULL;
+        if (cur)
+                snprintf(detail, sizeof(detail), "domain %u runs as %s", cur, type ? type : "an unknown type");
+        else
+                snprintf(detail, sizeof(detail), "no domain named %s runs", g->name);
+        r = mdb_event(c->d, c->m->id, g->name, "resumed", detail);
+        if (r >= 0)
+                emit(c, "resumed", g->wave, g, detail);
+        return r;
+}
+
+static int resume_all(struct ctx *c)
+{
+        for (unsigned i = 0; i < c->n; i++) {
+                int r = c->g[i].state == MG_ACTIVE ? resume_state(c, &c->g[i]) : 0;
+
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* The run stops, and its journal says why and where: resume continues from there. */
+static int interrupted(struct ctx *c)
+{
+        const char *sig = stop_signal == SIGINT ? "INT" : stop_signal == SIGTERM ? "TERM" : NULL;
+        char detail[128];
+        bool any = false;
+        int r;
+
+        for (unsigned i = 0; i < c->n; i++) {
+                struct mguest *g = &c->g[i];
+
+                if (g->state != MG_ACTIVE)
+                        continue;
+                snprintf(detail, sizeof(detail), "by SIG%s during step %s: resume continues it", sig ? sig : "?",
+                         mg_step_to_string(g->step));
+                r = mdb_event(c->d, c->m->id, g->name, "interrupted", detail);
+                if (r < 0)
+                        return r;
+                emit(c, "interrupted", g->wave, g, detail);
+                any = true;
+        }
+        if (!any) {
+                snprintf(detail, sizeof(detail), "by SIG%s between guests: resume continues", sig ? sig : "?");
+                r = mdb_event(c->d, c->m->id, NULL, "interrupted", detail);
+                if (r < 0)
+                        return r;
+                emit(c, "interrupted", -1, NULL, detail);
+        }
+        log_error("Interrupted by SIG%s: migration %" PRId64 " stays running; continue it with "
+                  "'pvh-monitor migrate resume'.", sig ? sig : "?", c->m->id);
+        return 0;
+}
+
+static int run(struct ctx *c)
+{
+        struct mig *m = c->m;
+        int r = 0;
+
+        signals_catch(true);
+        if (m->state == MIG_PLANNED) {
+                m->state = MIG_RUNNING;
+                r = mdb_set_state(c->d, m);
+                if (r >= 0)
+                        emit(c, "running", -1, NULL, NULL);
+        } else
+                r = resume_all(c);
+        if (r >= 0)
+                r = c->o->abort ? run_abort(c) : run_waves(c);
+        if (r >= 0 && !c->o->json)
+                mview_summary(stdout, c->d, c->x, m, c->g, c->n);
+        if (r == -EINTR)
+                r = interrupted(c) < 0 ? EXIT_INTERNAL : EXIT_FAILED;
+        else
+                r = r < 0 ? EXIT_INTERNAL : c->o->abort ? EXIT_DONE : exit_status(c);
+        signals_catch(false);
+        return r;
+}
+
 int mrun(struct mdb *d, struct xstore *x, struct mig *m, const struct mrun_opts *o)
 {
-        struct ctx c = { .d = d, .x = x, .m = m, .o = o, .crash_after = crash_after_env(),
+        struct ctx c = { .d = d, .x = x, .m = m, .o = o, .crash_after = crash_env(CRASH_ENV),
+                         .crash_signal = (int)crash_env(CRASH_SIGNAL_ENV),
                          .began = now_usec(CLOCK_MONOTONIC), .note_every = note_every_env() };
         int r;
 
         r = mdb_guests(d, m->id, &c.g, &c.n);
         if (r < 0)
                 return EXIT_INTERNAL;
-        if (o->dry_run)
-                r = dry_run(&c);
-        else {
-                if (m->state == MIG_PLANNED) {
-                        m->state = MIG_RUNNING;
-                        r = mdb_set_state(d, m);
-                        if (r >= 0)
-                                emit(&c, "running", -1, NULL, NULL);
-                }
-                if (r >= 0)
-                        r = o->abort ? run_abort(&c) : run_waves(&c);
-                if (r >= 0 && !o->json)
-                        mview_summary(stdout, d, x, m, c.g, c.n);
-                r = r < 0 ? EXIT_INTERNAL : o->abort ? EXIT_DONE : exit_status(&c);
-        }
+        r = o->dry_run ? dry_run(&c) : run(&c);
         for (unsigned i = 0; i < c.n; i++)
                 mguest_done(&c.g[i]);
         free(c.g);

@@ -7,6 +7,7 @@
 
 #include "guest.h"
 #include "protocol.h"
+#include "spawn.h"
 #include "xlcfg.h"
 #include "xstore.h"
 
@@ -68,6 +69,7 @@ struct mig_settings {
         char *console_log; /* agentless: the console log's path; %n is the domain name */
         char *before_guest; /* run before a guest's first step; non-zero skips it */
         char *after_guest;  /* run after a guest's last step */
+        unsigned max_restarts; /* restarts of a guest by the toolstack while it is verified that fail it */
 };
 
 struct mig {
@@ -75,6 +77,7 @@ struct mig {
         enum mig_state state;
         char *reason;
         bool abort_requested;
+        bool interrupted;  /* running, but no live process holds its lock (not kept in the database) */
         int64_t created;
         struct mig_settings s;
 };
@@ -102,6 +105,8 @@ struct mguest {
 };
 
 const char *mig_state_to_string(enum mig_state s);
+/* The state to show: "interrupted" for a running migration no run holds. */
+const char *mig_state_text(const struct mig *m);
 const char *mg_state_to_string(enum mg_state s);
 const char *mg_step_to_string(enum mg_step s);
 int mg_state_from_string(const char *s);
@@ -129,10 +134,21 @@ int mdb_request_abort(struct mdb *d, int64_t mig);
 int mdb_abort_requested(struct mdb *d, int64_t mig);
 /* Writes the guest's row and an event, in one durable transaction. */
 int mdb_guest_save(struct mdb *d, const struct mguest *g, const char *event, const char *detail);
+/* An event of the migration's journal (name NULL: of the migration itself). */
+int mdb_event(struct mdb *d, int64_t mig, const char *name, const char *event, const char *detail);
 /*
- * The lock a run holds: 0 taken (its pid is written into the lock file), or
- * -EBUSY when another process holds it, with the pid it wrote in
- * *ret_holder (0 when it wrote none).
+ * The toolstack command a guest's step runs, recorded before the program
+ * runs (grp NULL: none runs now). mdb_child_get returns 1 with the group
+ * recorded, 0 when there is none.
+ */
+int mdb_child_set(struct mdb *d, const struct mguest *g, const struct spawn_group *grp);
+int mdb_child_get(struct mdb *d, const struct mguest *g, struct spawn_group *ret);
+/*
+ * The lock a run holds: 0 taken (its owner, pid and start time, is written
+ * into the lock file; an owner named there already was killed, and is
+ * reported), or -EBUSY when another process holds it, with the pid of the
+ * live owner the file names in *ret_holder (0 when it names none).
+ * mdb_unlock empties the file and lets the lock go.
  */
 int mdb_lock(const char *db_path, bool wait, int *ret_fd, pid_t *ret_holder);
 /*
@@ -143,6 +159,9 @@ int mdb_lock(const char *db_path, bool wait, int *ret_fd, pid_t *ret_holder);
 int mdb_times(struct mdb *d, int64_t mig, const char *name, int64_t *ret_start, int64_t *ret_end);
 /* Every migration's id, oldest first. */
 int mdb_ids(struct mdb *d, int64_t **ret, unsigned *ret_n);
+void mdb_unlock(int fd);
+/* Whether a live process owns the lock (1, its pid in *ret_pid), without taking it. */
+int mdb_lock_holder(const char *db_path, pid_t *ret_pid);
 /* Records a request before it is sent, for serve's counters (see db_request_sent()). */
 int mdb_request_sent(struct mdb *d, const char *id, unsigned domid, const char *name,
                      enum proto_action action);
@@ -207,6 +226,9 @@ int mguest_ping(struct xstore *x, struct mdb *d, unsigned domid, const char *nam
 int mexec(char *const argv[], unsigned timeout_s, char **ret_output);
 /* mexec() with the environment envp. */
 int mexec_env(char *const argv[], char *const envp[], unsigned timeout_s, char **ret_output);
+/* The same; started (see struct spawn_cmd) is told the child's pid before the program runs. */
+int mexec_tracked(char *const argv[], unsigned timeout_s, int (*started)(pid_t pid, void *userdata),
+                  void *userdata, char **ret_output);
 
 /* ---- guests without an agent (migrate-agentless.c) ---- */
 /*
@@ -229,6 +251,12 @@ int magentless_ready(struct xstore *x, const char *db_path, const struct mig_set
  */
 char *magentless_missing(struct xstore *x, const struct mig_settings *s, unsigned domid, const char *name,
                          const char *type);
+/*
+ * Whether the toolstack shows domain name shut down (xl list NAME): 1 with
+ * the reason ("poweroff", "reboot", "suspend", "crash", "watchdog",
+ * "soft-reset"), 0 when it is not, < 0 when xl cannot say (no such domain).
+ */
+int mtoolstack_shutdown(const struct mig_settings *s, const char *name, const char **ret_reason);
 /* Notes the size of the guest's console log before it boots, so that only what that boot writes is read. */
 void magentless_console_mark(const struct mig_settings *s, struct mguest *g);
 /*

@@ -40,7 +40,7 @@ while :; do
 		echo "ok: the run ends before its write $k"
 		break
 	fi
-	expect_eq "K=$k: state after the kill" running "$(status_json | jq -r .state)"
+	expect_eq "K=$k: state after the kill" interrupted "$(status_json | jq -r .state)"
 	mig run >/dev/null 2>&1 && fail "K=$k: run of an interrupted migration succeeded"
 	rc=0
 	mig resume --json >>"$T/run.jsonl" 2>>"$T/run.err" || rc=$?

@@ -39,7 +39,7 @@ sqlite3 "$DB" 'DROP TABLE verdict_history;' || fail "drop"
 open_fails "dropped table" "has no table 'verdict_history'"
 
 # The newest schema: the number of steps in monitor/db.c's migrations list.
-NEWEST=7
+NEWEST=8
 for v in 2 3; do
 	echo "# schema $v upgraded"
 	rm -f "$DB"*
@@ -59,6 +59,9 @@ for v in 2 3; do
 			JOIN migration_guests g ON g.migration = m.id')"
 	expect_eq "schema $v: a migration without hooks" "1|1" \
 		"$(sqlite3 "$DB" 'SELECT before_guest IS NULL, after_guest IS NULL FROM migrations')"
+	expect_eq "schema $v: restarts allowed, no command recorded" "2|0" \
+		"$(sqlite3 "$DB" 'SELECT m.max_restarts, g.child_pgid FROM migrations m
+			JOIN migration_guests g ON g.migration = m.id')"
 	expect_eq "schema $v: domains kept" "web1|ready" "$(sqlite3 "$DB" 'SELECT name, verdict FROM domains')"
 done
 

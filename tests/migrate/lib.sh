@@ -19,9 +19,10 @@ require_migrate() {
 mig_cleanup() {
 	rc=$?
 	# setsid made each agent a process group leader: its prepare worker goes with it.
-	for _p in "$MIG_DIR"/*/pid; do
+	for _p in "$MIG_DIR"/*/pid "$MIG_DIR"/*/daemon; do
 		[ -f "$_p" ] && kill -9 "-$(cat "$_p")" "$(cat "$_p")" 2>/dev/null
 	done
+	[ -f "$MIG_DIR/lingering" ] && kill -9 "$(cat "$MIG_DIR/lingering")" 2>/dev/null
 	(exit $rc)
 	test_cleanup
 }

@@ -1,0 +1,66 @@
+#!/bin/sh
+# A guest whose first PVH boots triple-fault: each fault is a reboot to Xen,
+# and the toolstack's daemon creates the domain again under a new domid (the
+# stand-in's crash-loop: 3 faults, then a good boot). With --max-restarts 2
+# its verification fails at the second restart, with the count and the
+# toolstack's shutdown reason in its reason and in the journal's event,
+# while its boot timeout is far off: the reason is the restarts', not the
+# timeout's. The guest ends PV. The same guest with --max-restarts 5 gets
+# through its faults and is verified at its 4th boot: the count, and
+# nothing else in the stand-in, is what fails the first one.
+set -u
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/agent/lib.sh"
+. "$top_srcdir/tests/migrate/lib.sh"
+require_migrate
+command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
+mig_setup
+
+# event NAME EVENT: the detail of the guest's first such event in the journal.
+event() {
+	sqlite3 "$DB" "SELECT detail FROM migration_events WHERE name = '$1' AND event = '$2' ORDER BY seq LIMIT 1"
+}
+
+# loop_run NAME N: a crash-loop guest migrated with --max-restarts N, far from
+# its boot timeout; sets rc, the run's lines in $T/NAME.jsonl.
+loop_run() {
+	guest_add "$1" debian12-bookworm crash-loop
+	guests_up
+	plan "$1" --max-restarts "$2" --boot-timeout 900 >/dev/null || fail "$1: plan"
+	rc=0
+	mig run --json >"$T/$1.jsonl" 2>"$T/$1.err" || rc=$?
+}
+
+echo "# --max-restarts 2: verify fails at the second restart"
+loop_run loop 2
+expect_eq "run's exit status" 1 "$rc"
+expect_pv loop failed
+reason=$(greason loop)
+echo "reason: $reason"
+want='booting as PVH: restarted 2 times by the toolstack (last shutdown: reboot)'
+case $reason in
+*"$want"*) ;;
+*) fail "loop: reason '$reason', expected '$want'" ;;
+esac
+case $reason in
+*"not booted as PVH after"*) fail "the boot timeout ended it: $reason" ;;
+esac
+failed=$(jq -r 'select(.event == "step-failed" and .guest == "loop") | .step' "$T/loop.jsonl" | head -n 1)
+expect_eq "the step that failed" verify "$failed"
+case $(event loop step-failed) in
+*"restarted 2 times by the toolstack"*) ;;
+*) fail "journal: step-failed says '$(event loop step-failed)'" ;;
+esac
+faults=$(grep -c '^fault loop [0-9]* reboot$' "$MIG_DIR/xl.log")
+[ "$faults" -ge 2 ] || fail "the stand-in's guest faulted $faults times: $(cat "$MIG_DIR/xl.log")"
+"$XL" shutdown -w loop || fail "shutdown loop"
+GUESTS=
+
+echo "# --max-restarts 5: the same guest gets through its 3 faults"
+loop_run loop5 5
+expect_eq "run's exit status" 0 "$rc"
+expect_eq "loop5 state" done "$(gstate loop5)"
+expect_eq "loop5 config type" pvh "$(cfg_type loop5)"
+expect_eq "loop5 guest_type" PVH "$(gkey loop5 guest_type)"
+expect_eq "loop5 faults" 3 "$(grep -c '^fault loop5 [0-9]* reboot$' "$MIG_DIR/xl.log")"
+echo "PASS"
