@@ -22,6 +22,9 @@ open_fails() {
 	return 0
 }
 
+# The newest schema: the number of steps in monitor/db.c's migrations list.
+NEWEST=8
+
 echo "# a negative schema version"
 sqlite3 "$DB" 'PRAGMA user_version = -3;' || fail "sqlite3"
 open_fails "negative version" "has schema version -3, which no version of pvh-monitor writes"
@@ -34,12 +37,15 @@ open_fails "newer version" "has schema version 99, newer than this program's"
 
 echo "# a dropped table"
 rm -f "$DB"
-"$MONITOR" migrate status --db "$DB" >/dev/null 2>&1 && fail "status of an empty database"
+"$MONITOR" migrate status --db "$DB" >/dev/null 2>&1 && fail "status of a database that does not exist"
+[ -e "$DB" ] && fail "migrate status created $DB"
+# A database of an old schema, brought up to the newest by a first open.
+sqlite3 "$DB" <"$top_srcdir/tests/monitor/db-schema-3.sql" || fail "load schema 3"
+"$MONITOR" migrate status --db "$DB" >/dev/null 2>&1
+expect_eq "upgraded before the drop" "$NEWEST" "$(sqlite3 "$DB" 'PRAGMA user_version')"
 sqlite3 "$DB" 'DROP TABLE verdict_history;' || fail "drop"
 open_fails "dropped table" "has no table 'verdict_history'"
 
-# The newest schema: the number of steps in monitor/db.c's migrations list.
-NEWEST=8
 for v in 2 3; do
 	echo "# schema $v upgraded"
 	rm -f "$DB"*
