@@ -1342,20 +1342,18 @@ static unsigned note_every_env(void)
         return n;
 }
 
+#ifdef ENABLE_FAULT_INJECTION
 /* The journal write to crash after (crash_maybe()), or the signal to send; 0 for none. */
 static unsigned crash_env(const char *name)
 {
-        unsigned n = 0;
-#ifdef ENABLE_FAULT_INJECTION
         const char *s = getenv(name);
+        unsigned n = 0;
 
         if (s && safe_atou(s, &n) < 0)
                 n = 0;
-#else
-        (void)name;
-#endif
         return n;
 }
+#endif
 
 /*
  * A run killed while a toolstack command ran left that command running, in
@@ -1481,10 +1479,15 @@ static int run(struct ctx *c)
 
 int mrun(struct mdb *d, struct xstore *x, struct mig *m, const struct mrun_opts *o)
 {
-        struct ctx c = { .d = d, .x = x, .m = m, .o = o, .crash_after = crash_env(CRASH_ENV),
-                         .crash_signal = (int)crash_env(CRASH_SIGNAL_ENV),
+        struct ctx c = { .d = d, .x = x, .m = m, .o = o,
                          .began = now_usec(CLOCK_MONOTONIC), .note_every = note_every_env() };
         int r;
+
+#ifdef ENABLE_FAULT_INJECTION
+        /* Test hooks: the names are not in a build without them. */
+        c.crash_after = crash_env(CRASH_ENV);
+        c.crash_signal = (int)crash_env(CRASH_SIGNAL_ENV);
+#endif
 
         r = mdb_guests(d, m->id, &c.g, &c.n);
         if (r < 0)
