@@ -48,6 +48,8 @@ cp "$T/serve.err" "$T/serve-a.err"
 H=$HB DB=$T/b.db
 serve_start
 URL_B=$URL PORT_B=$PORT
+# The plan pings web1's agent: this one answers.
+guest_agent 1 ready
 monitor migrate plan --db "$DB" --config-hook /bin/true web1 >/dev/null || fail "plan on host b"
 # A request the real agent answers, for the requests' counter.
 H=$HA
@@ -107,7 +109,8 @@ jq -e '.data.alerts[] | select(.labels.alertname == "PvhGuestNextBootFails") |
 	fail "the alert's summary: $(cat "$T/alerts.json")"
 
 # Every metric the dashboard and the rules name is one Prometheus has.
-counted() { [ "$(q 'sum by (host) (pvh_monitor_requests_total)')" = "a - 1" ]; }
+# a's ping above, and b's plan's ping of web1.
+counted() { [ "$(q 'sum by (host) (pvh_monitor_requests_total)' | tr '\n' ' ')" = "a - 1 b - 1 " ]; }
 wait_for 300 counted || fail "the ping is not counted: $(q 'pvh_monitor_requests_total')"
 curl -sf --max-time 10 "$PROM/api/v1/label/__name__/values" | jq -r '.data[]' | sort >"$T/names" ||
 	fail "metric names"
