@@ -79,6 +79,10 @@ U4=$(uuid_of 4)
 unanswered() { v=$(value "pvh_guest_request_unanswered_seconds{name=\"legacy32\",uuid=\"$U4\"}") && [ "${v:-0}" -ge 1 ]; }
 wait_for 300 unanswered || fail "the unanswered request: $(grep legacy32 "$T/metrics")"
 guest_agent 4 blocked
+# The agent takes the probe still waiting in the node first; a ping sent
+# before that would find the node busy.
+stale_taken() { [ -z "$(as "$H" 0 xenstore-read /local/domain/4/control/pvh/request 2>/dev/null)" ]; }
+wait_for 300 stale_taken || fail "the agent did not take the waiting probe"
 monitor request --db "$DB" legacy32 ping >/dev/null || fail "ping"
 answered() { [ "$(value "pvh_guest_request_unanswered_seconds{name=\"legacy32\",uuid=\"$U4\"}")" = 0 ]; }
 wait_for 300 answered || fail "the answer does not clear it: $(grep legacy32 "$T/metrics")"

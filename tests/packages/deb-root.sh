@@ -31,7 +31,7 @@ trap 'cleanup_mounts; test_cleanup' EXIT
 mkdir -p "$T/x"
 dpkg-deb -x "$deb" "$T/x"
 dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print substr($6, 2) }' >"$T/files"
-man_lists "$T/files" "The Debian package ("
+man_lists "$T/files" "The Debian package (" /etc/pvh-agent/agent.conf
 require_runnable "$arch" "$T/x/usr/sbin/pvh-agent"
 echo "$(basename "$deb") in $suite $arch: $(file -b "$T/x/usr/sbin/pvh-agent" | cut -d, -f1-4)"
 

@@ -72,13 +72,24 @@ man_files() {
 		sed -n 's|^\(/[^ ]*\).*|\1|p'
 }
 
-# man_lists FILES TITLE: fails unless the manual page's list under TITLE
-# names every file in FILES (the package's files, not its directories, one
-# a line), itself or a directory above it, and FILES holds every file the
-# list names.
+# man_lists FILES TITLE [MADE...]: fails unless the manual page's list under
+# TITLE names every file in FILES (the package's files, not its directories,
+# one a line), itself or a directory above it, and FILES holds every file the
+# list names but the MADE ones: files the maintainer scripts make, which the
+# package must not hold (the caller checks they are made).
 man_lists() {
-	man_files "$2" >"$T/man-files"
-	[ -s "$T/man-files" ] || fail "pvh-agent.8 lists no files for '$2'"
+	_files=$1 _title=$2
+	shift 2
+	: >"$T/man-made"
+	for _m in "$@"; do
+		grep -qxF "$_m" "$_files" && fail "$_m is in the package; its maintainer scripts are to make it"
+		echo "$_m" >>"$T/man-made"
+	done
+	man_files "$_title" >"$T/man-files"
+	[ -s "$T/man-files" ] || fail "pvh-agent.8 lists no files for '$_title'"
+	for _m in "$@"; do
+		grep -qxF "$_m" "$T/man-files" || fail "pvh-agent.8 does not list $_m under '$_title'"
+	done
 	_out=$(awk 'NR == FNR { m[++n] = $0; next }
 		{
 			ok = 0
@@ -87,12 +98,13 @@ man_lists() {
 					ok = 1
 			if (!ok)
 				print "not in pvh-agent.8: " $0
-		}' "$T/man-files" "$1"
+		}' "$T/man-files" "$_files"
 		while read -r _f; do
 			case $_f in
 			*/) ;;
-			*) grep -qxF "$_f" "$1" || echo "listed but not in the package: $_f" ;;
+			*) grep -qxF "$_f" "$_files" "$T/man-made" >/dev/null ||
+				echo "listed but not in the package: $_f" ;;
 			esac
 		done <"$T/man-files")
-	[ -z "$_out" ] || fail "pvh-agent.8's list for '$2' and the package differ: $_out"
+	[ -z "$_out" ] || fail "pvh-agent.8's list for '$_title' and the package differ: $_out"
 }
