@@ -111,6 +111,9 @@ static void migrate_help(FILE *f)
                 "  --settle S             agentless guests: seconds a PVH boot must stay up (30)\n"
                 "  --max-restarts N       a guest the toolstack restarts N times while it is\n"
                 "                         verified fails at once, as one it shows crashed (2)\n"
+                "  --no-prepare           switch only guests ready as they are: no guest is\n"
+                "                         prepared, a fixable one is skipped (also when it turns\n"
+                "                         fixable after the plan)\n"
                 "  --inspector PATH       the inspector (default " INSPECTOR_DEFAULT ")\n"
                 "  --inspect-time-limit S its CPU seconds per guest (default 30)\n"
                 "  --console-log PATH     agentless guests: their console log, %n the name\n"
@@ -153,7 +156,7 @@ enum {
         O_DB = 256, O_ID, O_JSON, O_DRY, O_ALL, O_FILTER, O_CANARY, O_GROWTH, O_MAXWAVE,
         O_MAXFAIL, O_CONFIG, O_PVGRUB, O_PVHGRUB, O_HOOK, O_XL, O_TS_TO, O_BOOT_TO, O_REQ_TO,
         O_AGENTLESS, O_SETTLE, O_INSPECTOR, O_INSPECT_TIME, O_CONSOLE_LOG, O_EXCLUDE, O_REPLACE,
-        O_BOOT_LOADER, O_SETTINGS, O_BEFORE, O_AFTER, O_MAX_RESTARTS,
+        O_BOOT_LOADER, O_SETTINGS, O_BEFORE, O_AFTER, O_MAX_RESTARTS, O_NO_PREPARE,
 };
 
 /*
@@ -280,6 +283,9 @@ static int parse_opt(int c, struct margs *a)
                 return set_hook(&a->s.after_guest, optarg);
         case O_MAX_RESTARTS:
                 return parse_uint(optarg, 1000, &a->s.max_restarts);
+        case O_NO_PREPARE:
+                a->s.no_prepare = true;
+                return 0;
         default:
                 return -EINVAL;
         }
@@ -318,6 +324,7 @@ static int margs_parse(int argc, char **argv, bool plan, struct margs *a)
                 { "before-guest", required_argument, NULL, O_BEFORE },
                 { "after-guest", required_argument, NULL, O_AFTER },
                 { "max-restarts", required_argument, NULL, O_MAX_RESTARTS },
+                { "no-prepare", no_argument, NULL, O_NO_PREPARE },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -468,7 +475,7 @@ static int cand_cmp(const void *a, const void *b)
         return strcmp(x->g.name, y->g.name);
 }
 
-static char *skip_reason(const struct msnap *s)
+static char *skip_reason(const struct margs *a, const struct msnap *s)
 {
         char *r = NULL;
 
@@ -483,6 +490,8 @@ static char *skip_reason(const struct msnap *s)
                 return asprintf(&r, "blocked: %s", s->failing && *s->failing ? s->failing : "a check fails") < 0 ? NULL : r;
         if (streq(s->verdict, "fixable") && !(s->actions & (1u << PROTO_ACTION_PREPARE)))
                 return mguest_no_prepare(s);
+        if (streq(s->verdict, "fixable") && a->s.no_prepare)
+                return mguest_fixable_unprepared(s);
         if (!streq(s->verdict, "ready") && !streq(s->verdict, "fixable"))
                 return asprintf(&r, "verdict %s", s->verdict) < 0 ? NULL : r;
         if (!s->boot_id[0])
@@ -536,7 +545,7 @@ static int guest_reason(struct xstore *x, struct mdb *d, const struct margs *a, 
                 if (r != 0)
                         return r < 0 ? r : 0;
         }
-        *ret = skip_reason(s);
+        *ret = skip_reason(a, s);
         if (!*ret && c->g.config)
                 *ret = config_reason(a, c->g.config);
         return 0;

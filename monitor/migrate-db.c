@@ -262,9 +262,9 @@ static int insert_migration(struct mdb *d, const struct mig *m)
         r = prepare(d, "INSERT INTO migrations(created, updated, state, canary, growth, max_wave, "
                        "max_failures, xl, config, pvgrub, pvhgrub, hook, toolstack_timeout, "
                        "boot_timeout, request_timeout, agentless, inspector, inspect_time, settle, "
-                       "console_log, before_guest, after_guest, max_restarts) "
+                       "console_log, before_guest, after_guest, max_restarts, no_prepare) "
                        "VALUES (?1, ?1, 'planned', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                       "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+                       "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
                     &st);
         if (r < 0)
                 return r;
@@ -289,6 +289,7 @@ static int insert_migration(struct mdb *d, const struct mig *m)
         bind_text(st, 19, s->before_guest);
         bind_text(st, 20, s->after_guest);
         sqlite3_bind_int(st, 21, (int)s->max_restarts);
+        sqlite3_bind_int(st, 22, s->no_prepare);
         return step_done(d, st);
 }
 
@@ -394,7 +395,8 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
         r = prepare(d, "SELECT id, created, state, reason, abort_requested, canary, growth, "
                        "max_wave, max_failures, xl, config, pvgrub, pvhgrub, hook, "
                        "toolstack_timeout, boot_timeout, request_timeout, agentless, inspector, "
-                       "inspect_time, settle, console_log, before_guest, after_guest, max_restarts FROM migrations "
+                       "inspect_time, settle, console_log, before_guest, after_guest, max_restarts, "
+                       "no_prepare FROM migrations "
                        "WHERE id = ?1 OR (?1 = 0 AND id = (SELECT max(id) FROM migrations))",
                     &st);
         if (r < 0)
@@ -430,6 +432,7 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
         m.s.before_guest = col_text(st, 22);
         m.s.after_guest = col_text(st, 23);
         m.s.max_restarts = (unsigned)sqlite3_column_int(st, 24);
+        m.s.no_prepare = sqlite3_column_int(st, 25);
         sqlite3_finalize(st);
         if (m.state == MIG_RUNNING) {
                 pid_t holder;

@@ -201,6 +201,16 @@ char *mguest_no_prepare(const struct msnap *s)
         return r;
 }
 
+char *mguest_fixable_unprepared(const struct msnap *s)
+{
+        char *r = NULL;
+
+        if (asprintf(&r, "fixable, and the migration prepares no guest (--no-prepare): %s",
+                     s->failing && *s->failing ? s->failing : "a check fails") < 0)
+                return NULL;
+        return r;
+}
+
 bool mguest_addrs_cover(const char *have, const char *want, char **ret_missing)
 {
         _cleanup_free_ char *w = strdup(want ? want : "");

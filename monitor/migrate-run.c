@@ -321,6 +321,8 @@ static int step_check(struct ctx *c, struct mguest *g)
                 r = skip(g, "blocked: %s", s.failing && *s.failing ? s.failing : "a check fails");
         else if (streq(s.verdict, "fixable") && !(s.actions & (1u << PROTO_ACTION_PREPARE)))
                 r = skip(g, "%s", (reason = mguest_no_prepare(&s)) ? reason : "fixable, without prepare");
+        else if (streq(s.verdict, "fixable") && c->m->s.no_prepare)
+                r = skip(g, "%s", (reason = mguest_fixable_unprepared(&s)) ? reason : "fixable, not prepared");
         else if (!streq(s.verdict, "ready") && !streq(s.verdict, "fixable"))
                 r = skip(g, "verdict %s", s.verdict);
         else if (!s.boot_id[0])

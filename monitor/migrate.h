@@ -70,6 +70,7 @@ struct mig_settings {
         char *before_guest; /* run before a guest's first step; non-zero skips it */
         char *after_guest;  /* run after a guest's last step */
         unsigned max_restarts; /* restarts of a guest by the toolstack while it is verified that fail it */
+        bool no_prepare;   /* switch only guests ready as they are; a fixable one is skipped */
 };
 
 struct mig {
@@ -186,6 +187,8 @@ int mguest_snapshot(struct xstore *x, unsigned domid, struct msnap *ret);
 char *mguest_failing_text(const struct guest *g, bool fixes);
 /* Why a fixable guest whose agent does not take prepare is skipped, and what to do by hand (malloc'd). */
 char *mguest_no_prepare(const struct msnap *s);
+/* Why a fixable guest is skipped by a migration that prepares none. */
+char *mguest_fixable_unprepared(const struct msnap *s);
 /* Whether every address of want (space separated) is in have. */
 bool mguest_addrs_cover(const char *have, const char *want, char **ret_missing);
 
