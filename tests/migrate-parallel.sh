@@ -23,23 +23,6 @@ command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
 mig_setup
 stride=${MIGRATE_CRASH_STEP:-10}
 
-# consistent WHAT NAME...: one domain at most per guest; a whole configuration.
-consistent() {
-	_what=$1
-	shift
-	for _g in "$@"; do
-		_d=$("$XENSIM" list "$H" | awk -v n="$_g" '$3 == n' | wc -l)
-		[ "$_d" -le 1 ] || fail "$_what: $_d domains named $_g: $("$XENSIM" list "$H")"
-		case $(cfg_type "$_g") in
-		pv) grep -qx "kernel = \"$PVGRUB\"" "$(cfg_of "$_g")" ;;
-		pvh) grep -qx "kernel = \"$PVHGRUB\"" "$(cfg_of "$_g")" ;;
-		*) false ;;
-		esac || fail "$_what: $_g's configuration is half-written: $(cat "$(cfg_of "$_g")")"
-		grep -qx "vif = \[ 'bridge=xenbr0' \]" "$(cfg_of "$_g")" ||
-			fail "$_what: $_g's configuration is cut short: $(cat "$(cfg_of "$_g")")"
-	done
-}
-
 # toolstack_running: a stand-in command of this test's guests still runs.
 toolstack_running() {
 	ps -eo args= | grep -F "$XL" | grep -v grep | grep -qE "$T/etc/|-w (p|i)[0-9]"
