@@ -40,6 +40,7 @@ struct margs {
         const char *db;
         int64_t id;
         bool json, dry_run, all, replace;
+        unsigned parallel; /* --parallel, 0 when not given */
         struct filter filter;
         /* The table of boot loaders from the command line: pv[i] becomes pvh[i] (NULL: --pvhgrub). */
         char **pv, **pvh;
@@ -54,8 +55,9 @@ struct margs {
 static void migrate_help(FILE *f)
 {
         fputs("Usage: pvh-monitor migrate plan [OPTIONS] [--all | --filter/--exclude KEY=GLOB... | DOMAIN...]\n"
-                "       pvh-monitor migrate run [--dry-run] [--json] [--id N] [--db FILE]\n"
-                "       pvh-monitor migrate resume [--json] [--id N] [--db FILE]\n"
+                "       pvh-monitor migrate run [--dry-run] [--parallel N] [--json] [--id N]\n"
+                "                               [--db FILE]\n"
+                "       pvh-monitor migrate resume [--parallel N] [--json] [--id N] [--db FILE]\n"
                 "       pvh-monitor migrate status [--json] [--id N] [--db FILE]\n"
                 "       pvh-monitor migrate list [--json] [--db FILE]\n"
                 "       pvh-monitor migrate abort [--json] [--id N] [--db FILE]\n"
@@ -131,6 +133,10 @@ static void migrate_help(FILE *f)
                 "  --json                 JSON (run, resume, abort: JSON lines; else a line per\n"
                 "                         step with its time and a summary at the end)\n"
                 "  --dry-run              run: print what would be done, change nothing\n"
+                "  --parallel N           plan, run, resume: up to N guests of a wave in their\n"
+                "                         steps at once (default 1, at most " STRINGIFY(MRUN_PARALLEL_MAX) ": each\n"
+                "                         one holds a xenstore connection and runs its own\n"
+                "                         toolstack commands); run's and resume's override plan's\n"
                 "\n"
                 "Exit status: 0 done (every guest), 1 failed (no guest done, or the run\n"
                 "stopped or was aborted), 2 partial (some guests done, others not), 4 usage,\n"
@@ -153,7 +159,7 @@ static int set_str(char **dst, const char *v)
 }
 
 enum {
-        O_DB = 256, O_ID, O_JSON, O_DRY, O_ALL, O_FILTER, O_CANARY, O_GROWTH, O_MAXWAVE,
+        O_DB = 256, O_ID, O_JSON, O_DRY, O_PARALLEL, O_ALL, O_FILTER, O_CANARY, O_GROWTH, O_MAXWAVE,
         O_MAXFAIL, O_CONFIG, O_PVGRUB, O_PVHGRUB, O_HOOK, O_XL, O_TS_TO, O_BOOT_TO, O_REQ_TO,
         O_AGENTLESS, O_SETTLE, O_INSPECTOR, O_INSPECT_TIME, O_CONSOLE_LOG, O_EXCLUDE, O_REPLACE,
         O_BOOT_LOADER, O_SETTINGS, O_BEFORE, O_AFTER, O_MAX_RESTARTS, O_NO_PREPARE,
@@ -225,6 +231,14 @@ static int parse_opt(int c, struct margs *a)
                 return 0;
         case O_DRY:
                 a->dry_run = true;
+                return 0;
+        case O_PARALLEL:
+                /* Bounded: xenstored and the toolstack take much of each guest's work one at a time. */
+                if (safe_atou(optarg, &a->parallel) < 0 || a->parallel < 1 || a->parallel > MRUN_PARALLEL_MAX)
+                        return log_error_errno(-EINVAL, "--parallel takes 1 to %u: each guest in flight holds "
+                                               "its own xenstore connection and runs its own toolstack "
+                                               "commands, which must not overrun xenstored and the "
+                                               "toolstack.", MRUN_PARALLEL_MAX);
                 return 0;
         case O_ALL:
                 a->all = true;
@@ -298,6 +312,7 @@ static int margs_parse(int argc, char **argv, bool plan, struct margs *a)
                 { "id", required_argument, NULL, O_ID },
                 { "json", no_argument, NULL, O_JSON },
                 { "dry-run", no_argument, NULL, O_DRY },
+                { "parallel", required_argument, NULL, O_PARALLEL },
                 { "all", no_argument, NULL, O_ALL },
                 { "filter", required_argument, NULL, O_FILTER },
                 { "exclude", required_argument, NULL, O_EXCLUDE },
@@ -699,8 +714,8 @@ static void print_json(struct mdb *d, const struct mig *m, const struct mguest *
 
         printf("{\"id\":%" PRId64 ",\"state\":\"%s\",\"reason\":", m->id, mig_state_text(m));
         render_json_cstr(stdout, m->reason);
-        printf(",\"canary\":%u,\"growth\":%u,\"max_wave\":%u,\"max_failures\":%u,\"xl\":", s->canary,
-               s->growth, s->max_wave, s->max_failures);
+        printf(",\"canary\":%u,\"growth\":%u,\"max_wave\":%u,\"max_failures\":%u,\"parallel\":%u,\"xl\":",
+               s->canary, s->growth, s->max_wave, s->max_failures, s->parallel);
         render_json_cstr(stdout, s->xl);
         printf(",\"config\":");
         render_json_cstr(stdout, s->config);
@@ -931,7 +946,7 @@ static int abort_running(struct mdb *d, const struct margs *a, pid_t holder)
 static int do_run(struct mdb *d, const struct margs *a, const char *verb)
 {
         struct mrun_opts o = { .db_path = a->db, .json = a->json, .dry_run = a->dry_run,
-                               .abort = streq(verb, "abort") };
+                               .abort = streq(verb, "abort"), .lock_fd = -1 };
         struct xstore *x = NULL;
         struct mig m = {};
         pid_t holder = 0;
@@ -971,6 +986,8 @@ static int do_run(struct mdb *d, const struct margs *a, const char *verb)
                 r = EXIT_INTERNAL;
                 goto out;
         }
+        o.lock_fd = lock;
+        o.parallel = a->parallel ? a->parallel : m.s.parallel ? m.s.parallel : 1;
         r = mrun(d, x, &m, &o);
 out:
         xstore_close(x);
@@ -1012,6 +1029,11 @@ int cmd_migrate(int argc, char **argv)
                 margs_done(&a);
                 return log_error("--dry-run belongs to migrate run."), EXIT_USAGE;
         }
+        if (a.parallel && !streq(verb, "plan") && !streq(verb, "run") && !streq(verb, "resume")) {
+                margs_done(&a);
+                return log_error("--parallel belongs to migrate plan, run and resume."), EXIT_USAGE;
+        }
+        a.s.parallel = a.parallel ? a.parallel : 1;
         /* Only plan makes the database: any other command on a mistyped --db would make an empty one. */
         if (!streq(verb, "plan") && access(a.db, F_OK) < 0) {
                 log_error_errno(-errno, "No database '%s' (migrate plan makes it): %m", a.db);

@@ -169,10 +169,16 @@ static int schema_to_9(struct db *d)
         return exec(d, "ALTER TABLE migrations ADD COLUMN no_prepare INTEGER NOT NULL DEFAULT 0;");
 }
 
+/* 10: how many guests of a wave a run takes through their steps at once (plan --parallel). */
+static int schema_to_10(struct db *d)
+{
+        return exec(d, "ALTER TABLE migrations ADD COLUMN parallel INTEGER NOT NULL DEFAULT 1;");
+}
+
 static int (*const migrations[])(struct db *d) = {
         schema_to_1, schema_to_2, schema_to_3, schema_to_4,
         schema_to_5, schema_to_6, schema_to_7, schema_to_8,
-        schema_to_9,
+        schema_to_9, schema_to_10,
 };
 
 /* The schema version that has the inspections table. */

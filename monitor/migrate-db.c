@@ -169,41 +169,56 @@ static int exec(struct mdb *d, const char *sql)
         return rc == SQLITE_OK ? 0 : sql_error(d, rc);
 }
 
-int mdb_open(const char *path, struct mdb **ret)
+/* The two connections to the file: the requests' (db_open brings the schema up to date) and the journal's. */
+static int mdb_connect(struct mdb *d)
 {
-        struct db *schema = NULL;
-        struct mdb *d;
         int r;
 
         /* db_open creates the file and brings the schema up to date. */
-        r = db_open(path, &schema);
+        r = db_open(d->path, &d->requests);
         if (r < 0)
                 return r;
-        d = calloc(1, sizeof(*d));
-        if (!d) {
-                db_close(schema);
-                return -ENOMEM;
-        }
-        d->requests = schema;
-        d->path = strdup(path);
-        if (!d->path) {
-                mdb_close(d);
-                return -ENOMEM;
-        }
-        if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-                r = log_error_errno(-EIO, "Failed to open database '%s'.", path);
-                mdb_close(d);
-                return r;
-        }
+        if (sqlite3_open_v2(d->path, &d->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+                return log_error_errno(-EIO, "Failed to open database '%s'.", d->path);
         sqlite3_busy_timeout(d->db, BUSY_TIMEOUT_MS);
         /* The journal must survive a crash of the machine, not only of the process. */
-        r = exec(d, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+        return exec(d, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+}
+
+int mdb_open(const char *path, struct mdb **ret)
+{
+        struct mdb *d;
+        int r;
+
+        d = calloc(1, sizeof(*d));
+        if (!d)
+                return -ENOMEM;
+        d->path = strdup(path);
+        r = d->path ? mdb_connect(d) : -ENOMEM;
         if (r < 0) {
                 mdb_close(d);
                 return r;
         }
         *ret = d;
         return 0;
+}
+
+void mdb_disconnect(struct mdb *d)
+{
+        sqlite3_close(d->db);
+        d->db = NULL;
+        d->requests = db_close(d->requests);
+}
+
+int mdb_reconnect(struct mdb *d)
+{
+        int r;
+
+        mdb_disconnect(d);
+        r = mdb_connect(d);
+        if (r < 0)
+                mdb_disconnect(d);
+        return r;
 }
 
 struct mdb *mdb_close(struct mdb *d)
@@ -262,9 +277,9 @@ static int insert_migration(struct mdb *d, const struct mig *m)
         r = prepare(d, "INSERT INTO migrations(created, updated, state, canary, growth, max_wave, "
                        "max_failures, xl, config, pvgrub, pvhgrub, hook, toolstack_timeout, "
                        "boot_timeout, request_timeout, agentless, inspector, inspect_time, settle, "
-                       "console_log, before_guest, after_guest, max_restarts, no_prepare) "
+                       "console_log, before_guest, after_guest, max_restarts, no_prepare, parallel) "
                        "VALUES (?1, ?1, 'planned', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                       "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+                       "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
                     &st);
         if (r < 0)
                 return r;
@@ -290,6 +305,7 @@ static int insert_migration(struct mdb *d, const struct mig *m)
         bind_text(st, 20, s->after_guest);
         sqlite3_bind_int(st, 21, (int)s->max_restarts);
         sqlite3_bind_int(st, 22, s->no_prepare);
+        sqlite3_bind_int(st, 23, (int)s->parallel);
         return step_done(d, st);
 }
 
@@ -396,7 +412,7 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
                        "max_wave, max_failures, xl, config, pvgrub, pvhgrub, hook, "
                        "toolstack_timeout, boot_timeout, request_timeout, agentless, inspector, "
                        "inspect_time, settle, console_log, before_guest, after_guest, max_restarts, "
-                       "no_prepare FROM migrations "
+                       "no_prepare, parallel FROM migrations "
                        "WHERE id = ?1 OR (?1 = 0 AND id = (SELECT max(id) FROM migrations))",
                     &st);
         if (r < 0)
@@ -433,6 +449,7 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
         m.s.after_guest = col_text(st, 23);
         m.s.max_restarts = (unsigned)sqlite3_column_int(st, 24);
         m.s.no_prepare = sqlite3_column_int(st, 25);
+        m.s.parallel = (unsigned)sqlite3_column_int(st, 26);
         sqlite3_finalize(st);
         if (m.state == MIG_RUNNING) {
                 pid_t holder;

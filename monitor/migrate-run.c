@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
@@ -43,11 +46,16 @@ struct ctx {
         unsigned n;
         const struct mrun_opts *o;
         unsigned crash_after, writes;
+        unsigned *shared_writes; /* the count of writes over the run and its workers, or NULL */
         uint64_t began;          /* CLOCK_MONOTONIC, when this run began */
         struct mguest *cur;      /* the guest in its chain of steps */
         uint64_t noted;          /* when a wait was last said */
         unsigned note_every;     /* seconds */
         int crash_signal;
+        /* --parallel: each guest in flight runs in a worker process. */
+        pid_t *pid;              /* per guest: its worker, 0 none */
+        bool *started;           /* per guest: it had its worker in this run */
+        unsigned running;        /* workers alive */
 };
 
 enum { STEP_OK = 0, STEP_FAILED = 1 };
@@ -64,14 +72,26 @@ enum { STEP_OK = 0, STEP_FAILED = 1 };
  */
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t child_pgid; /* the group of the command running now, 0 none */
+/*
+ * With --parallel, the run and its workers stop together, whichever of them
+ * got the signal: a worker tells the run (run_parent), the run every worker.
+ */
+static volatile sig_atomic_t run_parent; /* in a worker: the run's pid; 0 in the run */
+static volatile sig_atomic_t workers[MRUN_PARALLEL_MAX];
 
 static void on_stop(int sig)
 {
         int e = errno;
+        bool first = !stop_signal;
 
         stop_signal = sig;
         if (child_pgid > 0)
                 kill(-(pid_t)child_pgid, SIGKILL);
+        if (first && run_parent > 0)
+                kill((pid_t)run_parent, sig);
+        for (size_t i = 0; first && i < ELEMENTSOF(workers); i++)
+                if (workers[i] > 0)
+                        kill((pid_t)workers[i], sig);
         errno = e;
 }
 
@@ -184,7 +204,13 @@ static void note_wait(struct ctx *c, uint64_t deadline)
 static void crash_maybe(struct ctx *c)
 {
 #ifdef ENABLE_FAULT_INJECTION
-        if (!c->crash_after || ++c->writes < c->crash_after)
+        unsigned n;
+
+        if (!c->crash_after)
+                return;
+        /* With workers, the Nth write of them all and the run. */
+        n = c->shared_writes ? __atomic_add_fetch(c->shared_writes, 1, __ATOMIC_SEQ_CST) : ++c->writes;
+        if (n < c->crash_after)
                 return;
         /* A signal other than SIGKILL: sent after every write from the Nth on. */
         if (c->crash_signal) {
@@ -192,8 +218,11 @@ static void crash_maybe(struct ctx *c)
                 raise(c->crash_signal);
                 return;
         }
-        if (c->writes == c->crash_after) {
+        if (n == c->crash_after) {
                 log_notice(CRASH_ENV "=%u: killing myself.", c->crash_after);
+                /* A worker takes the run with it; the run's death takes the other workers. */
+                if (run_parent > 0)
+                        kill((pid_t)run_parent, SIGKILL);
                 raise(SIGKILL);
         }
 #endif
@@ -1189,6 +1218,198 @@ static void wave_banner(struct ctx *c, int w, int last)
         emit(c, "wave", w, NULL, detail);
 }
 
+/* One guest after the other; 1 when an abort ends the migration. */
+static int wave_serial(struct ctx *c, int w)
+{
+        int r;
+
+        for (unsigned i = 0; i < c->n; i++) {
+                struct mguest *g = &c->g[i];
+
+                if (g->wave != w || (g->state != MG_PENDING && g->state != MG_ACTIVE))
+                        continue;
+                if (stop_signal)
+                        return -EINTR;
+                r = mdb_abort_requested(c->d, c->m->id);
+                if (r < 0)
+                        return r;
+                if (r > 0 && g->state == MG_PENDING)
+                        return 1;
+                r = guest_run(c, g);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- parallel guests ------------------------------------------------------------ */
+
+enum { WORKER_OK = 0, WORKER_INTERNAL = 1, WORKER_INTERRUPTED = 2 };
+
+/*
+ * A worker: the guest's chain of steps, as a run of one guest would take it,
+ * on database and xenstore connections of its own (SQLite's may not cross a
+ * fork). It dies with the run: a run killed with SIGKILL takes its guests
+ * where their journals are, as it does without workers.
+ */
+_noreturn_ static void worker(struct ctx *c, struct mguest *g, pid_t parent, const sigset_t *mask)
+{
+        int r;
+
+        run_parent = parent;
+        for (size_t i = 0; i < ELEMENTSOF(workers); i++)
+                workers[i] = 0;
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                _exit(WORKER_INTERNAL);
+        /* The lock is the run's: it goes when the run does, whatever its workers do. */
+        if (c->o->lock_fd >= 0)
+                close(c->o->lock_fd);
+        sigprocmask(SIG_SETMASK, mask, NULL);
+        r = mdb_reconnect(c->d);
+        if (r >= 0) {
+                /* The run's connection stays the run's: this one is the worker's. */
+                c->x = NULL;
+                r = xstore_open(&c->x);
+                if (r < 0)
+                        log_error_errno(r, "Failed to connect to xenstore for '%s': %m", g->name);
+        }
+        if (r >= 0)
+                r = guest_run(c, g);
+        fflush(stdout);
+        _exit(r == -EINTR ? WORKER_INTERRUPTED : r < 0 ? WORKER_INTERNAL : WORKER_OK);
+}
+
+static int worker_start(struct ctx *c, unsigned i)
+{
+        pid_t parent = getpid(), pid;
+        sigset_t block, mask;
+        size_t slot = 0;
+        int r;
+
+        while (slot < ELEMENTSOF(workers) && workers[slot] > 0)
+                slot++;
+        if (slot == ELEMENTSOF(workers))
+                return log_error_errno(-EBUSY, "No room for another worker.");
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        sigaddset(&block, SIGTERM);
+        /* A signal from now on reaches the worker too: it is in workers[] before the run takes it. */
+        sigprocmask(SIG_BLOCK, &block, &mask);
+        if (stop_signal) {
+                sigprocmask(SIG_SETMASK, &mask, NULL);
+                return 0;
+        }
+        fflush(stdout);
+        mdb_disconnect(c->d);
+        pid = fork();
+        if (pid == 0)
+                worker(c, &c->g[i], parent, &mask);
+        r = pid < 0 ? -errno : 0;
+        if (pid > 0) {
+                workers[slot] = pid;
+                c->pid[i] = pid;
+                c->started[i] = true;
+                c->running++;
+        }
+        sigprocmask(SIG_SETMASK, &mask, NULL);
+        if (r < 0)
+                log_error_errno(r, "Failed to start the worker of '%s': %m", c->g[i].name);
+        return mdb_reconnect(c->d) < 0 ? -EIO : r;
+}
+
+/* The guest's row as its worker left it. */
+static int guest_reload(struct ctx *c, unsigned i)
+{
+        struct mguest *all = NULL;
+        unsigned n = 0;
+        int r = mdb_guests(c->d, c->m->id, &all, &n);
+
+        if (r >= 0 && (i >= n || !streq(all[i].name, c->g[i].name)))
+                r = log_error_errno(-EIO, "The journal of '%s' is not where it was.", c->g[i].name);
+        if (r >= 0) {
+                mguest_done(&c->g[i]);
+                c->g[i] = all[i];
+                all[i] = (struct mguest){};
+        }
+        for (unsigned j = 0; j < n; j++)
+                mguest_done(&all[j]);
+        free(all);
+        return r;
+}
+
+/* Waits for a worker to end (or a signal); *ret_lost when it ended other than by itself. */
+static int worker_reap(struct ctx *c, bool *ret_lost)
+{
+        int status;
+        pid_t pid = waitpid(-1, &status, 0);
+
+        if (pid < 0)
+                return errno == EINTR ? 0 : -errno;
+        for (size_t s = 0; s < ELEMENTSOF(workers); s++)
+                if (workers[s] == pid)
+                        workers[s] = 0;
+        for (unsigned i = 0; i < c->n; i++) {
+                if (c->pid[i] != pid)
+                        continue;
+                c->pid[i] = 0;
+                c->running--;
+                if (WIFSIGNALED(status)) {
+                        log_error("The worker of '%s' was killed by signal %d: its journal stays where it was, "
+                                  "resume continues it.", c->g[i].name, WTERMSIG(status));
+                        *ret_lost = true;
+                } else if (!WIFEXITED(status) || WEXITSTATUS(status) == WORKER_INTERNAL) {
+                        log_error("The worker of '%s' failed.", c->g[i].name);
+                        *ret_lost = true;
+                } else if (WEXITSTATUS(status) == WORKER_INTERRUPTED && !stop_signal) {
+                        /* Interrupted without the run hearing of it: the run stops too. */
+                        *ret_lost = true;
+                }
+                return guest_reload(c, i);
+        }
+        return 0;
+}
+
+/*
+ * Up to o->parallel guests of wave w in their chains at once, each in a
+ * worker; the next one starts as one ends. 1 when an abort ends the
+ * migration. Whatever stops it, it waits for the workers that run.
+ */
+static int wave_parallel(struct ctx *c, int w)
+{
+        bool aborted = false, lost = false;
+        int err = 0, r;
+
+        for (;;) {
+                for (unsigned i = 0; i < c->n && c->running < c->o->parallel; i++) {
+                        struct mguest *g = &c->g[i];
+
+                        if (err || aborted || lost || stop_signal)
+                                break;
+                        if (g->wave != w || c->started[i] || (g->state != MG_PENDING && g->state != MG_ACTIVE))
+                                continue;
+                        r = mdb_abort_requested(c->d, c->m->id);
+                        if (r > 0 && g->state == MG_PENDING)
+                                aborted = true;
+                        else if (r >= 0)
+                                r = worker_start(c, i);
+                        if (r < 0)
+                                err = r;
+                }
+                if (!c->running)
+                        break;
+                r = worker_reap(c, &lost);
+                if (r < 0 && !err)
+                        err = r;
+        }
+        if (err)
+                return err;
+        if (stop_signal)
+                return -EINTR;
+        if (lost)
+                return -EIO;
+        return aborted;
+}
+
 static int run_waves(struct ctx *c)
 {
         int last = max_wave(c), r;
@@ -1203,22 +1424,9 @@ static int run_waves(struct ctx *c)
                                 return mig_end(c, MIG_STOPPED, why);
                 }
                 wave_banner(c, w, last);
-                for (unsigned i = 0; i < c->n; i++) {
-                        struct mguest *g = &c->g[i];
-
-                        if (g->wave != w || (g->state != MG_PENDING && g->state != MG_ACTIVE))
-                                continue;
-                        if (stop_signal)
-                                return -EINTR;
-                        r = mdb_abort_requested(c->d, c->m->id);
-                        if (r < 0)
-                                return r;
-                        if (r > 0 && g->state == MG_PENDING)
-                                return mig_end(c, MIG_ABORTED, "aborted");
-                        r = guest_run(c, g);
-                        if (r < 0)
-                                return r;
-                }
+                r = c->o->parallel > 1 ? wave_parallel(c, w) : wave_serial(c, w);
+                if (r != 0)
+                        return r < 0 ? r : mig_end(c, MIG_ABORTED, "aborted");
         }
         return mig_end(c, waves_outcome(c), NULL);
 }
@@ -1284,6 +1492,8 @@ static int dry_run(struct ctx *c)
 
         printf("migration %" PRId64 " (%s), dry run: nothing is changed\n", c->m->id,
                mig_state_to_string(c->m->state));
+        if (c->o->parallel > 1)
+                printf("up to %u guests of a wave at once, each in a process of its own\n", c->o->parallel);
         for (int w = 0; w <= max_wave(c); w++) {
                 printf("wave %d%s: starts only while fewer than %u guests failed%s\n", w + 1,
                        w == 0 ? " (canary)" : "", s->max_failures,
@@ -1479,6 +1689,25 @@ static int run(struct ctx *c)
         return r;
 }
 
+static int parallel_setup(struct ctx *c)
+{
+        c->pid = calloc(c->n, sizeof(*c->pid));
+        c->started = calloc(c->n, sizeof(*c->started));
+        if (!c->pid || !c->started)
+                return log_error_errno(-ENOMEM, "Out of memory.");
+#ifdef ENABLE_FAULT_INJECTION
+        if (c->crash_after) {
+                void *p = mmap(NULL, sizeof(*c->shared_writes), PROT_READ | PROT_WRITE,
+                               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+                if (p == MAP_FAILED)
+                        return log_error_errno(-errno, "Failed to share the count of journal writes: %m");
+                c->shared_writes = p;
+        }
+#endif
+        return 0;
+}
+
 int mrun(struct mdb *d, struct xstore *x, struct mig *m, const struct mrun_opts *o)
 {
         struct ctx c = { .d = d, .x = x, .m = m, .o = o,
@@ -1494,9 +1723,18 @@ int mrun(struct mdb *d, struct xstore *x, struct mig *m, const struct mrun_opts 
         r = mdb_guests(d, m->id, &c.g, &c.n);
         if (r < 0)
                 return EXIT_INTERNAL;
-        r = o->dry_run ? dry_run(&c) : run(&c);
+        if (o->parallel > 1 && !o->dry_run && !o->abort)
+                r = parallel_setup(&c);
+        if (r >= 0)
+                r = o->dry_run ? dry_run(&c) : run(&c);
+        else
+                r = EXIT_INTERNAL;
         for (unsigned i = 0; i < c.n; i++)
                 mguest_done(&c.g[i]);
         free(c.g);
+        free(c.pid);
+        free(c.started);
+        if (c.shared_writes)
+                munmap(c.shared_writes, sizeof(*c.shared_writes));
         return r;
 }

@@ -71,6 +71,7 @@ struct mig_settings {
         char *after_guest;  /* run after a guest's last step */
         unsigned max_restarts; /* restarts of a guest by the toolstack while it is verified that fail it */
         bool no_prepare;   /* switch only guests ready as they are; a fixable one is skipped */
+        unsigned parallel;  /* guests of a wave in their steps at once; run --parallel overrides it */
 };
 
 struct mig {
@@ -125,6 +126,12 @@ bool mig_name_ok(const char *name);
 struct mdb;
 int mdb_open(const char *path, struct mdb **ret);
 struct mdb *mdb_close(struct mdb *d);
+/*
+ * SQLite's connections must not cross a fork(): before one, they are closed
+ * (mdb_disconnect), and each process makes its own (mdb_reconnect).
+ */
+void mdb_disconnect(struct mdb *d);
+int mdb_reconnect(struct mdb *d);
 int mdb_create(struct mdb *d, const struct mig *m, const struct mguest *g, unsigned n,
                int64_t *ret_id);
 /* id 0: the newest. -ENOENT when there is none. */
@@ -306,6 +313,14 @@ struct mrun_opts {
         bool json;    /* JSON lines, else lines for people */
         bool dry_run;
         bool abort;   /* finish the guest in progress by rolling it back, cancel the rest */
+        unsigned parallel; /* guests of a wave in their chains at once (1: one after the other) */
+        int lock_fd;  /* the migration lock the run holds (-1: none), not for its workers to keep */
 };
+/*
+ * At most this many guests at once: each holds its own xenstore connection
+ * and watches, and runs its own toolstack commands, which xenstored and the
+ * toolstack (one lock per domain, much of it serialised) take one by one.
+ */
+#define MRUN_PARALLEL_MAX 16
 /* Runs or resumes m; returns an exit status. */
 int mrun(struct mdb *d, struct xstore *x, struct mig *m, const struct mrun_opts *o);

@@ -31,24 +31,6 @@ sig_run() {
 		>>"$T/run.jsonl" 2>>"$T/run.err" || rc=$?
 }
 
-# consistent WHAT NAME...: one domain at most per guest; a whole configuration.
-consistent() {
-	_what=$1
-	shift
-	for _g in "$@"; do
-		_d=$("$XENSIM" list "$H" | awk -v n="$_g" '$3 == n' | wc -l)
-		[ "$_d" -le 1 ] || fail "$_what: $_d domains named $_g: $("$XENSIM" list "$H")"
-		_t=$(cfg_type "$_g")
-		case $_t in
-		pv) grep -qx "kernel = \"$PVGRUB\"" "$(cfg_of "$_g")" ;;
-		pvh) grep -qx "kernel = \"$PVHGRUB\"" "$(cfg_of "$_g")" ;;
-		*) false ;;
-		esac || fail "$_what: $_g's configuration is half-written: $(cat "$(cfg_of "$_g")")"
-		grep -qx "name = \"$_g\"" "$(cfg_of "$_g")" && grep -qx "vif = \[ 'bridge=xenbr0' \]" "$(cfg_of "$_g")" ||
-			fail "$_what: $_g's configuration is cut short: $(cat "$(cfg_of "$_g")")"
-	done
-}
-
 # interrupted WHAT SIG: the run's state and the journal's record of the signal.
 interrupted() {
 	expect_eq "$1: exit status" 1 "$rc"

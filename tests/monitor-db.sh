@@ -23,7 +23,7 @@ open_fails() {
 }
 
 # The newest schema: the number of steps in monitor/db.c's migrations list.
-NEWEST=9
+NEWEST=10
 
 echo "# a negative schema version"
 sqlite3 "$DB" 'PRAGMA user_version = -3;' || fail "sqlite3"
@@ -68,6 +68,8 @@ for v in 2 3; do
 	expect_eq "schema $v: restarts allowed, no command recorded" "2|0" \
 		"$(sqlite3 "$DB" 'SELECT m.max_restarts, g.child_pgid FROM migrations m
 			JOIN migration_guests g ON g.migration = m.id')"
+	expect_eq "schema $v: one guest at a time" 1 "$(sqlite3 "$DB" 'SELECT parallel FROM migrations')"
+	expect_eq "schema $v: prepares fixable guests" 0 "$(sqlite3 "$DB" 'SELECT no_prepare FROM migrations')"
 	expect_eq "schema $v: domains kept" "web1|ready" "$(sqlite3 "$DB" 'SELECT name, verdict FROM domains')"
 done
 
