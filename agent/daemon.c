@@ -219,6 +219,8 @@ static int publish(struct daemon *d)
         for (size_t i = 0; r >= 0 && i < d->net_kv.n; i++)
                 r = kvset_set(&want, d->net_kv.items[i].key, d->net_kv.items[i].value);
         if (r >= 0)
+                r = state_add_summary(&want);
+        if (r >= 0)
                 r = store_publish(d->store, &want, keep_subtrees);
         kvset_clear(&want);
         if (r >= 0)

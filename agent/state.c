@@ -104,3 +104,21 @@ int state_add_net(struct kvset *out, const struct net_iface *ifs, size_t n)
                 r = put_count(out, PROTO_KEY_NET_OMITTED, &none, omitted);
         return r;
 }
+
+int state_add_summary(struct kvset *out)
+{
+        char buf[PROTO_SUMMARY_MAX + 1] = "";
+        size_t len = 0;
+        int r;
+
+        kvset_remove(out, "summary");
+        for (size_t i = 0; i < out->n; i++) {
+                r = proto_summary_add(buf, sizeof(buf), &len, out->items[i].key, out->items[i].value);
+                if (r < 0)
+                        return 0;
+        }
+        if (proto_summary_check(buf, len) < 0)
+                return 0;
+        r = kvset_set(out, "summary", buf);
+        return r < 0 ? r : 1;
+}

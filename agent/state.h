@@ -22,3 +22,10 @@ struct agent_ident {
  */
 int state_add_ident(struct kvset *out, const struct agent_ident *id);
 int state_add_net(struct kvset *out, const struct net_iface *ifs, size_t n);
+/*
+ * The summary of the keys in out (PROTOCOL.md, "Summary"), added to out so
+ * that it is published in the same transaction as what it repeats. A state
+ * whose summary would not fit gets none (readers then read the keys): 0,
+ * or 1 when the summary was added, or -ENOMEM.
+ */
+int state_add_summary(struct kvset *out);
