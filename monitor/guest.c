@@ -269,17 +269,6 @@ static int read_fields(const struct guest_source *s, struct guest *g)
         return 0;
 }
 
-/* What the summary does not repeat: the last answer, which has its own writer and time. */
-static int read_summary_rest(const struct guest_source *s, struct guest *g)
-{
-        int r = read_key(s, g->domid, PROTO_KEY_LAST_REQUEST, NULL, &g->f[GF_LAST_REQUEST]);
-
-        if (r < 0)
-                return r;
-        g->nodes++;
-        return read_last_answer(s, g);
-}
-
 static void judge_schema(struct guest *g)
 {
         const struct gvalue *s = &g->f[GF_SCHEMA];
@@ -304,7 +293,17 @@ static void judge_schema(struct guest *g)
 static int summary_item(struct guest *g, const struct proto_report_item *it)
 {
         struct gcheck *c;
+        struct gvalue *v = it->key == PROTO_KEY_ANSWER_STATE    ? &g->last.state
+                           : it->key == PROTO_KEY_ANSWER_ACTION ? &g->last.action
+                           : it->key == PROTO_KEY_ANSWER_REASON ? &g->last.reason
+                                                                : NULL;
 
+        if (v) {
+                memcpy(g->last.id, it->args.uuid, sizeof(g->last.id));
+                v->val = strndup(it->value, it->value_len);
+                v->err = v->val ? 0 : -ENOMEM;
+                return v->err;
+        }
         if (it->key == PROTO_KEY_CHECK_STATUS) {
                 c = &g->checks[g->n_checks++];
                 *c = (struct gcheck){ .reason.err = GV_ABSENT, .fix.err = GV_ABSENT };
@@ -383,7 +382,7 @@ int guest_read_from(const struct guest_source *s, unsigned domid, unsigned flags
                 if (r < 0)
                         return r;
                 if (r > 0)
-                        return ret->agent == GUEST_AGENT_OK ? read_summary_rest(s, ret) : 0;
+                        return 0;
         }
         r = read_key(s, domid, PROTO_KEY_SCHEMA, NULL, &ret->f[GF_SCHEMA]);
         if (r < 0)

@@ -729,7 +729,8 @@ static void json_checks(FILE *f, const struct guest *g, bool full)
         fprintf(f, "],\"checks_omitted\":%u", g->checks_omitted);
 }
 
-static void json_last(FILE *f, const struct guest *g)
+/* The last answer; its message (which the summary does not repeat) only in the full shape. */
+static void json_last(FILE *f, const struct guest *g, bool full)
 {
         fputs(",\"last_answer\":", f);
         if (!guest_get(g, GF_LAST_REQUEST)) {
@@ -744,8 +745,10 @@ static void json_last(FILE *f, const struct guest *g)
         render_json_cstr(f, g->last.state.err == 0 ? g->last.state.val : NULL);
         fputs(",\"reason\":", f);
         render_json_cstr(f, g->last.reason.err == 0 ? g->last.reason.val : NULL);
-        fputs(",\"message\":", f);
-        render_json_cstr(f, g->last.message.err == 0 ? g->last.message.val : NULL);
+        if (full) {
+                fputs(",\"message\":", f);
+                render_json_cstr(f, g->last.message.err == 0 ? g->last.message.val : NULL);
+        }
         fputc('}', f);
 }
 
@@ -821,7 +824,7 @@ void render_guest_json_shape(FILE *f, const struct guest *g, bool full)
                 render_json_cstr(f, guest_get(g, i));
         }
         json_checks(f, g, full);
-        json_last(f, g);
+        json_last(f, g, full);
         json_inspection(f, g);
         json_invalid_map(f, g);
         fputc('}', f);

@@ -504,7 +504,11 @@ int proto_report_encode(const char *key, const char *value, char *buf, size_t si
  */
 #define PROTO_SUMMARY_MAX PROTO_XS_VALUE_MAX
 
-/* Whether the summary repeats key: the agent's identity, the guest facts, the verdict, check statuses. */
+/*
+ * Whether the summary repeats key: the agent's identity, the guest facts,
+ * the verdict, check statuses, last_request and its answer's state, action
+ * and reason.
+ */
 bool proto_summary_key(enum proto_key key);
 
 /*
@@ -527,8 +531,9 @@ int proto_summary_next(const char *buf, size_t len, size_t *offset, struct proto
  * line decodes; no key twice (-PROTO_E_DUPLICATE); at most PROTO_CHECKS_MAX
  * checks (-PROTO_E_TOO_MANY); schema and verdict present
  * (-PROTO_E_TRUNCATED); a schema of our major (-PROTO_E_INCOMPATIBLE) and
- * at least 1.4, which has the summary (-PROTO_E_CONFLICT); and a verdict
+ * at least 1.4, which has the summary (-PROTO_E_CONFLICT); a verdict
  * that agrees with the checks: not "ready" while a readiness check fails
- * (-PROTO_E_CONFLICT).
+ * (-PROTO_E_CONFLICT); and answer lines of last_request's answer only,
+ * with its state (-PROTO_E_CONFLICT).
  */
 int proto_summary_check(const char *buf, size_t len);

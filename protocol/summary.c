@@ -24,8 +24,12 @@ bool proto_summary_key(enum proto_key key)
         case PROTO_KEY_NEXT_BOOT_RELEASE:
         case PROTO_KEY_VERDICT:
         case PROTO_KEY_CHECK_STATUS:
+        case PROTO_KEY_LAST_REQUEST:
+        case PROTO_KEY_ANSWER_STATE:
+        case PROTO_KEY_ANSWER_ACTION:
+        case PROTO_KEY_ANSWER_REASON:
                 return true;
-        /* Reasons and fixes are for the views of one guest; answers have their own writer and time. */
+        /* Texts are for the views of one guest: a summary of many stays small. */
         case PROTO_KEY_CHECK_REASON:
         case PROTO_KEY_CHECK_FIX:
         case PROTO_KEY_SUMMARY:
@@ -36,10 +40,6 @@ bool proto_summary_key(enum proto_key key)
         case PROTO_KEY_NET_IPV4:
         case PROTO_KEY_NET_IPV6:
         case PROTO_KEY_NET_IF_OMITTED:
-        case PROTO_KEY_LAST_REQUEST:
-        case PROTO_KEY_ANSWER_STATE:
-        case PROTO_KEY_ANSWER_ACTION:
-        case PROTO_KEY_ANSWER_REASON:
         case PROTO_KEY_ANSWER_MESSAGE:
         case PROTO_KEY_ANSWER_OUTPUT:
         case PROTO_KEY_ANSWER_OMITTED:
@@ -142,9 +142,21 @@ static int check_schema(const struct proto_report_item *it)
 
 /* What the lines say as a whole, counted line by line. */
 struct tally {
-        bool schema, verdict_ready, verdict;
+        bool schema, verdict_ready, verdict, answer_state;
         unsigned checks, failing;
+        char last[PROTO_UUID_LEN + 1];   /* last_request, "" when absent */
+        char answer[PROTO_UUID_LEN + 1]; /* the id of the answer lines, "" when none */
 };
+
+/* The answer lines: all of one answer. */
+static int tally_answer(const struct proto_report_item *it, struct tally *t)
+{
+        if (t->answer[0] && memcmp(t->answer, it->args.uuid, PROTO_UUID_LEN) != 0)
+                return -PROTO_E_CONFLICT;
+        memcpy(t->answer, it->args.uuid, sizeof(t->answer));
+        t->answer_state = t->answer_state || it->key == PROTO_KEY_ANSWER_STATE;
+        return 0;
+}
 
 static int tally_line(const char *buf, size_t start, const struct proto_report_item *it, struct tally *t)
 {
@@ -163,6 +175,13 @@ static int tally_line(const char *buf, size_t start, const struct proto_report_i
                 t->verdict_ready = proto_verdict_from_string(it->value, it->value_len) == PROTO_VERDICT_READY;
                 return 0;
         }
+        if (it->key == PROTO_KEY_LAST_REQUEST) {
+                memcpy(t->last, it->value, PROTO_UUID_LEN); /* a valid ANSWER_ID: 36 bytes */
+                return 0;
+        }
+        if (it->key == PROTO_KEY_ANSWER_STATE || it->key == PROTO_KEY_ANSWER_ACTION ||
+            it->key == PROTO_KEY_ANSWER_REASON)
+                return tally_answer(it, t);
         if (it->key != PROTO_KEY_CHECK_STATUS)
                 return 0;
         if (++t->checks > PROTO_CHECKS_MAX)
@@ -197,5 +216,10 @@ int proto_summary_check(const char *buf, size_t len)
         }
         if (!t.schema || !t.verdict)
                 return -PROTO_E_TRUNCATED;
-        return t.verdict_ready && t.failing ? -PROTO_E_CONFLICT : 0;
+        if (t.verdict_ready && t.failing)
+                return -PROTO_E_CONFLICT;
+        /* The last answer is last_request's, with its state: they are written together. */
+        if (t.answer[0] && strcmp(t.answer, t.last) != 0)
+                return -PROTO_E_CONFLICT;
+        return t.last[0] && !t.answer_state ? -PROTO_E_CONFLICT : 0;
 }

@@ -14,6 +14,8 @@
 
 #define HEAD "schema=1.4\n"
 #define READY HEAD "verdict=ready\n"
+#define ID "5a1f0c9e-2b3d-4e5f-8a6b-7c8d9e0f1a2b"
+#define NIL "00000000-0000-0000-0000-000000000000"
 
 struct vcase {
         const char *value;
@@ -53,6 +55,15 @@ static const struct vcase values[] = {
         BAD(READY "checks/Console/status=pass\n", CHARSET),
         BAD(READY "agent/version=1.0\r\n", CONTROL),
         BAD("schema=1.4\nverdict=maybe\n", ENUM),
+        /* the last answer: last_request's, with its state */
+        OK(READY "answer/" ID "/state=done\nanswer/" ID "/action=probe\nlast_request=" ID "\n"),
+        OK(READY "last_request=" NIL "\nanswer/" NIL "/state=failed\nanswer/" NIL "/reason=malformed\n"),
+        BAD(READY "last_request=" ID "\n", CONFLICT),
+        BAD(READY "answer/" ID "/state=done\n", CONFLICT),
+        BAD(READY "last_request=" ID "\nanswer/" NIL "/state=done\n", CONFLICT),
+        BAD(READY "last_request=" ID "\nanswer/" ID "/state=done\nanswer/" NIL "/action=ping\n", CONFLICT),
+        BAD(READY "last_request=" ID "\nanswer/" ID "/state=finished\n", ENUM),
+        BAD(READY "last_request=" ID "\nanswer/" ID "/state=done\nanswer/" ID "/state=done\n", DUPLICATE),
 };
 
 /* 33 checks, each one line: one too many. */
@@ -78,7 +89,10 @@ static void check_encode(void)
                 { "checks/console/reason", "console=hvc0 is not the last console=" },
                 { "checks/console/status", "fail" },
                 { "checks/root_device/status", "warn" },
+                { "answer/" ID "/message", "fixable" },
+                { "answer/" ID "/state", "done" },
                 { "guest_type", "PV" },
+                { "last_request", ID },
                 { "net/0/name", "eth0" },
                 { "os/pretty_name", "Debian GNU/Linux 12 (bookworm)" },
                 { "schema", PROTO_SCHEMA_STRING },
@@ -86,7 +100,7 @@ static void check_encode(void)
         };
         static const char want[] = "agent/actions=ping probe prepare rollback\nagent/version=0.1.0\n"
                                    "checks/console/status=fail\nchecks/root_device/status=warn\n"
-                                   "guest_type=PV\nos/pretty_name=Debian GNU/Linux 12 (bookworm)\n"
+                                   "answer/" ID "/state=done\nguest_type=PV\nlast_request=" ID "\nos/pretty_name=Debian GNU/Linux 12 (bookworm)\n"
                                    "schema=" PROTO_SCHEMA_STRING "\nverdict=fixable\n";
         char buf[PROTO_SUMMARY_MAX + 1] = "";
         struct proto_report_item it;
@@ -98,7 +112,7 @@ static void check_encode(void)
                 CHECK(r >= 0, "add %s: %d", kv[i][0], r);
                 added += r;
         }
-        CHECK(added == 8, "8 keys repeated, 2 passed over (%d)", added);
+        CHECK(added == 10, "10 keys repeated, 3 passed over (%d)", added);
         CHECK(len == strlen(want) && strcmp(buf, want) == 0, "the encoded summary: %s", buf);
         CHECK(proto_summary_check(buf, len) == 0, "what the encoder makes passes the check");
         while ((r = proto_summary_next(buf, len, &o, &it)) > 0) {
@@ -108,7 +122,7 @@ static void check_encode(void)
                                       memcmp(it.value, "fail", 4) == 0,
                               "the check's status decodes back");
         }
-        CHECK(r == 0 && n == 8, "8 lines decode back (%d, %d)", n, r);
+        CHECK(r == 0 && n == 10, "10 lines decode back (%d, %d)", n, r);
 }
 
 static void check_encode_refuses(void)
