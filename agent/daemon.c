@@ -208,7 +208,7 @@ static int compat_publish(struct daemon *d)
 
 static int publish(struct daemon *d)
 {
-        struct kvset want = { 0 };
+        struct kvset want = { 0 }, answer = { 0 };
         int r;
 
         if (!d->store || !d->probed)
@@ -219,8 +219,13 @@ static int publish(struct daemon *d)
         for (size_t i = 0; r >= 0 && i < d->net_kv.n; i++)
                 r = kvset_set(&want, d->net_kv.items[i].key, d->net_kv.items[i].value);
         if (r >= 0)
+                r = requests_last_answer(d->store, &answer);
+        if (r >= 0)
+                r = state_add_summary(&want, &answer);
+        if (r >= 0)
                 r = store_publish(d->store, &want, keep_subtrees);
         kvset_clear(&want);
+        kvset_clear(&answer);
         if (r >= 0)
                 r = compat_publish(d);
         if (r >= 0) {

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "macro.h"
 #include "requests.h"
+#include "state.h"
 #include "util.h"
 
 #define TX_RETRIES 16
@@ -244,6 +245,67 @@ static int answer_first(struct requests *rq, struct store *s, const char *v, uns
 }
 
 /* One attempt: 1 taken, 0 nothing waiting, -EAGAIN conflict, other -errno. */
+/* A read in the open transaction (tx) or outside one. */
+static int read_key(struct store *s, bool tx, const char *path, char **ret, unsigned *ret_len)
+{
+        return tx ? store_tx_read(s, path, ret, ret_len) : store_read(s, path, ret, ret_len);
+}
+
+/* The last answer as the summary repeats it: last_request and its answer's keys, relative to ~/data/pvh. */
+static int last_answer_keys(struct store *s, bool tx, struct kvset *out)
+{
+        static const enum proto_key keys[] = { PROTO_KEY_ANSWER_STATE, PROTO_KEY_ANSWER_ACTION,
+                                               PROTO_KEY_ANSWER_REASON };
+        _cleanup_free_ char *last = NULL;
+        unsigned len;
+        int r;
+
+        if (read_key(s, tx, "data/pvh/last_request", &last, &len) < 0 ||
+            proto_key_check(PROTO_KEY_LAST_REQUEST, last, len) < 0)
+                return 0;
+        r = kvset_set(out, "last_request", last);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(keys); i++) {
+                _cleanup_free_ char *v = NULL;
+                char path[PROTO_PATH_MAX];
+
+                answer_path(keys[i], last, 0, path, sizeof(path));
+                if (read_key(s, tx, path, &v, &len) >= 0)
+                        r = kvset_set(out, path + STRLEN("data/pvh/"), v);
+        }
+        return r;
+}
+
+int requests_last_answer(struct store *s, struct kvset *out)
+{
+        return last_answer_keys(s, false, out);
+}
+
+/*
+ * In the transaction that wrote an answer: the summary's last answer made
+ * the one now written, or, when that does not make a valid summary, no
+ * summary (readers read the keys). Nothing without a summary.
+ */
+static int sync_summary(struct store *s)
+{
+        _cleanup_free_ char *old = NULL;
+        char buf[PROTO_SUMMARY_MAX + 1];
+        struct kvset answer = { 0 };
+        unsigned len;
+        int r;
+
+        if (store_tx_read(s, "data/pvh/summary", &old, &len) < 0)
+                return 0;
+        r = last_answer_keys(s, true, &answer);
+        if (r >= 0)
+                r = state_summary_answer(old, len, &answer, buf, sizeof(buf));
+        kvset_clear(&answer);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return store_tx_remove(s, "data/pvh/summary");
+        return (size_t)r == len && memcmp(buf, old, len) == 0 ? 0 : store_tx_write(s, "data/pvh/summary", buf);
+}
+
 static int take_once(struct requests *rq, struct store *s, bool busy, struct taken *t)
 {
         _cleanup_free_ char *v = NULL;
@@ -271,6 +333,8 @@ static int take_once(struct requests *rq, struct store *s, bool busy, struct tak
         snprintf(t->id, sizeof(t->id), "%s", id.s);
         t->remember = !streq(t->id, NIL_UUID) && id_index(rq, t->id) < 0;
         r = answer_first(rq, s, v, len, busy, t);
+        if (r >= 0)
+                r = sync_summary(s);
         if (r < 0) {
                 store_tx_end(s, false);
                 return r;
@@ -305,6 +369,8 @@ static int write_state(struct store *s, const char *id, const char *state)
         if (r < 0)
                 return r;
         r = answer_write(s, PROTO_KEY_ANSWER_STATE, id, state);
+        if (r >= 0)
+                r = sync_summary(s);
         if (r < 0) {
                 store_tx_end(s, false);
                 return r;
@@ -365,6 +431,8 @@ static int finish_once(struct store *s, const char *id, enum proto_state state,
                 r = write_output(s, id, output ? output : "", output ? output_len : 0, omitted);
         if (r >= 0)
                 r = answer_write(s, PROTO_KEY_ANSWER_STATE, id, proto_state_to_string(state));
+        if (r >= 0)
+                r = sync_summary(s);
         if (r < 0) {
                 store_tx_end(s, false);
                 return r;

@@ -32,6 +32,13 @@ int requests_take(struct requests *rq, struct store *s, bool busy, struct proto_
 int requests_running(struct requests *rq, struct store *s, const struct proto_uuid *id);
 
 /*
+ * The last answer as the summary repeats it (last_request and its answer's
+ * state, action and reason, relative to ~/data/pvh), read from xenstore into
+ * out: for the summary a publication writes. Nothing when there is none.
+ */
+int requests_last_answer(struct store *s, struct kvset *out);
+
+/*
  * The final answer: done (reason ignored) or failed; output may be NULL.
  * omitted: bytes of output the caller already had to leave out.
  */

@@ -104,3 +104,59 @@ int state_add_net(struct kvset *out, const struct net_iface *ifs, size_t n)
                 r = put_count(out, PROTO_KEY_NET_OMITTED, &none, omitted);
         return r;
 }
+
+/* Appends each key of kv that the summary repeats. */
+static int summary_add_all(char *buf, size_t size, size_t *len, const struct kvset *kv)
+{
+        for (size_t i = 0; kv && i < kv->n; i++) {
+                int r = proto_summary_add(buf, size, len, kv->items[i].key, kv->items[i].value);
+
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int state_add_summary(struct kvset *out, const struct kvset *answer)
+{
+        char buf[PROTO_SUMMARY_MAX + 1] = "";
+        size_t len = 0;
+        int r;
+
+        kvset_remove(out, "summary");
+        if (summary_add_all(buf, sizeof(buf), &len, out) < 0 || summary_add_all(buf, sizeof(buf), &len, answer) < 0 ||
+            proto_summary_check(buf, len) < 0)
+                return 0;
+        r = kvset_set(out, "summary", buf);
+        return r < 0 ? r : 1;
+}
+
+/* A line of the last answer: last_request, or a key under answer/. */
+static bool answer_line(const char *line)
+{
+        return startswith(line, "last_request=") || startswith(line, "answer/");
+}
+
+int state_summary_answer(const char *old, size_t len, const struct kvset *answer, char *buf, size_t size)
+{
+        size_t o = 0;
+        int r;
+
+        buf[0] = 0;
+        for (size_t i = 0; i < len;) {
+                const char *nl = memchr(old + i, '\n', len - i);
+                size_t l = nl ? (size_t)(nl - old - i) + 1 : len - i;
+
+                if (!answer_line(old + i)) {
+                        if (o + l >= size)
+                                return -PROTO_E_NOSPACE;
+                        memcpy(buf + o, old + i, l);
+                        buf[o += l] = 0;
+                }
+                i += l;
+        }
+        r = summary_add_all(buf, size, &o, answer);
+        if (r >= 0)
+                r = proto_summary_check(buf, o);
+        return r < 0 ? r : (int)o;
+}

@@ -22,3 +22,19 @@ struct agent_ident {
  */
 int state_add_ident(struct kvset *out, const struct agent_ident *id);
 int state_add_net(struct kvset *out, const struct net_iface *ifs, size_t n);
+/*
+ * The summary of the keys in out and of the last answer (PROTOCOL.md,
+ * "Summary"; answer: last_request and its answer's keys, relative to
+ * ~/data/pvh, which are published apart), added to out so that it is
+ * published in the same transaction as what it repeats. A state whose
+ * summary would not fit gets none (readers then read the keys): 0, or 1
+ * when the summary was added, or -ENOMEM.
+ */
+int state_add_summary(struct kvset *out, const struct kvset *answer);
+/*
+ * The published summary old (len bytes) with its answer lines replaced by
+ * answer's, into buf: for the transaction that writes an answer. Returns
+ * the length, or a -PROTO_E_* error when the result is not a valid summary
+ * (the caller removes the summary, so that readers read the keys).
+ */
+int state_summary_answer(const char *old, size_t len, const struct kvset *answer, char *buf, size_t size);

@@ -18,6 +18,7 @@
 struct status_args {
         struct view_args v;
         const char *db;
+        bool full;
 };
 
 static void status_help(FILE *f)
@@ -31,7 +32,8 @@ static void status_help(FILE *f)
                    "(pvh-monitor inspect) from the database, marked \"inspected\" with its age.\n"
                    "DOMAIN is a domid or a name; without one, every guest.\n"
                    "\n"
-                   "  --json               one JSON array, with each check's reason and fix\n"
+                   "  --json               one JSON array, the failing checks by id\n"
+                   "  --full               with --json: every check, with its reason and fix\n"
                    "  --color=WHEN         auto, always, never\n"
                    "  --wide               every column whole, whatever the terminal's width\n"
                    "  --filter KEY=VALUE   only guests whose KEY matches VALUE, a shell glob;\n"
@@ -53,6 +55,7 @@ static int status_parse(int argc, char **argv, struct status_args *a)
         static const struct option opts[] = {
                 VIEW_OPTIONS,
                 { "db", required_argument, NULL, 'd' },
+                { "full", no_argument, NULL, 'f' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -66,6 +69,10 @@ static int status_parse(int argc, char **argv, struct status_args *a)
                 }
                 if (c == 'd') {
                         a->db = optarg;
+                        continue;
+                }
+                if (c == 'f') {
+                        a->full = true;
                         continue;
                 }
                 r = view_option(c, optarg, &a->v);
@@ -114,6 +121,12 @@ static int read_guests(struct xstore *x, struct db *d, const unsigned *ids, unsi
         return 0;
 }
 
+/* What to read: every check's reason and fix for --full, else what the agent's summary holds. */
+static unsigned read_flags(const struct status_args *a)
+{
+        return a->v.json && a->full ? GUEST_READ_REASONS | GUEST_READ_FIXES : GUEST_READ_SUMMARY;
+}
+
 /* In domid order, JSON streams one guest at a time, so memory does not grow with the guests. */
 static int status_json_stream(struct xstore *x, struct db *d, const unsigned *ids, unsigned n,
                               const struct status_args *a)
@@ -123,7 +136,7 @@ static int status_json_stream(struct xstore *x, struct db *d, const unsigned *id
         fputc('[', stdout);
         for (unsigned i = 0; i < n; i++) {
                 struct guest g;
-                int r = read_guest(x, d, ids[i], GUEST_READ_REASONS | GUEST_READ_FIXES, &g);
+                int r = read_guest(x, d, ids[i], read_flags(a), &g);
 
                 if (r < 0) {
                         guest_done(&g);
@@ -131,7 +144,7 @@ static int status_json_stream(struct xstore *x, struct db *d, const unsigned *id
                 }
                 if (filter_match_guest(&a->v.filter, &g)) {
                         fputs(shown++ ? ",\n" : "\n", stdout);
-                        render_guest_json(stdout, &g);
+                        render_guest_json_shape(stdout, &g, a->full);
                 }
                 guest_done(&g);
         }
@@ -152,7 +165,7 @@ static int status_show(struct xstore *x, struct db *d, const unsigned *ids, unsi
 
         if (a->v.json && a->v.sort == RENDER_SORT_DOMID)
                 return status_json_stream(x, d, ids, n, a);
-        r = read_guests(x, d, ids, n, a, a->v.json ? GUEST_READ_REASONS | GUEST_READ_FIXES : 0, &g, &k);
+        r = read_guests(x, d, ids, n, a, read_flags(a), &g, &k);
 
         if (r < 0)
                 return r;
@@ -160,7 +173,7 @@ static int status_show(struct xstore *x, struct db *d, const unsigned *ids, unsi
                 fputc('[', stdout);
                 for (unsigned i = 0; i < k; i++) {
                         fputs(i ? ",\n" : "\n", stdout);
-                        render_guest_json(stdout, &g[i]);
+                        render_guest_json_shape(stdout, &g[i], a->full);
                 }
                 fputs(k ? "\n]\n" : "]\n", stdout);
         } else

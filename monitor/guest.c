@@ -289,6 +289,80 @@ static void judge_schema(struct guest *g)
                 g->agent = GUEST_AGENT_OK;
 }
 
+/* One line of a checked summary into the guest: a field, or a check's status. */
+static int summary_item(struct guest *g, const struct proto_report_item *it)
+{
+        struct gcheck *c;
+        struct gvalue *v = it->key == PROTO_KEY_ANSWER_STATE    ? &g->last.state
+                           : it->key == PROTO_KEY_ANSWER_ACTION ? &g->last.action
+                           : it->key == PROTO_KEY_ANSWER_REASON ? &g->last.reason
+                                                                : NULL;
+
+        if (v) {
+                memcpy(g->last.id, it->args.uuid, sizeof(g->last.id));
+                v->val = strndup(it->value, it->value_len);
+                v->err = v->val ? 0 : -ENOMEM;
+                return v->err;
+        }
+        if (it->key == PROTO_KEY_CHECK_STATUS) {
+                c = &g->checks[g->n_checks++];
+                *c = (struct gcheck){ .reason.err = GV_ABSENT, .fix.err = GV_ABSENT };
+                memcpy(c->id, it->args.check_name, it->check_len);
+                c->status = proto_status_from_string(it->value, it->value_len);
+                g->n_failing += c->status == PROTO_STATUS_FAIL;
+                return 0;
+        }
+        for (int f = 0; f < _GF_MAX; f++)
+                if (fields[f].key == (enum proto_key)it->key) {
+                        g->f[f].val = strndup(it->value, it->value_len);
+                        if (!g->f[f].val)
+                                return -ENOMEM;
+                        g->f[f].err = 0;
+                }
+        return 0;
+}
+
+/*
+ * The guest from its summary: 1 when read from it (or refused: the guest
+ * is then invalid, and nothing of the summary is used), 0 when there is
+ * none to read (or it is of another major, which the keys tell), or a
+ * xenstore error. The summary is held to every rule of the protocol before
+ * any of it is used: a guest may write anything there.
+ */
+static int read_summary(const struct guest_source *s, struct guest *g)
+{
+        _cleanup_free_ char *v = NULL;
+        char path[PROTO_DOMAIN_PATH_MAX];
+        size_t len = 0, o = 0;
+        struct proto_report_item it;
+        int r;
+
+        proto_domain_key_path(g->domid, PROTO_KEY_SUMMARY, NULL, path, sizeof(path));
+        r = s->read(s->userdata, path, PROTO_SUMMARY_MAX, &v, &len);
+        if (r == -ENOENT || r == -EACCES)
+                return 0;
+        if (r < 0 && r != -E2BIG)
+                return r;
+        r = r == -E2BIG ? -PROTO_E_TOO_LONG : proto_summary_check(v, len);
+        if (r == -PROTO_E_INCOMPATIBLE)
+                return 0;
+        g->nodes = 1;
+        g->summary = true;
+        if (r < 0) {
+                g->agent = GUEST_AGENT_INVALID;
+                g->agent_err = g->summary_err = r;
+                return 1;
+        }
+        g->agent = GUEST_AGENT_OK;
+        g->checks = calloc(PROTO_CHECKS_MAX, sizeof(*g->checks));
+        if (!g->checks)
+                return -ENOMEM;
+        while ((r = proto_summary_next(v, len, &o, &it)) > 0)
+                if (it.key >= 0 && (r = summary_item(g, &it)) < 0)
+                        return r;
+        return r < 0 ? r : 1;
+}
+
 int guest_read_from(const struct guest_source *s, unsigned domid, unsigned flags, struct guest *ret)
 {
         int r;
@@ -303,6 +377,13 @@ int guest_read_from(const struct guest_source *s, unsigned domid, unsigned flags
                 r = read_uuid(s, ret);
         if (r < 0)
                 return r;
+        if ((flags & GUEST_READ_SUMMARY) && !(flags & (GUEST_READ_REASONS | GUEST_READ_FIXES))) {
+                r = read_summary(s, ret);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        return 0;
+        }
         r = read_key(s, domid, PROTO_KEY_SCHEMA, NULL, &ret->f[GF_SCHEMA]);
         if (r < 0)
                 return r;

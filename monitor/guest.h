@@ -91,12 +91,21 @@ struct guest {
         unsigned n_failing;
         struct ganswer last;        /* from last_request, when it is valid */
         unsigned nodes;             /* nodes read or listed */
+        bool summary;               /* read from the agent's summary (GUEST_READ_SUMMARY) */
+        int summary_err;            /* why its summary was refused (the guest is then invalid) */
         struct ginspect *insp;      /* NULL: not inspected, or the agent's data is shown */
 };
 
 enum {
         GUEST_READ_REASONS = 1 << 0, /* check reasons (for JSON and details) */
         GUEST_READ_FIXES = 1 << 1,   /* check fixes (for show) */
+        /*
+         * What a status shows, from ~/data/pvh/summary when the agent writes
+         * one (schema 1.4): check statuses without reasons or fixes. Without
+         * a summary (older agents, guests without one), the keys are read.
+         * Ignored with GUEST_READ_REASONS or GUEST_READ_FIXES.
+         */
+        GUEST_READ_SUMMARY = 1 << 2,
 };
 
 /* Reads everything of domid; ret is cleared first. Fails only on xenstore errors. */

@@ -664,7 +664,9 @@ static void json_invalid_map(FILE *f, const struct guest *g)
         bool first = true, bad_ids = false;
 
         fputs(",\"invalid\":{", f);
-        if (g->agent == GUEST_AGENT_INVALID && g->agent_err == -PROTO_E_TOO_MANY)
+        if (g->summary_err)
+                json_invalid(f, &first, "summary", NULL, g->summary_err);
+        else if (g->agent == GUEST_AGENT_INVALID && g->agent_err == -PROTO_E_TOO_MANY)
                 json_invalid(f, &first, "nodes", NULL, g->agent_err);
         else if (g->agent == GUEST_AGENT_INVALID && g->f[GF_SCHEMA].err == 0)
                 json_invalid(f, &first, "schema", NULL, g->agent_err);
@@ -694,12 +696,13 @@ static void json_invalid_map(FILE *f, const struct guest *g)
         fputc('}', f);
 }
 
-static void json_checks(FILE *f, const struct guest *g)
+static void json_checks(FILE *f, const struct guest *g, bool full)
 {
         bool first = true;
 
-        fputs(",\"checks\":[", f);
-        for (unsigned i = 0; i < g->n_checks; i++) {
+        if (full)
+                fputs(",\"checks\":[", f);
+        for (unsigned i = 0; full && i < g->n_checks; i++) {
                 const struct gcheck *c = &g->checks[i];
 
                 if (!c->id[0])
@@ -715,7 +718,7 @@ static void json_checks(FILE *f, const struct guest *g)
                 fputc('}', f);
                 first = false;
         }
-        fputs("],\"failing\":[", f);
+        fputs(full ? "],\"failing\":[" : ",\"failing\":[", f);
         first = true;
         for (unsigned i = 0; i < g->n_checks; i++)
                 if (g->checks[i].status == PROTO_STATUS_FAIL) {
@@ -726,7 +729,8 @@ static void json_checks(FILE *f, const struct guest *g)
         fprintf(f, "],\"checks_omitted\":%u", g->checks_omitted);
 }
 
-static void json_last(FILE *f, const struct guest *g)
+/* The last answer; its message (which the summary does not repeat) only in the full shape. */
+static void json_last(FILE *f, const struct guest *g, bool full)
 {
         fputs(",\"last_answer\":", f);
         if (!guest_get(g, GF_LAST_REQUEST)) {
@@ -741,8 +745,10 @@ static void json_last(FILE *f, const struct guest *g)
         render_json_cstr(f, g->last.state.err == 0 ? g->last.state.val : NULL);
         fputs(",\"reason\":", f);
         render_json_cstr(f, g->last.reason.err == 0 ? g->last.reason.val : NULL);
-        fputs(",\"message\":", f);
-        render_json_cstr(f, g->last.message.err == 0 ? g->last.message.val : NULL);
+        if (full) {
+                fputs(",\"message\":", f);
+                render_json_cstr(f, g->last.message.err == 0 ? g->last.message.val : NULL);
+        }
         fputc('}', f);
 }
 
@@ -790,6 +796,11 @@ static void json_inspection(FILE *f, const struct guest *g)
 
 void render_guest_json(FILE *f, const struct guest *g)
 {
+        render_guest_json_shape(f, g, true);
+}
+
+void render_guest_json_shape(FILE *f, const struct guest *g, bool full)
+{
         static const char *const agent_words[] = {
                 [GUEST_AGENT_NONE] = "none",
                 [GUEST_AGENT_OK] = "ok",
@@ -812,8 +823,8 @@ void render_guest_json(FILE *f, const struct guest *g)
                 fprintf(f, ",\"%s\":", guest_field_name(i));
                 render_json_cstr(f, guest_get(g, i));
         }
-        json_checks(f, g);
-        json_last(f, g);
+        json_checks(f, g, full);
+        json_last(f, g, full);
         json_inspection(f, g);
         json_invalid_map(f, g);
         fputc('}', f);

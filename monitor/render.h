@@ -72,3 +72,9 @@ int render_sort_from_string(const char *s, enum render_sort *ret);
 void render_sort(struct guest *g, unsigned n, enum render_sort key);
 /* One guest as a JSON object (no newline). */
 void render_guest_json(FILE *f, const struct guest *g);
+/*
+ * full: as render_guest_json(), each check with its status, reason and fix
+ * under "checks"; else without "checks" (the failing ones stay, in
+ * "failing"): what status --json shows without --full.
+ */
+void render_guest_json_shape(FILE *f, const struct guest *g, bool full);

@@ -31,6 +31,7 @@ static const struct {
         [PROTO_E_TOO_MANY] = { "too-many", "Too many arguments, tokens or entries" },
         [PROTO_E_PATH] = { "path", "Path is not part of the protocol" },
         [PROTO_E_NOSPACE] = { "nospace", "Output buffer too small" },
+        [PROTO_E_CONFLICT] = { "conflict", "Parts of the value contradict each other" },
 };
 
 static int error_index(int r)

@@ -32,6 +32,7 @@ static const struct proto_key_info keys[_PROTO_KEY_MAX] = {
         { PROTO_KEY_CHECK_STATUS, "data/pvh/checks/$CHECK/status", PROTO_T_STATUS, GUEST, 16, 0, false },
         { PROTO_KEY_CHECK_REASON, "data/pvh/checks/$CHECK/reason", PROTO_T_TEXT, GUEST, 512, 0, false },
         { PROTO_KEY_CHECK_FIX, "data/pvh/checks/$CHECK/fix", PROTO_T_TEXT, GUEST, 512, 0, false },
+        { PROTO_KEY_SUMMARY, "data/pvh/summary", PROTO_T_SUMMARY, GUEST, PROTO_SUMMARY_MAX, 0, false },
         { PROTO_KEY_NET_OMITTED, "data/pvh/net/omitted", PROTO_T_COUNT, GUEST, 16, 0, false },
         { PROTO_KEY_NET_NAME, "data/pvh/net/$IF/name", PROTO_T_IFNAME, GUEST, 15, 0, false },
         { PROTO_KEY_NET_MAC, "data/pvh/net/$IF/mac", PROTO_T_MAC, GUEST, 17, 0, false },

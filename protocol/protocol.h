@@ -21,8 +21,8 @@
 /* ---- versions and limits ------------------------------------------------ */
 
 #define PROTO_SCHEMA_MAJOR 1
-#define PROTO_SCHEMA_MINOR 3
-#define PROTO_SCHEMA_STRING "1.3"
+#define PROTO_SCHEMA_MINOR 4
+#define PROTO_SCHEMA_STRING "1.4"
 
 /* Xen's own limits (xenstored): the writer stays inside, the reader refuses beyond. */
 #define PROTO_XS_VALUE_MAX 2048   /* bytes in one node value */
@@ -75,6 +75,7 @@ enum proto_error {
         PROTO_E_TOO_MANY,     /* more tokens or entries than allowed */
         PROTO_E_PATH,         /* a path that is not part of the protocol */
         PROTO_E_NOSPACE,      /* encoding: the output buffer is too small */
+        PROTO_E_CONFLICT,     /* parts of one value that contradict each other */
         _PROTO_E_MAX,
 };
 
@@ -221,6 +222,7 @@ enum proto_type {
         PROTO_T_REQUEST,    /* "" or UUID ACTION [ARG...] */
         PROTO_T_WORD,       /* [A-Za-z][A-Za-z0-9_-]*: the syntax of enum words */
         PROTO_T_CHECK_ID,   /* [a-z][a-z0-9_]*, 1..32 */
+        PROTO_T_SUMMARY,    /* KEY "=" VALUE "\n" lines (schema 1.4): see proto_summary_check() */
         _PROTO_T_MAX,
 };
 
@@ -253,6 +255,7 @@ enum proto_key {
         PROTO_KEY_CHECK_STATUS,
         PROTO_KEY_CHECK_REASON,
         PROTO_KEY_CHECK_FIX,
+        PROTO_KEY_SUMMARY, /* since 1.4 */
         PROTO_KEY_NET_OMITTED,
         PROTO_KEY_NET_NAME,
         PROTO_KEY_NET_MAC,
@@ -488,3 +491,49 @@ int proto_report_decode(const char *line, size_t len, struct proto_report_item *
  * takes it ("verdict", "inspect/note/0"); refuses what it would refuse.
  */
 int proto_report_encode(const char *key, const char *value, char *buf, size_t size);
+
+/* ---- the status summary (schema 1.4) ------------------------------------- */
+
+/*
+ * ~/data/pvh/summary: what a status view shows of a guest, in one node the
+ * agent writes in the same transaction as the keys it repeats, so that a
+ * reader needs one request where it would need one per key. Each line is
+ * KEY "=" VALUE "\n", KEY a guest key named relative to ~/data/pvh
+ * ("verdict", "checks/console/status") that proto_summary_key() accepts,
+ * VALUE held to that key's type and bound. See PROTOCOL.md, "Summary".
+ */
+#define PROTO_SUMMARY_MAX PROTO_XS_VALUE_MAX
+
+/*
+ * Whether the summary repeats key: the agent's identity, the guest facts,
+ * the verdict, check statuses, last_request and its answer's state, action
+ * and reason.
+ */
+bool proto_summary_key(enum proto_key key);
+
+/*
+ * Appends KEY=VALUE and a newline to the summary of *len bytes in buf (kept
+ * NUL-terminated), for a key relative to ~/data/pvh. Returns 1 when added, 0
+ * when the summary does not repeat that key (nothing written), or the error
+ * that proto_summary_next() would give the line (-PROTO_E_NOSPACE past
+ * size or PROTO_SUMMARY_MAX); buf and *len are then as they were.
+ */
+int proto_summary_add(char *buf, size_t size, size_t *len, const char *key, const char *value);
+
+/*
+ * Decodes the line at *offset of a summary and moves *offset past it:
+ * 1 with *ret set (pointing into buf), 0 at the end, or an error.
+ */
+int proto_summary_next(const char *buf, size_t len, size_t *offset, struct proto_report_item *ret);
+
+/*
+ * The whole summary, as a reader holds it before it uses any of it: every
+ * line decodes; no key twice (-PROTO_E_DUPLICATE); at most PROTO_CHECKS_MAX
+ * checks (-PROTO_E_TOO_MANY); schema and verdict present
+ * (-PROTO_E_TRUNCATED); a schema of our major (-PROTO_E_INCOMPATIBLE) and
+ * at least 1.4, which has the summary (-PROTO_E_CONFLICT); a verdict
+ * that agrees with the checks: not "ready" while a readiness check fails
+ * (-PROTO_E_CONFLICT); and answer lines of last_request's answer only,
+ * with its state (-PROTO_E_CONFLICT).
+ */
+int proto_summary_check(const char *buf, size_t len);

@@ -65,6 +65,7 @@ static bool readiness_key(enum proto_key k)
         case PROTO_KEY_ANSWER_OUTPUT:
         case PROTO_KEY_ANSWER_OMITTED:
         case PROTO_KEY_REQUEST:
+        case PROTO_KEY_SUMMARY:
         case _PROTO_KEY_MAX:
                 break;
         }
@@ -94,7 +95,7 @@ static int match_ikey(const char *key, size_t len, unsigned *ret_index)
         return -PROTO_E_PATH;
 }
 
-static int decode_guest(const char *key, size_t klen, struct proto_report_item *it)
+int proto_guest_item_decode(const char *key, size_t klen, struct proto_report_item *it)
 {
         char path[PROTO_PATH_MAX];
         int k;
@@ -103,11 +104,10 @@ static int decode_guest(const char *key, size_t klen, struct proto_report_item *
                 return -PROTO_E_PATH;
         memcpy(path, GUEST_PREFIX, STRLEN(GUEST_PREFIX));
         memcpy(path + STRLEN(GUEST_PREFIX), key, klen);
+        it->key = -1;
         k = proto_path_match(path, STRLEN(GUEST_PREFIX) + klen, &it->args, &it->check_len);
         if (k < 0)
                 return k;
-        if (!readiness_key((enum proto_key)k))
-                return -PROTO_E_PATH;
         /* check_name pointed into our copy of the path: point it into the line. */
         if (it->args.check_name)
                 it->args.check_name = key + (it->args.check_name - path - STRLEN(GUEST_PREFIX));
@@ -115,12 +115,10 @@ static int decode_guest(const char *key, size_t klen, struct proto_report_item *
         return proto_key_check((enum proto_key)k, it->value, it->value_len);
 }
 
-int proto_report_decode(const char *line, size_t len, struct proto_report_item *ret)
+int proto_item_split(const char *line, size_t len, struct proto_report_item *it, size_t *ret_klen)
 {
-        struct proto_report_item it = {};
         const char *eq;
         size_t klen;
-        int r;
 
         if (len == 0)
                 return -PROTO_E_EMPTY;
@@ -132,8 +130,31 @@ int proto_report_decode(const char *line, size_t len, struct proto_report_item *
         klen = (size_t)(eq - line);
         if (klen == 0 || memchr(line, 0, klen) || memchr(line, '\n', len))
                 return -PROTO_E_SYNTAX;
-        it.value = eq + 1;
-        it.value_len = len - klen - 1;
+        *it = (struct proto_report_item){ .value = eq + 1, .value_len = len - klen - 1 };
+        *ret_klen = klen;
+        return 0;
+}
+
+static int decode_guest(const char *key, size_t klen, struct proto_report_item *it)
+{
+        int r = proto_guest_item_decode(key, klen, it);
+
+        if (it->key < 0)
+                return r;
+        if (!readiness_key((enum proto_key)it->key))
+                return -PROTO_E_PATH;
+        return r;
+}
+
+int proto_report_decode(const char *line, size_t len, struct proto_report_item *ret)
+{
+        struct proto_report_item it;
+        size_t klen;
+        int r;
+
+        r = proto_item_split(line, len, &it, &klen);
+        if (r < 0)
+                return r;
         if (klen > STRLEN(INSPECT_PREFIX) && memcmp(line, INSPECT_PREFIX, STRLEN(INSPECT_PREFIX)) == 0) {
                 unsigned index = 0;
 

@@ -576,6 +576,8 @@ int proto_value_check(enum proto_type type, const char *buf, size_t len, size_t 
                 return proto_ipv4_decode(buf, len, &v.ip);
         case PROTO_T_IPV6:
                 return proto_ipv6_decode(buf, len, &v.ip);
+        case PROTO_T_SUMMARY:
+                return proto_summary_check(buf, len);
         case PROTO_T_REQUEST:
         case _PROTO_T_MAX:
                 break;

@@ -17,13 +17,20 @@ echo "# the published state is complete and valid"
 start_agent "$H" 3 "$T/root"
 wait_for 100 state "$H" 3 || { state "$H" 3; fail "no complete, valid state: $(cat "$T/agent-3.log")"; }
 state "$H" 3 >"$T/state1" || fail "invalid state"
-for kv in schema=1.3 guest_type=PV verdict=ready kernel/release=6.1.0-47-amd64 kernel/arch=x86_64 \
+for kv in schema=1.4 guest_type=PV verdict=ready kernel/release=6.1.0-47-amd64 kernel/arch=x86_64 \
 	os/id=debian os/version_id=12 "agent/actions=ping probe prepare rollback" checks/console/status=pass \
 	next_boot/kernel=/boot/vmlinuz-6.1.0-47-amd64 next_boot/release=6.1.0-47-amd64; do
 	grep -qxF "$kv" "$T/state1" || fail "missing $kv in: $(cat "$T/state1")"
 done
 instance=$(state_key "$H" 3 agent/instance)
 [ -n "$instance" ] || fail "no agent/instance"
+# The summary repeats them, written in the same transaction.
+# (xenstore-read escapes its newlines.)
+summary() { as "$H" 0 xenstore-read /local/domain/3/data/pvh/summary | sed 's/\\n/\n/g'; }
+for kv in schema=1.4 verdict=ready checks/console/status=pass "agent/instance=$instance"; do
+	summary | grep -qxF "$kv" || fail "the summary lacks $kv: $(summary)"
+done
+summary | grep -q reason && fail "the summary repeats a reason: $(summary)"
 echo "ok: $(wc -l <"$T/state1") valid keys, verdict ready"
 
 echo "# a new kernel without PVH support becomes the default: the verdict follows"
@@ -59,6 +66,9 @@ dom0 xenstore-write /local/domain/3/control/pvh/request "$id2 probe"
 wait_state "$H" 3 "answer/$id2/state" done
 expect_eq "probe message" "verdict blocked" "$(state_key "$H" 3 "answer/$id2/message")"
 expect_eq "last_request" "$id2" "$(state_key "$H" 3 last_request)"
+for kv in verdict=blocked "last_request=$id2" "answer/$id2/state=done" "answer/$id2/action=probe"; do
+	summary | grep -qxF "$kv" || fail "the summary lacks $kv after the probe: $(summary)"
+done
 # The same id again: its answer stands and it does not run again.
 dom0 xenstore-rm "/local/domain/3/data/pvh/answer/$id1/message" 2>/dev/null || true
 dom0 xenstore-write /local/domain/3/control/pvh/request "$id1 ping"

@@ -28,7 +28,7 @@ made=$(as "$H" 4 "$FAKE_GUEST" nodes 900) || fail "nodes"
 for d in 5 6 7; do guest_publish $d ready-debian12; done
 
 monitor status >"$T/table" || fail "status"
-monitor status --json >"$T/json" || fail "status --json"
+monitor status --json --full >"$T/json" || fail "status --json --full"
 for f in "$T/table" "$T/json"; do
 	LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$f" && fail "control byte in $f"
 	iconv -f UTF-8 -t UTF-8 "$f" >/dev/null || fail "invalid UTF-8 in $f"

@@ -12,7 +12,7 @@ sim_start "$H"
 LIST=$top_srcdir/tests/monitor/status-guests.list
 create_guests "$LIST"
 
-monitor status --json >"$T/json" || fail "status --json"
+monitor status --json --full >"$T/json" || fail "status --json --full"
 jq -r '.[] | "\(.domid) \(.name) \(.verdict)"' "$T/json" >"$T/verdicts" || fail "status --json is not JSON"
 grep -v '^#' "$LIST" | awk '{ print $1, $2, $4 }' >"$T/expected"
 diff -u "$T/expected" "$T/verdicts" || fail "verdicts"

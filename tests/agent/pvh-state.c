@@ -3,7 +3,8 @@
  * pvh-state DOMID: reads /local/domain/DOMID/data/pvh as dom0, checks every
  * node against the protocol (protocol/), and prints "KEY=VALUE" lines,
  * sorted, KEY relative to data/pvh. Answers (answer/...) are left out unless
- * --answers. Exit 0 all valid; 1 an invalid node (named on stderr); 2 a
+ * --answers; the summary is checked but not printed (its lines would read as
+ * keys: xenstore-read it). Exit 0 all valid; 1 an invalid node (named on stderr); 2 a
  * required key missing; 3 cannot read.
  */
 #include <errno.h>
@@ -85,8 +86,8 @@ int main(int argc, char **argv)
                 }
         }
         for (size_t i = 0; i < kv.n; i++)
-                if (answers || (!startswith(kv.items[i].key, "answer/") &&
-                                !streq(kv.items[i].key, "last_request")))
+                if (!streq(kv.items[i].key, "summary") &&
+                    (answers || (!startswith(kv.items[i].key, "answer/") && !streq(kv.items[i].key, "last_request"))))
                         printf("%s=%s\n", kv.items[i].key, kv.items[i].value);
         kvset_clear(&kv);
         xs_close(xs);

@@ -314,7 +314,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static struct tree t;
         struct guest_source src = { tree_read, tree_directory, &t };
         struct guest g;
-        static const unsigned flag_sets[] = { 0, GUEST_READ_REASONS | GUEST_READ_FIXES };
+        static const unsigned flag_sets[] = { 0, GUEST_READ_REASONS | GUEST_READ_FIXES, GUEST_READ_SUMMARY };
 
         parse(data, size, &t);
         for (size_t i = 0; i < sizeof(flag_sets) / sizeof(flag_sets[0]); i++) {

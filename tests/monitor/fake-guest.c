@@ -4,9 +4,13 @@
  * (XENSTORED_PATH=HOST/guest/N.sock). It writes what the test tells it,
  * valid or not, and answers requests the way PROTOCOL.md describes.
  *
- *   fake-guest publish FILE        "KEY VALUE" lines under data/pvh, one
+ *   fake-guest publish [--summary] FILE
+ *                                  "KEY VALUE" lines under data/pvh, one
  *                                  transaction; VALUE takes \n \t \\ \xNN;
- *                                  "-KEY" removes KEY
+ *                                  "-KEY" removes KEY; --summary: and in the
+ *                                  same transaction data/pvh/summary of those
+ *                                  lines, made by the protocol's encoder as
+ *                                  the agent makes it (fails when it refuses)
  *   fake-guest flood KEY N [PREFIX]
  *                                  writes KEY N times ("flood-1" .. "flood-N"),
  *                                  after PREFIX (escaped as in publish)
@@ -24,6 +28,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +76,28 @@ static int unescape(const char *in, char *out)
         return n;
 }
 
+/* The summary the agent would write for the lines: KEY VALUE, in the file's order. */
+static void summary_add(char *sum, size_t size, size_t *len, const char *line)
+{
+        char key[256], *val = malloc(strlen(line) + 1);
+        const char *sp = strchr(line, ' ');
+        int r;
+
+        if (!val || !sp || *line == '#' || *line == '-' || (size_t)(sp - line) >= sizeof(key)) {
+                free(val);
+                return;
+        }
+        memcpy(key, line, (size_t)(sp - line));
+        key[sp - line] = 0;
+        val[unescape(sp + 1, val)] = 0;
+        r = proto_summary_add(sum, size, len, key, val);
+        free(val);
+        if (r < 0) {
+                fprintf(stderr, "fake-guest: the summary refuses %s: %s\n", key, proto_strerror(r));
+                exit(1);
+        }
+}
+
 static void publish_line(xs_transaction_t t, char *line)
 {
         char path[8300], *val = malloc(strlen(line) + 1);
@@ -98,10 +125,12 @@ static void publish_line(xs_transaction_t t, char *line)
         free(val);
 }
 
-static int cmd_publish(const char *file)
+static int cmd_publish(const char *file, bool summary)
 {
         FILE *f = fopen(file, "re");
-        char line[8192];
+        char line[8192], sum[PROTO_SUMMARY_MAX + 1];
+        size_t len;
+        int r;
 
         if (!f)
                 die("open", file);
@@ -111,8 +140,21 @@ static int cmd_publish(const char *file)
                 if (t == XBT_NULL)
                         die("transaction", NULL);
                 rewind(f);
-                while (fgets(line, sizeof(line), f))
+                sum[0] = 0;
+                len = 0;
+                while (fgets(line, sizeof(line), f)) {
+                        line[strcspn(line, "\n")] = 0;
+                        if (summary)
+                                summary_add(sum, sizeof(sum), &len, line);
                         publish_line(t, line);
+                }
+                r = summary ? proto_summary_check(sum, len) : 0;
+                if (r < 0) {
+                        fprintf(stderr, "fake-guest: the summary is refused: %s\n", proto_strerror(r));
+                        exit(1);
+                }
+                if (summary && !xs_write(xs, t, "data/pvh/summary", sum, (unsigned)len))
+                        die("write", "data/pvh/summary");
                 if (xs_transaction_end(xs, t, false))
                         break;
                 if (errno != EAGAIN)
@@ -329,7 +371,7 @@ int main(int argc, char **argv)
         unsigned n = 0;
 
         if (argc < 2) {
-                fprintf(stderr, "usage: fake-guest publish FILE | flood KEY N [PREFIX] | nodes N | "
+                fprintf(stderr, "usage: fake-guest publish [--summary] FILE | flood KEY N [PREFIX] | nodes N | "
                                 "cycle KEY N VALUE... | forge N | answer [VERDICT]\n");
                 return 1;
         }
@@ -337,7 +379,9 @@ int main(int argc, char **argv)
         if (!xs)
                 die("open", "xenstore");
         if (streq(argv[1], "publish") && argc == 3)
-                return cmd_publish(argv[2]);
+                return cmd_publish(argv[2], false);
+        if (streq(argv[1], "publish") && argc == 4 && streq(argv[2], "--summary"))
+                return cmd_publish(argv[3], true);
         if (streq(argv[1], "flood") && (argc == 4 || argc == 5) && safe_atou(argv[3], &n) >= 0)
                 return cmd_flood(argv[2], n, argc == 5 ? argv[4] : "");
         if (streq(argv[1], "nodes") && argc == 3 && safe_atou(argv[2], &n) >= 0)

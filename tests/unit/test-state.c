@@ -101,9 +101,55 @@ static void test_ident(void)
         kvset_clear(&kv);
 }
 
+/*
+ * The summary: of the published keys and the last answer, valid; replaced
+ * answer lines in the transaction of a new answer; none when it cannot be
+ * valid (a verdict the checks contradict), rather than a wrong one.
+ */
+static void test_summary(void)
+{
+        static const char id1[] = "5a1f0c9e-2b3d-4e5f-8a6b-7c8d9e0f1a2b", id2[] = "6b2f0c9e-2b3d-4e5f-8a6b-7c8d9e0f1a2b";
+        struct agent_ident id = { .version = "1.2.3", .actions = { .known = 1u << PROTO_ACTION_PING } };
+        struct kvset kv = { 0 }, answer = { 0 };
+        char buf[PROTO_SUMMARY_MAX + 1], want[256];
+        const char *sum;
+        int n;
+
+        snprintf(id.instance, sizeof(id.instance), "0b5f9a0e-1d2c-4f3b-8a9e-123456789abc");
+        CHECK(state_add_ident(&kv, &id) == 0);
+        CHECK(kvset_set(&kv, "verdict", "fixable") >= 0 && kvset_set(&kv, "checks/console/status", "fail") >= 0);
+        CHECK(kvset_set(&kv, "checks/console/reason", "not repeated") >= 0);
+        CHECK(kvset_set(&answer, "last_request", id1) >= 0);
+        CHECK(kvset_set(&answer, "answer/5a1f0c9e-2b3d-4e5f-8a6b-7c8d9e0f1a2b/state", "done") >= 0);
+        CHECK(state_add_summary(&kv, &answer) == 1);
+        sum = kvset_get(&kv, "summary");
+        CHECK(sum && proto_key_check(PROTO_KEY_SUMMARY, sum, strlen(sum)) == 0);
+        CHECK(sum && strstr(sum, "checks/console/status=fail\n") && !strstr(sum, "not repeated"));
+        CHECK(sum && strstr(sum, "schema=" PROTO_SCHEMA_STRING "\n") && strstr(sum, "last_request=5a1f"));
+
+        /* A new answer: its lines in place of the last one's, the rest as it was. */
+        kvset_clear(&answer);
+        CHECK(kvset_set(&answer, "last_request", id2) >= 0);
+        snprintf(want, sizeof(want), "answer/%s/state", id2);
+        CHECK(kvset_set(&answer, want, "accepted") >= 0);
+        n = sum ? state_summary_answer(sum, strlen(sum), &answer, buf, sizeof(buf)) : -1;
+        CHECK(n > 0 && proto_summary_check(buf, (size_t)n) == 0);
+        CHECK(n > 0 && !strstr(buf, id1) && strstr(buf, "=accepted\n") && strstr(buf, "checks/console/status=fail\n"));
+        /* An answer without its state cannot be summed up: an error, for the caller to remove the summary. */
+        kvset_remove(&answer, want);
+        CHECK(sum && state_summary_answer(sum, strlen(sum), &answer, buf, sizeof(buf)) < 0);
+
+        /* A verdict the checks contradict: no summary at all. */
+        CHECK(kvset_set(&kv, "verdict", "ready") >= 0);
+        CHECK(state_add_summary(&kv, NULL) == 0 && !kvset_get(&kv, "summary"));
+        kvset_clear(&kv);
+        kvset_clear(&answer);
+}
+
 int main(void)
 {
         test_bounds();
         test_ident();
+        test_summary();
         return check_exit("state");
 }
