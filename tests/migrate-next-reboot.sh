@@ -7,7 +7,7 @@
 # whose verdict turns blocked while armed is disarmed (PV in both places);
 # and serve killed with SIGKILL while a guest reboots, then started again,
 # verifies that guest. The metrics count the guests by state throughout, and
-# each guest's history has its outcome.
+# each guest's history has its outcome. abort disarms an armed guest.
 set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/agent/lib.sh"
@@ -135,4 +135,16 @@ for o in early:done noagent:failed blocked:disarmed late:done; do
 done
 kill "$SERVE"
 wait "$SERVE" || fail "serve did not exit cleanly"
+
+echo "# abort disarms: noagent armed again, then the migration aborted"
+plan noagent --at-next-reboot >/dev/null || fail "plan noagent"
+mig run >/dev/null 2>&1 || fail "run noagent"
+expect_eq "noagent: armed again" armed "$(gstate noagent)"
+expect_eq "noagent: saved configuration armed" pvh "$(saved_type noagent)"
+mig abort >/dev/null 2>&1 || fail "abort"
+expect_eq "noagent: disarmed" disarmed "$(gstate noagent)"
+expect_eq "noagent: reason" "disarmed: aborted" "$(greason noagent)"
+expect_eq "noagent: config type after abort" pv "$(cfg_type noagent)"
+expect_eq "noagent: saved configuration after abort" pv "$(saved_type noagent)"
+expect_eq "migration aborted" aborted "$(status_json | jq -r .state)"
 echo "PASS"
