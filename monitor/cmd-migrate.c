@@ -127,6 +127,13 @@ static void migrate_help(FILE *f)
                 "                         skips the guest, its output the reason\n"
                 "  --after-guest PROG     run PROG after each guest (PVH_OUTCOME: done, failed,\n"
                 "                         skipped, cancelled); a failure is only journaled\n"
+                "  --at-next-reboot       restart nothing: run prepares each guest, writes the\n"
+                "                         PVH configuration to CFG and, with XL config-update\n"
+                "                         NAME CFG, to the running domain, and leaves it armed;\n"
+                "                         it switches at its own next reboot, verified by\n"
+                "                         serve, which resumes the migration when an armed\n"
+                "                         guest restarts or its verdict turns blocked (then it\n"
+                "                         is disarmed: PV again in both places)\n"
                 "common:\n"
                 "  --db FILE              the database (default " DB_DEFAULT_PATH ")\n"
                 "  --id N                 the migration (default the newest)\n"
@@ -163,6 +170,7 @@ enum {
         O_MAXFAIL, O_CONFIG, O_PVGRUB, O_PVHGRUB, O_HOOK, O_XL, O_TS_TO, O_BOOT_TO, O_REQ_TO,
         O_AGENTLESS, O_SETTLE, O_INSPECTOR, O_INSPECT_TIME, O_CONSOLE_LOG, O_EXCLUDE, O_REPLACE,
         O_BOOT_LOADER, O_SETTINGS, O_BEFORE, O_AFTER, O_MAX_RESTARTS, O_NO_PREPARE,
+        O_AT_NEXT_REBOOT,
 };
 
 /*
@@ -300,6 +308,9 @@ static int parse_opt(int c, struct margs *a)
         case O_NO_PREPARE:
                 a->s.no_prepare = true;
                 return 0;
+        case O_AT_NEXT_REBOOT:
+                a->s.at_next_reboot = true;
+                return 0;
         default:
                 return -EINVAL;
         }
@@ -340,6 +351,7 @@ static int margs_parse(int argc, char **argv, bool plan, struct margs *a)
                 { "after-guest", required_argument, NULL, O_AFTER },
                 { "max-restarts", required_argument, NULL, O_MAX_RESTARTS },
                 { "no-prepare", no_argument, NULL, O_NO_PREPARE },
+                { "at-next-reboot", no_argument, NULL, O_AT_NEXT_REBOOT },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -817,7 +829,7 @@ static int check_previous(struct mdb *d, bool replace, struct mig *ret)
                 return 0;
         if (r < 0)
                 return r;
-        if (ret->state == MIG_RUNNING) {
+        if (ret->state == MIG_RUNNING || ret->state == MIG_ARMED) {
                 log_error("Migration %" PRId64 " is unfinished: resume or abort it first.", ret->id);
                 return -EBUSY;
         }
@@ -973,8 +985,8 @@ static int do_run(struct mdb *d, const struct margs *a, const char *verb)
                 goto out;
         }
         if ((streq(verb, "run") && m.state != MIG_PLANNED) ||
-            (streq(verb, "resume") && m.state != MIG_RUNNING) ||
-            (o.abort && m.state != MIG_PLANNED && m.state != MIG_RUNNING)) {
+            (streq(verb, "resume") && m.state != MIG_RUNNING && m.state != MIG_ARMED) ||
+            (o.abort && m.state != MIG_PLANNED && m.state != MIG_RUNNING && m.state != MIG_ARMED)) {
                 log_error("Migration %" PRId64 " is %s: nothing to %s%s.", m.id,
                           mig_state_to_string(m.state), verb,
                           m.state == MIG_RUNNING ? " (it was interrupted: resume it)" : "");

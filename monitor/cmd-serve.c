@@ -4,12 +4,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,6 +36,14 @@
  * connection ends, only its next request fails.
  */
 #define KEEPALIVE_USEC 5000000
+/* A resume of armed guests that failed (the migration lock held by another, say) is tried again this often. */
+#define RESUME_RETRY_USEC 5000000
+/*
+ * Changes that came while one ran start the next this long after its end
+ * at the earliest: a guest that rewrites its nodes without end does not
+ * keep a resume running.
+ */
+#define RESUME_GAP_USEC 1000000
 
 struct serve {
         struct xstore *x;
@@ -47,6 +57,10 @@ struct serve {
         bool connected;
         int64_t last_refresh;          /* when the guests were last read, seconds since the epoch */
         uint64_t watchdog_usec, last_watchdog, last_keepalive;
+        const char *db_path;
+        pid_t resume;                  /* the migrate resume running for armed guests, 0 none */
+        bool resume_wanted;            /* a domain came or went, or a guest changed, since it started */
+        struct loop_source *resume_retry;
 };
 
 struct serve_args {
@@ -275,6 +289,7 @@ static int refresh(struct serve *s)
         s->last_refresh = now_s();
         if (r == 0 && !relisted)
                 return 0;
+        s->resume_wanted = true;
         r = sync_db(s, relisted);
         if (r < 0)
                 return log_error_errno(r, "Failed to update the database: %m");
@@ -349,10 +364,98 @@ static int on_reconnect(struct loop_source *src, int fd, uint32_t events, void *
         return check(s, loop_timer_disarm(s->reconnect));
 }
 
+/* ---- guests armed for their next reboot ------------------------------------------ */
+
+/*
+ * A migration planned --at-next-reboot leaves its guests armed: when one
+ * restarts (the domain list changed) or its verdict changes, serve runs
+ * "pvh-monitor migrate resume", which verifies the rebooted guests, puts
+ * back on PV those that fail, and disarms those now blocked. It runs in a
+ * process of its own, under the migration lock, and outlives a serve that
+ * is killed: its journal is what a restarted serve resumes from.
+ */
+static int resume_start(struct serve *s)
+{
+        char exe[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        char *argv[] = { (char *)"pvh-monitor", (char *)"migrate", (char *)"resume", (char *)"--json",
+                         (char *)"--db", (char *)s->db_path, NULL };
+        sigset_t none;
+        pid_t pid;
+
+        if (n < 0)
+                return log_error_errno(-errno, "Failed to find this program: %m");
+        exe[n] = 0;
+        pid = fork();
+        if (pid < 0)
+                return log_error_errno(-errno, "Failed to start migrate resume: %m");
+        if (pid == 0) {
+                /* Its progress, JSON lines, goes where serve logs. */
+                sigemptyset(&none);
+                if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+                        _exit(127);
+                execv(exe, argv);
+                _exit(127);
+        }
+        log_info("Armed guests changed: running migrate resume (pid %d).", (int)pid);
+        s->resume = pid;
+        s->resume_wanted = false;
+        return 0;
+}
+
+static int resume_maybe(struct serve *s)
+{
+        int r;
+
+        if (!s->resume_wanted || s->resume)
+                return 0;
+        r = db_migration_armed(s->db);
+        if (r <= 0) {
+                s->resume_wanted = r < 0;
+                return 0;
+        }
+        return resume_start(s);
+}
+
+static int resume_reap(struct serve *s)
+{
+        int status;
+        pid_t pid;
+
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+                if (pid != s->resume)
+                        continue;
+                s->resume = 0;
+                if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+                        if (!s->resume_wanted)
+                                continue;
+                        s->resume_wanted = false;
+                        return loop_timer_set(s->resume_retry, RESUME_GAP_USEC, 0);
+                }
+                /* Also when the migration ended partial or failed: then nothing is armed to resume. */
+                log_info("migrate resume ended with %s %d: again in %u s while guests are armed.",
+                            WIFEXITED(status) ? "exit status" : "signal",
+                            WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+                            RESUME_RETRY_USEC / 1000000);
+                return loop_timer_set(s->resume_retry, RESUME_RETRY_USEC, 0);
+        }
+        return 0;
+}
+
+static int on_resume_retry(struct loop_source *src, int fd, uint32_t events, void *userdata)
+{
+        struct serve *s = userdata;
+
+        s->resume_wanted = true;
+        return 0;
+}
+
 static int on_signal(struct loop_source *src, int signo, void *userdata)
 {
         struct serve *s = userdata;
 
+        if (signo == SIGCHLD)
+                return check(s, resume_reap(s));
         log_info("Stopping on signal %d.", signo);
         loop_quit(s->loop, 0);
         return 0;
@@ -382,6 +485,8 @@ static int on_prepare(struct loop *l, void *userdata)
 
         if (refresh(s) < 0)
                 return -EIO;
+        if (resume_maybe(s) < 0)
+                return -EIO;
         return http_arm(s);
 }
 
@@ -394,6 +499,7 @@ static int setup_loop(struct serve *s)
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGCHLD);
         r = loop_new(&s->loop);
         if (r >= 0)
                 r = loop_add_signals(s->loop, &mask, on_signal, s, NULL);
@@ -405,6 +511,8 @@ static int setup_loop(struct serve *s)
                 r = loop_add_io(s->loop, httpd_fd(s->http), EPOLLIN, on_http, s, NULL);
         if (r >= 0)
                 r = loop_add_timer(s->loop, on_http, s, &s->http_timer);
+        if (r >= 0)
+                r = loop_add_timer(s->loop, on_resume_retry, s, &s->resume_retry);
         if (r >= 0)
                 r = loop_add_timer(s->loop, on_flush, s, &flush);
         if (r >= 0)
@@ -421,6 +529,9 @@ static int serve_setup(struct serve *s, const struct serve_args *a)
         r = db_open(a->db, &s->db);
         if (r < 0)
                 return r;
+        s->db_path = a->db;
+        /* Guests armed before serve started may have rebooted meanwhile. */
+        s->resume_wanted = true;
         db_set_history_max(s->db, a->history);
         r = xstore_open(&s->x);
         if (r < 0)

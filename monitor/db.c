@@ -175,10 +175,21 @@ static int schema_to_10(struct db *d)
         return exec(d, "ALTER TABLE migrations ADD COLUMN parallel INTEGER NOT NULL DEFAULT 1;");
 }
 
+/*
+ * 11: migrate plan --at-next-reboot: the migration arms its guests (PVH in the
+ * file and in the running domain's saved configuration) and each switches
+ * at its own next reboot, verified by serve. The guests' states are words:
+ * armed and disarmed need no column.
+ */
+static int schema_to_11(struct db *d)
+{
+        return exec(d, "ALTER TABLE migrations ADD COLUMN at_next_reboot INTEGER NOT NULL DEFAULT 0;");
+}
+
 static int (*const migrations[])(struct db *d) = {
         schema_to_1, schema_to_2, schema_to_3, schema_to_4,
         schema_to_5, schema_to_6, schema_to_7, schema_to_8,
-        schema_to_9, schema_to_10,
+        schema_to_9, schema_to_10, schema_to_11,
 };
 
 /* The schema version that has the inspections table. */
@@ -984,6 +995,29 @@ int db_migration_metrics(struct db *d, FILE *f)
                        "The wave in progress (from 0): the first with a guest pending or active, else the last.");
         metrics_sample(f, "pvh_migration_current_wave", NULL, 0, wave);
         return 0;
+}
+
+int db_migration_change(struct db *d, const char *name, const char *old, const char *new, int64_t now)
+{
+        const char *t[] = { name, old, new };
+        int64_t i[] = { now };
+        int r = begin(d);
+
+        if (r < 0)
+                return r;
+        /* The guest's identity seen last under that name: a rebooted domain keeps its UUID. */
+        return run(d, "INSERT INTO guest_changes(uuid, name, domid, at, what, old, new) "
+                      "SELECT uuid, name, domid, ?4, 'migration', ?2, ?3 FROM guests WHERE name = ?1 "
+                      "ORDER BY present DESC, updated DESC LIMIT 1", t, 3, i, 1, NULL);
+}
+
+int db_migration_armed(struct db *d)
+{
+        _cleanup_free_ char *state = NULL;
+        int64_t id = 0;
+        int r = newest_migration(d, &id, &state);
+
+        return r <= 0 ? r : streq(state, "armed");
 }
 
 void db_inspection_done(struct db_inspection *i)

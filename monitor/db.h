@@ -76,6 +76,13 @@ int db_changes(struct db *d, const struct db_changes_query *q, db_change_fn fn, 
 int db_unanswered(struct db *d, int64_t now, struct metrics_unanswered **ret, unsigned *ret_n);
 /* The newest migration's progress: pvh_migration_* series; nothing when there is none. */
 int db_migration_metrics(struct db *d, FILE *f);
+/*
+ * A guest's migration state changed (what "migration" in its history):
+ * recorded under the identity last seen with that name, none when none was.
+ */
+int db_migration_change(struct db *d, const char *name, const char *old, const char *new, int64_t now);
+/* 1 when the newest migration has guests armed for their next reboot (state armed), else 0. */
+int db_migration_armed(struct db *d);
 
 /* Prometheus series from the database: requests by action and outcome, verdict changes. */
 int db_metrics(struct db *d, FILE *f);

@@ -29,17 +29,18 @@ struct mdb {
 static const char *const mig_states[_MIG_STATE_MAX] = {
         [MIG_PLANNED] = "planned", [MIG_RUNNING] = "running", [MIG_STOPPED] = "stopped",
         [MIG_ABORTED] = "aborted", [MIG_DONE] = "done",      [MIG_PARTIAL] = "partial",
-        [MIG_FAILED] = "failed",
+        [MIG_FAILED] = "failed",  [MIG_ARMED] = "armed",
 };
 static const char *const mg_states[_MG_STATE_MAX] = {
         [MG_PENDING] = "pending", [MG_ACTIVE] = "active",   [MG_DONE] = "done",
         [MG_FAILED] = "failed",   [MG_SKIPPED] = "skipped", [MG_CANCELLED] = "cancelled",
+        [MG_ARMED] = "armed",     [MG_DISARMED] = "disarmed",
 };
 static const char *const mg_steps[_MS_MAX] = {
         [MS_NONE] = "none",         [MS_CHECK] = "check",     [MS_PREPARE] = "prepare",
         [MS_READY] = "ready",       [MS_SWITCH] = "switch",   [MS_RESTART] = "restart",
         [MS_VERIFY] = "verify",     [MS_RESTORE] = "restore", [MS_RESTART_PV] = "restart-pv",
-        [MS_WAIT_PV] = "wait-pv",   [MS_ROLLBACK] = "rollback",
+        [MS_WAIT_PV] = "wait-pv",   [MS_ROLLBACK] = "rollback", [MS_ARM] = "arm",
 };
 
 const char *mig_state_to_string(enum mig_state s)
@@ -277,9 +278,10 @@ static int insert_migration(struct mdb *d, const struct mig *m)
         r = prepare(d, "INSERT INTO migrations(created, updated, state, canary, growth, max_wave, "
                        "max_failures, xl, config, pvgrub, pvhgrub, hook, toolstack_timeout, "
                        "boot_timeout, request_timeout, agentless, inspector, inspect_time, settle, "
-                       "console_log, before_guest, after_guest, max_restarts, no_prepare, parallel) "
+                       "console_log, before_guest, after_guest, max_restarts, no_prepare, parallel, "
+                       "at_next_reboot) "
                        "VALUES (?1, ?1, 'planned', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                       "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+                       "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
                     &st);
         if (r < 0)
                 return r;
@@ -306,6 +308,7 @@ static int insert_migration(struct mdb *d, const struct mig *m)
         sqlite3_bind_int(st, 21, (int)s->max_restarts);
         sqlite3_bind_int(st, 22, s->no_prepare);
         sqlite3_bind_int(st, 23, (int)s->parallel);
+        sqlite3_bind_int(st, 24, s->at_next_reboot);
         return step_done(d, st);
 }
 
@@ -412,7 +415,7 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
                        "max_wave, max_failures, xl, config, pvgrub, pvhgrub, hook, "
                        "toolstack_timeout, boot_timeout, request_timeout, agentless, inspector, "
                        "inspect_time, settle, console_log, before_guest, after_guest, max_restarts, "
-                       "no_prepare, parallel FROM migrations "
+                       "no_prepare, parallel, at_next_reboot FROM migrations "
                        "WHERE id = ?1 OR (?1 = 0 AND id = (SELECT max(id) FROM migrations))",
                     &st);
         if (r < 0)
@@ -450,6 +453,7 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
         m.s.max_restarts = (unsigned)sqlite3_column_int(st, 24);
         m.s.no_prepare = sqlite3_column_int(st, 25);
         m.s.parallel = (unsigned)sqlite3_column_int(st, 26);
+        m.s.at_next_reboot = sqlite3_column_int(st, 27);
         sqlite3_finalize(st);
         if (m.state == MIG_RUNNING) {
                 pid_t holder;
@@ -604,7 +608,7 @@ int mdb_times(struct mdb *d, int64_t mig, const char *name, int64_t *ret_start, 
 
         /* The events say when: a run's "running", a guest's "begin", and their final states. */
         r = prepare(d, "SELECT min(CASE WHEN event IN ('running', 'begin') THEN at END), "
-                       "max(CASE WHEN event IN ('done', 'failed', 'skipped', 'cancelled', 'partial', "
+                       "max(CASE WHEN event IN ('done', 'failed', 'skipped', 'cancelled', 'disarmed', 'partial', "
                        "'stopped', 'aborted') THEN at END) FROM migration_events "
                        "WHERE migration = ?1 AND name IS ?2",
                     &st);
@@ -701,6 +705,13 @@ int mdb_child_get(struct mdb *d, const struct mguest *g, struct spawn_group *ret
                 return 0;
         *ret = grp;
         return 1;
+}
+
+int mdb_history(struct mdb *d, const char *name, const char *old, const char *new)
+{
+        int r = db_migration_change(d->requests, name, old, new, now_s());
+
+        return r < 0 ? r : db_commit(d->requests);
 }
 
 int mdb_request_sent(struct mdb *d, const char *id, unsigned domid, const char *name,

@@ -173,6 +173,7 @@ static const char *waits_for(const struct mguest *g)
         case MS_PREPARE:
         case MS_READY:
         case MS_SWITCH:
+        case MS_ARM:
         case MS_RESTORE:
         case MS_ROLLBACK:
         case _MS_MAX:
@@ -526,18 +527,6 @@ static int step_switch(struct ctx *c, struct mguest *g)
         return STEP_OK;
 }
 
-static int step_restore(struct ctx *c, struct mguest *g)
-{
-        int r;
-
-        if (c->m->s.hook)
-                return hook(c, g, "to-pv");
-        r = xlcfg_restore(g->config);
-        if (r < 0)
-                return fail(g, "cannot restore %s: %s", g->config, strerror(-r));
-        return STEP_OK;
-}
-
 static int find_or_zero(struct ctx *c, const char *name, unsigned *ret)
 {
         int r = mguest_find(c->x, name, ret);
@@ -547,6 +536,58 @@ static int find_or_zero(struct ctx *c, const char *name, unsigned *ret)
                 return 0;
         }
         return r;
+}
+
+/* The running domain's saved configuration: what the toolstack applies when the guest reboots. */
+static int config_update(struct ctx *c, struct mguest *g)
+{
+        char *argv[] = { c->m->s.xl, (char *)"config-update", g->name, g->config, NULL };
+
+        return run_cmd(c, g, argv, "config-update");
+}
+
+static int step_arm(struct ctx *c, struct mguest *g)
+{
+        if (!g->domid)
+                return fail(g, "no domain named %s runs: nothing to arm", g->name);
+        return config_update(c, g);
+}
+
+/*
+ * An armed guest that did not reboot gets its PV configuration back in the
+ * running domain's saved one too. One that rebooted meanwhile, as PVH, is
+ * restarted as PV by the steps that follow.
+ */
+static int disarm(struct ctx *c, struct mguest *g)
+{
+        unsigned cur;
+        int r = find_or_zero(c, g->name, &cur);
+
+        if (r < 0 || !cur)
+                return r < 0 ? r : STEP_OK;
+        if (cur != g->domid) {
+                g->restarted = true;
+                g->domid = cur;
+                return STEP_OK;
+        }
+        return config_update(c, g);
+}
+
+static int step_restore(struct ctx *c, struct mguest *g)
+{
+        int r;
+
+        if (c->m->s.hook)
+                r = hook(c, g, "to-pv");
+        else {
+                r = xlcfg_restore(g->config);
+                if (r < 0)
+                        return fail(g, "cannot restore %s: %s", g->config, strerror(-r));
+                r = STEP_OK;
+        }
+        if (r != STEP_OK || !c->m->s.at_next_reboot || g->restarted)
+                return r;
+        return disarm(c, g);
 }
 
 /*
@@ -897,6 +938,8 @@ static int act(struct ctx *c, struct mguest *g)
                 return step_ready(c, g);
         case MS_SWITCH:
                 return step_switch(c, g);
+        case MS_ARM:
+                return step_arm(c, g);
         case MS_RESTART:
                 return restart(c, g);
         case MS_VERIFY:
@@ -918,7 +961,7 @@ static int act(struct ctx *c, struct mguest *g)
 
 /* ---- the chain of steps ------------------------------------------------------ */
 
-static enum mg_step next_step(const struct mguest *g)
+static enum mg_step next_step(const struct ctx *c, const struct mguest *g)
 {
         static const enum mg_step back[] = { MS_RESTORE, MS_RESTART_PV, MS_WAIT_PV, MS_ROLLBACK };
 
@@ -933,7 +976,9 @@ static enum mg_step next_step(const struct mguest *g)
                 case MS_READY:
                         return MS_SWITCH;
                 case MS_SWITCH:
-                        return MS_RESTART;
+                        return c->m->s.at_next_reboot ? MS_ARM : MS_RESTART;
+                case MS_ARM:
+                        return _MS_MAX;
                 case MS_RESTART:
                         return MS_VERIFY;
                 case MS_VERIFY:
@@ -986,6 +1031,7 @@ static int step_setup(struct ctx *c, struct mguest *g)
                 g->restarted = true;
                 return find_or_zero(c, g->name, &g->domid);
         case MS_RESTART_PV:
+        case MS_ARM:
                 return find_or_zero(c, g->name, &g->domid);
         case MS_NONE:
         case MS_CHECK:
@@ -1013,15 +1059,38 @@ static int after_hook(struct ctx *c, struct mguest *g)
         return journal(c, g, "hook-failed", why);
 }
 
+/* The prefix of the reason of a guest put back on PV before its reboot. */
+#define DISARMED "disarmed: "
+
+/* Armed: it waits for its reboot, serve resumes the migration then; its outcome is still to come. */
+static int guest_armed(struct ctx *c, struct mguest *g)
+{
+        char detail[64];
+        int r;
+
+        g->state = MG_ARMED;
+        snprintf(detail, sizeof(detail), "PVH at the next reboot of domain %u", g->domid);
+        r = journal(c, g, "armed", detail);
+        return r < 0 ? r : mdb_history(c->d, g->name, "PV", "armed");
+}
+
 static int guest_finish(struct ctx *c, struct mguest *g)
 {
         int r;
 
+        if (!g->reason && g->step == MS_ARM)
+                return guest_armed(c, g);
         g->state = g->reason ? MG_FAILED : MG_DONE;
+        if (g->reason && startswith(g->reason, DISARMED) && !g->restarted)
+                g->state = MG_DISARMED;
         /* Aborted before it changed anything: not a failure. */
         if (g->reason && streq(g->reason, "aborted") && !g->prepared && !g->switched)
                 g->state = MG_CANCELLED;
         r = journal(c, g, mg_state_to_string(g->state), g->reason);
+        /* An armed guest's outcome comes at its reboot, long after the run: its history says it. */
+        if (r >= 0 && c->m->s.at_next_reboot)
+                r = mdb_history(c->d, g->name, g->restarted || g->state == MG_DISARMED ? "armed" : "PV",
+                                mg_state_to_string(g->state));
         return r < 0 ? r : after_hook(c, g);
 }
 
@@ -1064,7 +1133,7 @@ static int guest_run(struct ctx *c, struct mguest *g)
                 if (stop_signal)
                         return -EINTR;
                 if (g->step_done) {
-                        enum mg_step next = next_step(g);
+                        enum mg_step next = next_step(c, g);
 
                         if (next == _MS_MAX)
                                 return guest_finish(c, g);
@@ -1098,6 +1167,58 @@ static int guest_run(struct ctx *c, struct mguest *g)
         return 0;
 }
 
+/* ---- armed guests (at the next reboot) ------------------------------------------ */
+
+/*
+ * An armed guest whose domain another took the name of rebooted (the
+ * toolstack created it from the saved configuration, PVH): it is verified
+ * as after a restart, and put back on PV when that fails. One that still
+ * runs its armed domain is disarmed when its agent's verdict turned blocked
+ * (a kernel update, say): its next boot would not come up as PVH. Anything
+ * else leaves it armed: no domain (between the two of a reboot, or shut
+ * down), or no agent to say.
+ */
+static int armed_poll(struct ctx *c, struct mguest *g)
+{
+        _cleanup_free_ char *failing = NULL;
+        struct msnap s = {};
+        char detail[96];
+        unsigned cur;
+        int r = find_or_zero(c, g->name, &cur);
+
+        if (r < 0 || !cur)
+                return r;
+        if (cur != g->domid) {
+                snprintf(detail, sizeof(detail), "domain %u became domain %u", g->domid, cur);
+                g->state = MG_ACTIVE;
+                g->step = MS_VERIFY;
+                g->step_done = false;
+                g->restarted = true;
+                g->domid = cur;
+                return journal(c, g, "rebooted", detail);
+        }
+        if (g->agentless)
+                return 0;
+        r = mguest_snapshot(c->x, cur, &s);
+        if (r < 0)
+                return r;
+        r = s.agent == GUEST_AGENT_OK && streq(s.verdict, "blocked");
+        failing = s.failing ? strdup(s.failing) : NULL;
+        msnap_done(&s);
+        if (!r)
+                return 0;
+        free(g->reason);
+        g->reason = NULL;
+        r = asprintf(&g->reason, DISARMED "verdict blocked: %s", failing ? failing : "?");
+        if (r < 0) {
+                g->reason = NULL;
+                return -ENOMEM;
+        }
+        g->state = MG_ACTIVE;
+        g->step_done = true;
+        return journal(c, g, "disarming", g->reason);
+}
+
 /* ---- waves and gates ----------------------------------------------------------- */
 
 static int max_wave(const struct ctx *c)
@@ -1121,7 +1242,8 @@ static bool wave_started(const struct ctx *c, int w)
 static bool wave_has_pending(const struct ctx *c, int w)
 {
         for (unsigned i = 0; i < c->n; i++)
-                if (c->g[i].wave == w && (c->g[i].state == MG_PENDING || c->g[i].state == MG_ACTIVE))
+                if (c->g[i].wave == w && (c->g[i].state == MG_PENDING || c->g[i].state == MG_ACTIVE ||
+                                           c->g[i].state == MG_ARMED))
                         return true;
         return false;
 }
@@ -1153,6 +1275,9 @@ static int mig_end(struct ctx *c, enum mig_state state, const char *reason)
 {
         int r;
 
+        /* Still armed, as it was: nothing to record again (serve resumes it on every change). */
+        if (state == MIG_ARMED && c->m->state == MIG_ARMED)
+                return 0;
         for (unsigned i = 0; i < c->n; i++) {
                 struct mguest *g = &c->g[i];
 
@@ -1181,6 +1306,9 @@ static enum mig_state waves_outcome(const struct ctx *c)
         unsigned done = 0, other = 0;
 
         for (unsigned i = 0; i < c->n; i++)
+                if (c->g[i].state == MG_ARMED)
+                        return MIG_ARMED;
+        for (unsigned i = 0; i < c->n; i++)
                 if (c->g[i].wave >= 0) {
                         done += c->g[i].state == MG_DONE;
                         other += c->g[i].state != MG_DONE;
@@ -1192,6 +1320,7 @@ static int exit_status(const struct ctx *c)
 {
         switch (c->m->state) {
         case MIG_DONE:
+        case MIG_ARMED:
                 return EXIT_DONE;
         case MIG_PARTIAL:
                 return EXIT_PARTIAL;
@@ -1420,10 +1549,18 @@ static int run_waves(struct ctx *c)
                 if (!wave_started(c, w)) {
                         _cleanup_free_ char *why = gate(c, w);
 
+                        /* Guests armed already still switch at their reboots: serve goes on with them. */
                         if (why)
-                                return mig_end(c, MIG_STOPPED, why);
+                                return mig_end(c, waves_outcome(c) == MIG_ARMED ? MIG_ARMED : MIG_STOPPED, why);
                 }
                 wave_banner(c, w, last);
+                /* Armed guests first: which of them rebooted, or turned blocked. */
+                for (unsigned i = 0; i < c->n; i++) {
+                        struct mguest *g = &c->g[i];
+
+                        if (g->wave == w && g->state == MG_ARMED && (r = armed_poll(c, g)) < 0)
+                                return r;
+                }
                 r = c->o->parallel > 1 ? wave_parallel(c, w) : wave_serial(c, w);
                 if (r != 0)
                         return r < 0 ? r : mig_end(c, MIG_ABORTED, "aborted");
@@ -1439,6 +1576,12 @@ static int run_abort(struct ctx *c)
         for (unsigned i = 0; i < c->n; i++) {
                 struct mguest *g = &c->g[i];
 
+                if (g->state == MG_ARMED) {
+                        g->state = MG_ACTIVE;
+                        g->reason = strdup(DISARMED "aborted");
+                        if (!g->reason)
+                                return -ENOMEM;
+                }
                 if (g->state != MG_ACTIVE)
                         continue;
                 /* A guest verified already is done, not half-done. */
@@ -1514,6 +1657,12 @@ static int dry_run(struct ctx *c)
                         printf(g->agentless ? "    inspect its disks again, require verdict ready\n"
                                             : "    require verdict ready\n");
                         dry_config(c, g);
+                        if (s->at_next_reboot) {
+                                printf("    run: %s config-update %s %s (timeout %u s): armed, "
+                                       "PVH at its next reboot, verified then by serve\n",
+                                       s->xl, g->name, g->config, s->toolstack_timeout);
+                                continue;
+                        }
                         printf("    run: %s shutdown -w %s (timeout %u s)\n", s->xl, g->name,
                                s->toolstack_timeout);
                         printf("    run: %s create %s (timeout %u s)\n", s->xl, g->config,

@@ -27,6 +27,7 @@ enum mig_state {
         MIG_DONE,     /* every guest of the waves is done */
         MIG_PARTIAL,  /* the waves ran: some guests done, others not */
         MIG_FAILED,   /* the waves ran: no guest done */
+        MIG_ARMED,    /* at the next reboot: guests armed, waiting for their reboots (serve resumes it) */
         _MIG_STATE_MAX,
 };
 
@@ -37,6 +38,8 @@ enum mg_state {
         MG_FAILED,    /* rolled back to PV */
         MG_SKIPPED,
         MG_CANCELLED, /* not started: the run stopped or was aborted */
+        MG_ARMED,     /* PVH at its next reboot: the file and the running domain's saved configuration */
+        MG_DISARMED,  /* was armed; back on PV before a reboot (its verdict turned blocked, or aborted) */
         _MG_STATE_MAX,
 };
 
@@ -46,6 +49,7 @@ enum mg_step {
         MS_PREPARE,    /* request prepare (fixable guests) */
         MS_READY,      /* the verdict must be ready */
         MS_SWITCH,     /* the configuration to PVH, the PV original kept */
+        MS_ARM,        /* at the next reboot: XL config-update NAME CFG, nothing restarted */
         MS_RESTART,    /* shutdown -w, create */
         MS_VERIFY,     /* PVH, a new boot id, the addresses back */
         MS_RESTORE,    /* the PV configuration back */
@@ -72,6 +76,7 @@ struct mig_settings {
         unsigned max_restarts; /* restarts of a guest by the toolstack while it is verified that fail it */
         bool no_prepare;   /* switch only guests ready as they are; a fixable one is skipped */
         unsigned parallel;  /* guests of a wave in their steps at once; run --parallel overrides it */
+        bool at_next_reboot; /* arm the guests (MS_ARM); each switches at its own next reboot */
 };
 
 struct mig {
@@ -162,7 +167,7 @@ int mdb_lock(const char *db_path, bool wait, int *ret_fd, pid_t *ret_holder);
 /*
  * When things happened, in seconds since the epoch, 0 for not yet: for a
  * guest (name), its first step began and it ended (done, failed, skipped,
- * cancelled); for the migration (name NULL), its run began and it ended.
+ * cancelled, disarmed); for the migration (name NULL), its run began and it ended.
  */
 int mdb_times(struct mdb *d, int64_t mig, const char *name, int64_t *ret_start, int64_t *ret_end);
 /* Every migration's id, oldest first. */
@@ -170,6 +175,8 @@ int mdb_ids(struct mdb *d, int64_t **ret, unsigned *ret_n);
 void mdb_unlock(int fd);
 /* Whether a live process owns the lock (1, its pid in *ret_pid), without taking it. */
 int mdb_lock_holder(const char *db_path, pid_t *ret_pid);
+/* A guest's migration state in its history (pvh-monitor history: "migration OLD -> NEW"). */
+int mdb_history(struct mdb *d, const char *name, const char *old, const char *new);
 /* Records a request before it is sent, for serve's counters (see db_request_sent()). */
 int mdb_request_sent(struct mdb *d, const char *id, unsigned domid, const char *name,
                      enum proto_action action);

@@ -1,0 +1,150 @@
+#!/bin/sh
+# migrate plan --at-next-reboot on a simulated host with real agents: run
+# arms every guest (PVH in its file and, through xl config-update, in the
+# running domain's saved configuration) and restarts nothing. serve then
+# watches them: a guest that reboots itself comes back PVH and is verified;
+# one whose PVH boot brings no agent is put back on PV, with the reason; one
+# whose verdict turns blocked while armed is disarmed (PV in both places);
+# and serve killed with SIGKILL while a guest reboots, then started again,
+# verifies that guest. The metrics count the guests by state throughout, and
+# each guest's history has its outcome. abort disarms an armed guest.
+set -u
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/agent/lib.sh"
+. "$top_srcdir/tests/migrate/lib.sh"
+require_migrate
+command -v curl >/dev/null || skip "curl is not installed"
+mig_setup
+
+saved_type() { sed -n 's/^type *= *"\(.*\)"/\1/p' "$MIG_DIR/$1/saved.cfg"; }
+
+# serve_up: serve started (again), its log appended to $T/serve.log.
+SERVES=0
+serves_up() { [ "$(grep -c 'Serving metrics on' "$T/serve.log")" = "$SERVES" ]; }
+serve_up() {
+	SERVES=$((SERVES + 1))
+	env "$(sim_env "$H" 0)" "$MONITOR" serve --db "$DB" --listen 127.0.0.1:0 2>>"$T/serve.log" &
+	SERVE=$!
+	track $SERVE
+	wait_for 300 serves_up || fail "serve did not start: $(cat "$T/serve.log")"
+	URL=$(sed -n 's|.*\(http://127.0.0.1:[0-9]*/metrics\).*|\1|p' "$T/serve.log" | tail -n 1)
+}
+
+# metric NAME{LABELS}: its value now.
+metric() {
+	curl -sf "$URL" | awk -v k="$1" '$1 == k { print $2 }'
+}
+
+gstate_is() { [ "$(gstate "$1")" = "$2" ]; }
+
+# until_state NAME STATE: serve brings the guest there.
+until_state() {
+	wait_for 600 gstate_is "$1" "$2" ||
+		fail "$1: state $(gstate "$1"), expected $2: $(greason "$1"); serve: $(tail -n 20 "$T/serve.log")"
+}
+
+guest_add early debian12-bookworm
+guest_add noagent debian11-bullseye no-agent
+guest_add blocked debian13-trixie
+guest_add late ubuntu2204 hold
+guests_up
+for n in $GUESTS; do
+	eval "domid_$n=$(domid_of "$n")"
+done
+
+echo "# plan and run: every guest armed, none restarted"
+plan --all --at-next-reboot --canary 4 --boot-timeout 10 >"$T/plan.txt" || fail "plan: $(cat "$T/plan.txt")"
+mig run --dry-run >"$T/dry.txt" || fail "dry run"
+grep -q "run: $XL config-update early $T/etc/early.cfg" "$T/dry.txt" || fail "dry run: $(cat "$T/dry.txt")"
+grep -q 'shutdown -w' "$T/dry.txt" && fail "dry run restarts: $(cat "$T/dry.txt")"
+mig run --json >"$T/run.jsonl" 2>"$T/run.err" || fail "run: $(cat "$T/run.err"; tail -n 5 "$T/run.jsonl")"
+expect_eq "migration state" armed "$(status_json | jq -r .state)"
+for n in $GUESTS; do
+	expect_eq "$n: state" armed "$(gstate "$n")"
+	expect_eq "$n: config type" pvh "$(cfg_type "$n")"
+	grep -q '^type = "pv"$' "$(cfg_of "$n").pv-backup" || fail "$n: no PV backup"
+	expect_eq "$n: saved configuration" pvh "$(saved_type "$n")"
+	expect_eq "$n: config-update" 1 "$(grep -c "^config-update $n pvh\$" "$MIG_DIR/xl.log")"
+	eval "expect_eq \"$n: same domain\" \$domid_$n \"$(domid_of "$n")\""
+	expect_eq "$n: still PV" PV "$(gkey "$n" guest_type)"
+done
+grep -q '^shutdown \|^create [a-z]* PVH' "$MIG_DIR/xl.log" && fail "run restarted a guest: $(cat "$MIG_DIR/xl.log")"
+mig status >"$T/status.txt" || fail "status"
+grep -q '^migration 1: armed' "$T/status.txt" || fail "status: $(cat "$T/status.txt")"
+grep -q '4 armed' "$T/status.txt" || fail "status counts: $(head -n 2 "$T/status.txt")"
+mig run >/dev/null 2>&1 && fail "run of an armed migration succeeded"
+plan --all --replace >/dev/null 2>&1 && fail "a new plan replaced an armed migration"
+
+echo "# serve: the armed guests in the metrics"
+serve_up
+expect_eq "armed guests" 4 "$(metric 'pvh_migration_guests{state="armed"}')"
+expect_eq "migration armed" 1 "$(metric 'pvh_migration_state{state="armed"}')"
+
+echo "# early reboots itself: PVH, verified"
+"$XL" _reboot early || fail "reboot early"
+until_state early done
+expect_eq "early: created as PVH" 1 "$(creates early PVH)"
+wait_for 100 has_gkey early guest_type PVH || fail "early: not PVH: $(gkey early guest_type)"
+grep -q '"event":"rebooted",.*"guest":"early"' "$T/serve.log" || fail "no rebooted event in serve's log"
+
+echo "# noagent reboots: no agent comes up as PVH, back on PV"
+"$XL" _reboot noagent || fail "reboot noagent"
+until_state noagent failed
+greason noagent | grep -q 'not booted as PVH after 10 s: no agent' || fail "noagent: reason '$(greason noagent)'"
+expect_pv noagent failed
+expect_eq "noagent: saved configuration" pv "$(saved_type noagent)"
+expect_eq "noagent: created as PVH once" 1 "$(creates noagent PVH)"
+
+echo "# blocked: its verdict turns blocked while armed, it is disarmed"
+b=$MIG_DIR/blocked
+mv "$b/root" "$b/root.ready"
+make_root alma9 "$b/root"
+mkdir -p "$b/root/sys/hypervisor"
+cp "$b/root.ready/sys/hypervisor/guest_type" "$b/root/sys/hypervisor/"
+cp "$b/root.ready/proc/sys/kernel/random/boot_id" "$b/root/proc/sys/kernel/random/"
+"$XL" _agent blocked || fail "restart blocked's agent"
+until_state blocked disarmed
+greason blocked | grep -q '^disarmed: verdict blocked: .*kernel_pvh' || fail "blocked: reason '$(greason blocked)'"
+expect_eq "blocked: config type" pv "$(cfg_type blocked)"
+expect_eq "blocked: saved configuration" pv "$(saved_type blocked)" || true; expect_eq "blocked: same domain" "$domid_blocked" "$(domid_of blocked)"
+expect_eq "blocked: never restarted" 0 "$(grep -c "^reboot blocked\|^shutdown blocked" "$MIG_DIR/xl.log")"
+
+echo "# late reboots, serve is killed meanwhile, then started again: verified"
+"$XL" _reboot late &
+REBOOT=$!
+track $REBOOT
+wait_for 300 grep -q '^reboot late ' "$MIG_DIR/xl.log" || fail "late did not reboot"
+kill -9 "$SERVE"
+wait "$SERVE" 2>/dev/null
+: >"$MIG_DIR/release"
+wait "$REBOOT" || fail "reboot late"
+expect_eq "late: still armed without serve" armed "$(gstate late)"
+serve_up
+until_state late done
+wait_for 100 has_gkey late guest_type PVH || fail "late: not PVH"
+
+echo "# the outcome"
+expect_eq "migration state" partial "$(status_json | jq -r .state)"
+expect_eq "done" 2 "$(metric 'pvh_migration_guests{state="done"}')"
+expect_eq "failed" 1 "$(metric 'pvh_migration_guests{state="failed"}')"
+expect_eq "disarmed" 1 "$(metric 'pvh_migration_guests{state="disarmed"}')"
+expect_eq "armed" 0 "$(metric 'pvh_migration_guests{state="armed"}')"
+for o in early:done noagent:failed blocked:disarmed late:done; do
+	as "$H" 0 "$MONITOR" history --db "$DB" "${o%%:*}" >"$T/history.txt" 2>&1 || fail "history ${o%%:*}"
+	grep -q "migration armed -> ${o#*:}\$" "$T/history.txt" || fail "history of ${o%%:*}: $(cat "$T/history.txt")"
+done
+kill "$SERVE"
+wait "$SERVE" || fail "serve did not exit cleanly"
+
+echo "# abort disarms: noagent armed again, then the migration aborted"
+plan noagent --at-next-reboot >/dev/null || fail "plan noagent"
+mig run >/dev/null 2>&1 || fail "run noagent"
+expect_eq "noagent: armed again" armed "$(gstate noagent)"
+expect_eq "noagent: saved configuration armed" pvh "$(saved_type noagent)"
+mig abort >/dev/null 2>&1 || fail "abort"
+expect_eq "noagent: disarmed" disarmed "$(gstate noagent)"
+expect_eq "noagent: reason" "disarmed: aborted" "$(greason noagent)"
+expect_eq "noagent: config type after abort" pv "$(cfg_type noagent)"
+expect_eq "noagent: saved configuration after abort" pv "$(saved_type noagent)"
+expect_eq "migration aborted" aborted "$(status_json | jq -r .state)"
+echo "PASS"
