@@ -25,6 +25,19 @@ void msnap_done(struct msnap *s)
         *s = (struct msnap){};
 }
 
+/* The domain's name: 0, 1 when it has none this program can use (gone, too long, hidden). */
+static int read_name(struct xstore *x, unsigned domid, char **ret, size_t *ret_len)
+{
+        char path[PROTO_DOMAIN_PATH_MAX];
+        int r;
+
+        proto_domain_path(domid, "name", path, sizeof(path));
+        r = xstore_read(x, path, GUEST_NAME_MAX, ret, ret_len);
+        if (r == -ENOENT || r == -E2BIG || r == -EACCES)
+                return 1;
+        return r < 0 ? r : 0;
+}
+
 int mguest_find(struct xstore *x, const char *name, unsigned *ret_domid)
 {
         _cleanup_free_ unsigned *ids = NULL;
@@ -36,20 +49,66 @@ int mguest_find(struct xstore *x, const char *name, unsigned *ret_domid)
                 return r;
         for (unsigned i = 0; i < n; i++) {
                 _cleanup_free_ char *v = NULL;
-                char path[PROTO_DOMAIN_PATH_MAX];
                 size_t len;
 
-                proto_domain_path(ids[i], "name", path, sizeof(path));
-                r = xstore_read(x, path, GUEST_NAME_MAX, &v, &len);
-                if (r == -ENOENT || r == -E2BIG || r == -EACCES)
-                        continue;
+                r = read_name(x, ids[i], &v, &len);
                 if (r < 0)
                         return r;
-                if (len == strlen(name) && memcmp(v, name, len) == 0) {
+                if (r == 0 && len == strlen(name) && memcmp(v, name, len) == 0) {
                         *ret_domid = ids[i];
                         return 0;
                 }
         }
+        return -ENOENT;
+}
+
+void mnames_done(struct mnames *t)
+{
+        for (unsigned i = 0; i < t->n; i++)
+                free(t->name[i]);
+        free(t->name);
+        free(t->domid);
+        *t = (struct mnames){};
+}
+
+int mnames_read(struct xstore *x, struct mnames *ret)
+{
+        struct mnames t = {};
+        int r;
+
+        r = xstore_domains(x, GUESTS_MAX, &t.domid, &t.n);
+        if (r < 0)
+                return r;
+        t.name = calloc(t.n ? t.n : 1, sizeof(*t.name));
+        if (!t.name) {
+                free(t.domid);
+                return -ENOMEM;
+        }
+        for (unsigned i = 0; i < t.n; i++) {
+                size_t len;
+
+                r = read_name(x, t.domid[i], &t.name[i], &len);
+                if (r < 0) {
+                        mnames_done(&t);
+                        return r;
+                }
+                if (r == 0 && strlen(t.name[i]) != len) {
+                        /* A NUL inside: it names no guest. */
+                        free(t.name[i]);
+                        t.name[i] = NULL;
+                }
+        }
+        *ret = t;
+        return 0;
+}
+
+int mnames_find(const struct mnames *t, const char *name, unsigned *ret_domid)
+{
+        for (unsigned i = 0; i < t->n; i++)
+                if (t->name[i] && streq(t->name[i], name)) {
+                        *ret_domid = t->domid[i];
+                        return 0;
+                }
         return -ENOENT;
 }
 

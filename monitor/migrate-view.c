@@ -80,12 +80,12 @@ static const char *guest_time(struct mdb *d, int64_t mig, const char *name,
 }
 
 /* The type the toolstack runs the guest's domain as now: PV, PVH, or "-" when none. */
-static const char *mode_now(struct xstore *x, const char *name)
+static const char *mode_now(struct xstore *x, const struct mnames *names, const char *name)
 {
         const char *t;
         unsigned domid;
 
-        if (!x || mguest_find(x, name, &domid) < 0)
+        if (!x || mnames_find(names, name, &domid) < 0)
                 return "-";
         t = inspect_domain_type(x, domid);
         return t ? t : "-";
@@ -94,6 +94,11 @@ static const char *mode_now(struct xstore *x, const char *name)
 void mview_summary(FILE *f, struct mdb *d, struct xstore *x, const struct mig *m,
                    const struct mguest *g, unsigned n)
 {
+        struct mnames names = {};
+
+        /* One pass over the domains' names for the whole table, not one per guest. */
+        if (x && mnames_read(x, &names) < 0)
+                x = NULL;
         fprintf(f, "\nmigration %" PRId64 ": %s%s%s\n", m->id, mig_state_to_string(m->state),
                 m->reason ? ": " : "", m->reason ? m->reason : "");
         fprintf(f, "%-20s %-9s %-8s %-4s %s\n", "NAME", "OUTCOME", "TIME", "NOW", "REASON");
@@ -103,10 +108,11 @@ void mview_summary(FILE *f, struct mdb *d, struct xstore *x, const struct mig *m
                 fprintf(f, "%-20s %-9s %-8s ", g[i].name, mg_state_to_string(g[i].state),
                         guest_time(d, m->id, g[i].name, t));
                 if (g[i].reason)
-                        fprintf(f, "%-4s %s\n", mode_now(x, g[i].name), g[i].reason);
+                        fprintf(f, "%-4s %s\n", mode_now(x, &names, g[i].name), g[i].reason);
                 else
-                        fprintf(f, "%s\n", mode_now(x, g[i].name));
+                        fprintf(f, "%s\n", mode_now(x, &names, g[i].name));
         }
+        mnames_done(&names);
         fflush(f);
 }
 

@@ -196,6 +196,15 @@ struct msnap {
 void msnap_done(struct msnap *s);
 /* The domid of the domain named name: 0 found, -ENOENT when none. */
 int mguest_find(struct xstore *x, const char *name, unsigned *ret_domid);
+/* Every domain's name, read once, for the lookups of many guests (mguest_find reads them all each time). */
+struct mnames {
+        unsigned n;
+        unsigned *domid;
+        char **name; /* NULL where the domain has none usable */
+};
+int mnames_read(struct xstore *x, struct mnames *ret);
+int mnames_find(const struct mnames *t, const char *name, unsigned *ret_domid);
+void mnames_done(struct mnames *t);
 int mguest_snapshot(struct xstore *x, unsigned domid, struct msnap *ret);
 /* "check: text; ..." of the failing checks, escaped: their reasons, or their fixes. */
 char *mguest_failing_text(const struct guest *g, bool fixes);
