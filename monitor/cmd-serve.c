@@ -24,6 +24,7 @@
 #include "metrics.h"
 #include "monitor.h"
 #include "notify.h"
+#include "spawn.h"
 #include "util.h"
 
 #define LISTEN_DEFAULT "127.0.0.1:9671"
@@ -380,23 +381,16 @@ static int resume_start(struct serve *s)
         ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
         char *argv[] = { (char *)"pvh-monitor", (char *)"migrate", (char *)"resume", (char *)"--json",
                          (char *)"--db", (char *)s->db_path, NULL };
-        sigset_t none;
         pid_t pid;
+        int r;
 
         if (n < 0)
                 return log_error_errno(-errno, "Failed to find this program: %m");
         exe[n] = 0;
-        pid = fork();
-        if (pid < 0)
-                return log_error_errno(-errno, "Failed to start migrate resume: %m");
-        if (pid == 0) {
-                /* Its progress, JSON lines, goes where serve logs. */
-                sigemptyset(&none);
-                if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
-                        _exit(127);
-                execv(exe, argv);
-                _exit(127);
-        }
+        /* Its progress, JSON lines, goes where serve logs; serve's sockets stay serve's. */
+        r = spawn_start(exe, argv, STDERR_FILENO, &pid);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start migrate resume: %m");
         log_info("Armed guests changed: running migrate resume (pid %d).", (int)pid);
         s->resume = pid;
         s->resume_wanted = false;

@@ -844,3 +844,24 @@ int spawn_group_kill(const struct spawn_group *g, uint64_t timeout_usec)
         }
         return n < 0 ? n : found;
 }
+
+int spawn_start(const char *path, char *const argv[], int stdout_fd, pid_t *ret_pid)
+{
+        sigset_t none;
+        pid_t pid;
+
+        sigemptyset(&none);
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 ||
+                    (stdout_fd >= 0 && stdout_fd != STDOUT_FILENO && dup2(stdout_fd, STDOUT_FILENO) < 0))
+                        _exit(127);
+                close_others(STDERR_FILENO);
+                execv(path, argv);
+                _exit(127);
+        }
+        *ret_pid = pid;
+        return 0;
+}

@@ -117,6 +117,14 @@ int spawn_run(const struct spawn_cmd *c, struct spawn_result *ret);
 void spawn_result_done(struct spawn_result *r);
 
 /*
+ * Starts path (absolute) with argv and our environment in the background and
+ * returns at once, for a program that outlives the call (a daemon's worker):
+ * stdout is stdout_fd when >= 0, stdin and stderr stay ours, no other
+ * descriptor of ours reaches it, its signal mask is empty. The caller reaps it.
+ */
+int spawn_start(const char *path, char *const argv[], int stdout_fd, pid_t *ret_pid);
+
+/*
  * A process group that spawn_run started, as recorded to find it again after
  * the caller died: the group id is the leader's pid, which the kernel may
  * give to another process once the whole group is gone, so the leader's

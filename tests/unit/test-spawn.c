@@ -4,12 +4,14 @@
  * descriptor of ours, even one without close-on-exec (libraries open such
  * ones), with close_range() or, on kernels before 5.9, without it
  * (tests/agent-old-kernel.sh runs this under a filter that refuses it); its exit
- * status and output come back.
+ * status and output come back. spawn_start: the same for a program left
+ * running, with its stdout where the caller says.
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -65,9 +67,44 @@ static void test_status_and_output(void)
         spawn_result_done(&r);
 }
 
+/* spawn_start: ls's output through a pipe given as its stdout; none of our descriptors in it. */
+static void test_start(void)
+{
+        char *const argv[] = { (char *)"/bin/ls", (char *)"/proc/self/fd", NULL };
+        int null_fd = open("/dev/null", O_RDONLY);
+        int high = fcntl(null_fd, F_DUPFD, 200), p[2], status, n = 0;
+        char buf[512], *line, *save = NULL;
+        size_t len = 0;
+        ssize_t k;
+        pid_t pid;
+
+        close(null_fd);
+        CHECK(high >= 200 && pipe(p) == 0);
+        /* Above what ls opens itself (3, its directory). */
+        k = fcntl(p[0], F_DUPFD, 100);
+        close(p[0]);
+        p[0] = (int)k;
+        CHECK(p[0] >= 100);
+        CHECK(spawn_start(argv[0], argv, p[1], &pid) == 0);
+        close(p[1]);
+        while (len < sizeof(buf) - 1 && (k = read(p[0], buf + len, sizeof(buf) - 1 - len)) > 0)
+                len += (size_t)k;
+        buf[len] = 0;
+        close(p[0]);
+        CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "ls: status %d", status);
+        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                CHECK(atoi(line) != high && atoi(line) != p[0], "descriptor %s was inherited", line);
+                n++;
+        }
+        CHECK(n == 4, "%d descriptors in the child", n);
+        close(high);
+}
+
 int main(void)
 {
         test_no_inherited_fds();
         test_status_and_output();
+        test_start();
         return check_exit("test-spawn");
 }
