@@ -151,12 +151,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         static const struct linger reset = { .l_onoff = 1, .l_linger = 0 };
         static char answer[ANSWER_MAX];
-        struct sockaddr_in sa;
+        static uint32_t n_conn;
+        struct sockaddr_in sa, src = { .sin_family = AF_INET };
         struct httpd *h = server(&sa);
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         size_t len;
 
         FUZZ_ASSERT(fd >= 0);
+        /*
+         * Each connection from a loopback address of its own: the client
+         * closes first (shutdown below), so each connection leaves a
+         * TIME_WAIT for a minute, and from one source address the ephemeral
+         * ports (about 28,000) run out within that minute at the rate
+         * libFuzzer reaches (connect fails with EADDRNOTAVAIL).
+         */
+        src.sin_addr.s_addr = htonl(0x7f000000u | (1u + n_conn++ % 0xfffffeu));
+        FUZZ_ASSERT(bind(fd, (struct sockaddr *)&src, sizeof(src)) == 0);
         FUZZ_ASSERT(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
         /* The server may answer and close before it read everything: no SIGPIPE for that. */
         for (size_t o = 0; o < size;) {
