@@ -315,6 +315,20 @@ static void probe_start(struct daemon *d)
         }
 }
 
+/*
+ * Without netlink (a kernel or a sandbox that refuses it) the guest state is
+ * published without addresses; said once, since netlink is not tried again.
+ */
+static void net_unavailable(struct daemon *d, int r)
+{
+        log_warning_errno(r, "Netlink is not usable: %m; interface addresses are not published.");
+        loop_source_remove(d->net_src);
+        d->net_src = NULL;
+        d->net = netwatch_free(d->net);
+        kvset_clear(&d->net_kv);
+        kvset_clear(&d->compat_net_kv);
+}
+
 static int net_refresh(struct daemon *d)
 {
         struct net_iface *ifs;
@@ -325,8 +339,12 @@ static int net_refresh(struct daemon *d)
         if (!d->net)
                 return 0;
         r = netwatch_snapshot(d->net, &ifs, &n);
-        if (r < 0)
+        if (r == -ENOMEM)
                 return r;
+        if (r < 0) {
+                net_unavailable(d, r);
+                return 0;
+        }
         r = state_add_net(&kv, ifs, n);
         if (r >= 0)
                 r = compat_add_vifs(&vifs, ifs, n);
@@ -795,20 +813,6 @@ static void on_net_change(void *userdata)
         loop_timer_set(d->net_timer, NET_DEBOUNCE_USEC, 0);
 }
 
-/*
- * Without netlink (a kernel or a sandbox that refuses it) the guest state is
- * published without addresses; said once, since netlink is not tried again.
- */
-static void net_unavailable(struct daemon *d, int r)
-{
-        log_warning_errno(r, "Netlink is not usable: %m; interface addresses are not published.");
-        loop_source_remove(d->net_src);
-        d->net_src = NULL;
-        d->net = netwatch_free(d->net);
-        kvset_clear(&d->net_kv);
-        kvset_clear(&d->compat_net_kv);
-}
-
 static int on_net_io(struct loop_source *src, int fd, uint32_t events, void *userdata)
 {
         struct daemon *d = userdata;
@@ -817,12 +821,6 @@ static int on_net_io(struct loop_source *src, int fd, uint32_t events, void *use
         if (r < 0) {
                 net_unavailable(d, r);
                 return publish(d);
-        }
-        if (r > 0) {
-                /* Re-dumped after an overrun: the socket is a new one. */
-                log_warning("Netlink overrun; re-read every interface.");
-                loop_source_remove(d->net_src);
-                return loop_add_io(d->loop, netwatch_fd(d->net), EPOLLIN, on_net_io, d, &d->net_src);
         }
         return 0;
 }

@@ -1,104 +1,78 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The only file that speaks libnl's conventions (-NLE_* codes); it returns
- * -errno like the rest of the agent.
+ * Interfaces and their addresses, from rtnetlink directly. One socket
+ * subscribed to link and address events only says "something changed"; a
+ * snapshot dumps links and addresses afresh on a socket of its own. So there
+ * is no cache to keep in step, and an overrun (ENOBUFS: events were lost)
+ * costs nothing but the next snapshot, which is complete anyway.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
-#include <netlink/cache.h>
-#include <netlink/errno.h>
-#include <netlink/route/addr.h>
-#include <netlink/route/link.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "macro.h"
 #include "netwatch.h"
 #include "rootfs.h"
 #include "util.h"
 
+/* Far above any guest; the bound keeps a snapshot's memory finite. */
+#define IFACES_MAX 1024u
+#define ADDRS_MAX 256u
+/* Big enough for any one message of a dump: the kernel fills up to a page per read. */
+#define RECV_BUF (32u << 10)
+
 struct netwatch {
-        struct nl_cache_mngr *mngr;
-        struct nl_cache *links;
-        struct nl_cache *addrs;
+        int fd; /* subscribed to events */
         int root_fd;
+        uint32_t seq;
         netwatch_fn changed;
         void *userdata;
 };
 
-static int nlerr_to_errno(int e)
+static int nl_socket(uint32_t groups, bool nonblock)
 {
-        switch (e < 0 ? -e : e) {
-        case NLE_NOMEM:
-                return -ENOMEM;
-        case NLE_AGAIN:
-                return -EAGAIN;
-        case NLE_PERM:
-                return -EPERM;
-        case NLE_NOACCESS:
-                return -EACCES;
-        case NLE_INVAL:
-                return -EINVAL;
-        case NLE_BAD_SOCK:
-                return -EBADF;
-        case NLE_AF_NOSUPPORT:
-                return -EAFNOSUPPORT;
-        default:
-                return -EIO;
+        struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = groups };
+        int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0),
+                        NETLINK_ROUTE);
+
+        if (fd < 0)
+                return -errno;
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                int r = -errno;
+
+                close(fd);
+                return r;
         }
-}
-
-static void on_change(struct nl_cache *c, struct nl_object *o, int action, void *data)
-{
-        struct netwatch *w = data;
-
-        if (w->changed)
-                w->changed(w->userdata);
-}
-
-static void netwatch_close(struct netwatch *w)
-{
-        /* The manager owns the caches it was given. */
-        if (w->mngr)
-                nl_cache_mngr_free(w->mngr);
-        w->mngr = NULL;
-        w->links = w->addrs = NULL;
-}
-
-static int netwatch_open(struct netwatch *w)
-{
-        int r;
-
-        r = nl_cache_mngr_alloc(NULL, NETLINK_ROUTE, NL_AUTO_PROVIDE, &w->mngr);
-        if (r < 0)
-                return nlerr_to_errno(r);
-        r = nl_cache_mngr_add(w->mngr, "route/link", on_change, w, &w->links);
-        if (r >= 0)
-                r = nl_cache_mngr_add(w->mngr, "route/addr", on_change, w, &w->addrs);
-        if (r < 0) {
-                netwatch_close(w);
-                return nlerr_to_errno(r);
-        }
-        return 0;
+        return fd;
 }
 
 int netwatch_new(int root_fd, netwatch_fn changed, void *userdata, struct netwatch **ret)
 {
         struct netwatch *w = calloc(1, sizeof(*w));
-        int r;
+        int fd;
 
         if (!w)
                 return -ENOMEM;
-        *w = (struct netwatch){ .root_fd = root_fd, .changed = changed, .userdata = userdata };
-        r = netwatch_open(w);
-        if (r < 0) {
+        fd = nl_socket(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR, true);
+        if (fd < 0) {
                 free(w);
-                return r;
+                return fd;
         }
+        *w = (struct netwatch){
+                .fd = fd, .root_fd = root_fd, .changed = changed, .userdata = userdata
+        };
         *ret = w;
         return 0;
 }
@@ -107,34 +81,48 @@ struct netwatch *netwatch_free(struct netwatch *w)
 {
         if (!w)
                 return NULL;
-        netwatch_close(w);
+        if (w->fd >= 0)
+                close(w->fd);
         free(w);
         return NULL;
 }
 
 int netwatch_fd(struct netwatch *w)
 {
-        return nl_cache_mngr_get_fd(w->mngr);
+        return w->fd;
 }
 
+/*
+ * Reads every pending event and calls back once for the whole burst: the
+ * snapshot that follows sees all of it. Lost events (ENOBUFS) are one more
+ * reason to call back. Returns 0, or -errno when the socket is unusable.
+ */
 int netwatch_dispatch(struct netwatch *w)
 {
-        int r = nl_cache_mngr_data_ready(w->mngr);
+        char buf[RECV_BUF];
+        bool changed = false;
 
-        if (r >= 0)
-                return 0;
-        /*
-         * An overrun (ENOBUFS, reported by libnl as NLE_NOMEM) means events
-         * were lost: throw the caches away and dump everything again. The
-         * caller must re-register netwatch_fd(), which changes.
-         */
-        netwatch_close(w);
-        r = netwatch_open(w);
-        if (r < 0)
-                return r;
-        if (w->changed)
+        for (;;) {
+                ssize_t n = recv(w->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == ENOBUFS) {
+                        log_debug("Netlink events were lost; the next snapshot reads everything.");
+                        changed = true;
+                        continue;
+                }
+                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                        break;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                changed = true;
+        }
+        if (changed && w->changed)
                 w->changed(w->userdata);
-        return 1;
+        return 0;
 }
 
 /* "device/vif/N" in sys/class/net/IF/device/nodename → N; -1 otherwise. */
@@ -154,54 +142,149 @@ static int read_vif(int root_fd, const char *ifname)
         return (int)vif;
 }
 
-struct addr_walk {
-        struct net_iface *iface;
-        int error;
+struct snapshot {
+        int root_fd;
+        struct net_iface *ifs;
+        size_t n;
 };
 
-static void add_addr(struct nl_object *o, void *data)
+static struct net_iface *find_iface(struct snapshot *s, int ifindex)
 {
-        struct addr_walk *aw = data;
-        struct rtnl_addr *a = (struct rtnl_addr *)o;
-        struct nl_addr *local = rtnl_addr_get_local(a);
-        struct net_iface *i = aw->iface;
-        struct net_addr *na;
-
-        if (rtnl_addr_get_ifindex(a) != i->ifindex || !local)
-                return;
-        na = realloc(i->addrs, (i->n_addrs + 1) * sizeof(*na));
-        if (!na) {
-                aw->error = -ENOMEM;
-                return;
-        }
-        i->addrs = na;
-        na = &i->addrs[i->n_addrs];
-        *na = (struct net_addr){ .family = nl_addr_get_family(local),
-                                 .prefixlen = nl_addr_get_prefixlen(local) };
-        if (!inet_ntop(na->family, nl_addr_get_binary_addr(local), na->text, sizeof(na->text)))
-                return;
-        i->n_addrs++;
+        for (size_t i = 0; i < s->n; i++)
+                if (s->ifs[i].ifindex == ifindex)
+                        return &s->ifs[i];
+        return NULL;
 }
 
-static int fill_iface(struct netwatch *w, struct rtnl_link *l, struct net_iface *i)
+static int add_link(struct snapshot *s, const struct nlmsghdr *h)
 {
-        struct nl_addr *mac = rtnl_link_get_addr(l);
-        struct addr_walk aw = { .iface = i };
-        const char *name = rtnl_link_get_name(l);
+        const struct ifinfomsg *ifi = NLMSG_DATA(h);
+        int len = (int)IFLA_PAYLOAD(h);
+        struct net_iface *i;
 
-        *i = (struct net_iface){ .ifindex = rtnl_link_get_ifindex(l), .vif = -1 };
-        snprintf(i->name, sizeof(i->name), "%s", name ? name : "");
-        i->up = (rtnl_link_get_flags(l) & IFF_UP) != 0;
-        if (mac && nl_addr_get_len(mac) == 6) {
-                const unsigned char *b = nl_addr_get_binary_addr(mac);
+        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)) || (ifi->ifi_flags & IFF_LOOPBACK) ||
+            find_iface(s, ifi->ifi_index))
+                return 0;
+        if (s->n >= IFACES_MAX)
+                return 0;
+        i = realloc(s->ifs, (s->n + 1) * sizeof(*i));
+        if (!i)
+                return -ENOMEM;
+        s->ifs = i;
+        i = &s->ifs[s->n++];
+        *i = (struct net_iface){ .ifindex = ifi->ifi_index,
+                                 .vif = -1,
+                                 .up = (ifi->ifi_flags & IFF_UP) != 0 };
+        for (const struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+                const unsigned char *b = RTA_DATA(a);
 
-                snprintf(i->mac, sizeof(i->mac), "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2],
-                         b[3], b[4], b[5]);
+                if (a->rta_type == IFLA_IFNAME && RTA_PAYLOAD(a) > 0)
+                        snprintf(i->name, sizeof(i->name), "%.*s", (int)RTA_PAYLOAD(a),
+                                 (const char *)b);
+                else if (a->rta_type == IFLA_ADDRESS && RTA_PAYLOAD(a) == 6)
+                        snprintf(i->mac, sizeof(i->mac), "%02x:%02x:%02x:%02x:%02x:%02x", b[0],
+                                 b[1], b[2], b[3], b[4], b[5]);
         }
         if (i->name[0])
-                i->vif = read_vif(w->root_fd, i->name);
-        nl_cache_foreach(w->addrs, add_addr, &aw);
-        return aw.error;
+                i->vif = read_vif(s->root_fd, i->name);
+        return 0;
+}
+
+static int add_addr(struct snapshot *s, const struct nlmsghdr *h)
+{
+        const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+        int len = (int)IFA_PAYLOAD(h);
+        const void *local = NULL, *address = NULL;
+        size_t want = ifa->ifa_family == AF_INET ? 4 : 16;
+        struct net_iface *i;
+        struct net_addr *na;
+
+        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)) ||
+            (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+                return 0;
+        i = find_iface(s, (int)ifa->ifa_index);
+        if (!i || i->n_addrs >= ADDRS_MAX)
+                return 0;
+        for (const struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+                if (RTA_PAYLOAD(a) != want)
+                        continue;
+                if (a->rta_type == IFA_LOCAL)
+                        local = RTA_DATA(a);
+                else if (a->rta_type == IFA_ADDRESS)
+                        address = RTA_DATA(a);
+        }
+        /* On a point-to-point link IFA_ADDRESS is the peer; the guest's own is IFA_LOCAL. */
+        if (!local)
+                local = address;
+        if (!local)
+                return 0;
+        na = realloc(i->addrs, (i->n_addrs + 1) * sizeof(*na));
+        if (!na)
+                return -ENOMEM;
+        i->addrs = na;
+        na = &i->addrs[i->n_addrs];
+        *na = (struct net_addr){ .family = ifa->ifa_family, .prefixlen = ifa->ifa_prefixlen };
+        if (inet_ntop(na->family, local, na->text, sizeof(na->text)))
+                i->n_addrs++;
+        return 0;
+}
+
+/* Dumps one kind of object (RTM_GETLINK or RTM_GETADDR) into s. */
+static int dump(int fd, uint32_t seq, uint16_t type, struct snapshot *s)
+{
+        struct {
+                struct nlmsghdr h;
+                struct rtgenmsg g;
+        } req = {
+                .h = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct rtgenmsg)),
+                       .nlmsg_type = type,
+                       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+                       .nlmsg_seq = seq },
+                .g = { .rtgen_family = AF_UNSPEC },
+        };
+        _cleanup_free_ char *buf = malloc(RECV_BUF);
+
+        if (!buf)
+                return -ENOMEM;
+        if (send(fd, &req, req.h.nlmsg_len, 0) < 0)
+                return -errno;
+        for (;;) {
+                ssize_t n = recv(fd, buf, RECV_BUF, MSG_TRUNC);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return -EPROTO;
+                if ((size_t)n > RECV_BUF)
+                        return -EMSGSIZE;
+                for (size_t off = 0; off + sizeof(struct nlmsghdr) <= (size_t)n;) {
+                        const struct nlmsghdr *h = (const void *)(buf + off);
+                        int r = 0;
+
+                        if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > (size_t)n - off)
+                                return -EPROTO;
+                        off += NLMSG_ALIGN(h->nlmsg_len);
+                        if (h->nlmsg_seq != seq)
+                                continue;
+                        if (h->nlmsg_type == NLMSG_DONE)
+                                return 0;
+                        if (h->nlmsg_type == NLMSG_ERROR) {
+                                const struct nlmsgerr *e = NLMSG_DATA(h);
+
+                                if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+                                        return -EPROTO;
+                                return e->error < 0 ? e->error : -EPROTO;
+                        }
+                        if (h->nlmsg_type == RTM_NEWLINK)
+                                r = add_link(s, h);
+                        else if (h->nlmsg_type == RTM_NEWADDR)
+                                r = add_addr(s, h);
+                        if (r < 0)
+                                return r;
+                }
+        }
 }
 
 static int cmp_iface(const void *a, const void *b)
@@ -213,27 +296,23 @@ static int cmp_iface(const void *a, const void *b)
 
 int netwatch_snapshot(struct netwatch *w, struct net_iface **ret, size_t *ret_n)
 {
-        int max = nl_cache_nitems(w->links);
-        struct net_iface *ifs = calloc(max > 0 ? (size_t)max : 1, sizeof(*ifs));
-        struct nl_object *o;
-        size_t n = 0;
+        struct snapshot s = { .root_fd = w->root_fd };
+        _cleanup_close_ int fd = nl_socket(0, false);
+        int r;
 
-        if (!ifs)
-                return -ENOMEM;
-        for (o = nl_cache_get_first(w->links); o && n < (size_t)max; o = nl_cache_get_next(o)) {
-                struct rtnl_link *l = (struct rtnl_link *)o;
-
-                if (rtnl_link_get_flags(l) & IFF_LOOPBACK)
-                        continue;
-                if (fill_iface(w, l, &ifs[n]) < 0) {
-                        net_ifaces_free(ifs, n + 1);
-                        return -ENOMEM;
-                }
-                n++;
+        if (fd < 0)
+                return fd;
+        r = dump(fd, ++w->seq, RTM_GETLINK, &s);
+        if (r >= 0)
+                r = dump(fd, ++w->seq, RTM_GETADDR, &s);
+        if (r < 0) {
+                net_ifaces_free(s.ifs, s.n);
+                return r;
         }
-        qsort(ifs, n, sizeof(*ifs), cmp_iface);
-        *ret = ifs;
-        *ret_n = n;
+        if (s.n > 0)
+                qsort(s.ifs, s.n, sizeof(*s.ifs), cmp_iface);
+        *ret = s.ifs;
+        *ret_n = s.n;
         return 0;
 }
 

@@ -7,8 +7,9 @@
 #include <stddef.h>
 
 /*
- * Network interfaces and their addresses, from netlink: one dump at start,
- * then link and address events. Nothing is polled.
+ * Network interfaces and their addresses, from rtnetlink: link and address
+ * events say that something changed, and each snapshot is a fresh dump.
+ * Nothing is polled.
  */
 struct netwatch;
 
@@ -34,7 +35,10 @@ typedef void (*netwatch_fn)(void *userdata);
 int netwatch_new(int root_fd, netwatch_fn changed, void *userdata, struct netwatch **ret);
 struct netwatch *netwatch_free(struct netwatch *w);
 int netwatch_fd(struct netwatch *w);
-/* Call when netwatch_fd() is readable. Re-dumps everything after an overrun. */
+/*
+ * Call when netwatch_fd() is readable: reads every pending event and calls
+ * back once for the burst (also when events were lost). 0 or -errno.
+ */
 int netwatch_dispatch(struct netwatch *w);
 
 /* The current interfaces (loopback left out), ordered by ifindex. */

@@ -48,9 +48,9 @@ fi
 # is); the quotes stay, a string for the preprocessor.
 cflags="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
 	-fno-sanitize-recover=undefined -include $out/config.h -I$out -I$top/protocol -I$top/shared
-	-I$top/agent -I$top/probe -I$top/monitor -I$top/tests/unit -I/usr/include/libnl3
+	-I$top/agent -I$top/probe -I$top/monitor -I$top/tests/unit
 	-I/usr/include/lzo -DPKGLIBEXECDIR=\"/usr/libexec/pvh-agent\" -Wall -Wextra -Wno-unused-parameter"
-libs="-lz -lbz2 -llzma -llzo2 -llz4 -lzstd -lxenstore -lnl-route-3 -lnl-3 -lsystemd -luuid
+libs="-lz -lbz2 -llzma -llzo2 -llz4 -lzstd -lxenstore -lsystemd -luuid
 	-lsqlite3 -lmicrohttpd"
 
 # The code once, instrumented for coverage (the programs' main() and the
