@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
+#include "crashpoint.h"
 #include "daemon.h"
 #include "exitcode.h"
 #include "fileedit.h"
@@ -44,6 +45,8 @@
 #define PROBE_DEBOUNCE_USEC (250 * 1000ULL)
 #define NET_DEBOUNCE_USEC (100 * 1000ULL)
 #define CONFIG_DEBOUNCE_USEC (100 * 1000ULL)
+/* Without inotify, how often the watched files are read again. */
+#define FS_POLL_USEC (10 * 60 * 1000000ULL)
 #define BACKOFF_MIN_USEC (100 * 1000ULL)
 #define BACKOFF_MAX_USEC (30 * 1000 * 1000ULL)
 #define JOB_RESULT_MAX (PREPARE_OUTPUT_MAX + 2048)
@@ -74,7 +77,7 @@ struct daemon {
         struct netwatch *net;
         struct loop_source *net_src, *net_timer;
         struct fswatch *fs;
-        struct loop_source *fs_src, *probe_timer;
+        struct loop_source *fs_src, *fs_poll_timer, *probe_timer;
 
         struct policy policy;        /* the owner's choice, as last read */
         bool policy_read;
@@ -850,7 +853,8 @@ static int on_config_timer(struct loop_source *src, int fd, uint32_t events, voi
         struct daemon *d = userdata;
 
         /* Its directory may have come back, or gone. */
-        fswatch_refresh(d->fs);
+        if (d->fs)
+                fswatch_refresh(d->fs);
         policy_reload(d);
         return 0;
 }
@@ -860,7 +864,8 @@ static int on_probe_timer(struct loop_source *src, int fd, uint32_t events, void
         struct daemon *d = userdata;
 
         /* Directories that appeared since (a new grub.d, a first BLS entry) get watched. */
-        fswatch_refresh(d->fs);
+        if (d->fs)
+                fswatch_refresh(d->fs);
         probe_start(d);
         return 0;
 }
@@ -956,6 +961,38 @@ static void setup_netwatch(struct daemon *d)
                 net_unavailable(d, r);
 }
 
+static int on_fs_poll(struct loop_source *src, int fd, uint32_t events, void *userdata)
+{
+        struct daemon *d = userdata;
+
+        loop_timer_set(d->probe_timer, PROBE_DEBOUNCE_USEC, 0);
+        loop_timer_set(d->config_timer, CONFIG_DEBOUNCE_USEC, 0);
+        return 0;
+}
+
+/*
+ * inotify may be refused (its per-user instance limit, a sandbox): the agent
+ * then reads the files it would watch on a timer, rather than not start and
+ * publish nothing.
+ */
+static int setup_fswatch(struct daemon *d)
+{
+        uint64_t period;
+        int r = fswatch_new(d->opt->root, d->config_path, &d->fs);
+
+        if (r >= 0)
+                return loop_add_io(d->loop, fswatch_fd(d->fs), EPOLLIN, on_fs_io, d, &d->fs_src);
+        if (r == -ENOMEM)
+                return r;
+        period = crashpoint_usec("PVH_AGENT_FS_POLL", FS_POLL_USEC);
+        log_warning_errno(r, "Cannot watch the boot files and %s: %m; reading them every %llu s instead.",
+                          d->config_name, (unsigned long long)(period / 1000000));
+        r = loop_add_timer(d->loop, on_fs_poll, d, &d->fs_poll_timer);
+        if (r >= 0)
+                r = loop_timer_set(d->fs_poll_timer, period, period);
+        return r;
+}
+
 static int setup_sources(struct daemon *d)
 {
         int r = setup_signals(d);
@@ -964,10 +1001,8 @@ static int setup_sources(struct daemon *d)
                 r = setup_timers(d);
         if (r >= 0) {
                 setup_netwatch(d);
-                r = fswatch_new(d->opt->root, d->config_path, &d->fs);
+                r = setup_fswatch(d);
         }
-        if (r >= 0)
-                r = loop_add_io(d->loop, fswatch_fd(d->fs), EPOLLIN, on_fs_io, d, &d->fs_src);
         if (r >= 0)
                 r = setup_watchdog(d);
         return r;

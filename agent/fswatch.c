@@ -79,6 +79,13 @@ int fswatch_new(const char *root, const char *config, struct fswatch **ret)
 
         if (!w)
                 return -ENOMEM;
+#ifdef ENABLE_FAULT_INJECTION
+        /* Test hook: inotify refused, as at its per-user instance limit. */
+        if (getenv("PVH_AGENT_NO_INOTIFY")) {
+                free(w);
+                return -EMFILE;
+        }
+#endif
         w->cfg_wd = w->cfg_parent_wd = -1;
         w->root = strdup(streq(root, "/") ? "" : root);
         w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
