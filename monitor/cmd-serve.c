@@ -399,20 +399,29 @@ static int on_reconnect(struct loop_source *src, int fd, uint32_t events, void *
  * process of its own, under the migration lock, and outlives a serve that
  * is killed: its journal is what a restarted serve resumes from.
  */
-static int resume_start(struct serve *s)
+/*
+ * Runs this program with argv in the background: its output (JSON lines
+ * or tables) goes where serve logs, and serve's sockets stay serve's.
+ */
+static int serve_spawn(char *const argv[], pid_t *ret_pid)
 {
         char exe[PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+        if (n < 0)
+                return log_error_errno(-errno, "Failed to find this program: %m");
+        exe[n] = 0;
+        return spawn_start(exe, argv, STDERR_FILENO, ret_pid);
+}
+
+static int resume_start(struct serve *s)
+{
         char *argv[] = { (char *)"pvh-monitor", (char *)"migrate", (char *)"resume", (char *)"--json",
                          (char *)"--db", (char *)s->db_path, NULL };
         pid_t pid;
         int r;
 
-        if (n < 0)
-                return log_error_errno(-errno, "Failed to find this program: %m");
-        exe[n] = 0;
-        /* Its progress, JSON lines, goes where serve logs; serve's sockets stay serve's. */
-        r = spawn_start(exe, argv, STDERR_FILENO, &pid);
+        r = serve_spawn(argv, &pid);
         if (r < 0)
                 return log_error_errno(r, "Failed to start migrate resume: %m");
         log_info("Armed guests changed: running migrate resume (pid %d).", (int)pid);
@@ -509,8 +518,6 @@ static int switch_answer(struct serve *s, unsigned domid, const struct proto_swi
 
 static int switch_start(struct serve *s, int stage)
 {
-        char exe[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
         char *plan[] = { (char *)"pvh-monitor", (char *)"migrate", (char *)"plan", (char *)"--db",
                          (char *)s->db_path, (char *)"--at-next-reboot", (char *)"--same-settings",
                          (char *)"--", s->job.name, NULL };
@@ -520,12 +527,8 @@ static int switch_start(struct serve *s, int stage)
                            (char *)"--db", (char *)s->db_path, NULL };
         int r;
 
-        if (n < 0)
-                return log_error_errno(-errno, "Failed to find this program: %m");
-        exe[n] = 0;
         s->job.stage = stage;
-        r = spawn_start(exe, stage == SWITCH_PLAN ? plan : stage == SWITCH_RUN ? run : abort_, STDERR_FILENO,
-                        &s->job.pid);
+        r = serve_spawn(stage == SWITCH_PLAN ? plan : stage == SWITCH_RUN ? run : abort_, &s->job.pid);
         if (r < 0) {
                 s->job.pid = 0;
                 log_error_errno(r, "Failed to start migrate: %m");

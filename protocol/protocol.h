@@ -574,8 +574,11 @@ struct proto_switch {
         int word; /* enum proto_switch_want in a request, enum proto_switch_answer in an answer */
 };
 
-const char *proto_switch_want_to_string(enum proto_switch_want w);
-const char *proto_switch_answer_to_string(enum proto_switch_answer a);
+/* As the other enums: NULL out of range; the value, or the error of the first rule the word breaks. */
+const char *proto_switch_want_to_string(enum proto_switch_want v);
+int proto_switch_want_from_string(const char *buf, size_t len);
+const char *proto_switch_answer_to_string(enum proto_switch_answer v);
+int proto_switch_answer_from_string(const char *buf, size_t len);
 /*
  * Decode the two nodes. Checks in order: size, bytes, the id (not nil), the
  * space, the word's syntax, the word (-PROTO_E_ENUM for one not known).

@@ -6,36 +6,11 @@
 
 #include "internal.h"
 
-static const char *const wants[_PROTO_SWITCH_WANT_MAX] = {
-        [PROTO_SWITCH_AT_NEXT_BOOT] = "at-next-boot",
-        [PROTO_SWITCH_CANCEL] = "cancel",
-};
-
-static const char *const answers[_PROTO_SWITCH_ANSWER_MAX] = {
-        [PROTO_SWITCH_ARMED] = "armed",
-        [PROTO_SWITCH_DISARMED] = "disarmed",
-        [PROTO_SWITCH_NOT_ALLOWED] = "not-allowed",
-        [PROTO_SWITCH_NOT_READY] = "not-ready",
-        [PROTO_SWITCH_BUSY] = "busy",
-        [PROTO_SWITCH_FAILED] = "failed",
-};
-
-const char *proto_switch_want_to_string(enum proto_switch_want w)
-{
-        return (unsigned)w < ELEMENTSOF(wants) ? wants[w] : NULL;
-}
-
-const char *proto_switch_answer_to_string(enum proto_switch_answer a)
-{
-        return (unsigned)a < ELEMENTSOF(answers) ? answers[a] : NULL;
-}
-
-/* UUID " " WORD, WORD one of words[0..n-1]: size, bytes, the id, the word. */
-static int decode(const char *buf, size_t len, const char *const *words, size_t n, struct proto_switch *ret)
+/* UUID " " WORD, WORD as word_from_string takes it: size, bytes, the id, the space, the word. */
+static int decode(const char *buf, size_t len, int (*word_from_string)(const char *, size_t),
+                  struct proto_switch *ret)
 {
         struct proto_switch sw;
-        const char *w;
-        size_t wlen;
         int r;
 
         if (len == 0)
@@ -56,28 +31,22 @@ static int decode(const char *buf, size_t len, const char *const *words, size_t 
                 return -PROTO_E_SYNTAX;
         if (len == PROTO_UUID_LEN + 1)
                 return -PROTO_E_TRUNCATED;
-        w = buf + PROTO_UUID_LEN + 1;
-        wlen = len - PROTO_UUID_LEN - 1;
-        r = proto_token_check(PROTO_T_ACTION, w, wlen, PROTO_WORD_MAX);
+        r = word_from_string(buf + PROTO_UUID_LEN + 1, len - PROTO_UUID_LEN - 1);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < n; i++)
-                if (strlen(words[i]) == wlen && memcmp(words[i], w, wlen) == 0) {
-                        sw.word = (int)i;
-                        *ret = sw;
-                        return 0;
-                }
-        return -PROTO_E_ENUM;
+        sw.word = r;
+        *ret = sw;
+        return 0;
 }
 
 int proto_switch_request_decode(const char *buf, size_t len, struct proto_switch *ret)
 {
-        return decode(buf, len, wants, ELEMENTSOF(wants), ret);
+        return decode(buf, len, proto_switch_want_from_string, ret);
 }
 
 int proto_switch_answer_decode(const char *buf, size_t len, struct proto_switch *ret)
 {
-        return decode(buf, len, answers, ELEMENTSOF(answers), ret);
+        return decode(buf, len, proto_switch_answer_from_string, ret);
 }
 
 static int encode(const struct proto_switch *sw, const char *word, char *buf, size_t size)
