@@ -21,9 +21,11 @@ saved_type() { sed -n 's/^type *= *"\(.*\)"/\1/p' "$MIG_DIR/$1/saved.cfg" 2>/dev
 
 SERVES=0
 serves_up() { [ "$(grep -c 'Serving metrics on' "$T/serve.log")" = "$SERVES" ]; }
-serve_up() { # [--self-service]
+serve_up() { # DB [--self-service]
 	SERVES=$((SERVES + 1))
-	env "$(sim_env "$H" 0)" "$MONITOR" serve --db "$DB" --listen 127.0.0.1:0 "$@" 2>>"$T/serve.log" &
+	_db=$1
+	shift
+	env "$(sim_env "$H" 0)" "$MONITOR" serve --db "$_db" --listen 127.0.0.1:0 "$@" 2>>"$T/serve.log" &
 	SERVE=$!
 	track $SERVE
 	wait_for 300 serves_up || fail "serve did not start: $(cat "$T/serve.log")"
@@ -74,25 +76,33 @@ grep -q "Not allowed by this guest's owner" "$T/strict.out" || fail "strict: $(c
 expect_eq "strict: request node" "" "$(gkey_raw strict data/pvh/switch)"
 until_shows strict "not allowed by this guest's owner"
 
+echo "# the host's settings: a migration planned and aborted"
+plan own --at-next-reboot >/dev/null || fail "plan"
+mig abort >/dev/null 2>&1 || fail "abort the plan"
+
 echo "# serve without --self-service: not allowed, nothing armed"
-serve_up
+serve_up "$DB"
 id=$(ask own --at-next-boot)
 [ -n "$id" ] || fail "no request id: $(cat "$T/ask.out")"
 expect_eq "request node" "$id at-next-boot" "$(gkey_raw own data/pvh/switch)"
 until_shows own "not allowed by the host"
 expect_eq "answer" "$id not-allowed" "$(answer own)"
+grep -q "$id (at-next-boot): not-allowed: serve runs without --self-service" "$T/serve.log" ||
+	fail "serve's reason: $(tail -n 5 "$T/serve.log")"
 armed_nothing own
 serve_down
 
 echo "# --self-service without a migration to take the settings of: not allowed"
-serve_up --self-service
+serve_up "$T/fresh.db" --self-service
 id=$(ask own --at-next-boot)
 until_shows own "not allowed by the host"
 expect_eq "answer" "$id not-allowed" "$(answer own)"
 grep -q "$id (at-next-boot): not-allowed: no migration to take the settings of" "$T/serve.log" ||
 	fail "serve's reason: $(tail -n 5 "$T/serve.log")"
 armed_nothing own
+serve_down
 
+serve_up "$DB" --self-service
 echo "# a blocked guest is not ready"
 id=$(ask blk --at-next-boot)
 until_shows blk "not ready"
@@ -118,10 +128,6 @@ as "$H" "$d" xenstore-write "/local/domain/$d/control/pvh/switch" "$id armed" 2>
 	fail "the guest wrote the host's answer"
 expect_eq "blk: answer kept" "$id not-ready" "$(answer blk)"
 armed_nothing blk
-
-echo "# the host's settings: a migration planned and aborted"
-plan own --at-next-reboot >/dev/null || fail "plan"
-mig abort >/dev/null 2>&1 || fail "abort the plan"
 
 echo "# allowed: armed, nothing restarted"
 id=$(ask own --at-next-boot)
