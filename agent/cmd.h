@@ -23,3 +23,7 @@ int cmd_daemon(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 /* `pvh-agent policy [OPTIONS]`: what the owner allows the host to request. */
 int cmd_policy(int argc, char **argv);
+/* `pvh-agent switch --at-next-boot|--cancel`: the owner asks the host for PVH at the next boot. */
+int cmd_switch(int argc, char **argv);
+/* `pvh-agent status`: the verdict, and whether the guest switches at its next boot. */
+int cmd_status(int argc, char **argv);

@@ -16,6 +16,8 @@ static const struct command commands[] = {
         { "recover", prepare_cli_main, "finish or undo what a crash interrupted" },
         { "history", cmd_history, "list the host's requests that changed this guest, or were refused" },
         { "policy", cmd_policy, "show what the host may request, as this guest's owner chose" },
+        { "switch", cmd_switch, "ask the host for PVH at the next boot, or cancel that" },
+        { "status", cmd_status, "show the verdict and whether PVH comes at the next boot" },
 };
 
 const struct command *command_find(const char *name)

@@ -109,7 +109,8 @@ struct daemon {
         int compat_refused;          /* the last refusal logged, so each is logged once */
 };
 
-static const char *const keep_subtrees[] = { "answer", "last_request", NULL };
+/* The answers, and the owner's switch request: pvh-agent switch writes it, not the daemon. */
+static const char *const keep_subtrees[] = { "answer", "last_request", "switch", NULL };
 
 static void daemon_status(struct daemon *d)
 {

@@ -40,6 +40,7 @@ struct margs {
         const char *db;
         int64_t id;
         bool json, dry_run, all, replace;
+        bool same_settings; /* --same-settings: the newest migration's */
         unsigned parallel; /* --parallel, 0 when not given */
         struct filter filter;
         /* The table of boot loaders from the command line: pv[i] becomes pvh[i] (NULL: --pvhgrub). */
@@ -134,6 +135,10 @@ static void migrate_help(FILE *f)
                 "                         serve, which resumes the migration when an armed\n"
                 "                         guest restarts or its verdict turns blocked (then it\n"
                 "                         is disarmed: PV again in both places)\n"
+                "  --same-settings        the settings of the newest migration (toolstack,\n"
+                "                         configuration path, boot loaders, hooks, timeouts)\n"
+                "                         in place of those given here: how serve arms a\n"
+                "                         guest whose owner asked (pvh-agent switch)\n"
                 "common:\n"
                 "  --db FILE              the database (default " DB_DEFAULT_PATH ")\n"
                 "  --id N                 the migration (default the newest)\n"
@@ -171,6 +176,7 @@ enum {
         O_AGENTLESS, O_SETTLE, O_INSPECTOR, O_INSPECT_TIME, O_CONSOLE_LOG, O_EXCLUDE, O_REPLACE,
         O_BOOT_LOADER, O_SETTINGS, O_BEFORE, O_AFTER, O_MAX_RESTARTS, O_NO_PREPARE,
         O_AT_NEXT_REBOOT,
+        O_SAME_SETTINGS,
 };
 
 /*
@@ -311,6 +317,9 @@ static int parse_opt(int c, struct margs *a)
         case O_AT_NEXT_REBOOT:
                 a->s.at_next_reboot = true;
                 return 0;
+        case O_SAME_SETTINGS:
+                a->same_settings = true;
+                return 0;
         default:
                 return -EINVAL;
         }
@@ -352,6 +361,7 @@ static int margs_parse(int argc, char **argv, bool plan, struct margs *a)
                 { "max-restarts", required_argument, NULL, O_MAX_RESTARTS },
                 { "no-prepare", no_argument, NULL, O_NO_PREPARE },
                 { "at-next-reboot", no_argument, NULL, O_AT_NEXT_REBOOT },
+                { "same-settings", no_argument, NULL, O_SAME_SETTINGS },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -863,6 +873,23 @@ static int nothing_to_do(const struct cand *c, unsigned n)
         return 1;
 }
 
+/*
+ * --same-settings: the newest migration's settings replace the command
+ * line's, all but --at-next-reboot and --parallel.
+ */
+static int take_settings(struct margs *a, struct mig *prev)
+{
+        struct mig_settings mine = a->s;
+
+        if (prev->id == 0)
+                return log_error_errno(-ENOENT, "No migration to take the settings of (--same-settings).");
+        a->s = prev->s;
+        prev->s = mine;
+        a->s.at_next_reboot = mine.at_next_reboot;
+        a->s.parallel = mine.parallel;
+        return 0;
+}
+
 static int do_plan(struct mdb *d, struct margs *a)
 {
         struct mig m = { .s = a->s }, prev = {};
@@ -873,10 +900,13 @@ static int do_plan(struct mdb *d, struct margs *a)
         int r;
 
         r = check_previous(d, a->replace, &prev);
+        if (r >= 0 && a->same_settings)
+                r = take_settings(a, &prev);
         if (r < 0) {
                 mig_done(&prev);
-                return r == -EBUSY ? EXIT_FAILED : EXIT_INTERNAL;
+                return r == -EBUSY || r == -ENOENT ? EXIT_FAILED : EXIT_INTERNAL;
         }
+        m.s = a->s;
         r = xstore_open(&x);
         if (r < 0) {
                 mig_done(&prev);

@@ -22,6 +22,7 @@
 #include "loop.h"
 #include "macro.h"
 #include "metrics.h"
+#include "migrate.h"
 #include "monitor.h"
 #include "notify.h"
 #include "spawn.h"
@@ -62,24 +63,38 @@ struct serve {
         pid_t resume;                  /* the migrate resume running for armed guests, 0 none */
         bool resume_wanted;            /* a domain came or went, or a guest changed, since it started */
         struct loop_source *resume_retry;
+        bool self_service;             /* --self-service: guests' switch requests are taken */
+        bool switch_all;               /* read every guest's switch request once nothing runs */
+        struct switch_job {
+                pid_t pid;             /* the migrate command running for a request, 0 none */
+                enum { SWITCH_PLAN, SWITCH_RUN, SWITCH_ABORT } stage;
+                unsigned domid;
+                char name[GUEST_NAME_MAX + 1];
+                struct proto_switch req;
+        } job;
 };
 
 struct serve_args {
         const char *db;
         const char *listen;
         unsigned history;
+        bool self_service;
 };
 
 static void serve_help(FILE *f)
 {
-        fprintf(f, "Usage: pvh-monitor serve [--db FILE] [--listen ADDR:PORT] [--history N]\n"
+        fprintf(f, "Usage: pvh-monitor serve [--db FILE] [--listen ADDR:PORT] [--history N] [--self-service]\n"
                    "\n"
                    "Follows every guest, keeps their state, verdict history and requests in a\n"
                    "SQLite database, and serves Prometheus metrics at http://ADDR:PORT/metrics.\n"
                    "  --db FILE          default " DB_DEFAULT_PATH "\n"
                    "  --listen ADDR:PORT an IPv4 address, default " LISTEN_DEFAULT "; port 0 picks one\n"
                    "  --history N        rows of verdict history and of requests kept per domain,\n"
-                   "                     the newest (default %u)\n", DB_HISTORY_DEFAULT);
+                   "                     the newest (default %u)\n"
+                   "  --self-service     take guests' requests to switch at their next boot\n"
+                   "                     (pvh-agent switch): arm a ready guest with the newest\n"
+                   "                     migration's settings, or disarm it (default: refuse)\n",
+                DB_HISTORY_DEFAULT);
 }
 
 static int serve_parse(int argc, char **argv, struct serve_args *a)
@@ -88,6 +103,7 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
                 { "db", required_argument, NULL, 'd' },
                 { "listen", required_argument, NULL, 'l' },
                 { "history", required_argument, NULL, 'H' },
+                { "self-service", no_argument, NULL, 'S' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -107,6 +123,9 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
                             a->history > HISTORY_MAX)
                                 return log_error_errno(-EINVAL, "Bad --history '%s': want 1..%u.",
                                                        optarg, HISTORY_MAX);
+                        break;
+                case 'S':
+                        a->self_service = true;
                         break;
                 case 'h':
                         serve_help(stdout);
@@ -277,6 +296,8 @@ static int xs_lost(struct serve *s, int r)
         return loop_timer_set(s->reconnect, RECONNECT_USEC, RECONNECT_USEC);
 }
 
+static int switch_scan(struct serve *s, bool all);
+
 static int refresh(struct serve *s)
 {
         bool relisted = s->fleet.list_dirty;
@@ -294,6 +315,9 @@ static int refresh(struct serve *s)
         r = sync_db(s, relisted);
         if (r < 0)
                 return log_error_errno(r, "Failed to update the database: %m");
+        r = switch_scan(s, false);
+        if (r < 0)
+                return r;
         notify_sendf("STATUS=Following %u guests.", s->fleet.n);
         return 0;
 }
@@ -375,20 +399,29 @@ static int on_reconnect(struct loop_source *src, int fd, uint32_t events, void *
  * process of its own, under the migration lock, and outlives a serve that
  * is killed: its journal is what a restarted serve resumes from.
  */
-static int resume_start(struct serve *s)
+/*
+ * Runs this program with argv in the background: its output (JSON lines
+ * or tables) goes where serve logs, and serve's sockets stay serve's.
+ */
+static int serve_spawn(char *const argv[], pid_t *ret_pid)
 {
         char exe[PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+        if (n < 0)
+                return log_error_errno(-errno, "Failed to find this program: %m");
+        exe[n] = 0;
+        return spawn_start(exe, argv, STDERR_FILENO, ret_pid);
+}
+
+static int resume_start(struct serve *s)
+{
         char *argv[] = { (char *)"pvh-monitor", (char *)"migrate", (char *)"resume", (char *)"--json",
                          (char *)"--db", (char *)s->db_path, NULL };
         pid_t pid;
         int r;
 
-        if (n < 0)
-                return log_error_errno(-errno, "Failed to find this program: %m");
-        exe[n] = 0;
-        /* Its progress, JSON lines, goes where serve logs; serve's sockets stay serve's. */
-        r = spawn_start(exe, argv, STDERR_FILENO, &pid);
+        r = serve_spawn(argv, &pid);
         if (r < 0)
                 return log_error_errno(r, "Failed to start migrate resume: %m");
         log_info("Armed guests changed: running migrate resume (pid %d).", (int)pid);
@@ -401,7 +434,7 @@ static int resume_maybe(struct serve *s)
 {
         int r;
 
-        if (!s->resume_wanted || s->resume)
+        if (!s->resume_wanted || s->resume || s->job.pid)
                 return 0;
         r = db_migration_armed(s->db);
         if (r <= 0) {
@@ -411,29 +444,40 @@ static int resume_maybe(struct serve *s)
         return resume_start(s);
 }
 
-static int resume_reap(struct serve *s)
+/* migrate resume ended with status: again when changes came meanwhile, or after a while when it failed. */
+static int resume_ended(struct serve *s, int status)
 {
-        int status;
+        s->resume = 0;
+        /* Requests of guests that waited for it. */
+        s->switch_all = true;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+                if (!s->resume_wanted)
+                        return 0;
+                s->resume_wanted = false;
+                return loop_timer_set(s->resume_retry, RESUME_GAP_USEC, 0);
+        }
+        /* Also when the migration ended partial or failed: then nothing is armed to resume. */
+        log_info("migrate resume ended with %s %d: again in %u s while guests are armed.",
+                 WIFEXITED(status) ? "exit status" : "signal",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), RESUME_RETRY_USEC / 1000000);
+        return loop_timer_set(s->resume_retry, RESUME_RETRY_USEC, 0);
+}
+
+static int switch_ended(struct serve *s, int status);
+
+/* Every child that ended: migrate resume, or a switch request's command. */
+static int reap(struct serve *s)
+{
+        int status, r = 0;
         pid_t pid;
 
-        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-                if (pid != s->resume)
-                        continue;
-                s->resume = 0;
-                if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-                        if (!s->resume_wanted)
-                                continue;
-                        s->resume_wanted = false;
-                        return loop_timer_set(s->resume_retry, RESUME_GAP_USEC, 0);
-                }
-                /* Also when the migration ended partial or failed: then nothing is armed to resume. */
-                log_info("migrate resume ended with %s %d: again in %u s while guests are armed.",
-                            WIFEXITED(status) ? "exit status" : "signal",
-                            WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-                            RESUME_RETRY_USEC / 1000000);
-                return loop_timer_set(s->resume_retry, RESUME_RETRY_USEC, 0);
+        while (r >= 0 && (pid = waitpid(-1, &status, WNOHANG)) > 0) {
+                if (pid == s->resume)
+                        r = resume_ended(s, status);
+                else if (pid == s->job.pid)
+                        r = switch_ended(s, status);
         }
-        return 0;
+        return r;
 }
 
 static int on_resume_retry(struct loop_source *src, int fd, uint32_t events, void *userdata)
@@ -444,12 +488,210 @@ static int on_resume_retry(struct loop_source *src, int fd, uint32_t events, voi
         return 0;
 }
 
+/* ---- the owners' requests to switch at the next boot --------------------------- */
+
+/*
+ * A guest's owner asks with pvh-agent switch (~/data/pvh/switch, see
+ * PROTOCOL.md); serve answers each request once, in ~/control/pvh/switch.
+ * Arming is migrate plan --at-next-reboot --same-settings NAME, then
+ * migrate run; disarming is migrate abort: the migration's own steps,
+ * journal and lock, in processes of their own, one at a time.
+ */
+static int switch_answer(struct serve *s, unsigned domid, const struct proto_switch *req,
+                         enum proto_switch_answer a, const char *why)
+{
+        struct proto_switch ans = { .id = req->id, .word = (int)a };
+        char buf[PROTO_SWITCH_MAX + 1];
+        int n = proto_switch_answer_encode(&ans, buf, sizeof(buf)), r;
+
+        if (n < 0)
+                return -EINVAL;
+        r = xstore_write_answer(s->x, domid, PROTO_KEY_SWITCH_ANSWER, buf, (size_t)n);
+        if (r < 0)
+                return log_warning_errno(r, "Domain %u: failed to answer switch request %s: %m", domid,
+                                         req->id.s), 0;
+        log_info("Domain %u: switch request %s (%s): %s%s%s.", domid, req->id.s,
+                 proto_switch_want_to_string((enum proto_switch_want)req->word),
+                 proto_switch_answer_to_string(a), why ? ": " : "", why ? why : "");
+        return 0;
+}
+
+static int switch_start(struct serve *s, int stage)
+{
+        char *plan[] = { (char *)"pvh-monitor", (char *)"migrate", (char *)"plan", (char *)"--db",
+                         (char *)s->db_path, (char *)"--at-next-reboot", (char *)"--same-settings",
+                         (char *)"--", s->job.name, NULL };
+        char *run[] = { (char *)"pvh-monitor", (char *)"migrate", (char *)"run", (char *)"--json",
+                        (char *)"--db", (char *)s->db_path, NULL };
+        char *abort_[] = { (char *)"pvh-monitor", (char *)"migrate", (char *)"abort", (char *)"--json",
+                           (char *)"--db", (char *)s->db_path, NULL };
+        int r;
+
+        s->job.stage = stage;
+        r = serve_spawn(stage == SWITCH_PLAN ? plan : stage == SWITCH_RUN ? run : abort_, &s->job.pid);
+        if (r < 0) {
+                s->job.pid = 0;
+                log_error_errno(r, "Failed to start migrate: %m");
+                return switch_answer(s, s->job.domid, &s->job.req, PROTO_SWITCH_FAILED, "migrate did not start");
+        }
+        log_info("Domain %u (%s): switch request %s: running migrate %s (pid %d).", s->job.domid, s->job.name,
+                 s->job.req.id.s, stage == SWITCH_PLAN ? "plan" : stage == SWITCH_RUN ? "run" : "abort",
+                 (int)s->job.pid);
+        return 0;
+}
+
+/* The domain is still the one the request came from: an answer never lands in another's home. */
+static bool switch_domain_same(struct serve *s)
+{
+        for (unsigned i = 0; i < s->fleet.n; i++) {
+                const char *name = guest_get_name(&s->fleet.e[i].g);
+
+                if (s->fleet.e[i].domid == s->job.domid)
+                        return name && streq(name, s->job.name);
+        }
+        return false;
+}
+
+static int switch_ended(struct serve *s, int status)
+{
+        bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        unsigned others = 0;
+        int r;
+
+        s->job.pid = 0;
+        s->switch_all = true;
+        if (ok && s->job.stage == SWITCH_PLAN)
+                return switch_start(s, SWITCH_RUN);
+        if (!switch_domain_same(s))
+                return 0;
+        if (s->job.stage == SWITCH_ABORT)
+                return switch_answer(s, s->job.domid, &s->job.req, ok ? PROTO_SWITCH_DISARMED : PROTO_SWITCH_FAILED,
+                                     ok ? NULL : "migrate abort failed");
+        r = db_migration_guest_armed(s->db, s->job.name, &others);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the migration: %m");
+        return switch_answer(s, s->job.domid, &s->job.req, r ? PROTO_SWITCH_ARMED : PROTO_SWITCH_FAILED,
+                             r ? NULL : s->job.stage == SWITCH_PLAN ? "migrate plan refused it" : "migrate run did not arm it");
+}
+
+/* Whether another migration holds the host: one planned, running or with guests armed. */
+static int switch_host_busy(struct serve *s, const char **ret_why)
+{
+        _cleanup_free_ char *state = NULL;
+        int r = db_migration_newest_state(s->db, &state);
+
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                *ret_why = "no migration to take the settings of";
+                return -ENOENT;
+        }
+        *ret_why = "another migration is planned, running or armed";
+        return streq(state, "planned") || streq(state, "running") || streq(state, "armed");
+}
+
+/* The request of one guest, decoded: 1 when it is one to answer, 0 none or answered. */
+static int switch_read(struct serve *s, unsigned domid, struct proto_switch *ret)
+{
+        _cleanup_free_ char *v = NULL, *a = NULL;
+        char path[PROTO_DOMAIN_PATH_MAX];
+        struct proto_switch ans;
+        size_t len;
+        int r;
+
+        proto_domain_key_path(domid, PROTO_KEY_SWITCH_REQUEST, NULL, path, sizeof(path));
+        r = xstore_read(s->x, path, PROTO_SWITCH_MAX, &v, &len);
+        if (r == -ENOENT)
+                return 0;
+        if (r == -E2BIG)
+                return log_warning("Domain %u: switch request longer than %u bytes: ignored.", domid,
+                                   PROTO_SWITCH_MAX), 0;
+        if (r < 0)
+                return 0; /* the connection: the next refresh says */
+        r = proto_switch_request_decode(v, len, ret);
+        if (r < 0)
+                return log_warning("Domain %u: invalid switch request (%s): ignored.", domid,
+                                   proto_error_name(r)), 0;
+        proto_domain_key_path(domid, PROTO_KEY_SWITCH_ANSWER, NULL, path, sizeof(path));
+        r = xstore_read(s->x, path, PROTO_SWITCH_MAX, &a, &len);
+        if (r >= 0 && proto_switch_answer_decode(a, len, &ans) >= 0 && streq(ans.id.s, ret->id.s))
+                return 0;
+        return 1;
+}
+
+static int switch_one(struct serve *s, const struct guest *g, unsigned domid)
+{
+        const char *name = guest_get_name(g), *why = NULL;
+        struct proto_switch req;
+        unsigned others = 0;
+        int r;
+
+        r = switch_read(s, domid, &req);
+        if (r <= 0)
+                return r;
+        if (!s->self_service)
+                return switch_answer(s, domid, &req, PROTO_SWITCH_NOT_ALLOWED, "serve runs without --self-service");
+        if (!mig_name_ok(name))
+                return switch_answer(s, domid, &req, PROTO_SWITCH_FAILED, "the domain's name is not usable");
+        r = db_migration_guest_armed(s->db, name, &others);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the migration: %m");
+        if (req.word == PROTO_SWITCH_CANCEL && r == 0)
+                return switch_answer(s, domid, &req, PROTO_SWITCH_DISARMED, "it was not armed");
+        if (req.word == PROTO_SWITCH_CANCEL && others > 0)
+                return switch_answer(s, domid, &req, PROTO_SWITCH_BUSY, "armed with other guests by the host");
+        if (req.word == PROTO_SWITCH_AT_NEXT_BOOT && r == 1)
+                return switch_answer(s, domid, &req, PROTO_SWITCH_ARMED, "armed already");
+        if (req.word == PROTO_SWITCH_AT_NEXT_BOOT) {
+                if (!streq(guest_verdict_word(g), "ready"))
+                        return switch_answer(s, domid, &req, PROTO_SWITCH_NOT_READY, guest_verdict_word(g));
+                r = switch_host_busy(s, &why);
+                if (r == -ENOENT)
+                        return switch_answer(s, domid, &req, PROTO_SWITCH_NOT_ALLOWED, why);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to read the migration: %m");
+                if (r > 0)
+                        return switch_answer(s, domid, &req, PROTO_SWITCH_BUSY, why);
+        }
+        s->job = (struct switch_job){ .domid = domid, .req = req };
+        snprintf(s->job.name, sizeof(s->job.name), "%s", name);
+        return switch_start(s, req.word == PROTO_SWITCH_CANCEL ? SWITCH_ABORT : SWITCH_PLAN);
+}
+
+/*
+ * The guests whose nodes changed (all: every guest), until one request
+ * starts a command; while one runs, or migrate resume does, the others
+ * wait, and are all read again once it ended.
+ */
+static int switch_scan(struct serve *s, bool all)
+{
+        if (s->job.pid || s->resume) {
+                s->switch_all = true;
+                return 0;
+        }
+        if (all)
+                s->switch_all = false;
+        for (unsigned i = 0; i < s->fleet.n && !s->job.pid; i++) {
+                const struct fleet_entry *e = &s->fleet.e[i];
+                int r;
+
+                if ((!all && !e->changed) || e->g.agent != GUEST_AGENT_OK)
+                        continue;
+                r = switch_one(s, &e->g, e->domid);
+                if (r < 0)
+                        return r;
+        }
+        if (s->job.pid)
+                s->switch_all = true;
+        return 0;
+}
+
 static int on_signal(struct loop_source *src, int signo, void *userdata)
 {
         struct serve *s = userdata;
 
         if (signo == SIGCHLD)
-                return check(s, resume_reap(s));
+                return check(s, reap(s));
         log_info("Stopping on signal %d.", signo);
         loop_quit(s->loop, 0);
         return 0;
@@ -478,6 +720,8 @@ static int on_prepare(struct loop *l, void *userdata)
         struct serve *s = userdata;
 
         if (refresh(s) < 0)
+                return -EIO;
+        if (s->switch_all && s->connected && switch_scan(s, true) < 0)
                 return -EIO;
         if (resume_maybe(s) < 0)
                 return -EIO;
@@ -524,6 +768,7 @@ static int serve_setup(struct serve *s, const struct serve_args *a)
         if (r < 0)
                 return r;
         s->db_path = a->db;
+        s->self_service = a->self_service;
         /* Guests armed before serve started may have rebooted meanwhile. */
         s->resume_wanted = true;
         db_set_history_max(s->db, a->history);

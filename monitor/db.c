@@ -1020,6 +1020,33 @@ int db_migration_armed(struct db *d)
         return r <= 0 ? r : streq(state, "armed");
 }
 
+int db_migration_newest_state(struct db *d, char **ret_state)
+{
+        int64_t id = 0;
+
+        return newest_migration(d, &id, ret_state);
+}
+
+int db_migration_guest_armed(struct db *d, const char *name, unsigned *ret_others)
+{
+        _cleanup_free_ char *mine = NULL, *others = NULL;
+        const char *t[] = { name };
+        unsigned n = 0;
+        int r;
+
+        r = run(d, "SELECT count(*) FROM migration_guests WHERE state = 'armed' AND name = ?1 AND "
+                   "migration = (SELECT max(id) FROM migrations)", t, 1, NULL, 0, &mine);
+        if (r >= 0)
+                r = run(d, "SELECT count(*) FROM migration_guests WHERE state = 'armed' AND name != ?1 AND "
+                           "migration = (SELECT max(id) FROM migrations)", t, 1, NULL, 0, &others);
+        if (r < 0)
+                return r;
+        if (!mine || !others || safe_atou(others, &n) < 0)
+                return -EIO;
+        *ret_others = n;
+        return !streq(mine, "0");
+}
+
 void db_inspection_done(struct db_inspection *i)
 {
         free(i->disks);

@@ -83,6 +83,13 @@ int db_migration_metrics(struct db *d, FILE *f);
 int db_migration_change(struct db *d, const char *name, const char *old, const char *new, int64_t now);
 /* 1 when the newest migration has guests armed for their next reboot (state armed), else 0. */
 int db_migration_armed(struct db *d);
+/* The newest migration's state ("armed", "done", ...): 1 with *ret_state set, 0 when there is none. */
+int db_migration_newest_state(struct db *d, char **ret_state);
+/*
+ * In the newest migration: 1 when the guest named name is armed, else 0;
+ * *ret_others is how many other guests are armed in it.
+ */
+int db_migration_guest_armed(struct db *d, const char *name, unsigned *ret_others);
 
 /* Prometheus series from the database: requests by action and outcome, verdict changes. */
 int db_metrics(struct db *d, FILE *f);

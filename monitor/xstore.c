@@ -188,6 +188,36 @@ int xstore_ensure_request_node(struct xstore *x, unsigned domid)
         return r;
 }
 
+int xstore_write_answer(struct xstore *x, unsigned domid, enum proto_key key, const char *val, size_t len)
+{
+        struct xs_permissions perms[2] = {
+                { .id = 0, .perms = XS_PERM_NONE },
+                { .id = domid, .perms = XS_PERM_READ },
+        };
+        char node[PROTO_DOMAIN_PATH_MAX];
+        int r;
+
+        if (proto_domain_key_path(domid, key, NULL, node, sizeof(node)) < 0)
+                return -EINVAL;
+        /* Its directory, ~/control/pvh, is made with the request node. */
+        r = xstore_ensure_request_node(x, domid);
+        if (r < 0)
+                return r;
+        r = -EAGAIN;
+        for (int i = 0; i < XSTORE_TX_RETRIES && r == -EAGAIN; i++) {
+                xs_transaction_t t = xs_transaction_start(x->xs);
+
+                if (t == XBT_NULL)
+                        return errno_or(EIO);
+                x->requests += 3;
+                r = xs_write(x->xs, t, node, val, (unsigned)len) && xs_set_permissions(x->xs, t, node, perms, 2)
+                            ? 0 : errno_or(EIO);
+                if (!xs_transaction_end(x->xs, t, r < 0) && r >= 0)
+                        r = errno_or(EIO);
+        }
+        return r;
+}
+
 static int cmp_unsigned(const void *a, const void *b)
 {
         unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;

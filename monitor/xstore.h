@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "protocol.h"
+
 /*
  * dom0's connection to xenstore: the one file of the monitor that speaks
  * libxenstore's conventions. Everything returns >= 0 or -errno. Reads are
@@ -41,6 +43,13 @@ int xstore_next_event(struct xstore *x, char ***ret_vec);
  * it created it, 0 when it was there.
  */
 int xstore_ensure_request_node(struct xstore *x, unsigned domid);
+
+/*
+ * Writes a node the host answers the guest in (key a host key under
+ * ~/control/pvh): owned by dom0, readable by the guest, which cannot write
+ * an answer of its own.
+ */
+int xstore_write_answer(struct xstore *x, unsigned domid, enum proto_key key, const char *val, size_t len);
 
 /* The guest domids under /local/domain (dom0 excluded), sorted, at most max. */
 int xstore_domains(struct xstore *x, unsigned max, unsigned **ret, unsigned *ret_n);

@@ -73,6 +73,20 @@ static const char *const args[_PROTO_ARG_MAX] = {
         [PROTO_ARG_DRY_RUN] = "dry-run",
 };
 
+static const char *const switch_wants[_PROTO_SWITCH_WANT_MAX] = {
+        [PROTO_SWITCH_AT_NEXT_BOOT] = "at-next-boot",
+        [PROTO_SWITCH_CANCEL] = "cancel",
+};
+
+static const char *const switch_answers[_PROTO_SWITCH_ANSWER_MAX] = {
+        [PROTO_SWITCH_ARMED] = "armed",
+        [PROTO_SWITCH_DISARMED] = "disarmed",
+        [PROTO_SWITCH_NOT_ALLOWED] = "not-allowed",
+        [PROTO_SWITCH_NOT_READY] = "not-ready",
+        [PROTO_SWITCH_BUSY] = "busy",
+        [PROTO_SWITCH_FAILED] = "failed",
+};
+
 /* Which arguments each action accepts (1u << enum proto_arg). */
 static const unsigned action_args[_PROTO_ACTION_MAX] = {
         [PROTO_ACTION_PING] = 0,
@@ -122,6 +136,8 @@ DEFINE_ENUM(action, enum proto_action, actions, PROTO_T_ACTION, PROTO_WORD_MAX)
 DEFINE_ENUM(reason, enum proto_reason, reasons, PROTO_T_REASON, PROTO_WORD_MAX)
 DEFINE_ENUM(check, enum proto_check, checks, PROTO_T_CHECK_ID, PROTO_CHECK_ID_MAX)
 DEFINE_ENUM(arg, enum proto_arg, args, PROTO_T_ACTION, PROTO_WORD_MAX)
+DEFINE_ENUM(switch_want, enum proto_switch_want, switch_wants, PROTO_T_ACTION, PROTO_WORD_MAX)
+DEFINE_ENUM(switch_answer, enum proto_switch_answer, switch_answers, PROTO_T_ACTION, PROTO_WORD_MAX)
 
 bool proto_state_is_final(enum proto_state s)
 {

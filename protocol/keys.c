@@ -54,6 +54,10 @@ static const struct proto_key_info keys[_PROTO_KEY_MAX] = {
           false },
         { PROTO_KEY_REQUEST, "control/pvh/request", PROTO_T_REQUEST, HOST, PROTO_REQUEST_MAX, 0,
           false },
+        { PROTO_KEY_SWITCH_REQUEST, "data/pvh/switch", PROTO_T_SWITCH_REQUEST, GUEST, PROTO_SWITCH_MAX,
+          0, false },
+        { PROTO_KEY_SWITCH_ANSWER, "control/pvh/switch", PROTO_T_SWITCH_ANSWER, HOST, PROTO_SWITCH_MAX,
+          0, false },
 };
 
 const struct proto_key_info *proto_key_info(enum proto_key key)

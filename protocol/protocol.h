@@ -21,8 +21,8 @@
 /* ---- versions and limits ------------------------------------------------ */
 
 #define PROTO_SCHEMA_MAJOR 1
-#define PROTO_SCHEMA_MINOR 4
-#define PROTO_SCHEMA_STRING "1.4"
+#define PROTO_SCHEMA_MINOR 5
+#define PROTO_SCHEMA_STRING "1.5"
 
 /* Xen's own limits (xenstored): the writer stays inside, the reader refuses beyond. */
 #define PROTO_XS_VALUE_MAX 2048   /* bytes in one node value */
@@ -223,6 +223,8 @@ enum proto_type {
         PROTO_T_WORD,       /* [A-Za-z][A-Za-z0-9_-]*: the syntax of enum words */
         PROTO_T_CHECK_ID,   /* [a-z][a-z0-9_]*, 1..32 */
         PROTO_T_SUMMARY,    /* KEY "=" VALUE "\n" lines (schema 1.4): see proto_summary_check() */
+        PROTO_T_SWITCH_REQUEST, /* UUID " " ("at-next-boot"|"cancel") (schema 1.5) */
+        PROTO_T_SWITCH_ANSWER,  /* UUID " " answer word (schema 1.5) */
         _PROTO_T_MAX,
 };
 
@@ -271,6 +273,8 @@ enum proto_key {
         PROTO_KEY_ANSWER_OUTPUT,
         PROTO_KEY_ANSWER_OMITTED,
         PROTO_KEY_REQUEST,
+        PROTO_KEY_SWITCH_REQUEST, /* since 1.5 */
+        PROTO_KEY_SWITCH_ANSWER,  /* since 1.5 */
         _PROTO_KEY_MAX,
 };
 
@@ -537,3 +541,50 @@ int proto_summary_next(const char *buf, size_t len, size_t *offset, struct proto
  * with its state (-PROTO_E_CONFLICT).
  */
 int proto_summary_check(const char *buf, size_t len);
+
+/* ---- the owner's switch at the next boot (schema 1.5) --------------------- */
+
+/*
+ * ~/data/pvh/switch, written by the guest (pvh-agent switch): the owner asks
+ * the host to switch this guest to PVH at its next boot, or to cancel that.
+ * ~/control/pvh/switch, written by the host (pvh-monitor serve), readable by
+ * the guest only: its answer to the request with the same id. Both are
+ * UUID " " WORD. See PROTOCOL.md, "Switch at the next boot".
+ */
+#define PROTO_SWITCH_MAX 64
+
+enum proto_switch_want {
+        PROTO_SWITCH_AT_NEXT_BOOT,
+        PROTO_SWITCH_CANCEL,
+        _PROTO_SWITCH_WANT_MAX,
+};
+
+enum proto_switch_answer {
+        PROTO_SWITCH_ARMED,       /* PVH at the next boot */
+        PROTO_SWITCH_DISARMED,    /* PV at the next boot (cancelled, or never armed) */
+        PROTO_SWITCH_NOT_ALLOWED, /* the host takes no such requests */
+        PROTO_SWITCH_NOT_READY,   /* the guest's verdict is not ready */
+        PROTO_SWITCH_BUSY,        /* another migration holds the host: ask again later */
+        PROTO_SWITCH_FAILED,      /* the host tried and failed */
+        _PROTO_SWITCH_ANSWER_MAX,
+};
+
+struct proto_switch {
+        struct proto_uuid id;
+        int word; /* enum proto_switch_want in a request, enum proto_switch_answer in an answer */
+};
+
+/* As the other enums: NULL out of range; the value, or the error of the first rule the word breaks. */
+const char *proto_switch_want_to_string(enum proto_switch_want v);
+int proto_switch_want_from_string(const char *buf, size_t len);
+const char *proto_switch_answer_to_string(enum proto_switch_answer v);
+int proto_switch_answer_from_string(const char *buf, size_t len);
+/*
+ * Decode the two nodes. Checks in order: size, bytes, the id (not nil), the
+ * space, the word's syntax, the word (-PROTO_E_ENUM for one not known).
+ */
+int proto_switch_request_decode(const char *buf, size_t len, struct proto_switch *ret);
+int proto_switch_answer_decode(const char *buf, size_t len, struct proto_switch *ret);
+/* Encode them; a nil or malformed id or an unknown word is refused. Return the length. */
+int proto_switch_request_encode(const struct proto_switch *sw, char *buf, size_t size);
+int proto_switch_answer_encode(const struct proto_switch *sw, char *buf, size_t size);

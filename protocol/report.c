@@ -66,6 +66,8 @@ static bool readiness_key(enum proto_key k)
         case PROTO_KEY_ANSWER_OMITTED:
         case PROTO_KEY_REQUEST:
         case PROTO_KEY_SUMMARY:
+        case PROTO_KEY_SWITCH_REQUEST:
+        case PROTO_KEY_SWITCH_ANSWER:
         case _PROTO_KEY_MAX:
                 break;
         }

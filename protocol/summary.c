@@ -44,6 +44,8 @@ bool proto_summary_key(enum proto_key key)
         case PROTO_KEY_ANSWER_OUTPUT:
         case PROTO_KEY_ANSWER_OMITTED:
         case PROTO_KEY_REQUEST:
+        case PROTO_KEY_SWITCH_REQUEST:
+        case PROTO_KEY_SWITCH_ANSWER:
         case _PROTO_KEY_MAX:
                 break;
         }

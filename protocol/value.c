@@ -510,6 +510,7 @@ int proto_value_check(enum proto_type type, const char *buf, size_t len, size_t 
                 struct proto_actions actions;
                 struct proto_ip ip;
                 struct proto_request request;
+                struct proto_switch sw;
                 uint8_t mac[6];
                 uint32_t u;
         } v;
@@ -578,6 +579,10 @@ int proto_value_check(enum proto_type type, const char *buf, size_t len, size_t 
                 return proto_ipv6_decode(buf, len, &v.ip);
         case PROTO_T_SUMMARY:
                 return proto_summary_check(buf, len);
+        case PROTO_T_SWITCH_REQUEST:
+                return proto_switch_request_decode(buf, len, &v.sw);
+        case PROTO_T_SWITCH_ANSWER:
+                return proto_switch_answer_decode(buf, len, &v.sw);
         case PROTO_T_REQUEST:
         case _PROTO_T_MAX:
                 break;

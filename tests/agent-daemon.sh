@@ -17,7 +17,7 @@ echo "# the published state is complete and valid"
 start_agent "$H" 3 "$T/root"
 wait_for 100 state "$H" 3 || { state "$H" 3; fail "no complete, valid state: $(cat "$T/agent-3.log")"; }
 state "$H" 3 >"$T/state1" || fail "invalid state"
-for kv in schema=1.4 guest_type=PV verdict=ready kernel/release=6.1.0-47-amd64 kernel/arch=x86_64 \
+for kv in schema=1.5 guest_type=PV verdict=ready kernel/release=6.1.0-47-amd64 kernel/arch=x86_64 \
 	os/id=debian os/version_id=12 "agent/actions=ping probe prepare rollback" checks/console/status=pass \
 	next_boot/kernel=/boot/vmlinuz-6.1.0-47-amd64 next_boot/release=6.1.0-47-amd64; do
 	grep -qxF "$kv" "$T/state1" || fail "missing $kv in: $(cat "$T/state1")"
@@ -27,7 +27,7 @@ instance=$(state_key "$H" 3 agent/instance)
 # The summary repeats them, written in the same transaction.
 # (xenstore-read escapes its newlines.)
 summary() { as "$H" 0 xenstore-read /local/domain/3/data/pvh/summary | sed 's/\\n/\n/g'; }
-for kv in schema=1.4 verdict=ready checks/console/status=pass "agent/instance=$instance"; do
+for kv in schema=1.5 verdict=ready checks/console/status=pass "agent/instance=$instance"; do
 	summary | grep -qxF "$kv" || fail "the summary lacks $kv: $(summary)"
 done
 summary | grep -q reason && fail "the summary repeats a reason: $(summary)"
