@@ -24,14 +24,6 @@
 #include "strv.h"
 #include "util.h"
 
-#define XL_DEFAULT "/usr/sbin/xl"
-#define CONFIG_DEFAULT "/etc/xen/%n.cfg"
-/* Debian's grub-xen-host: pvgrub2 for 64- and 32-bit PV guests, and pvhgrub. */
-#define PVGRUB_DEFAULT "/usr/lib/grub-xen/grub-x86_64-xen.bin"
-#define PVGRUB32_DEFAULT "/usr/lib/grub-xen/grub-i386-xen.bin"
-/* xenconsoled --log=guest writes each guest's console there. */
-#define CONSOLE_LOG_DEFAULT "/var/log/xen/console/guest-%n.log"
-#define PVHGRUB_DEFAULT "/usr/lib/grub-xen/grub-i386-xen_pvh.bin"
 /* The host's migrate settings (etc/migrate.conf): the table of boot loaders. */
 #define SETTINGS_DEFAULT "/etc/pvh-monitor/migrate.conf"
 #define SETTINGS_FILE_MAX (64u << 10)

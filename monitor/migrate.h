@@ -19,6 +19,16 @@
  * recorded step. Each step is idempotent or checks what was done already.
  */
 
+/* The defaults of migrate and trial. */
+#define XL_DEFAULT "/usr/sbin/xl"
+#define CONFIG_DEFAULT "/etc/xen/%n.cfg"
+/* Debian's grub-xen-host: pvgrub2 for 64- and 32-bit PV guests, and pvhgrub. */
+#define PVGRUB_DEFAULT "/usr/lib/grub-xen/grub-x86_64-xen.bin"
+#define PVGRUB32_DEFAULT "/usr/lib/grub-xen/grub-i386-xen.bin"
+/* xenconsoled --log=guest writes each guest's console there. */
+#define CONSOLE_LOG_DEFAULT "/var/log/xen/console/guest-%n.log"
+#define PVHGRUB_DEFAULT "/usr/lib/grub-xen/grub-i386-xen_pvh.bin"
+
 enum mig_state {
         MIG_PLANNED,
         MIG_RUNNING,  /* started; may have been killed: resume continues it */
