@@ -23,13 +23,14 @@
 
 struct trial_args {
         const char *db;
-        bool json, all;
+        bool json, all, cleanup;
         struct trial_opts o;
 };
 
 static void trial_help(FILE *f)
 {
         fputs("Usage: pvh-monitor trial [OPTIONS] --all | DOMAIN...\n"
+              "       pvh-monitor trial [OPTIONS] --cleanup\n"
               "\n"
               "Boots a throwaway copy of each PV guest as PVH, while the guest keeps running:\n"
               "every disk gets a copy-on-write snapshot (an LVM snapshot of bounded size, or a\n"
@@ -38,9 +39,12 @@ static void trial_help(FILE *f)
               "them, with no network card, half the memory and a UUID of its own. It booted\n"
               "when its agent publishes guest_type PVH; it failed when it crashes, shuts down,\n"
               "panics or shows no PVH boot in time. The copy and its snapshots are removed in\n"
-              "every case. One guest at a time.\n"
+              "every case, and what a killed trial left is removed by the next one, or by\n"
+              "--cleanup, from a journal in the database. One guest at a time, one trial at a\n"
+              "time per host.\n"
               "\n"
               "  --all                   every running guest\n"
+              "  --cleanup               only remove what killed trials left\n"
               "  --json                  one JSON object per guest\n"
               "  --timeout S             seconds a copy has to boot (default 300)\n"
               "  --config PATTERN        the xl configuration, %n the domain's name\n"
@@ -73,6 +77,7 @@ static int trial_parse(int argc, char **argv, struct trial_args *a)
 {
         enum {
                 O_ALL = 256,
+                O_CLEANUP,
                 O_JSON,
                 O_TIMEOUT,
                 O_CONFIG,
@@ -85,6 +90,7 @@ static int trial_parse(int argc, char **argv, struct trial_args *a)
         };
         static const struct option opts[] = {
                 { "all", no_argument, NULL, O_ALL },
+                { "cleanup", no_argument, NULL, O_CLEANUP },
                 { "json", no_argument, NULL, O_JSON },
                 { "timeout", required_argument, NULL, O_TIMEOUT },
                 { "config", required_argument, NULL, O_CONFIG },
@@ -104,6 +110,9 @@ static int trial_parse(int argc, char **argv, struct trial_args *a)
                 switch (c) {
                 case O_ALL:
                         a->all = true;
+                        break;
+                case O_CLEANUP:
+                        a->cleanup = true;
                         break;
                 case O_JSON:
                         a->json = true;
@@ -143,7 +152,9 @@ static int trial_parse(int argc, char **argv, struct trial_args *a)
                 return r;
         if (a->o.xl[0] != '/')
                 return log_error_errno(-EINVAL, "--xl must be an absolute path.");
-        if (a->all == (optind < argc))
+        if (a->cleanup && (a->all || optind < argc))
+                return log_error_errno(-EINVAL, "--cleanup takes no domains.");
+        if (!a->cleanup && a->all == (optind < argc))
                 return log_error_errno(-EINVAL, "Give --all or domains.");
         return 1;
 }
@@ -205,13 +216,13 @@ static int trial_names(struct xstore *x, const struct trial_args *a, char **args
         return 0;
 }
 
-static int trial_all(struct xstore *x, const struct trial_args *a, char **names)
+static int trial_all(struct mdb *d, struct xstore *x, const struct trial_args *a, char **names)
 {
         bool failed = false;
 
         for (char **n = names; *n; n++) {
                 struct trial_result res;
-                int r = trial_run(x, &a->o, *n, &res);
+                int r = trial_run(d, x, &a->o, *n, &res);
 
                 if (r < 0) {
                         trial_result_done(&res);
@@ -222,6 +233,31 @@ static int trial_all(struct xstore *x, const struct trial_args *a, char **names)
                 trial_result_done(&res);
         }
         return failed ? 1 : 0;
+}
+
+/* Under the lock: what killed trials left goes first, then the trials. */
+static int trial_locked(struct mdb *d, const struct trial_args *a, char **args, int n)
+{
+        _cleanup_strv_ char **names = NULL;
+        struct xstore *x = NULL;
+        int r;
+
+        r = trial_cleanup(d, &a->o);
+        if (r < 0)
+                return log_error_errno(
+                        r, "What an earlier trial left could not all be removed; see above.");
+        if (a->cleanup) {
+                printf("%d trial(s) left something behind: removed.\n", r);
+                return 0;
+        }
+        r = xstore_open(&x);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to xenstore: %m");
+        r = trial_names(x, a, args, n, &names);
+        if (r >= 0)
+                r = trial_all(d, x, a, names);
+        xstore_close(x);
+        return r;
 }
 
 int cmd_trial(int argc, char **argv)
@@ -235,9 +271,9 @@ int cmd_trial(int argc, char **argv)
                                        .timeout_s = TIMEOUT_DEFAULT,
                                        .toolstack_timeout_s = TOOLSTACK_TIMEOUT_DEFAULT } };
         _cleanup_free_ char *run_dir = NULL;
-        struct xstore *x = NULL;
-        _cleanup_strv_ char **names = NULL;
-        int r;
+        struct mdb *d = NULL;
+        pid_t holder = 0;
+        int r, fd = -1;
 
         r = trial_parse(argc, argv, &a);
         if (r <= 0)
@@ -247,15 +283,17 @@ int cmd_trial(int argc, char **argv)
                 return EXIT_INTERNAL;
         *(strrchr(run_dir, '/') ? strrchr(run_dir, '/') : run_dir) = 0;
         a.o.run_dir = *run_dir ? run_dir : ".";
-        r = xstore_open(&x);
-        if (r < 0) {
-                log_error_errno(r, "Failed to connect to xenstore: %m");
-                return EXIT_INTERNAL;
+        r = mdb_trial_lock(a.db, &fd, &holder);
+        if (r == -EBUSY) {
+                log_error("Another trial runs on this host (pid %d): one at a time.", (int)holder);
+                return EXIT_FAILED;
         }
-        r = trial_names(x, &a, argv + optind, argc - optind, &names);
+        if (r < 0)
+                return EXIT_INTERNAL;
+        r = mdb_open(a.db, &d);
         if (r >= 0)
-                r = trial_all(x, &a, names);
-        xstore_close(x);
-        r = command_flush(r == 1 ? EXIT_FAILED : r < 0 ? EXIT_INTERNAL : EXIT_DONE);
-        return r;
+                r = trial_locked(d, &a, argv + optind, argc - optind);
+        mdb_close(d);
+        mdb_unlock(fd);
+        return command_flush(r == 1 ? EXIT_FAILED : r < 0 ? EXIT_INTERNAL : EXIT_DONE);
 }

@@ -186,10 +186,28 @@ static int schema_to_11(struct db *d)
         return exec(d, "ALTER TABLE migrations ADD COLUMN at_next_reboot INTEGER NOT NULL DEFAULT 0;");
 }
 
+/*
+ * 12: trial boots (pvh-monitor trial). trial_journal and trial_snapshots
+ * hold what a running trial made, written before it makes it, so that a
+ * trial killed at any point leaves a list of what to remove; trials keeps
+ * the outcomes.
+ */
+static int schema_to_12(struct db *d)
+{
+        return exec(d, "CREATE TABLE trial_journal (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                       "copy TEXT NOT NULL, config TEXT, created INTEGER NOT NULL DEFAULT 0, "
+                       "started INTEGER NOT NULL);"
+                       "CREATE TABLE trial_snapshots (trial INTEGER NOT NULL REFERENCES trial_journal(id) "
+                       "ON DELETE CASCADE, kind TEXT NOT NULL, path TEXT NOT NULL, lv TEXT);"
+                       "CREATE TABLE trials (name TEXT NOT NULL, at INTEGER NOT NULL, outcome TEXT NOT NULL, "
+                       "reason TEXT, console TEXT);"
+                       "CREATE INDEX trials_by_name ON trials(name, at);");
+}
+
 static int (*const migrations[])(struct db *d) = {
         schema_to_1, schema_to_2, schema_to_3, schema_to_4,
         schema_to_5, schema_to_6, schema_to_7, schema_to_8,
-        schema_to_9, schema_to_10, schema_to_11,
+        schema_to_9, schema_to_10, schema_to_11, schema_to_12,
 };
 
 /* The schema version that has the inspections table. */
@@ -216,7 +234,8 @@ static int run(struct db *d, const char *sql, const char *const *texts, unsigned
 static const char *const tables[] = {
         "domains",    "verdict_history",  "requests",         "request_outcomes",
         "migrations", "migration_guests", "migration_events", "guests",
-        "guest_changes", "inspections",
+        "guest_changes", "inspections", "trial_journal", "trial_snapshots",
+        "trials",
 };
 
 static int user_version(struct db *d, int *ret)

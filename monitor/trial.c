@@ -43,7 +43,6 @@ struct snap {
         char *path;   /* the snapshot, as the copy's configuration names it */
         char *lv;     /* LVM: VG/LV of the snapshot, for lvremove */
         char *vdev;
-        bool made;
 };
 
 struct trial {
@@ -54,6 +53,9 @@ struct trial {
         struct snap s[XLCFG_DISKS_MAX];
         size_t n;
         struct mguest cons; /* the copy's console log: its name and the size before the boot */
+        struct mdb *d;
+        int64_t jid;  /* its journal row, 0 before it has one */
+        bool started; /* xl create may have run */
 };
 
 const char *trial_outcome_to_string(enum trial_outcome o)
@@ -288,43 +290,63 @@ static int snap_make(const struct trial *t, struct snap *s, char **why)
                 free(lv);
                 r = r <= 0 ? -ENODEV : !origin || !size ? -ENOMEM : lvm_run(t->o, argv, &out);
         }
-        s->made = r == 0;
         if (r == 0)
                 return 0;
         *why = strdup_printf("snapshot of %s failed (%d): %s", s->origin, r, out ? out : "");
         return r == -ENOMEM ? -ENOMEM : -EINVAL;
 }
 
-/* Removes a snapshot: 0 removed or absent. */
-static int snap_remove(const struct trial_opts *o, enum snap_kind kind, const char *path,
-                       const char *lv)
+static const char *snap_kind_to_string(enum snap_kind k)
+{
+        switch (k) {
+        case SNAP_LVM:
+                return "lvm";
+        case SNAP_REFLINK:
+                return "reflink";
+        }
+        return "?";
+}
+
+static bool is_trial_name(const char *s)
+{
+        size_t n = s ? strlen(s) : 0;
+
+        return n > STRLEN(TRIAL_SUFFIX) && streq(s + n - STRLEN(TRIAL_SUFFIX), TRIAL_SUFFIX);
+}
+
+/* Removes a snapshot the journal names: 0 removed or absent. Only ever one named as ours. */
+static int snap_remove(const struct trial_opts *o, const struct mtrial_snap *s)
 {
         _cleanup_free_ char *out = NULL;
         int r;
 
-        if (kind == SNAP_REFLINK) {
-                if (unlink(path) < 0 && errno != ENOENT)
+        if (!is_trial_name(s->path) || (streq(s->kind, "lvm") && !is_trial_name(s->lv)))
+                return log_error_errno(-EINVAL,
+                                       "The journal names '%s', not a trial snapshot: left alone.",
+                                       s->path);
+        if (streq(s->kind, "reflink")) {
+                if (unlink(s->path) < 0 && errno != ENOENT)
                         return log_error_errno(-errno, "Failed to remove the trial copy '%s': %m",
-                                               path);
+                                               s->path);
                 return 0;
         }
         {
-                char *argv[] = { (char *)"lvremove", (char *)"-q", (char *)"-f", (char *)lv, NULL };
+                char *argv[] = { (char *)"lvremove", (char *)"-q", (char *)"-f", s->lv, NULL };
 
                 r = lvm_run(o, argv, &out);
         }
-        /* Removed by a cleanup before: lvremove says it cannot find it. */
+        /* Never made, or removed by a cleanup before: lvremove cannot find it. */
         if (r != 0 && (!out || (!strstr(out, "not found") && !strstr(out, "Failed to find"))))
-                return log_error_errno(-EIO, "Failed to remove the snapshot %s (%d): %s", lv, r,
+                return log_error_errno(-EIO, "Failed to remove the snapshot %s (%d): %s", s->lv, r,
                                        out ? out : "");
         return 0;
 }
 
-static int toolstack(const struct trial *t, const char *verb, const char *arg, char **ret_out)
+static int toolstack(const struct trial_opts *o, const char *verb, const char *arg, char **ret_out)
 {
-        char *argv[] = { (char *)t->o->xl, (char *)verb, (char *)arg, NULL };
+        char *argv[] = { (char *)o->xl, (char *)verb, (char *)arg, NULL };
 
-        return mexec(argv, t->o->toolstack_timeout_s, ret_out);
+        return mexec(argv, o->toolstack_timeout_s, ret_out);
 }
 
 /* The copy's configuration, written atomically into the run directory. */
@@ -360,9 +382,6 @@ static int write_config(struct trial *t, const char *pvh, unsigned memory_mib, c
                                : -ENOMEM;
         if (r < 0)
                 return r;
-        t->cfg_path = strdup_printf("%s/%s.cfg", t->o->run_dir, t->tname);
-        if (!t->cfg_path)
-                return -ENOMEM;
         r = fileedit_replace_path(t->cfg_path, text, strlen(text), NULL);
         if (r < 0)
                 *why = strdup_printf("cannot write %s: %s", t->cfg_path, strerror(-r));
@@ -481,24 +500,58 @@ static int wait_boot(struct trial *t, struct xstore *x, char **why)
                        : -ENOMEM;
 }
 
-/* The copy and its snapshots go: 0, or < 0 (logged) when something is left. */
-static int teardown(struct trial *t, bool started)
+/* What a journal row names goes: the copy, its snapshots, its configuration. 0, or < 0 (logged). */
+static int undo(const struct trial_opts *o, const struct mtrial_leftover *l)
 {
         _cleanup_free_ char *out = NULL;
         int r = 0, k;
 
-        if (started) {
-                k = toolstack(t, "destroy", t->tname, &out);
+        if (l->created) {
+                k = toolstack(o, "destroy", l->copy, &out);
                 if (k != 0 && (!out || !strstr(out, "not found")))
                         r = log_error_errno(-EIO, "Failed to destroy the trial domain %s (%d): %s",
-                                            t->tname, k, out ? out : "");
+                                            l->copy, k, out ? out : "");
         }
-        for (size_t i = 0; i < t->n; i++)
-                if (t->s[i].made && snap_remove(t->o, t->s[i].kind, t->s[i].path, t->s[i].lv) < 0)
+        for (unsigned i = 0; i < l->n_snaps; i++)
+                if (snap_remove(o, &l->snaps[i]) < 0)
                         r = -EIO;
-        if (t->cfg_path && unlink(t->cfg_path) < 0 && errno != ENOENT)
-                r = log_error_errno(-errno, "Failed to remove '%s': %m", t->cfg_path);
+        if (l->config && unlink(l->config) < 0 && errno != ENOENT)
+                r = log_error_errno(-errno, "Failed to remove '%s': %m", l->config);
         return r;
+}
+
+/* Undoes the journal's rows (id 0: all of them); the number undone, or < 0 when something is left. */
+static int undo_journal(struct mdb *d, const struct trial_opts *o, int64_t id, bool verbose)
+{
+        struct mtrial_leftover *v = NULL;
+        unsigned n = 0, done = 0;
+        int r, k = 0;
+
+        r = mdb_trial_leftovers(d, &v, &n);
+        if (r < 0)
+                return r;
+        for (unsigned i = 0; i < n; i++) {
+                if (id && v[i].id != id)
+                        continue;
+                r = undo(o, &v[i]);
+                if (r >= 0)
+                        r = mdb_trial_end(d, v[i].id);
+                if (r < 0) {
+                        k = r;
+                        continue;
+                }
+                done++;
+                if (verbose)
+                        log_info("Removed what a trial left: %s%s, %u snapshot(s).", v[i].copy,
+                                 v[i].created ? " (the domain, if it ran)" : "", v[i].n_snaps);
+        }
+        mtrial_leftovers_free(v, n);
+        return k < 0 ? k : (int)done;
+}
+
+int trial_cleanup(struct mdb *d, const struct trial_opts *o)
+{
+        return undo_journal(d, o, 0, true);
 }
 
 static int fail_with(struct trial_result *ret, enum trial_outcome o, char *why)
@@ -508,8 +561,22 @@ static int fail_with(struct trial_result *ret, enum trial_outcome o, char *why)
         return why ? 0 : -ENOMEM;
 }
 
+/* Each snapshot into the journal, then made. */
+static int snapshots(struct trial *t, char **why)
+{
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < t->n; i++) {
+                r = mdb_trial_snapshot(t->d, t->jid, snap_kind_to_string(t->s[i].kind),
+                                       t->s[i].path, t->s[i].lv);
+                if (r >= 0)
+                        r = snap_make(t, &t->s[i], why);
+        }
+        return r;
+}
+
 /* Snapshots, the copy's configuration, create, wait: the outcome in ret. */
-static int trial_steps(struct trial *t, struct xstore *x, bool *started, struct trial_result *ret)
+static int trial_steps(struct trial *t, struct xstore *x, struct trial_result *ret)
 {
         _cleanup_free_ char *pvh = NULL, *out = NULL;
         char *why = NULL;
@@ -517,8 +584,10 @@ static int trial_steps(struct trial *t, struct xstore *x, bool *started, struct 
         int r;
 
         r = plan(t, &pvh, &mem, &why);
-        for (size_t i = 0; r >= 0 && i < t->n; i++)
-                r = snap_make(t, &t->s[i], &why);
+        if (r >= 0)
+                r = mdb_trial_begin(t->d, t->name, t->tname, t->cfg_path, &t->jid);
+        if (r >= 0)
+                r = snapshots(t, &why);
         if (r >= 0)
                 r = write_config(t, pvh, mem, &why);
         if (r == -EINVAL)
@@ -527,8 +596,11 @@ static int trial_steps(struct trial *t, struct xstore *x, bool *started, struct 
                 return r;
         magentless_console_mark(&(struct mig_settings){ .console_log = (char *)t->o->console_log },
                                 &t->cons);
-        *started = true;
-        r = toolstack(t, "create", t->cfg_path, &out);
+        r = mdb_trial_created(t->d, t->jid);
+        if (r < 0)
+                return r;
+        t->started = true;
+        r = toolstack(t->o, "create", t->cfg_path, &out);
         if (r != 0)
                 return fail_with(ret, TRIAL_FAILED,
                                  strdup_printf("xl create failed (%d): %s", r, out ? out : ""));
@@ -540,24 +612,28 @@ static int trial_steps(struct trial *t, struct xstore *x, bool *started, struct 
         return ret->reason ? 0 : -ENOMEM;
 }
 
-int trial_run(struct xstore *x, const struct trial_opts *o, const char *name,
+int trial_run(struct mdb *d, struct xstore *x, const struct trial_opts *o, const char *name,
               struct trial_result *ret)
 {
-        struct trial t = { .o = o, .name = name };
-        bool started = false;
-        int r, k;
+        struct trial t = { .o = o, .name = name, .d = d };
+        int r, k = 0;
 
         *ret = (struct trial_result){ .at = (int64_t)time(NULL) };
         if (!mig_name_ok(name))
                 return fail_with(ret, TRIAL_REFUSED, strdup("the name is not usable in a path"));
         snprintf(t.tname, sizeof(t.tname), "%s%s", name, TRIAL_SUFFIX);
         t.cons.name = t.tname;
-        r = trial_steps(&t, x, &started, ret);
-        if (started)
+        t.cfg_path = strdup_printf("%s/%s.cfg", o->run_dir, t.tname);
+        r = t.cfg_path ? trial_steps(&t, x, ret) : -ENOMEM;
+        if (t.started)
                 ret->console = console_tail(&t);
-        k = teardown(&t, started);
+        if (t.jid)
+                k = undo_journal(d, o, t.jid, false);
+        if (r >= 0 && ret->reason)
+                r = mdb_trial_result(d, name, ret->at, trial_outcome_to_string(ret->outcome),
+                                     ret->reason, ret->console);
         for (size_t i = 0; i < XLCFG_DISKS_MAX; i++)
                 snap_done(&t.s[i]);
         free(t.cfg_path);
-        return r < 0 ? r : k;
+        return r < 0 ? r : k < 0 ? k : 0;
 }

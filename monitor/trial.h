@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "migrate.h"
 #include "xstore.h"
 
 /*
@@ -44,6 +45,12 @@ struct trial_result {
 const char *trial_outcome_to_string(enum trial_outcome o);
 void trial_result_done(struct trial_result *r);
 
-/* Tries one guest; < 0 only for failures of our own (memory, the database). */
-int trial_run(struct xstore *x, const struct trial_opts *o, const char *name,
+/*
+ * Tries one guest, journaled in d (see mdb_trial_begin), its outcome stored;
+ * < 0 only for failures of our own (memory, the database), or when something
+ * could not be removed (logged; the journal still names it).
+ */
+int trial_run(struct mdb *d, struct xstore *x, const struct trial_opts *o, const char *name,
               struct trial_result *ret);
+/* Removes what killed trials left, from the journal: how many they were, or < 0 (logged). */
+int trial_cleanup(struct mdb *d, const struct trial_opts *o);

@@ -12,6 +12,9 @@
 # its own, no network card, the snapshots as its only disks), and that
 # afterwards no trial domain and no snapshot is left, the guests' disks are
 # unchanged (checksums) and their domains untouched (same domid, still PV).
+# The outcomes are stored in the database. A trial killed (SIGKILL) at each
+# step leaves a journal row, and trial --cleanup, or the next trial, removes
+# the copy and every snapshot; a second trial is refused while one runs.
 set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/agent/lib.sh"
@@ -143,4 +146,95 @@ grep -q "^good: trial refused (/dev/vg0/good-data: volume group vg0 has 1000 byt
 echo "$free_before" >"$LVM_DIR/vg0/.free"
 expect_eq "good: created once" 1 "$(grep -c '^create good-pvhtrial' "$MIG_DIR/xl.log")"
 nothing_left "after the refusals"
+
+echo "# the outcomes are kept, with their time and reason"
+expect_eq "stored outcomes" "good|booted|its agent published guest_type PVH
+crashy|failed|it crashed
+slow|failed|no PVH boot within 3 s (no agent published guest_type PVH)
+onext4|refused|1
+good|refused|1" "$(sqlite3 "$DB" "SELECT name, outcome, CASE outcome WHEN 'refused' THEN reason != '' ELSE reason END
+	FROM trials WHERE at > 0 ORDER BY rowid")"
+sqlite3 "$DB" "SELECT console FROM trials WHERE name = 'crashy'" | grep -q 'BUG: unable to handle page fault' ||
+	fail "crashy: no console stored"
+
+# killed WHAT VERB WHEN: a trial of good killed (SIGKILL) by the stand-in VERB before or after its work.
+killed() {
+	echo "$2 $3 KILL" >"$MIG_DIR/signal"
+	trial --timeout 60 good >"$T/killed.txt" 2>&1
+	rc=$?
+	# The stand-in xl lingers as a command its killed run left behind: it goes first.
+	case $2 in
+	create | destroy)
+		wait_for 100 test -s "$MIG_DIR/lingering" || fail "$1: xl did not linger"
+		kill -9 "$(cat "$MIG_DIR/lingering")"
+		rm -f "$MIG_DIR/lingering"
+		;;
+	esac
+	[ ! -f "$MIG_DIR/signal" ] || fail "$1: the stand-in never reached $2 $3: $(cat "$T/killed.txt")"
+	expect_eq "$1: killed" 137 "$rc"
+	expect_eq "$1: a journal row is left" 1 "$(sqlite3 "$DB" 'SELECT count(*) FROM trial_journal')"
+}
+
+# cleaned WHAT: trial --cleanup removes what the killed trial left.
+cleaned() {
+	trial --cleanup >"$T/cleanup.txt" 2>&1 || fail "$1: cleanup: $(cat "$T/cleanup.txt")"
+	grep -q '^1 trial(s) left something behind: removed.$' "$T/cleanup.txt" || fail "$1: $(cat "$T/cleanup.txt")"
+	expect_eq "$1: the journal is empty" 0 "$(sqlite3 "$DB" 'SELECT count(*) FROM trial_journal')"
+	ls "$T"/*.cfg 2>/dev/null | grep -q -- -pvhtrial && fail "$1: the copy's configuration is left"
+	nothing_left "$1"
+}
+
+echo "# kill -9 at every step, then --cleanup"
+killed "after the reflink copy, before the LVM snapshot" lvcreate before
+ls "$T/xfs" | grep -q good.img-pvhtrial || fail "the reflink copy was not made before the kill"
+cleaned "killed before the LVM snapshot"
+killed "after the snapshots" lvcreate after
+[ -f "$LVM_DIR/vg0/good-data-pvhtrial" ] || fail "the LVM snapshot was not made before the kill"
+cleaned "killed after the snapshots"
+killed "before create" create before
+cleaned "killed before create"
+killed "after create" create after
+"$XENSIM" list "$H" | grep -q good-pvhtrial || fail "the copy was not running when the trial was killed"
+cleaned "killed after create"
+killed "before destroy" destroy before
+cleaned "killed before destroy"
+killed "after destroy" destroy after
+cleaned "killed after destroy"
+killed "before the snapshot's removal" lvremove before
+cleaned "killed before lvremove"
+killed "after the snapshot's removal" lvremove after
+cleaned "killed after lvremove"
+
+# creates_after N: the copy of slow was created once more than N times.
+creates_after() {
+	wait_for 300 sh -c "grep -c '^create slow-pvhtrial' '$MIG_DIR/xl.log' | grep -qx $(($1 + 1))"
+}
+
+echo "# kill -9 while the copy boots, then a trial: it cleans up first"
+n=$(grep -c '^create slow-pvhtrial' "$MIG_DIR/xl.log")
+trial --timeout 60 slow >/dev/null 2>&1 &
+tpid=$!
+creates_after "$n" || fail "the copy of slow was never created"
+# The shell may have run pvh-monitor in the background job's own process, or under it.
+mpid=$tpid
+[ "$(ps -o comm= -p "$tpid")" = pvh-monitor ] || mpid=$(pgrep -P "$tpid" -x pvh-monitor)
+[ -n "$mpid" ] || fail "no pvh-monitor in the background trial"
+kill -9 "$mpid"
+wait "$tpid"
+"$XENSIM" list "$H" | grep -q slow-pvhtrial || fail "the copy of slow is not running"
+trial --timeout 60 good >"$T/again.txt" 2>&1 || fail "trial after a kill: $(cat "$T/again.txt")"
+grep -q "Removed what a trial left: slow-pvhtrial" "$T/again.txt" || fail "no cleanup at start: $(cat "$T/again.txt")"
+grep -q '^good: trial booted' "$T/again.txt" || fail "trial after a kill: $(cat "$T/again.txt")"
+nothing_left "after a trial that cleaned up first"
+
+echo "# one trial at a time"
+n=$(grep -c '^create slow-pvhtrial' "$MIG_DIR/xl.log")
+trial --timeout 4 slow >"$T/first.txt" 2>&1 &
+tpid=$!
+creates_after "$n" || fail "the copy of slow never started"
+trial --timeout 60 good >"$T/second.txt" 2>&1 && fail "a second trial ran at once"
+grep -q 'Another trial runs on this host (pid [0-9]*): one at a time' "$T/second.txt" || fail "second: $(cat "$T/second.txt")"
+wait "$tpid" && fail "the first trial succeeded: $(cat "$T/first.txt")"
+grep -q '^slow: trial failed (no PVH boot within 4 s' "$T/first.txt" || fail "first: $(cat "$T/first.txt")"
+nothing_left "after the lock"
 echo PASS
