@@ -32,6 +32,7 @@ struct margs {
         const char *db;
         int64_t id;
         bool json, dry_run, all, replace;
+        bool require_trial; /* plan only guests whose newest trial booted, since their last kernel change */
         unsigned parallel; /* --parallel, 0 when not given */
         struct filter filter;
         /* The table of boot loaders from the command line: pv[i] becomes pvh[i] (NULL: --pvhgrub). */
@@ -119,6 +120,9 @@ static void migrate_help(FILE *f)
                 "                         skips the guest, its output the reason\n"
                 "  --after-guest PROG     run PROG after each guest (PVH_OUTCOME: done, failed,\n"
                 "                         skipped, cancelled); a failure is only journaled\n"
+                "  --require-trial        plan only guests whose newest trial boot (pvh-monitor\n"
+                "                         trial) booted, and whose kernel serve saw change\n"
+                "                         not since; the others are skipped with the reason\n"
                 "  --at-next-reboot       restart nothing: run prepares each guest, writes the\n"
                 "                         PVH configuration to CFG and, with XL config-update\n"
                 "                         NAME CFG, to the running domain, and leaves it armed;\n"
@@ -162,7 +166,7 @@ enum {
         O_MAXFAIL, O_CONFIG, O_PVGRUB, O_PVHGRUB, O_HOOK, O_XL, O_TS_TO, O_BOOT_TO, O_REQ_TO,
         O_AGENTLESS, O_SETTLE, O_INSPECTOR, O_INSPECT_TIME, O_CONSOLE_LOG, O_EXCLUDE, O_REPLACE,
         O_BOOT_LOADER, O_SETTINGS, O_BEFORE, O_AFTER, O_MAX_RESTARTS, O_NO_PREPARE,
-        O_AT_NEXT_REBOOT,
+        O_AT_NEXT_REBOOT, O_REQUIRE_TRIAL,
 };
 
 /*
@@ -303,6 +307,9 @@ static int parse_opt(int c, struct margs *a)
         case O_AT_NEXT_REBOOT:
                 a->s.at_next_reboot = true;
                 return 0;
+        case O_REQUIRE_TRIAL:
+                a->require_trial = true;
+                return 0;
         default:
                 return -EINVAL;
         }
@@ -344,6 +351,7 @@ static int margs_parse(int argc, char **argv, bool plan, struct margs *a)
                 { "max-restarts", required_argument, NULL, O_MAX_RESTARTS },
                 { "no-prepare", no_argument, NULL, O_NO_PREPARE },
                 { "at-next-reboot", no_argument, NULL, O_AT_NEXT_REBOOT },
+                { "require-trial", no_argument, NULL, O_REQUIRE_TRIAL },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -567,6 +575,8 @@ static int guest_reason(struct xstore *x, struct mdb *d, const struct margs *a, 
         *ret = skip_reason(a, s);
         if (!*ret && c->g.config)
                 *ret = config_reason(a, c->g.config);
+        if (!*ret && a->require_trial)
+                return mdb_trial_reason(d, c->g.name, ret);
         return 0;
 }
 

@@ -957,6 +957,44 @@ int db_inspection_get(struct db *d, const char *name, struct db_inspection *ret)
         return r;
 }
 
+/* The schema version that has the trials table. */
+#define SCHEMA_TRIALS 12
+
+int db_trial_get(struct db *d, const char *name, struct db_trial *ret)
+{
+        sqlite3_stmt *st;
+        int rc, r = -ENOENT;
+
+        if (d->readonly && d->version < SCHEMA_TRIALS)
+                return -ENOENT;
+        rc = sqlite3_prepare_v2(d->db, "SELECT at, outcome, reason FROM trials WHERE name = ? "
+                                       "ORDER BY at DESC, rowid DESC LIMIT 1", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_error(d, rc);
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                *ret = (struct db_trial){
+                        .at = sqlite3_column_int64(st, 0),
+                        .outcome = column_dup(st, 1),
+                        .reason = column_dup(st, 2),
+                };
+                r = ret->outcome ? 0 : -ENOMEM;
+                if (r < 0)
+                        db_trial_done(ret);
+        } else if (rc != SQLITE_DONE)
+                r = sql_error(d, rc);
+        sqlite3_finalize(st);
+        return r;
+}
+
+void db_trial_done(struct db_trial *t)
+{
+        free(t->outcome);
+        free(t->reason);
+        *t = (struct db_trial){};
+}
+
 /* Guests by state, the number of waves, and the wave in progress (the first one not finished). */
 static int migration_guests(struct db *d, int64_t id, int64_t count[static _MG_STATE_MAX + 1],
                             int64_t *ret_waves, int64_t *ret_wave)

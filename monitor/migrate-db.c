@@ -16,6 +16,7 @@
 #include "log.h"
 #include "macro.h"
 #include "migrate.h"
+#include "strv.h"
 #include "util.h"
 
 #define BUSY_TIMEOUT_MS 10000
@@ -985,4 +986,56 @@ int mdb_trial_result(struct mdb *d, const char *name, int64_t at, const char *ou
         bind_text(st, 4, reason);
         bind_text(st, 5, console);
         return step_done(d, st);
+}
+
+/* The newest change of the guest's kernel serve saw, in seconds since the epoch; 0 when none. */
+static int kernel_changed(struct mdb *d, const char *name, int64_t *ret)
+{
+        sqlite3_stmt *st;
+        int r = prepare(d, "SELECT coalesce(max(at), 0) FROM guest_changes WHERE name = ? AND what = 'kernel'",
+                        &st);
+        int rc;
+
+        if (r < 0)
+                return r;
+        bind_text(st, 1, name);
+        rc = sqlite3_step(st);
+        *ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_finalize(st);
+        return rc == SQLITE_ROW ? 0 : sql_error(d, rc);
+}
+
+int mdb_trial_reason(struct mdb *d, const char *name, char **ret)
+{
+        _cleanup_free_ char *outcome = NULL, *reason = NULL;
+        int64_t at = 0, changed = 0;
+        sqlite3_stmt *st;
+        int r = prepare(d, "SELECT at, outcome, reason FROM trials WHERE name = ? ORDER BY at DESC, rowid DESC "
+                           "LIMIT 1", &st);
+        int rc;
+
+        if (r < 0)
+                return r;
+        bind_text(st, 1, name);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                at = sqlite3_column_int64(st, 0);
+                outcome = col_text(st, 1);
+                reason = col_text(st, 2);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return sql_error(d, rc);
+        r = kernel_changed(d, name, &changed);
+        if (r < 0)
+                return r;
+        if (!outcome)
+                *ret = strdup("no trial boot (--require-trial; run pvh-monitor trial first)");
+        else if (!streq(outcome, "booted"))
+                *ret = strdup_printf("its newest trial boot %s: %s", outcome, reason ? reason : "?");
+        else if (changed >= at)
+                *ret = strdup("its kernel changed since its trial booted (--require-trial; try it again)");
+        else
+                return 0;
+        return *ret ? 0 : -ENOMEM;
 }

@@ -210,6 +210,12 @@ struct mtrial_leftover {
 };
 int mdb_trial_leftovers(struct mdb *d, struct mtrial_leftover **ret, unsigned *ret_n);
 void mtrial_leftovers_free(struct mtrial_leftover *v, unsigned n);
+/*
+ * migrate plan --require-trial: why the guest is not planned (*ret, malloc'd):
+ * no trial, its newest trial did not boot, or serve saw its kernel change
+ * since; NULL when its newest trial booted since its last kernel change.
+ */
+int mdb_trial_reason(struct mdb *d, const char *name, char **ret);
 /* A trial's outcome (booted, failed, refused), kept for show and migrate plan --require-trial. */
 int mdb_trial_result(struct mdb *d, const char *name, int64_t at, const char *outcome, const char *reason,
                      const char *console);

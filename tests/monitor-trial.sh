@@ -15,6 +15,8 @@
 # The outcomes are stored in the database. A trial killed (SIGKILL) at each
 # step leaves a journal row, and trial --cleanup, or the next trial, removes
 # the copy and every snapshot; a second trial is refused while one runs.
+# show prints the newest trial; migrate plan --require-trial plans only the
+# guests whose newest trial booted since serve last saw their kernel change.
 set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/agent/lib.sh"
@@ -237,4 +239,27 @@ grep -q 'Another trial runs on this host (pid [0-9]*): one at a time' "$T/second
 wait "$tpid" && fail "the first trial succeeded: $(cat "$T/first.txt")"
 grep -q '^slow: trial failed (no PVH boot within 4 s' "$T/first.txt" || fail "first: $(cat "$T/first.txt")"
 nothing_left "after the lock"
+
+echo "# show: the newest trial"
+as "$H" 0 "$MONITOR" show --db "$DB" crashy >"$T/show.txt" || fail "show crashy"
+grep -q '^  trial       failed (it crashed), [0-9-]* [0-9:]* UTC$' "$T/show.txt" || fail "show crashy: $(cat "$T/show.txt")"
+as "$H" 0 "$MONITOR" show --db "$DB" --json good >"$T/show.json" || fail "show --json good"
+expect_eq "show good: the newest trial" "booted its agent published guest_type PVH" \
+	"$(jq -r '"\(.trial.outcome) \(.trial.reason)"' "$T/show.json")"
+
+echo "# migrate plan --require-trial: only guests whose newest trial booted since their last kernel change"
+plan --require-trial good crashy slow onext4 >"$T/plan.txt" 2>&1 || fail "plan: $(cat "$T/plan.txt")"
+expect_eq "good planned" pending "$(gstate good)"
+expect_eq "crashy skipped" "skipped its newest trial boot failed: it crashed" "$(gstate crashy) $(greason crashy)"
+greason slow | grep -q '^its newest trial boot failed: no PVH boot within 4 s' || fail "slow: $(greason slow)"
+greason onext4 | grep -q '^its newest trial boot refused: .*ext2/3/4 has no reflink copies' || fail "onext4: $(greason onext4)"
+# serve saw good's kernel change after its trial; crashy's trials are forgotten.
+sqlite3 "$DB" "INSERT INTO guest_changes(uuid, name, domid, at, what, old, new)
+	VALUES ('u', 'good', 1, strftime('%s', 'now') + 60, 'kernel', '6.1.0-12', '6.1.0-13');
+	DELETE FROM trials WHERE name = 'crashy'" || fail "sqlite3"
+plan --require-trial --replace good crashy >"$T/plan2.txt" 2>&1 && fail "a plan was saved: $(cat "$T/plan2.txt")"
+grep -q 'good: its kernel changed since its trial booted (--require-trial; try it again)' "$T/plan2.txt" ||
+	fail "good after a kernel change: $(cat "$T/plan2.txt")"
+grep -q 'crashy: no trial boot (--require-trial; run pvh-monitor trial first)' "$T/plan2.txt" ||
+	fail "crashy without a trial: $(cat "$T/plan2.txt")"
 echo PASS
