@@ -258,6 +258,18 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
                 sqlite3_bind_null(st, i);
 }
 
+/* Runs sql, which takes one integer: an id. */
+static int exec_id(struct mdb *d, const char *sql, int64_t id)
+{
+        sqlite3_stmt *st;
+        int r = prepare(d, sql, &st);
+
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        return step_done(d, st);
+}
+
 static char *col_text(sqlite3_stmt *st, int i)
 {
         const unsigned char *t = sqlite3_column_text(st, i);
@@ -567,13 +579,7 @@ int mdb_set_state(struct mdb *d, struct mig *m)
 
 int mdb_request_abort(struct mdb *d, int64_t mig)
 {
-        sqlite3_stmt *st;
-        int r = prepare(d, "UPDATE migrations SET abort_requested = 1 WHERE id = ?", &st);
-
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, mig);
-        return step_done(d, st);
+        return exec_id(d, "UPDATE migrations SET abort_requested = 1 WHERE id = ?", mig);
 }
 
 int mdb_abort_requested(struct mdb *d, int64_t mig)
@@ -882,24 +888,12 @@ int mdb_trial_snapshot(struct mdb *d, int64_t id, const char *kind, const char *
 
 int mdb_trial_created(struct mdb *d, int64_t id)
 {
-        sqlite3_stmt *st;
-        int r = prepare(d, "UPDATE trial_journal SET created = 1 WHERE id = ?", &st);
-
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, id);
-        return step_done(d, st);
+        return exec_id(d, "UPDATE trial_journal SET created = 1 WHERE id = ?", id);
 }
 
 int mdb_trial_end(struct mdb *d, int64_t id)
 {
-        sqlite3_stmt *st;
-        int r = prepare(d, "DELETE FROM trial_journal WHERE id = ?", &st);
-
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, id);
-        return step_done(d, st);
+        return exec_id(d, "DELETE FROM trial_journal WHERE id = ?", id);
 }
 
 void mtrial_leftovers_free(struct mtrial_leftover *v, unsigned n)

@@ -145,12 +145,17 @@ static int lvm_origin(const struct trial_opts *o, const char *dev, char **ret_vg
         return *ret_vg && *ret_lv ? 1 : -ENOMEM;
 }
 
-static char *snap_size_text(uint64_t size)
+/* The space a snapshot of an origin of size bytes may take: a tenth, at least SNAP_MIN, at most size. */
+static uint64_t snap_room(uint64_t size)
 {
         uint64_t want = size / SNAP_FRACTION < SNAP_MIN ? SNAP_MIN : size / SNAP_FRACTION;
 
-        want = want > size ? size : want;
-        return strdup_printf("%" PRIu64 "b", (want + 511) / 512 * 512);
+        return want > size ? size : want;
+}
+
+static char *snap_size_text(uint64_t size)
+{
+        return strdup_printf("%" PRIu64 "b", (snap_room(size) + 511) / 512 * 512);
 }
 
 /* Plans an LVM snapshot: 1 when dev is a logical volume, 0 when not, -EINVAL with *why. */
@@ -162,8 +167,7 @@ static int plan_lvm(const struct trial *t, const char *dev, struct snap *s, char
 
         if (r <= 0)
                 return r;
-        want = size / SNAP_FRACTION < SNAP_MIN ? SNAP_MIN : size / SNAP_FRACTION;
-        want = want > size ? size : want;
+        want = snap_room(size);
         if (free_b < want) {
                 *why = strdup_printf("%s: volume group %s has %" PRIu64
                                      " bytes free, a snapshot needs %" PRIu64,
@@ -215,9 +219,8 @@ static int plan_file(const struct trial *t, const char *file, const struct stat 
                                ? -EINVAL
                                : -ENOMEM;
         avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
-        want = (uint64_t)st->st_size / SNAP_FRACTION < SNAP_MIN
-                       ? SNAP_MIN
-                       : (uint64_t)st->st_size / SNAP_FRACTION;
+        /* Reflinks share the blocks; the copy's own writes take room, as a snapshot's do. */
+        want = (uint64_t)st->st_size / SNAP_FRACTION > SNAP_MIN ? (uint64_t)st->st_size / SNAP_FRACTION : SNAP_MIN;
         if (avail < want)
                 return (*why = strdup_printf("%s: %" PRIu64
                                              " bytes free beside it, a copy needs %" PRIu64,
