@@ -735,8 +735,12 @@ void xlcfg_disks_free(struct xlcfg_disk *d, size_t n)
 /* The keys a trial's copy gets from xlcfg_to_trial(), never from the guest's own configuration. */
 static bool trial_key(const struct xlline *l)
 {
-        static const char *const keys[] = { "name",  "uuid",  "memory",      "maxmem",    "vif",
-                                            "disk",  "pci",   "on_poweroff", "on_reboot", "on_crash" };
+        /* Its own identity and disks; no network, and nothing of the host's passed through or shared. */
+        static const char *const keys[] = { "name",    "uuid",      "memory",   "maxmem",  "vif",
+                                            "disk",    "pci",       "p9",       "vtpm",    "usbdev",
+                                            "usbctrl", "pvcalls",   "dtdev",    "iomem",   "ioports",
+                                            "irqs",    "rdm",       "channel",  "on_poweroff",
+                                            "on_reboot", "on_crash" };
 
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (key_is(l, keys[i]))

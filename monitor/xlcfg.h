@@ -99,8 +99,10 @@ void xlcfg_disks_free(struct xlcfg_disk *d, size_t n);
 
 /*
  * A throwaway copy of a guest for a trial boot (pvh-monitor trial): the
- * configuration text with its name, UUID, memory, disks, network cards and
- * PCI devices replaced by these, and the domain destroyed rather than
+ * configuration text with its name, UUID, memory and disks replaced by
+ * these, and without network cards, passed-through devices (pci, usbdev,
+ * dtdev, iomem, ioports, irqs, rdm), 9pfs shares, vTPMs, PV calls or
+ * channels, and the domain destroyed rather than
  * restarted when it reboots or powers off (a crash is kept for the console).
  * Every other line stays as it was.
  */

@@ -263,6 +263,7 @@ static void test_trial(void)
         static const char in[] = "name = \"web\"\ntype = \"pvh\"\nmemory = 2048 # MiB\nmaxmem = 4096\n"
                                  "uuid = \"0a0b\"\nvif = [ 'bridge=xenbr0',\n  'bridge=dmz' # ]\n]\n"
                                  "disk = [ 'phy:/dev/vg0/web,xvda,w' ]\npci = [ '01:00.0' ]\nvcpus = 2\n"
+                                 "p9 = [ 'tag=share,path=/srv,security_model=none' ]\nvtpm = [ 'backend=1' ]\n"
                                  "on_crash = \"restart\"\nextra = \"console=hvc0\"";
         static const char *const disks[] = { "/dev/vg0/web-pvhtrial,raw,xvda,w", "/a.img-pvhtrial,raw,xvdb,w" };
         const struct xlcfg_trial t = { "web-pvhtrial", "1111-2222", 1024, disks, 2 };
