@@ -24,14 +24,6 @@
 #include "strv.h"
 #include "util.h"
 
-#define XL_DEFAULT "/usr/sbin/xl"
-#define CONFIG_DEFAULT "/etc/xen/%n.cfg"
-/* Debian's grub-xen-host: pvgrub2 for 64- and 32-bit PV guests, and pvhgrub. */
-#define PVGRUB_DEFAULT "/usr/lib/grub-xen/grub-x86_64-xen.bin"
-#define PVGRUB32_DEFAULT "/usr/lib/grub-xen/grub-i386-xen.bin"
-/* xenconsoled --log=guest writes each guest's console there. */
-#define CONSOLE_LOG_DEFAULT "/var/log/xen/console/guest-%n.log"
-#define PVHGRUB_DEFAULT "/usr/lib/grub-xen/grub-i386-xen_pvh.bin"
 /* The host's migrate settings (etc/migrate.conf): the table of boot loaders. */
 #define SETTINGS_DEFAULT "/etc/pvh-monitor/migrate.conf"
 #define SETTINGS_FILE_MAX (64u << 10)
@@ -41,6 +33,7 @@ struct margs {
         int64_t id;
         bool json, dry_run, all, replace;
         bool same_settings; /* --same-settings: the newest migration's */
+        bool require_trial; /* plan only guests whose newest trial booted, since their last kernel change */
         unsigned parallel; /* --parallel, 0 when not given */
         struct filter filter;
         /* The table of boot loaders from the command line: pv[i] becomes pvh[i] (NULL: --pvhgrub). */
@@ -128,6 +121,9 @@ static void migrate_help(FILE *f)
                 "                         skips the guest, its output the reason\n"
                 "  --after-guest PROG     run PROG after each guest (PVH_OUTCOME: done, failed,\n"
                 "                         skipped, cancelled); a failure is only journaled\n"
+                "  --require-trial        plan only guests whose newest trial boot (pvh-monitor\n"
+                "                         trial) booted, and whose kernel serve saw change\n"
+                "                         not since; the others are skipped with the reason\n"
                 "  --at-next-reboot       restart nothing: run prepares each guest, writes the\n"
                 "                         PVH configuration to CFG and, with XL config-update\n"
                 "                         NAME CFG, to the running domain, and leaves it armed;\n"
@@ -177,6 +173,7 @@ enum {
         O_BOOT_LOADER, O_SETTINGS, O_BEFORE, O_AFTER, O_MAX_RESTARTS, O_NO_PREPARE,
         O_AT_NEXT_REBOOT,
         O_SAME_SETTINGS,
+        O_REQUIRE_TRIAL,
 };
 
 /*
@@ -320,6 +317,9 @@ static int parse_opt(int c, struct margs *a)
         case O_SAME_SETTINGS:
                 a->same_settings = true;
                 return 0;
+        case O_REQUIRE_TRIAL:
+                a->require_trial = true;
+                return 0;
         default:
                 return -EINVAL;
         }
@@ -362,6 +362,7 @@ static int margs_parse(int argc, char **argv, bool plan, struct margs *a)
                 { "no-prepare", no_argument, NULL, O_NO_PREPARE },
                 { "at-next-reboot", no_argument, NULL, O_AT_NEXT_REBOOT },
                 { "same-settings", no_argument, NULL, O_SAME_SETTINGS },
+                { "require-trial", no_argument, NULL, O_REQUIRE_TRIAL },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -585,6 +586,8 @@ static int guest_reason(struct xstore *x, struct mdb *d, const struct margs *a, 
         *ret = skip_reason(a, s);
         if (!*ret && c->g.config)
                 *ret = config_reason(a, c->g.config);
+        if (!*ret && a->require_trial)
+                return mdb_trial_reason(d, c->g.name, ret);
         return 0;
 }
 

@@ -34,6 +34,7 @@ struct shown {
         char *addrs;            /* "ADDR/PREFIX ..." or NULL */
         struct hrows history;
         bool have_db;
+        struct db_trial trial;  /* its newest trial boot; outcome NULL when none */
 };
 
 static void show_help(FILE *f)
@@ -138,6 +139,8 @@ static void read_db(const struct show_args *a, struct shown *s)
                 log_warning("Failed to read the inspection of domain %u from the database.", s->g.domid);
         if (s->g.uuid[0])
                 s->have_db = history_collect(d, &q, &s->history) >= 0;
+        if (guest_get_name(&s->g) && db_trial_get(d, guest_get_name(&s->g), &s->trial) < 0)
+                s->trial = (struct db_trial){};
         db_close(d);
 }
 
@@ -166,6 +169,7 @@ static void shown_done(struct shown *s)
                 ganswer_done(&s->answers[i]);
         free(s->addrs);
         history_done(&s->history);
+        db_trial_done(&s->trial);
 }
 
 /* ---- text ------------------------------------------------------------------- */
@@ -214,6 +218,24 @@ static void text_fact(FILE *f, const char *label, const struct gvalue *v)
         fputc('\n', f);
 }
 
+/* "trial: booted (reason), when": the newest trial boot of a copy of the guest. */
+static void text_trial(FILE *f, const struct db_trial *t)
+{
+        char when[32] = "?";
+        time_t at = (time_t)t->at;
+        struct tm tm;
+
+        if (!t->outcome)
+                return;
+        if (gmtime_r(&at, &tm))
+                strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+        fprintf(f, "  %-12s", "trial");
+        put(f, t->outcome);
+        fputs(" (", f);
+        put(f, t->reason);
+        fprintf(f, "), %s\n", when);
+}
+
 static void text_facts(FILE *f, const struct shown *s)
 {
         const struct guest *g = &s->g;
@@ -221,6 +243,7 @@ static void text_facts(FILE *f, const struct shown *s)
 
         fprintf(f, "  %-12s%s\n", "uuid", g->uuid[0] ? g->uuid : "-");
         fprintf(f, "  %-12s%s (%s)\n", "verdict", verdict, verdict_words(verdict));
+        text_trial(f, &s->trial);
         if (g->agent != GUEST_AGENT_OK)
                 return;
         text_fact(f, "guest type", &g->f[GF_GUEST_TYPE]);
@@ -438,6 +461,15 @@ static int show_json(FILE *f, const struct shown *s)
         fputs(",\"refuses\":", f);
         json_actions(f, &s->g, false);
         json_answers(f, s);
+        fputs(",\"trial\":", f);
+        if (s->trial.outcome) {
+                fputs("{\"outcome\":", f);
+                render_json_cstr(f, s->trial.outcome);
+                fprintf(f, ",\"at\":%lld,\"reason\":", (long long)s->trial.at);
+                render_json_cstr(f, s->trial.reason);
+                fputc('}', f);
+        } else
+                fputs("null", f);
         fputs(",\"history\":", f);
         if (s->have_db)
                 history_print_json(f, &s->history);

@@ -16,6 +16,7 @@ static const struct command commands[] = {
         { "serve", cmd_serve, "keep a database of guest states and serve metrics" },
         { "inspect", cmd_inspect, "read the disks of guests without an agent and judge them" },
         { "migrate", cmd_migrate, "staged PV to PVH migrations: plan, run, resume, status, abort" },
+        { "trial", cmd_trial, "boot a throwaway copy of guests as PVH, on disk snapshots" },
 };
 
 const struct command *command_find(const char *name)

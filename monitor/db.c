@@ -186,10 +186,28 @@ static int schema_to_11(struct db *d)
         return exec(d, "ALTER TABLE migrations ADD COLUMN at_next_reboot INTEGER NOT NULL DEFAULT 0;");
 }
 
+/*
+ * 12: trial boots (pvh-monitor trial). trial_journal and trial_snapshots
+ * hold what a running trial made, written before it makes it, so that a
+ * trial killed at any point leaves a list of what to remove; trials keeps
+ * the outcomes.
+ */
+static int schema_to_12(struct db *d)
+{
+        return exec(d, "CREATE TABLE trial_journal (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                       "copy TEXT NOT NULL, config TEXT, created INTEGER NOT NULL DEFAULT 0, "
+                       "started INTEGER NOT NULL);"
+                       "CREATE TABLE trial_snapshots (trial INTEGER NOT NULL REFERENCES trial_journal(id) "
+                       "ON DELETE CASCADE, kind TEXT NOT NULL, path TEXT NOT NULL, lv TEXT);"
+                       "CREATE TABLE trials (name TEXT NOT NULL, at INTEGER NOT NULL, outcome TEXT NOT NULL, "
+                       "reason TEXT, console TEXT);"
+                       "CREATE INDEX trials_by_name ON trials(name, at);");
+}
+
 static int (*const migrations[])(struct db *d) = {
         schema_to_1, schema_to_2, schema_to_3, schema_to_4,
         schema_to_5, schema_to_6, schema_to_7, schema_to_8,
-        schema_to_9, schema_to_10, schema_to_11,
+        schema_to_9, schema_to_10, schema_to_11, schema_to_12,
 };
 
 /* The schema version that has the inspections table. */
@@ -216,7 +234,8 @@ static int run(struct db *d, const char *sql, const char *const *texts, unsigned
 static const char *const tables[] = {
         "domains",    "verdict_history",  "requests",         "request_outcomes",
         "migrations", "migration_guests", "migration_events", "guests",
-        "guest_changes", "inspections",
+        "guest_changes", "inspections", "trial_journal", "trial_snapshots",
+        "trials",
 };
 
 static int user_version(struct db *d, int *ret)
@@ -936,6 +955,44 @@ int db_inspection_get(struct db *d, const char *name, struct db_inspection *ret)
                 r = sql_error(d, rc);
         sqlite3_finalize(st);
         return r;
+}
+
+/* The schema version that has the trials table. */
+#define SCHEMA_TRIALS 12
+
+int db_trial_get(struct db *d, const char *name, struct db_trial *ret)
+{
+        sqlite3_stmt *st;
+        int rc, r = -ENOENT;
+
+        if (d->readonly && d->version < SCHEMA_TRIALS)
+                return -ENOENT;
+        rc = sqlite3_prepare_v2(d->db, "SELECT at, outcome, reason FROM trials WHERE name = ? "
+                                       "ORDER BY at DESC, rowid DESC LIMIT 1", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sql_error(d, rc);
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                *ret = (struct db_trial){
+                        .at = sqlite3_column_int64(st, 0),
+                        .outcome = column_dup(st, 1),
+                        .reason = column_dup(st, 2),
+                };
+                r = ret->outcome ? 0 : -ENOMEM;
+                if (r < 0)
+                        db_trial_done(ret);
+        } else if (rc != SQLITE_DONE)
+                r = sql_error(d, rc);
+        sqlite3_finalize(st);
+        return r;
+}
+
+void db_trial_done(struct db_trial *t)
+{
+        free(t->outcome);
+        free(t->reason);
+        *t = (struct db_trial){};
 }
 
 /* Guests by state, the number of waves, and the wave in progress (the first one not finished). */

@@ -109,5 +109,14 @@ int db_inspection_put(struct db *d, const char *name, unsigned domid, int64_t at
 /* -ENOENT when the guest was never inspected. */
 int db_inspection_get(struct db *d, const char *name, struct db_inspection *ret);
 void db_inspection_done(struct db_inspection *i);
+/* A guest's newest trial boot (pvh-monitor trial): -ENOENT when it had none. */
+struct db_trial {
+        int64_t at;
+        char *outcome; /* booted, failed, refused */
+        char *reason;
+};
+
+int db_trial_get(struct db *d, const char *name, struct db_trial *ret);
+void db_trial_done(struct db_trial *t);
 /* Shows the guest's last inspection when it has no agent: the report read again, every line checked. */
 int db_inspection_apply(struct db *d, struct guest *g);

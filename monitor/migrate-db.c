@@ -16,6 +16,7 @@
 #include "log.h"
 #include "macro.h"
 #include "migrate.h"
+#include "strv.h"
 #include "util.h"
 
 #define BUSY_TIMEOUT_MS 10000
@@ -255,6 +256,18 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
                 sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
         else
                 sqlite3_bind_null(st, i);
+}
+
+/* Runs sql, which takes one integer: an id. */
+static int exec_id(struct mdb *d, const char *sql, int64_t id)
+{
+        sqlite3_stmt *st;
+        int r = prepare(d, sql, &st);
+
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        return step_done(d, st);
 }
 
 static char *col_text(sqlite3_stmt *st, int i)
@@ -566,13 +579,7 @@ int mdb_set_state(struct mdb *d, struct mig *m)
 
 int mdb_request_abort(struct mdb *d, int64_t mig)
 {
-        sqlite3_stmt *st;
-        int r = prepare(d, "UPDATE migrations SET abort_requested = 1 WHERE id = ?", &st);
-
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, mig);
-        return step_done(d, st);
+        return exec_id(d, "UPDATE migrations SET abort_requested = 1 WHERE id = ?", mig);
 }
 
 int mdb_abort_requested(struct mdb *d, int64_t mig)
@@ -780,13 +787,15 @@ static void lock_write_owner(int fd, const char *p)
                 log_debug_errno(-errno, "Failed to write the owner into '%s': %m", p);
 }
 
-int mdb_lock(const char *db_path, bool wait, int *ret_fd, pid_t *ret_holder)
+/* Takes the lock file at p (suffix of the database's path): see mdb_lock(). */
+static int lock_take(const char *db_path, const char *suffix, const char *what, bool wait, int *ret_fd,
+                     pid_t *ret_holder)
 {
-        _cleanup_free_ char *p = lock_path(db_path);
+        _cleanup_free_ char *p = NULL;
         struct spawn_group o;
         int fd;
 
-        if (!p)
+        if (asprintf(&p, "%s%s", db_path, suffix) < 0)
                 return -ENOMEM;
         fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
@@ -801,11 +810,21 @@ int mdb_lock(const char *db_path, bool wait, int *ret_fd, pid_t *ret_holder)
         }
         /* A named owner that let the lock go without emptying it was killed. */
         if (lock_owner(fd, &o) > 0)
-                log_warning("The migration lock was left by pid %d, which ended without releasing "
-                            "it: that run was interrupted.", (int)o.pgid);
+                log_warning("The %s lock was left by pid %d, which ended without releasing "
+                            "it: that run was interrupted.", what, (int)o.pgid);
         lock_write_owner(fd, p);
         *ret_fd = fd;
         return 0;
+}
+
+int mdb_lock(const char *db_path, bool wait, int *ret_fd, pid_t *ret_holder)
+{
+        return lock_take(db_path, ".migrate-lock", "migration", wait, ret_fd, ret_holder);
+}
+
+int mdb_trial_lock(const char *db_path, int *ret_fd, pid_t *ret_holder)
+{
+        return lock_take(db_path, ".trial-lock", "trial", false, ret_fd, ret_holder);
 }
 
 void mdb_unlock(int fd)
@@ -813,7 +832,7 @@ void mdb_unlock(int fd)
         if (fd < 0)
                 return;
         if (ftruncate(fd, 0) < 0)
-                log_debug_errno(-errno, "Failed to empty the migration lock: %m");
+                log_debug_errno(-errno, "Failed to empty the lock: %m");
         close(fd);
 }
 
@@ -832,4 +851,185 @@ int mdb_lock_holder(const char *db_path, pid_t *ret_pid)
                 return 0;
         *ret_pid = o.pgid;
         return 1;
+}
+
+/* ---- trial boots (trial.c) ----------------------------------------------- */
+
+int mdb_trial_begin(struct mdb *d, const char *name, const char *copy, const char *config, int64_t *ret_id)
+{
+        sqlite3_stmt *st;
+        int r = prepare(d, "INSERT INTO trial_journal(name, copy, config, started) VALUES (?, ?, ?, ?)", &st);
+
+        if (r < 0)
+                return r;
+        bind_text(st, 1, name);
+        bind_text(st, 2, copy);
+        bind_text(st, 3, config);
+        sqlite3_bind_int64(st, 4, now_s());
+        r = step_done(d, st);
+        if (r >= 0)
+                *ret_id = sqlite3_last_insert_rowid(d->db);
+        return r;
+}
+
+int mdb_trial_snapshot(struct mdb *d, int64_t id, const char *kind, const char *path, const char *lv)
+{
+        sqlite3_stmt *st;
+        int r = prepare(d, "INSERT INTO trial_snapshots(trial, kind, path, lv) VALUES (?, ?, ?, ?)", &st);
+
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        bind_text(st, 2, kind);
+        bind_text(st, 3, path);
+        bind_text(st, 4, lv);
+        return step_done(d, st);
+}
+
+int mdb_trial_created(struct mdb *d, int64_t id)
+{
+        return exec_id(d, "UPDATE trial_journal SET created = 1 WHERE id = ?", id);
+}
+
+int mdb_trial_end(struct mdb *d, int64_t id)
+{
+        return exec_id(d, "DELETE FROM trial_journal WHERE id = ?", id);
+}
+
+void mtrial_leftovers_free(struct mtrial_leftover *v, unsigned n)
+{
+        for (unsigned i = 0; v && i < n; i++) {
+                free(v[i].copy);
+                free(v[i].config);
+                for (unsigned k = 0; k < v[i].n_snaps; k++) {
+                        free(v[i].snaps[k].kind);
+                        free(v[i].snaps[k].path);
+                        free(v[i].snaps[k].lv);
+                }
+        }
+        free(v);
+}
+
+static int leftover_snaps(struct mdb *d, struct mtrial_leftover *t)
+{
+        sqlite3_stmt *st;
+        int r = prepare(d, "SELECT kind, path, lv FROM trial_snapshots WHERE trial = ? ORDER BY rowid", &st);
+        int rc;
+
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, t->id);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW && t->n_snaps < MTRIAL_SNAPS_MAX) {
+                struct mtrial_snap *s = &t->snaps[t->n_snaps++];
+
+                s->kind = col_text(st, 0);
+                s->path = col_text(st, 1);
+                s->lv = col_text(st, 2);
+        }
+        sqlite3_finalize(st);
+        return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sql_error(d, rc);
+}
+
+int mdb_trial_leftovers(struct mdb *d, struct mtrial_leftover **ret, unsigned *ret_n)
+{
+        struct mtrial_leftover *v = NULL;
+        unsigned n = 0;
+        sqlite3_stmt *st;
+        int r = prepare(d, "SELECT id, copy, config, created FROM trial_journal ORDER BY id", &st);
+        int rc;
+
+        if (r < 0)
+                return r;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                struct mtrial_leftover *nv = realloc(v, (n + 1) * sizeof(*v));
+
+                if (!nv) {
+                        rc = SQLITE_NOMEM;
+                        break;
+                }
+                v = nv;
+                v[n] = (struct mtrial_leftover){ .id = sqlite3_column_int64(st, 0), .copy = col_text(st, 1),
+                                                 .config = col_text(st, 2),
+                                                 .created = sqlite3_column_int(st, 3) != 0 };
+                n++;
+        }
+        sqlite3_finalize(st);
+        r = rc == SQLITE_DONE ? 0 : sql_error(d, rc);
+        for (unsigned i = 0; r >= 0 && i < n; i++)
+                r = leftover_snaps(d, &v[i]);
+        if (r < 0) {
+                mtrial_leftovers_free(v, n);
+                return r;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+int mdb_trial_result(struct mdb *d, const char *name, int64_t at, const char *outcome, const char *reason,
+                     const char *console)
+{
+        sqlite3_stmt *st;
+        int r = prepare(d, "INSERT INTO trials(name, at, outcome, reason, console) VALUES (?, ?, ?, ?, ?)", &st);
+
+        if (r < 0)
+                return r;
+        bind_text(st, 1, name);
+        sqlite3_bind_int64(st, 2, at);
+        bind_text(st, 3, outcome);
+        bind_text(st, 4, reason);
+        bind_text(st, 5, console);
+        return step_done(d, st);
+}
+
+/* The newest change of the guest's kernel serve saw, in seconds since the epoch; 0 when none. */
+static int kernel_changed(struct mdb *d, const char *name, int64_t *ret)
+{
+        sqlite3_stmt *st;
+        int r = prepare(d, "SELECT coalesce(max(at), 0) FROM guest_changes WHERE name = ? AND what = 'kernel'",
+                        &st);
+        int rc;
+
+        if (r < 0)
+                return r;
+        bind_text(st, 1, name);
+        rc = sqlite3_step(st);
+        *ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_finalize(st);
+        return rc == SQLITE_ROW ? 0 : sql_error(d, rc);
+}
+
+int mdb_trial_reason(struct mdb *d, const char *name, char **ret)
+{
+        _cleanup_free_ char *outcome = NULL, *reason = NULL;
+        int64_t at = 0, changed = 0;
+        sqlite3_stmt *st;
+        int r = prepare(d, "SELECT at, outcome, reason FROM trials WHERE name = ? ORDER BY at DESC, rowid DESC "
+                           "LIMIT 1", &st);
+        int rc;
+
+        if (r < 0)
+                return r;
+        bind_text(st, 1, name);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                at = sqlite3_column_int64(st, 0);
+                outcome = col_text(st, 1);
+                reason = col_text(st, 2);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return sql_error(d, rc);
+        r = kernel_changed(d, name, &changed);
+        if (r < 0)
+                return r;
+        if (!outcome)
+                *ret = strdup("no trial boot (--require-trial; run pvh-monitor trial first)");
+        else if (!streq(outcome, "booted"))
+                *ret = strdup_printf("its newest trial boot %s: %s", outcome, reason ? reason : "?");
+        else if (changed >= at)
+                *ret = strdup("its kernel changed since its trial booted (--require-trial; try it again)");
+        else
+                return 0;
+        return *ret ? 0 : -ENOMEM;
 }

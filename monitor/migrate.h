@@ -19,6 +19,16 @@
  * recorded step. Each step is idempotent or checks what was done already.
  */
 
+/* The defaults of migrate and trial. */
+#define XL_DEFAULT "/usr/sbin/xl"
+#define CONFIG_DEFAULT "/etc/xen/%n.cfg"
+/* Debian's grub-xen-host: pvgrub2 for 64- and 32-bit PV guests, and pvhgrub. */
+#define PVGRUB_DEFAULT "/usr/lib/grub-xen/grub-x86_64-xen.bin"
+#define PVGRUB32_DEFAULT "/usr/lib/grub-xen/grub-i386-xen.bin"
+/* xenconsoled --log=guest writes each guest's console there. */
+#define CONSOLE_LOG_DEFAULT "/var/log/xen/console/guest-%n.log"
+#define PVHGRUB_DEFAULT "/usr/lib/grub-xen/grub-i386-xen_pvh.bin"
+
 enum mig_state {
         MIG_PLANNED,
         MIG_RUNNING,  /* started; may have been killed: resume continues it */
@@ -173,6 +183,42 @@ int mdb_times(struct mdb *d, int64_t mig, const char *name, int64_t *ret_start, 
 /* Every migration's id, oldest first. */
 int mdb_ids(struct mdb *d, int64_t **ret, unsigned *ret_n);
 void mdb_unlock(int fd);
+/* The lock of trial boots (pvh-monitor trial), one at a time per host: as mdb_lock, never waiting. */
+int mdb_trial_lock(const char *db_path, int *ret_fd, pid_t *ret_holder);
+/*
+ * The journal of a trial boot: its row is written before anything is made,
+ * each snapshot before it is made, created before the copy is created; it
+ * goes (mdb_trial_end) once all that was removed. A row left behind is what
+ * a killed trial left: trial --cleanup removes it (mdb_trial_leftovers).
+ */
+int mdb_trial_begin(struct mdb *d, const char *name, const char *copy, const char *config, int64_t *ret_id);
+int mdb_trial_snapshot(struct mdb *d, int64_t id, const char *kind, const char *path, const char *lv);
+int mdb_trial_created(struct mdb *d, int64_t id);
+int mdb_trial_end(struct mdb *d, int64_t id);
+#define MTRIAL_SNAPS_MAX 16
+struct mtrial_snap {
+        char *kind; /* "lvm", "reflink" */
+        char *path;
+        char *lv;
+};
+struct mtrial_leftover {
+        int64_t id;
+        char *copy, *config;
+        bool created;
+        struct mtrial_snap snaps[MTRIAL_SNAPS_MAX];
+        unsigned n_snaps;
+};
+int mdb_trial_leftovers(struct mdb *d, struct mtrial_leftover **ret, unsigned *ret_n);
+void mtrial_leftovers_free(struct mtrial_leftover *v, unsigned n);
+/*
+ * migrate plan --require-trial: why the guest is not planned (*ret, malloc'd):
+ * no trial, its newest trial did not boot, or serve saw its kernel change
+ * since; NULL when its newest trial booted since its last kernel change.
+ */
+int mdb_trial_reason(struct mdb *d, const char *name, char **ret);
+/* A trial's outcome (booted, failed, refused), kept for show and migrate plan --require-trial. */
+int mdb_trial_result(struct mdb *d, const char *name, int64_t at, const char *outcome, const char *reason,
+                     const char *console);
 /* Whether a live process owns the lock (1, its pid in *ret_pid), without taking it. */
 int mdb_lock_holder(const char *db_path, pid_t *ret_pid);
 /* A guest's migration state in its history (pvh-monitor history: "migration OLD -> NEW"). */

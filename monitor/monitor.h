@@ -57,6 +57,7 @@ int cmd_migrate(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_trial(int argc, char **argv);
 
 /*
  * Resolves DOMAIN arguments (domids or names) against the guests in xenstore.

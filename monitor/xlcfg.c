@@ -731,3 +731,160 @@ void xlcfg_disks_free(struct xlcfg_disk *d, size_t n)
                 disk_done(&d[i]);
         free(d);
 }
+
+/* The keys a trial's copy gets from xlcfg_to_trial(), never from the guest's own configuration. */
+static bool trial_key(const struct xlline *l)
+{
+        /* Its own identity and disks; no network, and nothing of the host's passed through or shared. */
+        static const char *const keys[] = { "name",    "uuid",      "memory",   "maxmem",  "vif",
+                                            "disk",    "pci",       "p9",       "vtpm",    "usbdev",
+                                            "usbctrl", "pvcalls",   "dtdev",    "iomem",   "ioports",
+                                            "irqs",    "rdm",       "channel",  "on_poweroff",
+                                            "on_reboot", "on_crash" };
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (key_is(l, keys[i]))
+                        return true;
+        return false;
+}
+
+/* '[' minus ']' on a line, outside quoted strings and comments. */
+static int bracket_balance(const char *p, const char *end)
+{
+        char quote = 0;
+        int n = 0;
+
+        for (; p < end; p++)
+                if (quote && *p == quote)
+                        quote = 0;
+                else if (quote)
+                        continue;
+                else if (*p == '"' || *p == '\'')
+                        quote = *p;
+                else if (*p == '#')
+                        break;
+                else if (*p == '[')
+                        n++;
+                else if (*p == ']')
+                        n--;
+        return n;
+}
+
+struct trial_rewrite {
+        struct rewrite w;
+        int open;  /* brackets a dropped list left open: its next lines go too */
+};
+
+static int trial_line(const struct xlline *l, void *u)
+{
+        struct trial_rewrite *t = u;
+        int r = 0;
+
+        if (t->open > 0) {
+                t->open += bracket_balance(l->start, l->end);
+                return 0;
+        }
+        if (trial_key(l)) {
+                t->open = bracket_balance(l->start, l->end);
+                return 0;
+        }
+        r = append(&t->w, l->start, (size_t)(l->end - l->start));
+        if (r >= 0 && *l->end == '\n')
+                r = append(&t->w, "\n", 1);
+        return r < 0 ? r : 0;
+}
+
+static int append_str(struct rewrite *w, const char *s)
+{
+        return append(w, s, strlen(s));
+}
+
+static int trial_tail(struct rewrite *w, const struct xlcfg_trial *t)
+{
+        char line[160];
+        int r = 0;
+
+        if (w->len > 0 && w->buf[w->len - 1] != '\n')
+                r = append(w, "\n", 1);
+        snprintf(line, sizeof(line), "# pvh-monitor trial: a throwaway copy, no network\nname = \"%s\"\n"
+                 "uuid = \"%s\"\n", t->name, t->uuid);
+        if (r >= 0)
+                r = append_str(w, line);
+        if (r >= 0 && t->memory_mib > 0) {
+                snprintf(line, sizeof(line), "memory = %u\nmaxmem = %u\n", t->memory_mib, t->memory_mib);
+                r = append_str(w, line);
+        }
+        if (r >= 0)
+                r = append_str(w, "vif = [ ]\non_poweroff = \"destroy\"\non_reboot = \"destroy\"\n"
+                                  "on_crash = \"preserve\"\ndisk = [");
+        for (size_t i = 0; r >= 0 && i < t->n_disks; i++) {
+                r = append_str(w, i ? ", '" : " '");
+                if (r >= 0)
+                        r = append_str(w, t->disks[i]);
+                if (r >= 0)
+                        r = append(w, "'", 1);
+        }
+        return r < 0 ? r : append_str(w, " ]\n");
+}
+
+/* Whether a value can go between quotes in a configuration line as it is. */
+static bool trial_value_ok(const char *s)
+{
+        return s && strlen(s) < 100 && !strpbrk(s, "\"'\n\\");
+}
+
+int xlcfg_to_trial(const char *text, const struct xlcfg_trial *t, char **ret)
+{
+        struct trial_rewrite tr = {};
+        int r;
+
+        if (!trial_value_ok(t->name) || !trial_value_ok(t->uuid))
+                return -EINVAL;
+        for (size_t i = 0; i < t->n_disks; i++)
+                if (!t->disks[i] || strpbrk(t->disks[i], "\"'\n\\"))
+                        return -EINVAL;
+        r = append(&tr.w, "", 0);
+        if (r >= 0)
+                r = each_line(text, trial_line, &tr);
+        if (r >= 0)
+                r = trial_tail(&tr.w, t);
+        if (r < 0) {
+                free(tr.w.buf);
+                return r;
+        }
+        *ret = tr.w.buf;
+        return 0;
+}
+
+static int find_memory(const struct xlline *l, void *u)
+{
+        unsigned *ret = u;
+        const char *p, *end;
+        unsigned long v;
+        char *e;
+
+        if (!key_is(l, "memory"))
+                return 0;
+        p = memchr(l->key, '=', (size_t)(l->end - l->key));
+        p = skip_blank(p + 1, l->end);
+        if (p >= l->end || *p < '0' || *p > '9')
+                return 0;
+        errno = 0;
+        v = strtoul(p, &e, 10);
+        end = skip_blank(e, l->end);
+        if (errno || v == 0 || v > UINT_MAX || (end < l->end && *end != '#' && *end != ';'))
+                return 0;
+        *ret = (unsigned)v;
+        return 0;
+}
+
+int xlcfg_memory(const char *text, unsigned *ret)
+{
+        unsigned m = 0;
+
+        each_line(text, find_memory, &m);
+        if (m == 0)
+                return -ENOENT;
+        *ret = m;
+        return 0;
+}

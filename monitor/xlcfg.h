@@ -96,3 +96,24 @@ struct xlcfg_disk {
 
 int xlcfg_disks(const char *text, struct xlcfg_disk **ret, size_t *ret_n);
 void xlcfg_disks_free(struct xlcfg_disk *d, size_t n);
+
+/*
+ * A throwaway copy of a guest for a trial boot (pvh-monitor trial): the
+ * configuration text with its name, UUID, memory and disks replaced by
+ * these, and without network cards, passed-through devices (pci, usbdev,
+ * dtdev, iomem, ioports, irqs, rdm), 9pfs shares, vTPMs, PV calls or
+ * channels, and the domain destroyed rather than
+ * restarted when it reboots or powers off (a crash is kept for the console).
+ * Every other line stays as it was.
+ */
+struct xlcfg_trial {
+        const char *name;
+        const char *uuid;
+        unsigned memory_mib;       /* 0: the memory lines are left alone */
+        const char *const *disks;  /* xl-disk-configuration(5) specs */
+        size_t n_disks;
+};
+
+int xlcfg_to_trial(const char *text, const struct xlcfg_trial *t, char **ret);
+/* memory = N (MiB) of the configuration; -ENOENT when absent or not a number. */
+int xlcfg_memory(const char *text, unsigned *ret);

@@ -257,6 +257,32 @@ static void test_links(void)
         rmdir(dir);
 }
 
+/* The copy of a trial boot: the guest's own name, memory, disks, network cards and PCI devices go, lists over several lines too. */
+static void test_trial(void)
+{
+        static const char in[] = "name = \"web\"\ntype = \"pvh\"\nmemory = 2048 # MiB\nmaxmem = 4096\n"
+                                 "uuid = \"0a0b\"\nvif = [ 'bridge=xenbr0',\n  'bridge=dmz' # ]\n]\n"
+                                 "disk = [ 'phy:/dev/vg0/web,xvda,w' ]\npci = [ '01:00.0' ]\nvcpus = 2\n"
+                                 "p9 = [ 'tag=share,path=/srv,security_model=none' ]\nvtpm = [ 'backend=1' ]\n"
+                                 "on_crash = \"restart\"\nextra = \"console=hvc0\"";
+        static const char *const disks[] = { "/dev/vg0/web-pvhtrial,raw,xvda,w", "/a.img-pvhtrial,raw,xvdb,w" };
+        const struct xlcfg_trial t = { "web-pvhtrial", "1111-2222", 1024, disks, 2 };
+        const struct xlcfg_trial bad = { "web\"", "1111-2222", 1024, disks, 2 };
+        _cleanup_free_ char *out = NULL, *out2 = NULL;
+        unsigned mem = 0;
+
+        CHECK(xlcfg_memory(in, &mem) == 0 && mem == 2048, "memory: %u", mem);
+        CHECK(xlcfg_memory("memory = \"2048\"\n", &mem) == -ENOENT, "memory as a string is not a number");
+        CHECK(xlcfg_to_trial(in, &t, &out) == 0, "to_trial");
+        CHECK(out && streq(out, "type = \"pvh\"\nvcpus = 2\nextra = \"console=hvc0\"\n"
+                                "# pvh-monitor trial: a throwaway copy, no network\nname = \"web-pvhtrial\"\n"
+                                "uuid = \"1111-2222\"\nmemory = 1024\nmaxmem = 1024\nvif = [ ]\n"
+                                "on_poweroff = \"destroy\"\non_reboot = \"destroy\"\non_crash = \"preserve\"\n"
+                                "disk = [ '/dev/vg0/web-pvhtrial,raw,xvda,w', '/a.img-pvhtrial,raw,xvdb,w' ]\n"),
+              "to_trial: %s", out ? out : "(null)");
+        CHECK(xlcfg_to_trial(in, &bad, &out2) == -EINVAL && !out2, "a name that cannot be quoted is refused");
+}
+
 int main(void)
 {
         test_cases();
@@ -264,6 +290,7 @@ int main(void)
         test_files();
         test_disks();
         test_links();
+        test_trial();
         if (failures)
                 fprintf(stderr, "%d failures\n", failures);
         return failures ? 1 : 0;
