@@ -1390,9 +1390,11 @@ _noreturn_ static void worker(struct ctx *c, struct mguest *g, pid_t parent, con
                 workers[i] = 0;
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
                 _exit(WORKER_INTERNAL);
-        /* The lock is the run's: it goes when the run does, whatever its workers do. */
-        if (c->o->lock_fd >= 0)
-                close(c->o->lock_fd);
+        /*
+         * The lock (flock(2), on the descriptor the worker shares with the run)
+         * stays held here too: it goes when the run and every worker have, so
+         * that no resume starts while a worker of a killed run still acts.
+         */
         sigprocmask(SIG_SETMASK, mask, NULL);
         r = mdb_reconnect(c->d);
         if (r >= 0) {
