@@ -65,10 +65,15 @@ group_alive() {
 
 group_gone() { ! group_alive "$1"; }
 
-# toolstack_running NAME...: a stand-in command for one of them still runs.
+# toolstack_running NAME...: a stand-in command of this test's for one of
+# them still runs (its environment tells it from another test's).
 toolstack_running() {
 	_re=$(echo "$@" | sed 's/ /|/g')
-	ps -eo args= | grep -F "$XL" | grep -v grep | grep -qE "$T/etc/($_re)\\.cfg|-w ($_re)\$"
+	for _p in $(pgrep -f -- "$XL"); do
+		tr '\0' '\n' <"/proc/$_p/environ" 2>/dev/null | grep -qxF "MIG_DIR=$MIG_DIR" || continue
+		tr '\0' ' ' <"/proc/$_p/cmdline" 2>/dev/null | grep -qE "$T/etc/($_re)\\.cfg|-w ($_re) \$" && return 0
+	done
+	return 1
 }
 
 toolstack_done() { ! toolstack_running "$@"; }
