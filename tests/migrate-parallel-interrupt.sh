@@ -70,8 +70,8 @@ group_gone() { ! group_alive "$1"; }
 toolstack_running() {
 	_re=$(echo "$@" | sed 's/ /|/g')
 	for _p in $(pgrep -f -- "$XL"); do
-		tr '\0' '\n' <"/proc/$_p/environ" 2>/dev/null | grep -qxF "MIG_DIR=$MIG_DIR" || continue
-		tr '\0' ' ' <"/proc/$_p/cmdline" 2>/dev/null | grep -qE "$T/etc/($_re)\\.cfg|-w ($_re) \$" && return 0
+		tr '\0' '\n' 2>/dev/null <"/proc/$_p/environ" | grep -qxF "MIG_DIR=$MIG_DIR" || continue
+		tr '\0' ' ' 2>/dev/null <"/proc/$_p/cmdline" | grep -qE "$T/etc/($_re)\\.cfg|-w ($_re) \$" && return 0
 	done
 	return 1
 }
