@@ -34,6 +34,15 @@
 #define NOTE_EVERY_S 30
 /* With it: the signal sent instead of SIGKILL (a number), for the interruption tests. */
 #define CRASH_SIGNAL_ENV "PVH_MONITOR_MIGRATE_CRASH_SIGNAL"
+/*
+ * And where it goes: "run" the run's process, as kill(1) of its pid would,
+ * "group" its process group, as a terminal's Ctrl-C (a run in a session of
+ * its own: the group is the run and its workers); else the process that
+ * wrote, and with SIGKILL the run too.
+ */
+#define CRASH_TARGET_ENV "PVH_MONITOR_MIGRATE_CRASH_TARGET"
+
+enum crash_target { CRASH_WRITER, CRASH_RUN, CRASH_GROUP };
 
 /* How long resume waits for the command an interrupted run left to die. */
 #define LEFTOVER_KILL_USEC (10 * 1000000ULL)
@@ -52,6 +61,7 @@ struct ctx {
         uint64_t noted;          /* when a wait was last said */
         unsigned note_every;     /* seconds */
         int crash_signal;
+        enum crash_target crash_target;
         /* --parallel: each guest in flight runs in a worker process. */
         pid_t *pid;              /* per guest: its worker, 0 none */
         bool *started;           /* per guest: it had its worker in this run */
@@ -202,6 +212,29 @@ static void note_wait(struct ctx *c, uint64_t deadline)
 
 /* ---- the journal ------------------------------------------------------------- */
 
+#ifdef ENABLE_FAULT_INJECTION
+static void crash_send(const struct ctx *c, int sig)
+{
+        pid_t run = run_parent > 0 ? (pid_t)run_parent : getpid();
+
+        switch (c->crash_target) {
+        case CRASH_GROUP:
+                kill(0, sig);
+                return;
+        case CRASH_RUN:
+                /* A worker that killed the run goes with it (PR_SET_PDEATHSIG), as every other does. */
+                kill(run, sig);
+                return;
+        case CRASH_WRITER:
+                break;
+        }
+        /* A worker takes the run with it; the run's death takes the other workers. */
+        if (sig == SIGKILL && run_parent > 0)
+                kill(run, SIGKILL);
+        raise(sig);
+}
+#endif
+
 static void crash_maybe(struct ctx *c)
 {
 #ifdef ENABLE_FAULT_INJECTION
@@ -216,15 +249,12 @@ static void crash_maybe(struct ctx *c)
         /* A signal other than SIGKILL: sent after every write from the Nth on. */
         if (c->crash_signal) {
                 log_notice(CRASH_ENV "=%u: signal %d.", c->crash_after, c->crash_signal);
-                raise(c->crash_signal);
+                crash_send(c, c->crash_signal);
                 return;
         }
         if (n == c->crash_after) {
                 log_notice(CRASH_ENV "=%u: killing myself.", c->crash_after);
-                /* A worker takes the run with it; the run's death takes the other workers. */
-                if (run_parent > 0)
-                        kill((pid_t)run_parent, SIGKILL);
-                raise(SIGKILL);
+                crash_send(c, SIGKILL);
         }
 #endif
 }
@@ -1390,9 +1420,11 @@ _noreturn_ static void worker(struct ctx *c, struct mguest *g, pid_t parent, con
                 workers[i] = 0;
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
                 _exit(WORKER_INTERNAL);
-        /* The lock is the run's: it goes when the run does, whatever its workers do. */
-        if (c->o->lock_fd >= 0)
-                close(c->o->lock_fd);
+        /*
+         * The lock (flock(2), on the descriptor the worker shares with the run)
+         * stays held here too: it goes when the run and every worker have, so
+         * that no resume starts while a worker of a killed run still acts.
+         */
         sigprocmask(SIG_SETMASK, mask, NULL);
         r = mdb_reconnect(c->d);
         if (r >= 0) {
@@ -1714,6 +1746,17 @@ static unsigned crash_env(const char *name)
                 n = 0;
         return n;
 }
+
+static enum crash_target crash_target_env(void)
+{
+        const char *s = getenv(CRASH_TARGET_ENV);
+
+        if (s && streq(s, "run"))
+                return CRASH_RUN;
+        if (s && streq(s, "group"))
+                return CRASH_GROUP;
+        return CRASH_WRITER;
+}
 #endif
 
 /*
@@ -1867,6 +1910,7 @@ int mrun(struct mdb *d, struct xstore *x, struct mig *m, const struct mrun_opts 
         /* Test hooks: the names are not in a build without them. */
         c.crash_after = crash_env(CRASH_ENV);
         c.crash_signal = (int)crash_env(CRASH_SIGNAL_ENV);
+        c.crash_target = crash_target_env();
 #endif
 
         r = mdb_guests(d, m->id, &c.g, &c.n);
