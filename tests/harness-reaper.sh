@@ -34,6 +34,19 @@ else
 	echo "ok: the leftover was killed"
 fi
 
+# An orphan that dies while the test runs is reaped at once: a zombie would
+# still answer kill -0, and a test waiting for it to be gone would wait on.
+pidfile=$(mktemp)
+"$reaper" sh -c "sh -c 'sleep 0.2 & echo \$! >$pidfile'
+	i=0
+	while kill -0 \$(cat $pidfile) 2>/dev/null; do
+		i=\$((i + 1))
+		[ \$i -lt 100 ] || exit 1
+		sleep 0.1
+	done" 2>/dev/null
+check 0 $? "an orphan that died during the test is gone, not a zombie"
+rm -f "$pidfile"
+
 # A daemon that double-forks away from the test is caught as well.
 "$reaper" sh -c "(setsid bash -c 'exec -a $marker sleep 300' &) ; exit 0" 2>/dev/null
 check 1 $? "a daemonized leftover fails the test"

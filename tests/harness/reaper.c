@@ -4,9 +4,10 @@
  *
  * The wrapper makes itself a child subreaper, so every process the test
  * starts and does not wait for (a daemonized xenstored, a guest proxy) is
- * re-parented to us when its parent exits. After the test exits we give
- * stragglers a short grace period to finish dying, then report, kill and
- * reap whatever is left, and turn the result into a failure.
+ * re-parented to us when its parent exits, and reaped when it dies. After
+ * the test exits we give stragglers a short grace period to finish dying,
+ * then report, kill and reap whatever is left, and turn the result into a
+ * failure.
  */
 #include "config.h"
 
@@ -88,9 +89,20 @@ static int run(char **argv)
                 fprintf(stderr, "reaper: cannot run '%s': %s\n", argv[0], strerror(errno));
                 _exit(127);
         }
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
+        /*
+         * Orphans re-parented to us are reaped as they die, not when the test
+         * ends: a zombie still answers kill -0, and a test that waits for a
+         * process to be gone (the toolstack stand-in's shutdown -w) would
+         * wait out its whole timeout.
+         */
+        for (;;) {
+                pid_t p = waitpid(-1, &status, 0);
+
+                if (p == pid)
+                        break;
+                if (p < 0 && errno != EINTR)
                         return 99;
+        }
         if (WIFSIGNALED(status)) {
                 fprintf(stderr, "reaper: test killed by signal %d\n", WTERMSIG(status));
                 return 1;
