@@ -76,12 +76,16 @@ enum { STEP_OK = 0, STEP_FAILED = 1 };
  * SIGINT and SIGTERM stop the run where its journal is consistent: the
  * toolstack command running then is killed with its whole process group
  * (from the handler, so that a command that never ends cannot keep the run),
- * the step it ran stays started, and resume does it again. SIGHUP is
+ * the step it ran stays started, and resume does it again. A create is the
+ * exception: killed halfway it would leave a domain that never boots, which
+ * resume would take for the one it created, so it is left to end (within
+ * the toolstack timeout) and only a second signal kills it. SIGHUP is
  * ignored, and so is SIGPIPE: a run survives the terminal it was started
  * from, and a pipe it writes to (| tee) that went with the terminal.
  */
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t child_pgid; /* the group of the command running now, 0 none */
+static volatile sig_atomic_t child_finish; /* that command is a create: the first signal spares it */
 /*
  * With --parallel, the run and its workers stop together, whichever of them
  * got the signal: a worker tells the run (run_parent), the run every worker.
@@ -89,13 +93,26 @@ static volatile sig_atomic_t child_pgid; /* the group of the command running now
 static volatile sig_atomic_t run_parent; /* in a worker: the run's pid; 0 in the run */
 static volatile sig_atomic_t workers[MRUN_PARALLEL_MAX];
 
-static void on_stop(int sig)
+/* The signal came from the run or one of its workers, passing on one of the user's. */
+static bool passed_on(const siginfo_t *si)
+{
+        if (si->si_code != SI_USER || si->si_pid <= 0)
+                return false;
+        if (run_parent > 0 && si->si_pid == (pid_t)run_parent)
+                return true;
+        for (size_t i = 0; i < ELEMENTSOF(workers); i++)
+                if (workers[i] > 0 && si->si_pid == (pid_t)workers[i])
+                        return true;
+        return false;
+}
+
+static void on_stop(int sig, siginfo_t *si, void *uctx)
 {
         int e = errno;
         bool first = !stop_signal;
 
         stop_signal = sig;
-        if (child_pgid > 0)
+        if (child_pgid > 0 && !(child_finish && (first || passed_on(si))))
                 kill(-(pid_t)child_pgid, SIGKILL);
         if (first && run_parent > 0)
                 kill((pid_t)run_parent, sig);
@@ -108,9 +125,13 @@ static void on_stop(int sig)
 static void signals_catch(bool on)
 {
         /* No SA_RESTART: the waits in poll() return at once. */
-        struct sigaction stop = { .sa_handler = on ? on_stop : SIG_DFL };
+        struct sigaction stop = { .sa_flags = on ? SA_SIGINFO : 0 };
         struct sigaction ign = { .sa_handler = on ? SIG_IGN : SIG_DFL };
 
+        if (on)
+                stop.sa_sigaction = on_stop;
+        else
+                stop.sa_handler = SIG_DFL;
         sigemptyset(&stop.sa_mask);
         sigemptyset(&ign.sa_mask);
         sigaction(SIGINT, &stop, NULL);
@@ -674,7 +695,9 @@ static int restart(struct ctx *c, struct mguest *g)
         if (!cur) {
                 if (g->agentless)
                         magentless_console_mark(&c->m->s, g);
+                child_finish = 1;
                 r = run_cmd(c, g, create, "create");
+                child_finish = 0;
                 if (r != STEP_OK)
                         return r;
                 r = find_or_zero(c, g->name, &cur);
