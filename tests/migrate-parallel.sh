@@ -6,9 +6,11 @@
 #   is held: the 3 others are switched (the 4th starting as one ends) while
 #   it is still held, which one guest at a time could never do; once let
 #   go, all 4 are switched, and every line of the run names its guest.
-# - SIGINT while 3 guests wait in their toolstack commands: the run and its
-#   workers stop, no toolstack command is left running, the journal says
-#   each was interrupted; resume switches all 3, each created as PVH once.
+# - SIGINT while 3 guests wait in their creates: the run and its workers
+#   let the creates end (one killed halfway would leave a domain that never
+#   boots) and stop, no toolstack command is left running, the journal says
+#   each was interrupted; resume finds the 3 created and ends them switched,
+#   each created as PVH once.
 # - The run killed (SIGKILL) after its Kth journal write (any of its
 #   workers' or its own), K over the whole run, then resumed: each guest
 #   has at most one domain and a whole configuration after the kill, and
@@ -112,6 +114,7 @@ held() {
 }
 wait_for 1200 held || fail "the 3 creates are not all running: $(mig status; cat "$T/int.err")"
 kill -INT "$(cat "$T/run.pid")"
+touch "$MIG_DIR/release"
 rc=0
 wait "$bg" || rc=$?
 expect_eq "interrupted run's exit status" 1 "$rc"
@@ -122,10 +125,10 @@ expect_eq "no command recorded" "0 0 0" \
 for g in i1 i2 i3; do
 	expect_eq "$g interrupted" 1 "$(sqlite3 "$DB" "SELECT count(*) FROM migration_events WHERE name = '$g' AND
 		event = 'interrupted' AND detail LIKE 'by SIGINT during step restart%'")"
-	expect_eq "$g: no domain" 0 "$("$XENSIM" list "$H" | awk -v n="$g" '$3 == n' | wc -l)"
+	expect_eq "$g: its create ended" 1 "$("$XENSIM" list "$H" | awk -v n="$g" '$3 == n' | wc -l)"
 done
 consistent "after SIGINT" i1 i2 i3
-rm -f "$MIG_DIR"/i?/behave
+rm -f "$MIG_DIR"/i?/behave "$MIG_DIR/release"
 rc=0
 mig resume --parallel 3 >"$T/resume.out" 2>&1 || rc=$?
 expect_eq "resume's exit status" 0 "$rc"
