@@ -16,6 +16,7 @@
 #include "util.h"
 
 #define RELEASE_WAIT_MS 30000 /* a bound against hanging, never a measurement */
+#define RELEASE_POLL_MS 1000
 
 int toolstack_open(const struct simcore_host *h, struct xs_handle **ret)
 {
@@ -318,8 +319,23 @@ int toolstack_wait_release(struct xs_handle *xs, const struct simcore_host *h, u
         r = wait_watch_event(xs, RELEASE_WAIT_MS); /* the event every new watch gets */
         if (r >= 0)
                 r = toolstack_raise_dom_exc(h);
-        while (r >= 0) {
-                r = wait_watch_event(xs, RELEASE_WAIT_MS);
+        for (int waited = 0; r >= 0;) {
+                r = wait_watch_event(xs, RELEASE_POLL_MS);
+                /*
+                 * Nothing for a second: the interrupt again, as the hypervisor
+                 * raises it for each domain that dies. Several destroys at
+                 * once (a parallel migration) share the watch's events, and
+                 * the domain may be gone already.
+                 */
+                if (r == -ETIMEDOUT && waited < RELEASE_WAIT_MS) {
+                        waited += RELEASE_POLL_MS;
+                        if (until_gone && !xs_is_domain_introduced(xs, domid)) {
+                                r = 0;
+                                break;
+                        }
+                        r = toolstack_raise_dom_exc(h);
+                        continue;
+                }
                 if (r < 0 || !until_gone || !xs_is_domain_introduced(xs, domid))
                         break;
         }
