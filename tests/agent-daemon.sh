@@ -34,17 +34,7 @@ summary | grep -q reason && fail "the summary repeats a reason: $(summary)"
 echo "ok: $(wc -l <"$T/state1") valid keys, verdict ready"
 
 echo "# a new kernel without PVH support becomes the default: the verdict follows"
-stage=$T/stage
-mkdir -p "$stage/boot"
-printf 'kernel boot/vmlinuz-6.1.0-99-amd64 xz pv 64 6.1.0-99-amd64 (debian-kernel@lists.debian.org) #1 SMP Debian 6.1.999-1\n' >"$T/spec"
-sh "$top_srcdir/tests/kernels/gen.sh" "$MKKERNEL" "$T/spec" "$stage" || fail "generate the new kernel"
-sed 's/^CONFIG_XEN_PVH=y/# CONFIG_XEN_PVH is not set/' "$T/root/boot/config-6.1.0-47-amd64" \
-	>"$stage/boot/config-6.1.0-99-amd64"
-sed 's/6\.1\.0-47-amd64/6.1.0-99-amd64/g' "$T/root/boot/grub/grub.cfg" >"$stage/grub.cfg"
-cp "$T/root/boot/initrd.img-6.1.0-47-amd64" "$stage/boot/initrd.img-6.1.0-99-amd64"
-# As a package manager does: files first, then the menu, each by rename.
-mv "$stage/boot/"* "$T/root/boot/"
-mv "$stage/grub.cfg" "$T/root/boot/grub/grub.cfg"
+install_pv_kernel "$T/root"
 wait_state "$H" 3 next_boot/release 6.1.0-99-amd64
 wait_state "$H" 3 checks/kernel_pvh/status fail
 verdict=$(state_key "$H" 3 verdict)

@@ -29,16 +29,7 @@ grep -q 'Cannot watch the boot files and /etc/pvh-agent/agent.conf: Too many ope
 echo "ok: published without inotify"
 
 echo "# a new kernel without PVH support becomes the default: the timer finds it"
-stage=$T/stage
-mkdir -p "$stage/boot"
-printf 'kernel boot/vmlinuz-6.1.0-99-amd64 xz pv 64 6.1.0-99-amd64 (debian-kernel@lists.debian.org) #1 SMP Debian 6.1.999-1\n' >"$T/spec"
-sh "$top_srcdir/tests/kernels/gen.sh" "$MKKERNEL" "$T/spec" "$stage" || fail "generate the new kernel"
-sed 's/^CONFIG_XEN_PVH=y/# CONFIG_XEN_PVH is not set/' "$T/root/boot/config-6.1.0-47-amd64" \
-	>"$stage/boot/config-6.1.0-99-amd64"
-sed 's/6\.1\.0-47-amd64/6.1.0-99-amd64/g' "$T/root/boot/grub/grub.cfg" >"$stage/grub.cfg"
-cp "$T/root/boot/initrd.img-6.1.0-47-amd64" "$stage/boot/initrd.img-6.1.0-99-amd64"
-mv "$stage/boot/"* "$T/root/boot/"
-mv "$stage/grub.cfg" "$T/root/boot/grub/grub.cfg"
+install_pv_kernel "$T/root"
 wait_state "$H" 5 next_boot/release 6.1.0-99-amd64
 wait_state "$H" 5 checks/kernel_pvh/status fail
 echo "ok: the new kernel is published"

@@ -57,3 +57,19 @@ wait_state() {
 	wait_for 100 has_state "$@" ||
 		fail "domain $2: $3 is '$(state_key "$1" "$2" "$3")', expected '$4'; agent log: $(tail -n 20 "$T/agent-$2.log")"
 }
+
+# install_pv_kernel ROOT: Debian's 6.1.0-99 without PVH support (a copy of
+# ROOT's 6.1.0-47 otherwise) becomes the default of ROOT's GRUB menu. As a
+# package manager does: files first, then the menu, each by rename.
+install_pv_kernel() {
+	_stage=$T/stage
+	mkdir -p "$_stage/boot"
+	printf 'kernel boot/vmlinuz-6.1.0-99-amd64 xz pv 64 6.1.0-99-amd64 (debian-kernel@lists.debian.org) #1 SMP Debian 6.1.999-1\n' >"$T/spec"
+	sh "$top_srcdir/tests/kernels/gen.sh" "$MKKERNEL" "$T/spec" "$_stage" || fail "generate the new kernel"
+	sed 's/^CONFIG_XEN_PVH=y/# CONFIG_XEN_PVH is not set/' "$1/boot/config-6.1.0-47-amd64" \
+		>"$_stage/boot/config-6.1.0-99-amd64"
+	sed 's/6\.1\.0-47-amd64/6.1.0-99-amd64/g' "$1/boot/grub/grub.cfg" >"$_stage/grub.cfg"
+	cp "$1/boot/initrd.img-6.1.0-47-amd64" "$_stage/boot/initrd.img-6.1.0-99-amd64"
+	mv "$_stage/boot/"* "$1/boot/"
+	mv "$_stage/grub.cfg" "$1/boot/grub/grub.cfg"
+}
