@@ -253,12 +253,25 @@ static int http_start(struct serve *s, const char *listen)
 
 /* ---- the loop --------------------------------------------------------------- */
 
-/* After a refresh: every re-read guest to the database, and the domains that went. */
+/*
+ * After a refresh: the domains that went, then every re-read guest to the
+ * database. In that order, a restart seen in one refresh (the old domain
+ * destroyed, the new one created) reads in the history as it happened.
+ */
 static int sync_db(struct serve *s, bool relisted)
 {
         int64_t now = now_s();
         int r = 0;
 
+        if (relisted) {
+                _cleanup_free_ unsigned *ids = calloc(s->fleet.n ? s->fleet.n : 1, sizeof(*ids));
+
+                if (!ids)
+                        return -ENOMEM;
+                for (unsigned i = 0; i < s->fleet.n; i++)
+                        ids[i] = s->fleet.e[i].domid;
+                r = db_guests_gone(s->db, ids, s->fleet.n, now);
+        }
         for (unsigned i = 0; i < s->fleet.n && r >= 0; i++) {
                 const struct fleet_entry *e = &s->fleet.e[i];
 
@@ -267,15 +280,6 @@ static int sync_db(struct serve *s, bool relisted)
                 r = db_guest_seen(s->db, &e->g, now);
                 if (r >= 0)
                         r = db_request_seen(s->db, &e->g, now);
-        }
-        if (r >= 0 && relisted) {
-                _cleanup_free_ unsigned *ids = calloc(s->fleet.n ? s->fleet.n : 1, sizeof(*ids));
-
-                if (!ids)
-                        return -ENOMEM;
-                for (unsigned i = 0; i < s->fleet.n; i++)
-                        ids[i] = s->fleet.e[i].domid;
-                r = db_guests_gone(s->db, ids, s->fleet.n, now);
         }
         return r;
 }
