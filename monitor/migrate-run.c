@@ -891,6 +891,16 @@ static int booted(struct ctx *c, struct mguest *g, unsigned cur, const char *typ
         if (r < 0)
                 return r;
         *ret_why = boot_missing(g, &s, type, new_boot);
+        /*
+         * A new boot whose agent says it runs as another type will not turn
+         * into the one awaited: it fails now, not at the boot timeout.
+         */
+        if (*ret_why && new_boot && s.agent == GUEST_AGENT_OK && s.boot_id[0] && g->boot_id &&
+            !streq(s.boot_id, g->boot_id) && s.guest_type[0] && !streq(s.guest_type, type)) {
+                r = fail(g, "a new boot came up with guest_type %s, expected %s", s.guest_type, type);
+                msnap_done(&s);
+                return r < 0 ? r : BOOT_FAILED;
+        }
         msnap_done(&s);
         return *ret_why ? BOOT_NOT_YET : BOOT_YES;
 }

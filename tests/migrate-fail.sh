@@ -38,7 +38,7 @@ expect_pvh a-good
 expect_pv x-noboot failed
 greason x-noboot | grep -q 'not booted as PVH after 8 s: no agent' || fail "x-noboot: $(greason x-noboot)"
 expect_pv y-staypv failed
-greason y-staypv | grep -q 'guest_type PV, expected PVH' || fail "y-staypv: $(greason y-staypv)"
+greason y-staypv | grep -q 'a new boot came up with guest_type PV, expected PVH' || fail "y-staypv: $(greason y-staypv)"
 for n in x-noboot y-staypv; do
 	expect_eq "$n: created as PVH once" 1 "$(creates "$n" PVH)"
 	expect_eq "$n: back as PV" 2 "$(creates "$n" PV)"

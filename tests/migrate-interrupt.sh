@@ -5,7 +5,7 @@
 # "interrupted", the journal records the signal, each guest has at most one
 # domain and a configuration that is either the whole PV original or the
 # whole PVH one; resume then ends a ready guest switched (created as PVH
-# once) and one that never boots PVH fully back (PV, created as PVH once
+# once) and one that crashes as PVH fully back (PV, created as PVH once
 # and as PV once more). SIGHUP after every write changes nothing. Then the
 # signals while a toolstack command runs (the stand-in sends them to the
 # run before or after its work): the command is killed with its group and
@@ -71,9 +71,9 @@ while :; do
 	i=$((i + 1))
 	a=a$k b=b$k
 	guest_add "$a" debian12-bookworm
-	guest_add "$b" debian12-bookworm no-agent
+	guest_add "$b" debian12-bookworm crash-early
 	guests_up
-	plan "$a" "$b" --canary 2 --max-failures 5 --boot-timeout 3 >/dev/null || fail "K=$k: plan"
+	plan "$a" "$b" --canary 2 --max-failures 5 --boot-timeout 60 >/dev/null || fail "K=$k: plan"
 	sig_run "$k" "$sig" run
 	if [ "$(status_json | jq -r .state)" = partial ]; then
 		# The run ended before its Kth write: every point has been tried.
@@ -97,9 +97,9 @@ done
 
 echo "# SIGHUP after every journal write"
 guest_add h1 debian12-bookworm
-guest_add h2 debian12-bookworm no-agent
+guest_add h2 debian12-bookworm crash-early
 guests_up
-plan h1 h2 --canary 2 --max-failures 5 --boot-timeout 3 >/dev/null || fail "plan h"
+plan h1 h2 --canary 2 --max-failures 5 --boot-timeout 60 >/dev/null || fail "plan h"
 sig_run 1 HUP run
 expect_eq "SIGHUP: exit status" 2 "$rc"
 expect_eq "SIGHUP: state" partial "$(status_json | jq -r .state)"

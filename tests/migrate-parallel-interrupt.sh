@@ -89,7 +89,7 @@ three() {
 	guest_add "$ga" debian12-bookworm
 	guest_add "$gb" ubuntu2204
 	guests_up
-	plan "$gp" "$ga" "$gb" --canary 3 --max-failures 5 --boot-timeout 5 --parallel 3 >/dev/null ||
+	plan "$gp" "$ga" "$gb" --canary 3 --max-failures 5 --boot-timeout 60 --parallel 3 >/dev/null ||
 		fail "$1: plan"
 }
 

@@ -142,11 +142,11 @@ echo "# SIGKILL after the Kth journal write, 3 guests at once, then resume"
 k=${MIGRATE_CRASH_FIRST:-1}
 while :; do
 	gn=n$k ga=a$k gb=b$k
-	guest_add "$gn" debian12-bookworm no-agent
+	guest_add "$gn" debian12-bookworm crash-early
 	guest_add "$ga" debian12-bookworm
 	guest_add "$gb" ubuntu2204
 	guests_up
-	plan "$gn" "$ga" "$gb" --canary 3 --max-failures 5 --boot-timeout 4 --parallel 3 >/dev/null ||
+	plan "$gn" "$ga" "$gb" --canary 3 --max-failures 5 --boot-timeout 60 --parallel 3 >/dev/null ||
 		fail "K=$k: plan"
 	rc=0
 	PVH_MONITOR_MIGRATE_CRASH_AFTER=$k mig run --json >>"$T/run.jsonl" 2>>"$T/run.err" || rc=$?
