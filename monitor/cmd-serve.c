@@ -228,7 +228,8 @@ static int render_metrics(FILE *f, void *userdata)
                 db_failed = true;
         if (metrics_guests(f, &s->fleet, u, n_u) < 0)
                 return -ENOMEM;
-        if (db_metrics(s->db, f) < 0 || db_migration_metrics(s->db, f) < 0 || metrics_inspected(f, s) < 0)
+        if (db_metrics(s->db, f) < 0 || db_migration_metrics(s->db, f) < 0 || metrics_inspected(f, s) < 0 ||
+            db_trial_metrics(s->db, f) < 0)
                 db_failed = true;
         if (db_failed)
                 log_warning("Failed to read the database for the metrics.");

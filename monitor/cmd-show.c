@@ -233,7 +233,12 @@ static void text_trial(FILE *f, const struct db_trial *t)
         put(f, t->outcome);
         fputs(" (", f);
         put(f, t->reason);
-        fprintf(f, "), %s\n", when);
+        fprintf(f, "), %s", when);
+        if (t->predicted) {
+                fputs("; predicted ", f);
+                put(f, t->predicted);
+        }
+        fputc('\n', f);
 }
 
 static void text_facts(FILE *f, const struct shown *s)
@@ -467,6 +472,8 @@ static int show_json(FILE *f, const struct shown *s)
                 render_json_cstr(f, s->trial.outcome);
                 fprintf(f, ",\"at\":%lld,\"reason\":", (long long)s->trial.at);
                 render_json_cstr(f, s->trial.reason);
+                fputs(",\"predicted\":", f);
+                render_json_cstr(f, s->trial.predicted);
                 fputc('}', f);
         } else
                 fputs("null", f);

@@ -172,11 +172,14 @@ static void print_result(const struct trial_args *a, const char *name,
                 render_json_cstr(stdout, res->reason);
                 printf(",\"console\":");
                 render_json_cstr(stdout, res->console);
+                printf(",\"predicted\":");
+                render_json_cstr(stdout, res->predicted ? res->predicted : "unknown");
                 printf("}\n");
                 return;
         }
         printf("%s: trial %s (%s)\n", n ? n : "?", trial_outcome_to_string(res->outcome),
                res->reason ? res->reason : "?");
+        printf("  predicted: %s\n", res->predicted ? res->predicted : "unknown");
         if (res->console && res->outcome != TRIAL_BOOTED)
                 printf("  console: %s\n", res->console);
 }

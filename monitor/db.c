@@ -204,10 +204,21 @@ static int schema_to_12(struct db *d)
                        "CREATE INDEX trials_by_name ON trials(name, at);");
 }
 
+/*
+ * 13: each trial keeps the verdict predicted when it began (the agent's, or
+ * the newest inspection's for a guest without one), so that outcomes can be
+ * set against predictions. NULL: not known, and every row from before.
+ */
+static int schema_to_13(struct db *d)
+{
+        return exec(d, "ALTER TABLE trials ADD COLUMN predicted TEXT;");
+}
+
 static int (*const migrations[])(struct db *d) = {
         schema_to_1, schema_to_2, schema_to_3, schema_to_4,
         schema_to_5, schema_to_6, schema_to_7, schema_to_8,
         schema_to_9, schema_to_10, schema_to_11, schema_to_12,
+        schema_to_13,
 };
 
 /* The schema version that has the inspections table. */
@@ -957,18 +968,24 @@ int db_inspection_get(struct db *d, const char *name, struct db_inspection *ret)
         return r;
 }
 
-/* The schema version that has the trials table. */
+/* The schema versions that have the trials table, and its column predicted. */
 #define SCHEMA_TRIALS 12
+#define SCHEMA_TRIALS_PREDICTED 13
 
 int db_trial_get(struct db *d, const char *name, struct db_trial *ret)
 {
+        const bool predicted = !d->readonly || d->version >= SCHEMA_TRIALS_PREDICTED;
         sqlite3_stmt *st;
         int rc, r = -ENOENT;
 
         if (d->readonly && d->version < SCHEMA_TRIALS)
                 return -ENOENT;
-        rc = sqlite3_prepare_v2(d->db, "SELECT at, outcome, reason FROM trials WHERE name = ? "
-                                       "ORDER BY at DESC, rowid DESC LIMIT 1", -1, &st, NULL);
+        rc = sqlite3_prepare_v2(d->db,
+                                predicted ? "SELECT at, outcome, reason, predicted FROM trials WHERE name = ? "
+                                            "ORDER BY at DESC, rowid DESC LIMIT 1"
+                                          : "SELECT at, outcome, reason, NULL FROM trials WHERE name = ? "
+                                            "ORDER BY at DESC, rowid DESC LIMIT 1",
+                                -1, &st, NULL);
         if (rc != SQLITE_OK)
                 return sql_error(d, rc);
         sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
@@ -978,6 +995,7 @@ int db_trial_get(struct db *d, const char *name, struct db_trial *ret)
                         .at = sqlite3_column_int64(st, 0),
                         .outcome = column_dup(st, 1),
                         .reason = column_dup(st, 2),
+                        .predicted = column_dup(st, 3),
                 };
                 r = ret->outcome ? 0 : -ENOMEM;
                 if (r < 0)
@@ -992,7 +1010,63 @@ void db_trial_done(struct db_trial *t)
 {
         free(t->outcome);
         free(t->reason);
+        free(t->predicted);
         *t = (struct db_trial){};
+}
+
+/*
+ * Every guest name's newest trial, counted by the verdict predicted when it
+ * began and its outcome: every pair is given, zeros too, so that the share
+ * of "ready" guests whose copy booted is one expression. Words not in the
+ * lists (from a newer version, or a damaged row) count as unknown/other.
+ */
+int db_trial_metrics(struct db *d, FILE *f)
+{
+        static const char *const predicted[] = { "ready", "fixable", "blocked", "unknown" };
+        static const char *const outcomes[] = { "booted", "failed", "refused", "other" };
+        int64_t n[ELEMENTSOF(predicted)][ELEMENTSOF(outcomes)] = {};
+        const bool have = !d->readonly || d->version >= SCHEMA_TRIALS;
+        const bool have_predicted = !d->readonly || d->version >= SCHEMA_TRIALS_PREDICTED;
+        sqlite3_stmt *st;
+        int rc = SQLITE_DONE;
+
+        if (have) {
+                rc = sqlite3_prepare_v2(d->db,
+                                        have_predicted
+                                                ? "SELECT predicted, outcome FROM trials t WHERE rowid = "
+                                                  "(SELECT rowid FROM trials WHERE name = t.name "
+                                                  "ORDER BY at DESC, rowid DESC LIMIT 1)"
+                                                : "SELECT NULL, outcome FROM trials t WHERE rowid = "
+                                                  "(SELECT rowid FROM trials WHERE name = t.name "
+                                                  "ORDER BY at DESC, rowid DESC LIMIT 1)",
+                                        -1, &st, NULL);
+                if (rc != SQLITE_OK)
+                        return sql_error(d, rc);
+                while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                        const char *p = col(st, 0), *o = col(st, 1);
+                        size_t i = ELEMENTSOF(predicted) - 1, k = ELEMENTSOF(outcomes) - 1;
+
+                        for (size_t j = 0; p && j < ELEMENTSOF(predicted) - 1; j++)
+                                if (streq(p, predicted[j]))
+                                        i = j;
+                        for (size_t j = 0; o && j < ELEMENTSOF(outcomes) - 1; j++)
+                                if (streq(o, outcomes[j]))
+                                        k = j;
+                        n[i][k]++;
+                }
+                sqlite3_finalize(st);
+                if (rc != SQLITE_DONE)
+                        return sql_error(d, rc);
+        }
+        metrics_header(f, "pvh_monitor_trials", "gauge",
+                       "Guests by their newest trial boot: the verdict predicted when it began, and its outcome.");
+        for (size_t i = 0; i < ELEMENTSOF(predicted); i++)
+                for (size_t k = 0; k < ELEMENTSOF(outcomes); k++) {
+                        const char *l[] = { "predicted", predicted[i], "outcome", outcomes[k] };
+
+                        metrics_sample(f, "pvh_monitor_trials", l, 2, n[i][k]);
+                }
+        return 0;
 }
 
 /* Guests by state, the number of waves, and the wave in progress (the first one not finished). */

@@ -114,9 +114,12 @@ struct db_trial {
         int64_t at;
         char *outcome; /* booted, failed, refused */
         char *reason;
+        char *predicted; /* the verdict when it began; NULL when not known */
 };
 
 int db_trial_get(struct db *d, const char *name, struct db_trial *ret);
 void db_trial_done(struct db_trial *t);
+/* pvh_monitor_trials: guests by their newest trial's predicted verdict and outcome. */
+int db_trial_metrics(struct db *d, FILE *f);
 /* Shows the guest's last inspection when it has no agent: the report read again, every line checked. */
 int db_inspection_apply(struct db *d, struct guest *g);

@@ -967,10 +967,11 @@ int mdb_trial_leftovers(struct mdb *d, struct mtrial_leftover **ret, unsigned *r
 }
 
 int mdb_trial_result(struct mdb *d, const char *name, int64_t at, const char *outcome, const char *reason,
-                     const char *console)
+                     const char *console, const char *predicted)
 {
         sqlite3_stmt *st;
-        int r = prepare(d, "INSERT INTO trials(name, at, outcome, reason, console) VALUES (?, ?, ?, ?, ?)", &st);
+        int r = prepare(d, "INSERT INTO trials(name, at, outcome, reason, console, predicted) "
+                           "VALUES (?, ?, ?, ?, ?, ?)", &st);
 
         if (r < 0)
                 return r;
@@ -979,7 +980,25 @@ int mdb_trial_result(struct mdb *d, const char *name, int64_t at, const char *ou
         bind_text(st, 3, outcome);
         bind_text(st, 4, reason);
         bind_text(st, 5, console);
+        bind_text(st, 6, predicted);
         return step_done(d, st);
+}
+
+int mdb_inspection_verdict(struct mdb *d, const char *name, char **ret)
+{
+        sqlite3_stmt *st;
+        int r = prepare(d, "SELECT verdict FROM inspections WHERE name = ?", &st);
+        int rc;
+
+        *ret = NULL;
+        if (r < 0)
+                return r;
+        bind_text(st, 1, name);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW && !(*ret = col_text(st, 0)) && sqlite3_column_type(st, 0) != SQLITE_NULL)
+                rc = SQLITE_NOMEM;
+        sqlite3_finalize(st);
+        return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_error(d, rc);
 }
 
 /* The newest change of the guest's kernel serve saw, in seconds since the epoch; 0 when none. */

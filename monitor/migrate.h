@@ -216,9 +216,14 @@ void mtrial_leftovers_free(struct mtrial_leftover *v, unsigned n);
  * since; NULL when its newest trial booted since its last kernel change.
  */
 int mdb_trial_reason(struct mdb *d, const char *name, char **ret);
-/* A trial's outcome (booted, failed, refused), kept for show and migrate plan --require-trial. */
+/*
+ * A trial's outcome (booted, failed, refused), kept for show and migrate plan
+ * --require-trial, with the verdict predicted when it began (NULL: unknown).
+ */
 int mdb_trial_result(struct mdb *d, const char *name, int64_t at, const char *outcome, const char *reason,
-                     const char *console);
+                     const char *console, const char *predicted);
+/* The verdict of the newest inspection of the guest's disks (*ret NULL when none). */
+int mdb_inspection_verdict(struct mdb *d, const char *name, char **ret);
 /* Whether a live process owns the lock (1, its pid in *ret_pid), without taking it. */
 int mdb_lock_holder(const char *db_path, pid_t *ret_pid);
 /* A guest's migration state in its history (pvh-monitor history: "migration OLD -> NEW"). */

@@ -615,6 +615,47 @@ static int trial_steps(struct trial *t, struct xstore *x, struct trial_result *r
         return ret->reason ? 0 : -ENOMEM;
 }
 
+static const char *verdict_known(const char *v)
+{
+        static const char *const words[] = { "ready", "fixable", "blocked" };
+
+        for (size_t i = 0; v && i < ELEMENTSOF(words); i++)
+                if (streq(v, words[i]))
+                        return words[i];
+        return NULL;
+}
+
+/*
+ * What the guest's verdict predicted before its copy booted: its agent's,
+ * else the newest inspection of its disks; unknown when neither says.
+ */
+static int predicted(struct mdb *d, struct xstore *x, const char *name, const char **ret)
+{
+        _cleanup_free_ char *inspected = NULL;
+        struct msnap s = {};
+        unsigned domid;
+        int r;
+
+        *ret = NULL;
+        r = mguest_find(x, name, &domid);
+        if (r >= 0)
+                r = mguest_snapshot(x, domid, &s);
+        if (r >= 0 && s.agent == GUEST_AGENT_OK)
+                *ret = verdict_known(s.verdict);
+        msnap_done(&s);
+        if (r == -ENOMEM)
+                return r;
+        if (!*ret) {
+                r = mdb_inspection_verdict(d, name, &inspected);
+                if (r < 0)
+                        return r;
+                *ret = verdict_known(inspected);
+        }
+        if (!*ret)
+                *ret = "unknown";
+        return 0;
+}
+
 int trial_run(struct mdb *d, struct xstore *x, const struct trial_opts *o, const char *name,
               struct trial_result *ret)
 {
@@ -626,6 +667,9 @@ int trial_run(struct mdb *d, struct xstore *x, const struct trial_opts *o, const
                 return fail_with(ret, TRIAL_REFUSED, strdup("the name is not usable in a path"));
         snprintf(t.tname, sizeof(t.tname), "%s%s", name, TRIAL_SUFFIX);
         t.cons.name = t.tname;
+        r = predicted(d, x, name, &ret->predicted);
+        if (r < 0)
+                return r;
         t.cfg_path = strdup_printf("%s/%s.cfg", o->run_dir, t.tname);
         r = t.cfg_path ? trial_steps(&t, x, ret) : -ENOMEM;
         if (t.started)
@@ -634,7 +678,7 @@ int trial_run(struct mdb *d, struct xstore *x, const struct trial_opts *o, const
                 k = undo_journal(d, o, t.jid, false);
         if (r >= 0 && ret->reason)
                 r = mdb_trial_result(d, name, ret->at, trial_outcome_to_string(ret->outcome),
-                                     ret->reason, ret->console);
+                                     ret->reason, ret->console, ret->predicted);
         for (size_t i = 0; i < XLCFG_DISKS_MAX; i++)
                 snap_done(&t.s[i]);
         free(t.cfg_path);

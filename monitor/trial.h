@@ -40,6 +40,8 @@ struct trial_result {
         char *reason;
         char *console; /* the end of the copy's console output, escaped; NULL when none */
         int64_t at;
+        /* The verdict when it began: ready, fixable, blocked, or unknown (static). */
+        const char *predicted;
 };
 
 const char *trial_outcome_to_string(enum trial_outcome o);

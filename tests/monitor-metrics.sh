@@ -2,7 +2,8 @@
 # serve's metrics for a fleet: one pvh_guest_info per guest with its identity
 # and bounded labels, pvh_guest_next_boot_fails for the upgraded 32-bit guest,
 # a series per failing check, unanswered requests, the newest migration's
-# progress, build_info, the xenstore connection (serve outlives a restart of
+# progress, the trials' predicted verdicts against their outcomes,
+# build_info, the xenstore connection (serve outlives a restart of
 # xenstored and connects again) and the scrape's errors; every exposition
 # passes `promtool check metrics`.
 set -eu
@@ -106,6 +107,24 @@ scrape || fail "scrape"
 expect_eq "failed guests" 1 "$(sed -n 's/^pvh_migration_guests{state="failed"} //p' "$T/metrics")"
 expect_eq "stopped" 1 "$(sed -n 's/^pvh_migration_state{state="stopped"} //p' "$T/metrics")"
 expect_eq "current wave, after two" 2 "$(sed -n 's/^pvh_migration_current_wave //p' "$T/metrics")"
+
+echo "# trials: each guest's newest, by the verdict predicted and the outcome"
+sqlite3 -cmd '.timeout 20000' "$DB" "INSERT INTO trials(name, at, outcome, reason, predicted) VALUES
+	('a', 10, 'failed', 'x', 'ready'), ('a', 20, 'booted', 'x', 'ready'),
+	('b', 10, 'failed', 'x', 'ready'), ('c', 10, 'booted', 'x', 'fixable'),
+	('d', 10, 'refused', 'x', NULL), ('e', 10, 'exploded', 'x', 'bogus\"label'),
+	('f', 30, 'booted', 'x', 'blocked'), ('f', 30, 'failed', 'x', 'blocked')" || fail "sqlite3"
+scrape || fail "scrape"
+trials() { sed -n "s/^pvh_monitor_trials{predicted=\"$1\",outcome=\"$2\"} //p" "$T/metrics"; }
+expect_eq "trials: ready, booted (a's newest)" 1 "$(trials ready booted)"
+expect_eq "trials: ready, failed (b; a's older one not counted)" 1 "$(trials ready failed)"
+expect_eq "trials: fixable, booted" 1 "$(trials fixable booted)"
+expect_eq "trials: no prediction" 1 "$(trials unknown refused)"
+expect_eq "trials: unknown words" 1 "$(trials unknown other)"
+expect_eq "trials: the newest of two at the same time" 1 "$(trials blocked failed)"
+expect_eq "trials: blocked, booted" 0 "$(trials blocked booted)"
+expect_eq "trials: every pair given" 16 "$(grep -c '^pvh_monitor_trials{' "$T/metrics")"
+lint
 
 echo "# the database unreadable for a scrape"
 sqlite3 -cmd '.timeout 20000' "$DB" 'ALTER TABLE requests RENAME TO requests_away' || fail "sqlite3"

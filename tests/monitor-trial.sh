@@ -15,8 +15,11 @@
 # The outcomes are stored in the database. A trial killed (SIGKILL) at each
 # step leaves a journal row, and trial --cleanup, or the next trial, removes
 # the copy and every snapshot; a second trial is refused while one runs.
-# show prints the newest trial; migrate plan --require-trial plans only the
-# guests whose newest trial booted since serve last saw their kernel change.
+# Each trial keeps the verdict predicted when it began (the agent's, or for
+# a guest without one its disks' newest inspection); --all tries every
+# running guest. show prints the newest trial; migrate plan --require-trial
+# plans only the guests whose newest trial booted since serve last saw
+# their kernel change.
 set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/agent/lib.sh"
@@ -158,6 +161,11 @@ good|refused|1" "$(sqlite3 "$DB" "SELECT name, outcome, CASE outcome WHEN 'refus
 	FROM trials WHERE at > 0 ORDER BY rowid")"
 sqlite3 "$DB" "SELECT console FROM trials WHERE name = 'crashy'" | grep -q 'BUG: unable to handle page fault' ||
 	fail "crashy: no console stored"
+# Every guest's agent said ready when its trial began.
+expect_eq "stored predictions" "ready ready ready ready ready" \
+	"$(sqlite3 "$DB" "SELECT predicted FROM trials ORDER BY rowid" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "good: --json's prediction" ready "$(field "$T/good.json" predicted)"
+grep -q '^  predicted: ready$' "$T/crashy.txt" || fail "crashy: no prediction printed: $(cat "$T/crashy.txt")"
 
 # killed WHAT VERB WHEN: a trial of good killed (SIGKILL) by the stand-in VERB before or after its work.
 killed() {
@@ -242,10 +250,31 @@ nothing_left "after the lock"
 
 echo "# show: the newest trial"
 as "$H" 0 "$MONITOR" show --db "$DB" crashy >"$T/show.txt" || fail "show crashy"
-grep -q '^  trial       failed (it crashed), [0-9-]* [0-9:]* UTC$' "$T/show.txt" || fail "show crashy: $(cat "$T/show.txt")"
 as "$H" 0 "$MONITOR" show --db "$DB" --json good >"$T/show.json" || fail "show --json good"
 expect_eq "show good: the newest trial" "booted its agent published guest_type PVH" \
 	"$(jq -r '"\(.trial.outcome) \(.trial.reason)"' "$T/show.json")"
+
+grep -q '^  trial       failed (it crashed), [0-9-]* [0-9:]* UTC; predicted ready$' "$T/show.txt" ||
+	fail "show crashy: no prediction: $(cat "$T/show.txt")"
+expect_eq "show good: the prediction" ready "$(jq -r .trial.predicted "$T/show.json")"
+
+echo "# predicted for a guest without an agent: its disks' newest inspection"
+mkdir -p "$MIG_DIR/bare" "$T/xfs/sub"
+make_root debian12-bookworm "$MIG_DIR/bare/root"
+head -c 4194304 /dev/urandom >"$T/xfs/sub/bare.img" || fail "disk of bare"
+write_cfg bare
+sed -i "s|^disk = .*|disk = [ 'file:$T/xfs/sub/bare.img,xvda,w' ]|" "$(cfg_of bare)"
+: >"$MIG_DIR/bare/agentless"
+"$XL" create "$(cfg_of bare)" || fail "boot bare"
+trial --timeout 60 --json bare >"$T/bare.json" 2>"$T/bare.err" || fail "trial bare: $(cat "$T/bare.json" "$T/bare.err")"
+expect_eq "bare, not inspected: predicted" unknown "$(field "$T/bare.json" predicted)"
+sqlite3 "$DB" "INSERT INTO inspections(name, domid, at, verdict) VALUES ('bare', $(domid_of bare), 1, 'fixable')" ||
+	fail "sqlite3"
+trial --timeout 60 --json bare >"$T/bare.json" 2>"$T/bare.err" || fail "trial bare: $(cat "$T/bare.json" "$T/bare.err")"
+expect_eq "bare: booted" booted "$(field "$T/bare.json" trial)"
+expect_eq "bare, inspected: predicted" fixable "$(field "$T/bare.json" predicted)"
+"$XL" destroy bare || fail "destroy bare"
+nothing_left "after bare"
 
 echo "# migrate plan --require-trial: only guests whose newest trial booted since their last kernel change"
 plan --require-trial good crashy slow onext4 >"$T/plan.txt" 2>&1 || fail "plan: $(cat "$T/plan.txt")"
@@ -262,4 +291,11 @@ grep -q 'good: its kernel changed since its trial booted (--require-trial; try i
 	fail "good after a kernel change: $(cat "$T/plan2.txt")"
 grep -q 'crashy: no trial boot (--require-trial; run pvh-monitor trial first)' "$T/plan2.txt" ||
 	fail "crashy without a trial: $(cat "$T/plan2.txt")"
+
+echo "# --all: every running guest but dom0, one line each"
+rm -f "$MIG_DIR/slow/trial-behave"
+trial --timeout 60 --json --all >"$T/all.json" 2>"$T/all.err" && fail "--all succeeded with crashy among them"
+expect_eq "--all: the guests and their outcomes" "crashy failed,good booted,onext4 refused,slow booted" \
+	"$(jq -rs 'map("\(.name) \(.trial)") | sort | join(",")' "$T/all.json")"
+nothing_left "after --all"
 echo PASS
