@@ -210,7 +210,7 @@ static const char *answer_text(enum proto_switch_answer w)
         case PROTO_SWITCH_NOT_READY:
                 return "not ready (the verdict is not ready: see 'pvh-agent check')";
         case PROTO_SWITCH_BUSY:
-                return "not now (the host is busy with another migration: ask again later)";
+                return "not now (the host is busy, or armed this guest moments ago: ask again later)";
         case PROTO_SWITCH_FAILED:
                 return "failed (the host could not arm this guest)";
         case _PROTO_SWITCH_ANSWER_MAX:

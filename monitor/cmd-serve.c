@@ -46,6 +46,11 @@
  * keep a resume running.
  */
 #define RESUME_GAP_USEC 1000000
+/* A guest's switch request arms it once in this many seconds at most (--self-service-interval). */
+#define SWITCH_INTERVAL_DEFAULT 60
+#define SWITCH_INTERVAL_MAX 86400
+/* Guests whose last arming is remembered for the interval; beyond, the oldest is forgotten. */
+#define SWITCH_RECENT_MAX 64
 
 struct serve {
         struct xstore *x;
@@ -65,6 +70,13 @@ struct serve {
         struct loop_source *resume_retry;
         bool self_service;             /* --self-service: guests' switch requests are taken */
         bool switch_all;               /* read every guest's switch request once nothing runs */
+        unsigned switch_interval;      /* seconds between two armings of one guest */
+        struct switch_recent {
+                char name[GUEST_NAME_MAX + 1];
+                uint64_t at;           /* CLOCK_MONOTONIC, usec; 0: the slot is free */
+        } recent[SWITCH_RECENT_MAX];
+        /* The answers written, by what was asked and the answer: pvh_monitor_switch_answers_total. */
+        uint64_t answers[_PROTO_SWITCH_WANT_MAX][_PROTO_SWITCH_ANSWER_MAX];
         struct switch_job {
                 pid_t pid;             /* the migrate command running for a request, 0 none */
                 enum { SWITCH_PLAN, SWITCH_RUN, SWITCH_ABORT } stage;
@@ -79,11 +91,13 @@ struct serve_args {
         const char *listen;
         unsigned history;
         bool self_service;
+        unsigned switch_interval;
 };
 
 static void serve_help(FILE *f)
 {
         fprintf(f, "Usage: pvh-monitor serve [--db FILE] [--listen ADDR:PORT] [--history N] [--self-service]\n"
+                   "                         [--self-service-interval S]\n"
                    "\n"
                    "Follows every guest, keeps their state, verdict history and requests in a\n"
                    "SQLite database, and serves Prometheus metrics at http://ADDR:PORT/metrics.\n"
@@ -93,8 +107,11 @@ static void serve_help(FILE *f)
                    "                     the newest (default %u)\n"
                    "  --self-service     take guests' requests to switch at their next boot\n"
                    "                     (pvh-agent switch): arm a ready guest with the newest\n"
-                   "                     migration's settings, or disarm it (default: refuse)\n",
-                DB_HISTORY_DEFAULT);
+                   "                     migration's settings, or disarm it (default: refuse)\n"
+                   "  --self-service-interval S\n"
+                   "                     arm one guest once in S seconds at most; a request\n"
+                   "                     sooner is answered busy (default %u, 0: no limit)\n",
+                DB_HISTORY_DEFAULT, SWITCH_INTERVAL_DEFAULT);
 }
 
 static int serve_parse(int argc, char **argv, struct serve_args *a)
@@ -104,6 +121,7 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
                 { "listen", required_argument, NULL, 'l' },
                 { "history", required_argument, NULL, 'H' },
                 { "self-service", no_argument, NULL, 'S' },
+                { "self-service-interval", required_argument, NULL, 'I' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -126,6 +144,11 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
                         break;
                 case 'S':
                         a->self_service = true;
+                        break;
+                case 'I':
+                        if (safe_atou(optarg, &a->switch_interval) < 0 || a->switch_interval > SWITCH_INTERVAL_MAX)
+                                return log_error_errno(-EINVAL, "Bad --self-service-interval '%s': want 0..%u.",
+                                                       optarg, SWITCH_INTERVAL_MAX);
                         break;
                 case 'h':
                         serve_help(stdout);
@@ -181,6 +204,15 @@ static void serve_metrics(FILE *f, const struct serve *s, bool db_failed)
                        "1 when this scrape could not read a part: its series are missing or stale.");
         metrics_sample(f, "pvh_monitor_scrape_errors", (const char *[]){ "part", "database" }, 1, db_failed);
         metrics_sample(f, "pvh_monitor_scrape_errors", (const char *[]){ "part", "xenstore" }, 1, !s->connected);
+        metrics_header(f, "pvh_monitor_switch_answers_total", "counter",
+                       "Answers to guests' own switch requests since serve started, by request and answer.");
+        for (int w = 0; w < _PROTO_SWITCH_WANT_MAX; w++)
+                for (int k = 0; k < _PROTO_SWITCH_ANSWER_MAX; k++) {
+                        const char *l[] = { "want", proto_switch_want_to_string((enum proto_switch_want)w),
+                                            "answer", proto_switch_answer_to_string((enum proto_switch_answer)k) };
+
+                        metrics_sample(f, "pvh_monitor_switch_answers_total", l, 2, (int64_t)s->answers[w][k]);
+                }
 }
 
 /* Guests without an agent, by the verdict of their disks' last inspection (pvh-monitor inspect). */
@@ -515,10 +547,40 @@ static int switch_answer(struct serve *s, unsigned domid, const struct proto_swi
         if (r < 0)
                 return log_warning_errno(r, "Domain %u: failed to answer switch request %s: %m", domid,
                                          req->id.s), 0;
+        if (req->word >= 0 && req->word < _PROTO_SWITCH_WANT_MAX && (int)a < _PROTO_SWITCH_ANSWER_MAX)
+                s->answers[req->word][a]++;
         log_info("Domain %u: switch request %s (%s): %s%s%s.", domid, req->id.s,
                  proto_switch_want_to_string((enum proto_switch_want)req->word),
                  proto_switch_answer_to_string(a), why ? ": " : "", why ? why : "");
         return 0;
+}
+
+/* Seconds until the guest may be armed again; 0: now. */
+static unsigned switch_recent_wait(const struct serve *s, const char *name)
+{
+        const uint64_t now = now_usec(CLOCK_MONOTONIC), span = (uint64_t)s->switch_interval * 1000000;
+
+        for (size_t i = 0; span && i < ELEMENTSOF(s->recent); i++)
+                if (s->recent[i].at && now - s->recent[i].at < span && streq(s->recent[i].name, name))
+                        return (unsigned)((span - (now - s->recent[i].at) + 999999) / 1000000);
+        return 0;
+}
+
+/* Remembers that the guest is being armed now: in its own slot, a free one, or the oldest. */
+static void switch_recent_note(struct serve *s, const char *name)
+{
+        size_t k = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(s->recent); i++) {
+                if (s->recent[i].at && streq(s->recent[i].name, name)) {
+                        k = i;
+                        break;
+                }
+                if (s->recent[i].at < s->recent[k].at)
+                        k = i;
+        }
+        snprintf(s->recent[k].name, sizeof(s->recent[k].name), "%s", name);
+        s->recent[k].at = now_usec(CLOCK_MONOTONIC);
 }
 
 static int switch_start(struct serve *s, int stage)
@@ -533,6 +595,8 @@ static int switch_start(struct serve *s, int stage)
         int r;
 
         s->job.stage = stage;
+        if (stage == SWITCH_PLAN)
+                switch_recent_note(s, s->job.name);
         r = serve_spawn(stage == SWITCH_PLAN ? plan : stage == SWITCH_RUN ? run : abort_, &s->job.pid);
         if (r < 0) {
                 s->job.pid = 0;
@@ -628,7 +692,8 @@ static int switch_one(struct serve *s, const struct guest *g, unsigned domid)
 {
         const char *name = guest_get_name(g), *why = NULL;
         struct proto_switch req;
-        unsigned others = 0;
+        unsigned others = 0, wait;
+        char soon[96];
         int r;
 
         r = switch_read(s, domid, &req);
@@ -657,6 +722,12 @@ static int switch_one(struct serve *s, const struct guest *g, unsigned domid)
                         return log_error_errno(r, "Failed to read the migration: %m");
                 if (r > 0)
                         return switch_answer(s, domid, &req, PROTO_SWITCH_BUSY, why);
+                wait = switch_recent_wait(s, name);
+                if (wait > 0) {
+                        snprintf(soon, sizeof(soon), "armed less than %u s ago: ask again in %u s",
+                                 s->switch_interval, wait);
+                        return switch_answer(s, domid, &req, PROTO_SWITCH_BUSY, soon);
+                }
         }
         s->job = (struct switch_job){ .domid = domid, .req = req };
         snprintf(s->job.name, sizeof(s->job.name), "%s", name);
@@ -774,6 +845,7 @@ static int serve_setup(struct serve *s, const struct serve_args *a)
                 return r;
         s->db_path = a->db;
         s->self_service = a->self_service;
+        s->switch_interval = a->switch_interval;
         /* Guests armed before serve started may have rebooted meanwhile. */
         s->resume_wanted = true;
         db_set_history_max(s->db, a->history);
@@ -810,6 +882,7 @@ static void serve_unwind(struct serve *s)
 int cmd_serve(int argc, char **argv)
 {
         struct serve_args a = { .db = DB_DEFAULT_PATH, .listen = LISTEN_DEFAULT,
+                                .switch_interval = SWITCH_INTERVAL_DEFAULT,
                                 .history = DB_HISTORY_DEFAULT };
         struct serve s = {};
         int r;

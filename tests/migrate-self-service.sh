@@ -8,13 +8,16 @@
 # hostile values of the request node are ignored, and a guest cannot write
 # an answer of its own. Allowed: the guest is armed (PVH in its file and its
 # saved configuration, nothing restarted), --cancel disarms it (PV in both),
-# and armed again, its own reboot through the stand-in switches it to PVH.
+# armed again at once it is answered busy (--self-service-interval), and
+# serve's metrics count each answer. With no interval it is armed again,
+# and its own reboot through the stand-in switches it to PVH.
 set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/agent/lib.sh"
 . "$top_srcdir/tests/migrate/lib.sh"
 require_migrate
 command -v xenstore-write >/dev/null || skip "xenstore-write is not installed"
+command -v curl >/dev/null || skip "curl is not installed"
 mig_setup
 
 saved_type() { sed -n 's/^type *= *"\(.*\)"/\1/p' "$MIG_DIR/$1/saved.cfg" 2>/dev/null; }
@@ -102,7 +105,7 @@ grep -q "$id (at-next-boot): not-allowed: no migration to take the settings of" 
 armed_nothing own
 serve_down
 
-serve_up "$DB" --self-service
+serve_up "$DB" --self-service --self-service-interval 3600
 echo "# a blocked guest is not ready"
 id=$(ask blk --at-next-boot)
 until_shows blk "not ready"
@@ -147,7 +150,32 @@ expect_eq "own: state" disarmed "$(gstate own)"
 expect_eq "own: config type" pv "$(cfg_type own)"
 expect_eq "own: saved configuration" pv "$(saved_type own)"
 
+echo "# armed again at once: busy, within --self-service-interval"
+id=$(ask own --at-next-boot)
+until_shows own "not now"
+expect_eq "answer" "$id busy" "$(answer own)"
+grep -q "$id (at-next-boot): busy: armed less than 3600 s ago: ask again in [0-9]* s" "$T/serve.log" ||
+	fail "serve's reason: $(tail -n 5 "$T/serve.log")"
+expect_eq "own: still disarmed" disarmed "$(gstate own)"
+expect_eq "own: config type" pv "$(cfg_type own)"
+
+echo "# the answers counted in the metrics"
+url=$(sed -n 's/.*Serving metrics on \(http:[^ ]*metrics\)\.$/\1/p' "$T/serve.log" | tail -n 1)
+curl -sf --max-time 20 "$url" >"$T/metrics" || fail "scrape $url"
+answers() { sed -n "s/^pvh_monitor_switch_answers_total{want=\"$1\",answer=\"$2\"} //p" "$T/metrics"; }
+expect_eq "at-next-boot armed" 1 "$(answers at-next-boot armed)"
+expect_eq "at-next-boot not-ready" 1 "$(answers at-next-boot not-ready)"
+expect_eq "at-next-boot busy" 1 "$(answers at-next-boot busy)"
+expect_eq "cancel disarmed" 1 "$(answers cancel disarmed)"
+expect_eq "cancel armed" 0 "$(answers cancel armed)"
+expect_eq "every pair given" 12 "$(grep -c '^pvh_monitor_switch_answers_total{' "$T/metrics")"
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$T/metrics" >"$T/lint" 2>&1 || fail "promtool: $(cat "$T/lint")"
+fi
+serve_down
+
 echo "# armed again, the owner's reboot switches it"
+serve_up "$DB" --self-service --self-service-interval 0
 id=$(ask own --at-next-boot)
 until_shows own "armed"
 expect_eq "answer" "$id armed" "$(answer own)"
