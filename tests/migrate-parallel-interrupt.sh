@@ -66,18 +66,6 @@ group_alive() {
 
 group_gone() { ! group_alive "$1"; }
 
-# toolstack_running NAME...: a stand-in command of this test's for one of
-# them still runs (its environment tells it from another test's).
-toolstack_running() {
-	_re=$(echo "$@" | sed 's/ /|/g')
-	for _p in $(pgrep -f -- "$XL"); do
-		tr '\0' '\n' 2>/dev/null <"/proc/$_p/environ" | grep -qxF "MIG_DIR=$MIG_DIR" || continue
-		tr '\0' ' ' 2>/dev/null <"/proc/$_p/cmdline" | grep -qE "$T/etc/($_re)\\.cfg|-w ($_re) \$" && return 0
-	done
-	return 1
-}
-
-toolstack_done() { ! toolstack_running "$@"; }
 
 last_seq() { sqlite3 "$DB" "SELECT coalesce(max(seq), 0) FROM migration_events"; }
 
@@ -95,9 +83,11 @@ three() {
 
 # cut NAME: after the run ended, the guest has a domain and no agent: a
 # create was cut short, and the stand-in's create is no more atomic than
-# libxl's.
+# libxl's. Not a shutdown cut short (the run kills it): that domain was on
+# its way out, its agent stopped first, as a guest's shutdown stops it.
 cut() {
 	"$XENSIM" list "$H" | awk -v n="$1" '$3 == n { f = 1 } END { exit !f }' &&
+		[ ! -f "$MIG_DIR/$1/shutting-down" ] &&
 		! ps -eo args= | grep -v grep | grep -qF -- "--root $MIG_DIR/$1/root "
 }
 

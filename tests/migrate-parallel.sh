@@ -25,10 +25,6 @@ command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
 mig_setup
 stride=${MIGRATE_CRASH_STEP:-10}
 
-# toolstack_running: a stand-in command of this test's guests still runs.
-toolstack_running() {
-	ps -eo args= | grep -F "$XL" | grep -v grep | grep -qE "$T/etc/|-w (p|i)[0-9]"
-}
 
 shut_all() {
 	for _g in $GUESTS; do
@@ -158,8 +154,7 @@ while :; do
 	fi
 	# A command a killed worker left runs on, as xl would: the stand-in's
 	# work is not atomic as libxl's is, so it is let finish.
-	wait_for 600 sh -c "! ps -eo args= | grep -v grep | grep -F '$XL' | grep -qE '$T/etc/|-w [nab]$k\$'" ||
-		fail "K=$k: a command never ended"
+	wait_for 600 toolstack_done "$gn" "$ga" "$gb" || fail "K=$k: a command never ended"
 	consistent "K=$k: after the kill" "$gn" "$ga" "$gb"
 	expect_eq "K=$k: state after the kill" interrupted "$(status_json | jq -r .state)"
 	rc=0
