@@ -27,6 +27,14 @@
 /* The wall clock an inspection may take: its CPU time, grub-fstest's, and waiting on a busy host. */
 #define WALL_S(cpu) ((cpu) * 4 + 60)
 #define NAME_MAX_ 32
+/*
+ * Processes (threads) the inspector may start: grub-fstest and the
+ * decompressors. RLIMIT_NPROC counts every process of the user, so the
+ * limit is this beyond what the user runs already: when it is shared
+ * (nobody), its other processes do not use up the inspector's share.
+ */
+#define INSPECT_TASKS 32
+#define INSPECT_TASKS_MAX 65536
 
 void inspect_disks_free(struct inspect_disk *d, size_t n)
 {
@@ -237,11 +245,11 @@ int inspect_run(const struct inspect_opts *o, const char *guest_type, const stru
                 struct inspect_result *ret)
 {
         unsigned cpu = o->cpu_s ? o->cpu_s : INSPECT_CPU_DEFAULT;
-        const struct spawn_rlimit limits[] = {
+        struct spawn_rlimit limits[] = {
+                { RLIMIT_NPROC, INSPECT_TASKS, INSPECT_TASKS }, /* first: set below */
                 { RLIMIT_CPU, cpu, cpu + 2 },
                 { RLIMIT_FSIZE, INSPECT_FSIZE_MAX, INSPECT_FSIZE_MAX },
                 { RLIMIT_NOFILE, 64, 64 },
-                { RLIMIT_NPROC, 32, 32 },
                 { RLIMIT_CORE, 0, 0 },
 #ifndef __SANITIZE_ADDRESS__
                 /* AddressSanitizer's shadow memory does not fit in it: test builds only. */
@@ -299,6 +307,8 @@ int inspect_run(const struct inspect_opts *o, const char *guest_type, const stru
         r = sandbox_user(o->user, &sb.uid, &sb.gid);
         if (r < 0)
                 return asprintf(&ret->failure, "no user to run the inspector as") < 0 ? -ENOMEM : 0;
+        limits[0].soft = spawn_user_tasks(sb.uid) + INSPECT_TASKS;
+        limits[0].soft = limits[0].hard = limits[0].soft < INSPECT_TASKS_MAX ? limits[0].soft : INSPECT_TASKS_MAX;
         grants[0] = (struct spawn_grant){ .source = o->inspector, .target = INSPECTOR_IN_SANDBOX };
         argv[a++] = (char *)INSPECTOR_IN_SANDBOX;
         if (guest_type) {

@@ -789,6 +789,41 @@ int spawn_group_of(pid_t pid, struct spawn_group *ret)
         return 0;
 }
 
+uint64_t spawn_user_tasks(uid_t uid)
+{
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+        uint64_t n = 0;
+
+        if (!d)
+                return 0;
+        while ((de = readdir(d))) {
+                char path[64], buf[4096], *u, *t;
+                unsigned long ruid, threads;
+                ssize_t len;
+                int fd;
+
+                if (de->d_name[0] < '1' || de->d_name[0] > '9')
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%.20s/status", de->d_name);
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                len = read(fd, buf, sizeof(buf) - 1);
+                close(fd);
+                if (len <= 0)
+                        continue;
+                buf[len] = 0;
+                u = strstr(buf, "\nUid:");
+                t = strstr(buf, "\nThreads:");
+                if (u && t && sscanf(u, "\nUid: %lu", &ruid) == 1 && sscanf(t, "\nThreads: %lu", &threads) == 1 &&
+                    ruid == (unsigned long)uid)
+                        n += threads;
+        }
+        closedir(d);
+        return n;
+}
+
 /* The processes of the group that still run (zombies aside). */
 static int group_members(pid_t pgid)
 {

@@ -145,3 +145,10 @@ int spawn_group_of(pid_t pid, struct spawn_group *ret);
  * after timeout_usec.
  */
 int spawn_group_kill(const struct spawn_group *g, uint64_t timeout_usec);
+
+/*
+ * The tasks (threads) whose real user is uid now, as RLIMIT_NPROC counts
+ * them: a sandbox's limit for a shared user is set beyond them. 0 when
+ * /proc cannot be read.
+ */
+uint64_t spawn_user_tasks(uid_t uid);

@@ -7,7 +7,9 @@
 # judged, nothing outside the sandbox is written, the images are not
 # changed, and the inspector ran with the sandbox's identity and limits
 # (it reports them). A good guest on a block device (a read-only loop
-# device) is read through a device node of the sandbox's own.
+# device) is read through a device node of the sandbox's own. The
+# sandbox's user running 40 processes of its own does not stop the
+# inspector (its process limit is 32 beyond what the user runs).
 set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/agent/lib.sh"
@@ -136,4 +138,17 @@ else
 	has as=1073741824
 fi
 [ -z "$LOOP" ] || expect_eq "blockdev: read through a device node" "xvda=$LOOP" "$(field blockdev .inspection.disks)"
+
+echo "# the sandbox's user runs 40 other processes (nobody often does): the inspector still starts"
+command -v setpriv >/dev/null || skip "setpriv is not installed (util-linux)"
+for i in $(seq 40); do
+	setpriv --reuid "$uid" --regid "$uid" --clear-groups sleep 600 &
+	track $!
+done
+busy() { [ "$(ps -o pid= -u "$uid" | wc -l)" -ge 40 ]; }
+wait_for 100 busy || fail "the user's 40 processes did not start"
+inspect --json --time-limit 20 good >"$T/busy.json" 2>"$T/busy.err" || fail "inspect good: $(cat "$T/busy.err")"
+expect_eq "with the user busy: verdict" ready "$(jq -r '.[0].verdict' "$T/busy.json")"
+nproc=$(jq -r '.[0].inspection.sandbox' "$T/busy.json" | sed -n 's/.* nproc=\([0-9]*\).*/\1/p')
+[ -n "$nproc" ] && [ "$nproc" -ge 72 ] || fail "nproc=$nproc: not 32 beyond the user's 40 processes"
 echo PASS
