@@ -19,6 +19,7 @@
 #include "util.h"
 
 #define TIMEOUT_DEFAULT 300
+#define SETTLE_DEFAULT 30
 #define TOOLSTACK_TIMEOUT_DEFAULT 120
 
 struct trial_args {
@@ -37,8 +38,10 @@ static void trial_help(FILE *f)
               "reflink copy on XFS or Btrfs; any other disk is refused), and a domain\n"
               "NAME" TRIAL_SUFFIX " starts from the PVH version of the guest's configuration on\n"
               "them, with no network card, half the memory and a UUID of its own. It booted\n"
-              "when its agent publishes guest_type PVH; it failed when it crashes, shuts down,\n"
-              "panics or shows no PVH boot in time. The copy and its snapshots are removed in\n"
+              "when its agent publishes guest_type PVH (a guest without an agent: when the\n"
+              "toolstack runs it as PVH, its frontends connect and it stays up --settle\n"
+              "seconds); it failed when it crashes, shuts down, panics or shows no PVH boot in\n"
+              "time. The copy and its snapshots are removed in\n"
               "every case, and what a killed trial left is removed by the next one, or by\n"
               "--cleanup, from a journal in the database. One guest at a time, one trial at a\n"
               "time per host.\n"
@@ -47,6 +50,8 @@ static void trial_help(FILE *f)
               "  --cleanup               only remove what killed trials left\n"
               "  --json                  one JSON object per guest\n"
               "  --timeout S             seconds a copy has to boot (default 300)\n"
+              "  --settle S              seconds a copy without an agent must stay up once\n"
+              "                          its frontends connected (default 30)\n"
               "  --config PATTERN        the xl configuration, %n the domain's name\n"
               "                          (default " CONFIG_DEFAULT ")\n"
               "  --xl PROG               the toolstack (default " XL_DEFAULT ")\n"
@@ -80,6 +85,7 @@ static int trial_parse(int argc, char **argv, struct trial_args *a)
                 O_CLEANUP,
                 O_JSON,
                 O_TIMEOUT,
+                O_SETTLE,
                 O_CONFIG,
                 O_XL,
                 O_TS_TIMEOUT,
@@ -93,6 +99,7 @@ static int trial_parse(int argc, char **argv, struct trial_args *a)
                 { "cleanup", no_argument, NULL, O_CLEANUP },
                 { "json", no_argument, NULL, O_JSON },
                 { "timeout", required_argument, NULL, O_TIMEOUT },
+                { "settle", required_argument, NULL, O_SETTLE },
                 { "config", required_argument, NULL, O_CONFIG },
                 { "xl", required_argument, NULL, O_XL },
                 { "toolstack-timeout", required_argument, NULL, O_TS_TIMEOUT },
@@ -119,6 +126,9 @@ static int trial_parse(int argc, char **argv, struct trial_args *a)
                         break;
                 case O_TIMEOUT:
                         r = set_unsigned("--timeout", optarg, 86400, &a->o.timeout_s);
+                        break;
+                case O_SETTLE:
+                        r = set_unsigned("--settle", optarg, 3600, &a->o.settle_s);
                         break;
                 case O_CONFIG:
                         a->o.config = optarg;
@@ -272,6 +282,7 @@ int cmd_trial(int argc, char **argv)
                                        .pvhgrub = PVHGRUB_DEFAULT "\n" PVHGRUB_DEFAULT,
                                        .console_log = CONSOLE_LOG_DEFAULT,
                                        .timeout_s = TIMEOUT_DEFAULT,
+                                       .settle_s = SETTLE_DEFAULT,
                                        .toolstack_timeout_s = TOOLSTACK_TIMEOUT_DEFAULT } };
         _cleanup_free_ char *run_dir = NULL;
         struct mdb *d = NULL;

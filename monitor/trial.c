@@ -56,6 +56,7 @@ struct trial {
         struct mdb *d;
         int64_t jid;  /* its journal row, 0 before it has one */
         bool started; /* xl create may have run */
+        bool agentless; /* the guest runs no agent: its copy is judged without one */
 };
 
 const char *trial_outcome_to_string(enum trial_outcome o)
@@ -455,7 +456,37 @@ static char *console_tail(const struct trial *t)
         return n > 0 ? render_escape(buf, (size_t)n) : NULL;
 }
 
-/* Waits for the copy's boot: 1 booted, 0 failed (*why), < 0 our own failure. */
+/*
+ * A copy without an agent, as migrate judges such a guest: the toolstack
+ * runs it as PVH and its frontends are connected, and then it stays up,
+ * the same domain, for the settle time (a crash, a panic or a restart shows
+ * meanwhile). 1 booted (*why the reason), 0 not yet (*why what is missing),
+ * -1 it was restarted.
+ */
+static int agentless_booted(struct trial *t, struct xstore *x, const struct mig_settings *ms, unsigned domid,
+                            unsigned *settled_domid, uint64_t *settled_since, char **why)
+{
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+        if (*settled_since && domid != *settled_domid)
+                return -1;
+        if (!*settled_since) {
+                *why = magentless_missing(x, ms, domid, t->tname, "PVH");
+                if (*why)
+                        return 0;
+                *settled_since = now;
+                *settled_domid = domid;
+        }
+        if (now - *settled_since < (uint64_t)t->o->settle_s * 1000000) {
+                *why = strdup_printf("connected, not yet up for %u s", t->o->settle_s);
+                return 0;
+        }
+        *why = strdup_printf("no agent: the toolstack runs it as PVH, its frontends connected, and it stayed "
+                             "up %u s", t->o->settle_s);
+        return 1;
+}
+
+/* Waits for the copy's boot: 1 booted, 0 failed (*why: the reason either way), < 0 our own failure. */
 static int wait_boot(struct trial *t, struct xstore *x, char **why)
 {
         struct mig_settings ms = { .xl = (char *)t->o->xl,
@@ -463,6 +494,9 @@ static int wait_boot(struct trial *t, struct xstore *x, char **why)
                                    .console_log = (char *)t->o->console_log };
         uint64_t end = now_usec(CLOCK_MONOTONIC) + (uint64_t)t->o->timeout_s * 1000000;
         char type[PROTO_WORD_MAX + 1] = "";
+        _cleanup_free_ char *missing = NULL;
+        uint64_t settled_since = 0;
+        unsigned settled_domid = 0;
 
         for (;;) {
                 const char *down = NULL;
@@ -472,12 +506,24 @@ static int wait_boot(struct trial *t, struct xstore *x, char **why)
 
                 if (mguest_find(x, t->tname, &domid) < 0)
                         return (*why = strdup("the domain went away")) ? 0 : -ENOMEM;
-                if (mguest_snapshot(x, domid, &s) >= 0) {
+                if (t->agentless) {
+                        free(missing);
+                        missing = NULL;
+                        r = agentless_booted(t, x, &ms, domid, &settled_domid, &settled_since, &missing);
+                        if (r < 0)
+                                return (*why = strdup("it was restarted")) ? 0 : -ENOMEM;
+                        if (!missing)
+                                return -ENOMEM;
+                        if (r > 0) {
+                                *why = TAKE_PTR(missing);
+                                return 1;
+                        }
+                } else if (mguest_snapshot(x, domid, &s) >= 0) {
                         snprintf(type, sizeof(type), "%s", s.guest_type);
                         msnap_done(&s);
                 }
                 if (streq(type, "PVH"))
-                        return 1;
+                        return (*why = strdup("its agent published guest_type PVH")) ? 1 : -ENOMEM;
                 r = mtoolstack_shutdown(&ms, t->tname, &down);
                 if (r > 0)
                         return (*why = streq(down, "crash")
@@ -488,10 +534,16 @@ static int wait_boot(struct trial *t, struct xstore *x, char **why)
                 *why = magentless_console_missing(&ms, &t->cons);
                 if (*why)
                         return 0;
-                if (now_usec(CLOCK_MONOTONIC) >= end)
+                /* A copy that connected in time is given its settle time. */
+                if (now_usec(CLOCK_MONOTONIC) >= end && !settled_since)
                         break;
                 usleep(POLL_USEC);
         }
+        if (t->agentless)
+                return (*why = strdup_printf("no PVH boot within %u s (no agent: %s)", t->o->timeout_s,
+                                             missing ? missing : "?"))
+                               ? 0
+                               : -ENOMEM;
         if (*type)
                 return (*why = strdup_printf("its agent says it runs as %s after %u s", type,
                                              t->o->timeout_s))
@@ -611,7 +663,7 @@ static int trial_steps(struct trial *t, struct xstore *x, struct trial_result *r
         if (r < 0)
                 return r;
         ret->outcome = r > 0 ? TRIAL_BOOTED : TRIAL_FAILED;
-        ret->reason = r > 0 ? strdup_printf("its agent published guest_type PVH") : why;
+        ret->reason = why;
         return ret->reason ? 0 : -ENOMEM;
 }
 
@@ -629,7 +681,8 @@ static const char *verdict_known(const char *v)
  * What the guest's verdict predicted before its copy booted: its agent's,
  * else the newest inspection of its disks; unknown when neither says.
  */
-static int predicted(struct mdb *d, struct xstore *x, const char *name, const char **ret)
+static int predicted(struct mdb *d, struct xstore *x, const char *name, const char **ret,
+                     bool *ret_agentless)
 {
         _cleanup_free_ char *inspected = NULL;
         struct msnap s = {};
@@ -640,6 +693,7 @@ static int predicted(struct mdb *d, struct xstore *x, const char *name, const ch
         r = mguest_find(x, name, &domid);
         if (r >= 0)
                 r = mguest_snapshot(x, domid, &s);
+        *ret_agentless = r >= 0 && s.agent == GUEST_AGENT_NONE;
         if (r >= 0 && s.agent == GUEST_AGENT_OK)
                 *ret = verdict_known(s.verdict);
         msnap_done(&s);
@@ -667,7 +721,7 @@ int trial_run(struct mdb *d, struct xstore *x, const struct trial_opts *o, const
                 return fail_with(ret, TRIAL_REFUSED, strdup("the name is not usable in a path"));
         snprintf(t.tname, sizeof(t.tname), "%s%s", name, TRIAL_SUFFIX);
         t.cons.name = t.tname;
-        r = predicted(d, x, name, &ret->predicted);
+        r = predicted(d, x, name, &ret->predicted, &t.agentless);
         if (r < 0)
                 return r;
         t.cfg_path = strdup_printf("%s/%s.cfg", o->run_dir, t.tname);

@@ -26,6 +26,7 @@ struct trial_opts {
         const char *console_log; /* %n is the trial domain's name; NULL: none */
         const char *run_dir;     /* where the copies' configurations are written */
         unsigned timeout_s;      /* for the boot */
+        unsigned settle_s;       /* a copy without an agent: seconds it must stay up once connected */
         unsigned toolstack_timeout_s;
 };
 

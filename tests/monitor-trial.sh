@@ -15,6 +15,9 @@
 # The outcomes are stored in the database. A trial killed (SIGKILL) at each
 # step leaves a journal row, and trial --cleanup, or the next trial, removes
 # the copy and every snapshot; a second trial is refused while one runs.
+# A guest without an agent gets a copy without one, which booted once the
+# toolstack runs it as PVH with its frontends connected and it stayed up
+# --settle seconds (one that crashes meanwhile failed).
 # Each trial keeps the verdict predicted when it began (the agent's, or for
 # a guest without one its disks' newest inspection); --all tries every
 # running guest. show prints the newest trial; migrate plan --require-trial
@@ -258,7 +261,7 @@ grep -q '^  trial       failed (it crashed), [0-9-]* [0-9:]* UTC; predicted read
 	fail "show crashy: no prediction: $(cat "$T/show.txt")"
 expect_eq "show good: the prediction" ready "$(jq -r .trial.predicted "$T/show.json")"
 
-echo "# predicted for a guest without an agent: its disks' newest inspection"
+echo "# a guest without an agent: its copy judged without one; predicted from its disks' newest inspection"
 mkdir -p "$MIG_DIR/bare" "$T/xfs/sub"
 make_root debian12-bookworm "$MIG_DIR/bare/root"
 head -c 4194304 /dev/urandom >"$T/xfs/sub/bare.img" || fail "disk of bare"
@@ -266,13 +269,25 @@ write_cfg bare
 sed -i "s|^disk = .*|disk = [ 'file:$T/xfs/sub/bare.img,xvda,w' ]|" "$(cfg_of bare)"
 : >"$MIG_DIR/bare/agentless"
 "$XL" create "$(cfg_of bare)" || fail "boot bare"
-trial --timeout 60 --json bare >"$T/bare.json" 2>"$T/bare.err" || fail "trial bare: $(cat "$T/bare.json" "$T/bare.err")"
+# Its copy has no agent either: judged as migrate judges such a guest.
+trial --timeout 60 --settle 2 --json bare >"$T/bare.json" 2>"$T/bare.err" ||
+	fail "trial bare: $(cat "$T/bare.json" "$T/bare.err")"
 expect_eq "bare, not inspected: predicted" unknown "$(field "$T/bare.json" predicted)"
+expect_eq "bare: booted without an agent" \
+	"booted no agent: the toolstack runs it as PVH, its frontends connected, and it stayed up 2 s" \
+	"$(jq -r '"\(.trial) \(.reason)"' "$T/bare.json")"
 sqlite3 "$DB" "INSERT INTO inspections(name, domid, at, verdict) VALUES ('bare', $(domid_of bare), 1, 'fixable')" ||
 	fail "sqlite3"
-trial --timeout 60 --json bare >"$T/bare.json" 2>"$T/bare.err" || fail "trial bare: $(cat "$T/bare.json" "$T/bare.err")"
+trial --timeout 60 --settle 2 --json bare >"$T/bare.json" 2>"$T/bare.err" ||
+	fail "trial bare: $(cat "$T/bare.json" "$T/bare.err")"
 expect_eq "bare: booted" booted "$(field "$T/bare.json" trial)"
 expect_eq "bare, inspected: predicted" fixable "$(field "$T/bare.json" predicted)"
+echo "# a copy without an agent that crashes a second after its frontends connected: --settle sees it"
+echo crash >"$MIG_DIR/bare/trial-behave"
+trial --timeout 60 --settle 5 --json bare >"$T/bare.json" 2>"$T/bare.err" &&
+	fail "trial bare succeeded: $(cat "$T/bare.json")"
+expect_eq "bare: crashed while settling" "failed it crashed" "$(jq -r '"\(.trial) \(.reason)"' "$T/bare.json")"
+rm -f "$MIG_DIR/bare/trial-behave"
 "$XL" destroy bare || fail "destroy bare"
 nothing_left "after bare"
 
