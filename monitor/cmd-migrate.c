@@ -33,7 +33,6 @@ struct margs {
         int64_t id;
         bool json, dry_run, all, replace;
         bool same_settings; /* --same-settings: the newest migration's */
-        bool require_trial; /* plan only guests whose newest trial booted, since their last kernel change */
         unsigned parallel; /* --parallel, 0 when not given */
         struct filter filter;
         /* The table of boot loaders from the command line: pv[i] becomes pvh[i] (NULL: --pvhgrub). */
@@ -318,7 +317,7 @@ static int parse_opt(int c, struct margs *a)
                 a->same_settings = true;
                 return 0;
         case O_REQUIRE_TRIAL:
-                a->require_trial = true;
+                a->s.require_trial = true;
                 return 0;
         default:
                 return -EINVAL;
@@ -586,7 +585,7 @@ static int guest_reason(struct xstore *x, struct mdb *d, const struct margs *a, 
         *ret = skip_reason(a, s);
         if (!*ret && c->g.config)
                 *ret = config_reason(a, c->g.config);
-        if (!*ret && a->require_trial)
+        if (!*ret && a->s.require_trial)
                 return mdb_trial_reason(d, c->g.name, ret);
         return 0;
 }

@@ -207,11 +207,13 @@ static int schema_to_12(struct db *d)
 /*
  * 13: each trial keeps the verdict predicted when it began (the agent's, or
  * the newest inspection's for a guest without one), so that outcomes can be
- * set against predictions. NULL: not known, and every row from before.
+ * set against predictions. NULL: not known, and every row from before. A
+ * migration planned --require-trial keeps that, for run to check it again.
  */
 static int schema_to_13(struct db *d)
 {
-        return exec(d, "ALTER TABLE trials ADD COLUMN predicted TEXT;");
+        return exec(d, "ALTER TABLE trials ADD COLUMN predicted TEXT;"
+                       "ALTER TABLE migrations ADD COLUMN require_trial INTEGER NOT NULL DEFAULT 0;");
 }
 
 static int (*const migrations[])(struct db *d) = {

@@ -292,9 +292,9 @@ static int insert_migration(struct mdb *d, const struct mig *m)
                        "max_failures, xl, config, pvgrub, pvhgrub, hook, toolstack_timeout, "
                        "boot_timeout, request_timeout, agentless, inspector, inspect_time, settle, "
                        "console_log, before_guest, after_guest, max_restarts, no_prepare, parallel, "
-                       "at_next_reboot) "
+                       "at_next_reboot, require_trial) "
                        "VALUES (?1, ?1, 'planned', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                       "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+                       "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
                     &st);
         if (r < 0)
                 return r;
@@ -322,6 +322,7 @@ static int insert_migration(struct mdb *d, const struct mig *m)
         sqlite3_bind_int(st, 22, s->no_prepare);
         sqlite3_bind_int(st, 23, (int)s->parallel);
         sqlite3_bind_int(st, 24, s->at_next_reboot);
+        sqlite3_bind_int(st, 25, s->require_trial);
         return step_done(d, st);
 }
 
@@ -428,7 +429,7 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
                        "max_wave, max_failures, xl, config, pvgrub, pvhgrub, hook, "
                        "toolstack_timeout, boot_timeout, request_timeout, agentless, inspector, "
                        "inspect_time, settle, console_log, before_guest, after_guest, max_restarts, "
-                       "no_prepare, parallel, at_next_reboot FROM migrations "
+                       "no_prepare, parallel, at_next_reboot, require_trial FROM migrations "
                        "WHERE id = ?1 OR (?1 = 0 AND id = (SELECT max(id) FROM migrations))",
                     &st);
         if (r < 0)
@@ -467,6 +468,7 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
         m.s.no_prepare = sqlite3_column_int(st, 25);
         m.s.parallel = (unsigned)sqlite3_column_int(st, 26);
         m.s.at_next_reboot = sqlite3_column_int(st, 27);
+        m.s.require_trial = sqlite3_column_int(st, 28);
         sqlite3_finalize(st);
         if (m.state == MIG_RUNNING) {
                 pid_t holder;

@@ -387,6 +387,16 @@ static int step_check(struct ctx *c, struct mguest *g)
                 return skip(g, "no running domain is named %s", g->name);
         if (r < 0)
                 return r;
+        /* Planned --require-trial: what held at plan time must still hold (a kernel update since?). */
+        if (c->m->s.require_trial) {
+                _cleanup_free_ char *untried = NULL;
+
+                r = mdb_trial_reason(c->d, g->name, &untried);
+                if (r < 0)
+                        return r;
+                if (untried)
+                        return skip(g, "%s", untried);
+        }
         if (g->agentless)
                 return step_check_agentless(c, g, domid);
         r = mguest_snapshot(c->x, domid, &s);
@@ -1716,6 +1726,8 @@ static int dry_run(struct ctx *c)
                         if (s->before_guest)
                                 printf("    run: %s (before-guest hook: a non-zero exit "
                                        "skips the guest)\n", s->before_guest);
+                        if (s->require_trial)
+                                printf("    require its newest trial boot since its last kernel change\n");
                         if (g->verdict && streq(g->verdict, "fixable"))
                                 printf("    request prepare, wait %u s for its answer\n",
                                        s->request_timeout);

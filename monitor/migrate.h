@@ -87,6 +87,7 @@ struct mig_settings {
         bool no_prepare;   /* switch only guests ready as they are; a fixable one is skipped */
         unsigned parallel;  /* guests of a wave in their steps at once; run --parallel overrides it */
         bool at_next_reboot; /* arm the guests (MS_ARM); each switches at its own next reboot */
+        bool require_trial; /* a guest's newest trial must have booted since its last kernel change */
 };
 
 struct mig {

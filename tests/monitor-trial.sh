@@ -22,7 +22,7 @@
 # a guest without one its disks' newest inspection); --all tries every
 # running guest. show prints the newest trial; migrate plan --require-trial
 # plans only the guests whose newest trial booted since serve last saw
-# their kernel change.
+# their kernel change, and run checks that again at each guest's turn.
 set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/agent/lib.sh"
@@ -297,11 +297,21 @@ expect_eq "good planned" pending "$(gstate good)"
 expect_eq "crashy skipped" "skipped its newest trial boot failed: it crashed" "$(gstate crashy) $(greason crashy)"
 greason slow | grep -q '^its newest trial boot failed: no PVH boot within 4 s' || fail "slow: $(greason slow)"
 greason onext4 | grep -q '^its newest trial boot refused: .*ext2/3/4 has no reflink copies' || fail "onext4: $(greason onext4)"
+mig run --dry-run >"$T/dry.txt" 2>&1 || fail "dry run: $(cat "$T/dry.txt")"
+grep -q '^    require its newest trial boot since its last kernel change$' "$T/dry.txt" ||
+	fail "the dry run does not say the trial is checked again: $(cat "$T/dry.txt")"
 # serve saw good's kernel change after its trial; crashy's trials are forgotten.
 sqlite3 "$DB" "INSERT INTO guest_changes(uuid, name, domid, at, what, old, new)
 	VALUES ('u', 'good', 1, strftime('%s', 'now') + 60, 'kernel', '6.1.0-12', '6.1.0-13');
 	DELETE FROM trials WHERE name = 'crashy'" || fail "sqlite3"
-plan --require-trial --replace good crashy >"$T/plan2.txt" 2>&1 && fail "a plan was saved: $(cat "$T/plan2.txt")"
+echo "# the plan's --require-trial is checked again when the guest's turn comes"
+mig run >"$T/run.txt" 2>&1 && fail "the run switched good: $(cat "$T/run.txt")"
+expect_eq "good skipped at its check" \
+	"skipped its kernel changed since its trial booted (--require-trial; try it again)" \
+	"$(gstate good) $(greason good)"
+expect_eq "good untouched" pv "$(cfg_type good)"
+expect_eq "good never created as PVH" 0 "$(creates good PVH)"
+plan --require-trial good crashy >"$T/plan2.txt" 2>&1 && fail "a plan was saved: $(cat "$T/plan2.txt")"
 grep -q 'good: its kernel changed since its trial booted (--require-trial; try it again)' "$T/plan2.txt" ||
 	fail "good after a kernel change: $(cat "$T/plan2.txt")"
 grep -q 'crashy: no trial boot (--require-trial; run pvh-monitor trial first)' "$T/plan2.txt" ||
