@@ -7,7 +7,10 @@
 # whose verdict turns blocked while armed is disarmed (PV in both places);
 # and serve killed with SIGKILL while a guest reboots, then started again,
 # verifies that guest. The metrics count the guests by state throughout, and
-# each guest's history has its outcome. abort disarms an armed guest.
+# each guest's history has its outcome. abort disarms an armed guest. A
+# gate that stops the waves (a guest whose config-update fails, one failure
+# allowed) cancels the later waves; the guests armed before it stay armed,
+# the migration stays armed, and serve verifies one that reboots.
 set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/agent/lib.sh"
@@ -147,4 +150,34 @@ expect_eq "noagent: reason" "disarmed: aborted" "$(greason noagent)"
 expect_eq "noagent: config type after abort" pv "$(cfg_type noagent)"
 expect_eq "noagent: saved configuration after abort" pv "$(saved_type noagent)"
 expect_eq "migration aborted" aborted "$(status_json | jq -r .state)"
+
+echo "# a gate stops the waves: the guests armed before it stay armed, and serve follows them"
+GUESTS=
+for n in w1 w2 w3 w4; do
+	guest_add "$n" debian12-bookworm
+done
+echo config-update-fails >"$MIG_DIR/w2/behave"
+guests_up
+plan w1 w2 w3 w4 --at-next-reboot --canary 1 --growth 2 --max-failures 1 --boot-timeout 30 >/dev/null ||
+	fail "plan w"
+expect_eq "waves" "1 2 2 3" "$(status_json | jq -r '[.guests[].wave] | map(tostring) | join(" ")')"
+mig run >"$T/run-w.txt" 2>&1
+expect_eq "the run: armed guests, so it ends armed" armed "$(status_json | jq -r .state)"
+status_json | jq -r .reason | grep -q . || fail "no reason for the stop: $(status_json | jq -c .)"
+for n in w1 w3; do
+	expect_eq "$n: armed" armed "$(gstate "$n")"
+	expect_eq "$n: saved configuration" pvh "$(saved_type "$n")"
+done
+expect_eq "w2: failed" failed "$(gstate w2)"
+expect_eq "w2: config type" pv "$(cfg_type w2)"
+expect_eq "w2: saved configuration" pv "$(saved_type w2)"
+expect_eq "w4: cancelled by the gate" cancelled "$(gstate w4)"
+expect_eq "w4: untouched" "pv 0" "$(cfg_type w4) $(grep -c '^config-update w4 ' "$MIG_DIR/xl.log")"
+serve_up
+"$XL" _reboot w1 || fail "reboot w1"
+until_state w1 done
+expect_eq "w1: PVH" 1 "$(creates w1 PVH)"
+expect_eq "w3: still armed" armed "$(gstate w3)"
+kill "$SERVE"
+wait "$SERVE" || fail "serve did not exit cleanly"
 echo "PASS"
