@@ -11,7 +11,9 @@
 # whose kernel never connects, that crashes in the settle time, or whose
 # console log shows a kernel panic since its switch, goes back to PV the
 # same way as a guest with an agent (a panic of an earlier boot in the log
-# does not count).
+# does not count). Armed for their next reboot (--at-next-reboot), two
+# guests without an agent are verified by serve when they reboot: one
+# switched, one that crashes as PVH back on PV.
 set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/agent/lib.sh"
@@ -125,4 +127,32 @@ greason dark | grep -q 'not booted as PVH after 10 s: frontend vbd/51712 is not 
 for n in serial alma; do
 	expect_eq "$n: never restarted" 0 "$(grep -c "^shutdown $n " "$MIG_DIR/xl.log")"
 done
+
+echo "# armed for the next reboot without an agent: serve verifies each the same way"
+agentless_add arm1 debian12-bookworm ext4
+agentless_add arm2 debian12-bookworm ext4 crash
+plan arm1 arm2 --agentless --at-next-reboot --canary 2 --max-failures 10 --boot-timeout 10 --settle 2 \
+	--inspector "$INSPECTOR" --console-log "$MIG_DIR/console/guest-%n.log" >"$T/plan-arm.txt" ||
+	fail "plan --at-next-reboot: $(cat "$T/plan-arm.txt")"
+mig run >"$T/run-arm.txt" 2>&1 || fail "run: $(cat "$T/run-arm.txt")"
+saved_type() { sed -n 's/^type *= *"\(.*\)"/\1/p' "$MIG_DIR/$1/saved.cfg"; }
+for n in arm1 arm2; do
+	expect_eq "$n: armed" armed "$(gstate "$n")"
+	expect_eq "$n: saved configuration" pvh "$(saved_type "$n")"
+	expect_eq "$n: not restarted" 0 "$(creates "$n" PVH)"
+done
+env "$(sim_env "$H" 0)" "$MONITOR" serve --db "$DB" --listen 127.0.0.1:0 2>"$T/serve.log" &
+SERVE=$!
+track $SERVE
+"$XL" _reboot arm1 || fail "reboot arm1"
+"$XL" _reboot arm2 || fail "reboot arm2"
+settled() { [ "$(gstate arm1)" = done ] && [ "$(gstate arm2)" = failed ]; }
+wait_for 600 settled || fail "arm1 $(gstate arm1): $(greason arm1); arm2 $(gstate arm2): $(greason arm2); serve: $(tail -n 10 "$T/serve.log")"
+expect_eq "arm1: the toolstack runs it as PVH" pvh "$(xl_type arm1)"
+greason arm2 | grep -Eq 'the toolstack shows it (crashed|shut down \(crash\))' || fail "arm2: $(greason arm2)"
+expect_eq "arm2: config back to PV" pv "$(cfg_type arm2)"
+wait_for 300 sh -c "[ \"\$('$XL' list -l arm2 | jq -r '.[0].config.c_info.type')\" = pv ]" ||
+	fail "arm2: not running PV again: $(xl_type arm2)"
+kill "$SERVE"
+wait "$SERVE" || fail "serve did not exit cleanly: $(tail -n 5 "$T/serve.log")"
 echo PASS
