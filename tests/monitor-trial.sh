@@ -3,7 +3,8 @@
 # booted as PVH on snapshots of its disks while the guest keeps running.
 # File-backed disks live on a real XFS file system (mkfs.xfs on a loop
 # device) and are copied with the real cp --reflink=always; one on ext4 is
-# refused. Logical volumes are the LVM stand-in's (tests/trial/lvm: lvs,
+# refused; one on a real Btrfs boots too (left out where Btrfs cannot be
+# mounted). Logical volumes are the LVM stand-in's (tests/trial/lvm: lvs,
 # lvcreate, lvremove on files), not a real volume group. The copies are
 # created and destroyed by tests/migrate/xl; the one that boots runs the
 # real agent on a copy of the guest's tree. Asserted: the outcome and its
@@ -34,7 +35,7 @@ command -v mkfs.ext4 >/dev/null || skip "mkfs.ext4 is not installed (e2fsprogs)"
 
 trial_cleanup() {
 	rc=$?
-	for _m in "$T/xfs" "$T/ext4"; do
+	for _m in "$T/xfs" "$T/ext4" "$T/btrfs"; do
 		mountpoint -q "$_m" 2>/dev/null && umount "$_m"
 	done
 	(exit $rc)
@@ -316,6 +317,27 @@ grep -q 'good: its kernel changed since its trial booted (--require-trial; try i
 	fail "good after a kernel change: $(cat "$T/plan2.txt")"
 grep -q 'crashy: no trial boot (--require-trial; run pvh-monitor trial first)' "$T/plan2.txt" ||
 	fail "crashy without a trial: $(cat "$T/plan2.txt")"
+
+echo "# a guest whose disk is on Btrfs: reflinked too"
+if command -v mkfs.btrfs >/dev/null && truncate -s 300M "$T/btrfs.img" && mkfs.btrfs -q "$T/btrfs.img" >/dev/null 2>&1 &&
+	mkdir -p "$T/btrfs" && mount -o loop "$T/btrfs.img" "$T/btrfs" 2>/dev/null; then
+	trial_guest onbtrfs btrfs
+	guests_up
+	sums >"$T/sums.before"
+	domids >"$T/domids.before"
+	trial --timeout 60 --json onbtrfs >"$T/btrfs.json" 2>"$T/btrfs.err" ||
+		fail "trial onbtrfs: $(cat "$T/btrfs.json" "$T/btrfs.err")"
+	expect_eq "onbtrfs: booted" booted "$(field "$T/btrfs.json" trial)"
+	grep -q "^disk = \[ '$T/btrfs/onbtrfs.img-pvhtrial,raw,xvda,w' \]$" "$MIG_DIR/onbtrfs-pvhtrial/saved.cfg" ||
+		fail "onbtrfs: the copy's disk: $(grep '^disk' "$MIG_DIR/onbtrfs-pvhtrial/saved.cfg")"
+	ls "$T/btrfs" | grep -q -- -pvhtrial && fail "onbtrfs: the snapshot is left"
+	"$XL" destroy onbtrfs || fail "destroy onbtrfs"
+	GUESTS=$(echo "$GUESTS" | sed 's/ onbtrfs//')
+	sums >"$T/sums.before"
+	domids >"$T/domids.before"
+else
+	echo "# no Btrfs here (mkfs.btrfs, or a loop mount of it, failed): left out"
+fi
 
 echo "# --all: every running guest but dom0, one line each"
 rm -f "$MIG_DIR/slow/trial-behave"
