@@ -88,7 +88,8 @@ expect_eq "request rows after the floods" 1 "$(sql 'SELECT count(*) FROM request
 # Every label value is a word of the protocol or one of ours; per guest, also
 # the toolstack's name and UUID, and arch and os from their vocabularies
 # (error: an inspection of a guest's disks that failed,
-# pvh_monitor_inspected_guests).
+# pvh_monitor_inspected_guests; predicted and outcome of pvh_monitor_trials;
+# want and answer of pvh_monitor_switch_answers_total).
 scrape || fail "scrape"
 version=$("$MONITOR" --version | sed 's/^pvh-monitor //')
 sed -n 's/^pvh_[a-z_]*{\(.*\)} [0-9]*$/\1/p' "$T/metrics" | tr ',' '\n' |
@@ -99,7 +100,9 @@ sed -n 's/^pvh_[a-z_]*{\(.*\)} [0-9]*$/\1/p' "$T/metrics" | tr ',' '\n' |
 	grep -v -x -E 'verdict="(ready|fixable|blocked|unknown|none|incompatible|invalid|missing|other|error)"' |
 	grep -v -x -E 'check="(guest_type|next_boot|next_boot_mode|kernel_version|kernel_pvh|kernel_format|blkfront|root_device|grub_menu|console|grub_terminal|kernel_params|pv_rollback|arch|other)"' |
 	grep -v -x -E 'action="(ping|probe|prepare|rollback|other)"' |
-	grep -v -x -E 'outcome="(done|failed|other)"' >"$T/unknown" &&
+	grep -v -x -E 'outcome="(done|failed|other|booted|refused)"|predicted="(ready|fixable|blocked|unknown)"' |
+	grep -v -x -E 'want="(at-next-boot|cancel)"|answer="(armed|disarmed|not-allowed|not-ready|busy|failed)"' \
+		>"$T/unknown" &&
 	fail "label values outside the vocabularies: $(cat "$T/unknown")"
 echo "$(grep -c -v '^#' "$T/metrics") series"
 
