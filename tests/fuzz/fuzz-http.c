@@ -154,20 +154,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static uint32_t n_conn;
         struct sockaddr_in sa, src = { .sin_family = AF_INET };
         struct httpd *h = server(&sa);
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int fd = -1;
         size_t len;
 
-        FUZZ_ASSERT(fd >= 0);
         /*
          * Each connection from a loopback address of its own: the client
          * closes first (shutdown below), so each connection leaves a
          * TIME_WAIT for a minute, and from one source address the ephemeral
          * ports (about 28,000) run out within that minute at the rate
-         * libFuzzer reaches (connect fails with EADDRNOTAVAIL).
+         * libFuzzer reaches (connect fails with EADDRNOTAVAIL). An address
+         * still busy from an earlier run of this target (the corpus replay,
+         * a minute ago) is passed over for the next; any other failure,
+         * the server's refusal above all, is a finding, with its errno.
          */
-        src.sin_addr.s_addr = htonl(0x7f000000u | (1u + n_conn++ % 0xfffffeu));
-        FUZZ_ASSERT(bind(fd, (struct sockaddr *)&src, sizeof(src)) == 0);
-        FUZZ_ASSERT(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+        for (int tries = 0;; tries++) {
+                fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                FUZZ_ASSERT(fd >= 0);
+                src.sin_addr.s_addr = htonl(0x7f000000u | (1u + n_conn++ % 0xfffffeu));
+                if (bind(fd, (struct sockaddr *)&src, sizeof(src)) == 0 &&
+                    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+                        break;
+                if ((errno != EADDRNOTAVAIL && errno != EADDRINUSE) || tries >= 16) {
+                        fprintf(stderr, "connect from %s: %s\n", inet_ntoa(src.sin_addr), strerror(errno));
+                        FUZZ_ASSERT(!"a connection to the server");
+                }
+                close(fd);
+        }
         /* The server may answer and close before it read everything: no SIGPIPE for that. */
         for (size_t o = 0; o < size;) {
                 ssize_t n = send(fd, data + o, size - o, MSG_NOSIGNAL);
