@@ -40,6 +40,8 @@ struct margs {
         size_t n_pv, n_pvh;
         char *pvhgrub; /* --pvhgrub */
         const char *settings;
+        bool loaders_given;  /* the command line's table of boot loaders replaces the file's */
+        bool kind_given, program_given, uri_given; /* the command line's win over the file's */
         char **domains;
         int n_domains;
         struct mig_settings s;
@@ -60,7 +62,8 @@ static void migrate_help(FILE *f)
                 "splits them into waves: a canary, then waves growing by a factor. run takes each\n"
                 "guest through: check -> prepare (fixable guests, when the agent offers it) ->\n"
                 "verdict ready -> configuration switched to PVH (the PV original kept as\n"
-                "CFG" XLCFG_BACKUP_SUFFIX ") -> XL shutdown -w NAME, XL create CFG -> verified: the agent\n"
+                "CFG" XLCFG_BACKUP_SUFFIX ") -> XL shutdown -w NAME, XL create CFG (or libvirt's or\n"
+                "XAPI's own, --toolstack) -> verified: the agent\n"
                 "reports guest_type PVH, a new boot id and its addresses. On failure: the PV\n"
                 "configuration back, restarted, rollback requested, the guest marked failed.\n"
                 "A wave starts only while fewer guests failed than --max-failures, and never\n"
@@ -79,8 +82,17 @@ static void migrate_help(FILE *f)
                 "  --growth N             each wave N times the previous one (default 2)\n"
                 "  --max-wave N           at most N guests in a wave (default 0: no bound)\n"
                 "  --max-failures N       a wave starts only while fewer failed (default 1)\n"
-                "  --config PATTERN       the xl configuration, %n the domain name\n"
-                "                         (default " CONFIG_DEFAULT ")\n"
+                "  --toolstack KIND       xl (default), libvirt (virsh: the domain's persistent\n"
+                "                         XML) or xapi (xe: the VM's domain-type); the\n"
+                "                         settings' toolstack = when not given\n"
+                "  --toolstack-program P  the toolstack's program, run without a shell\n"
+                "                         (default " XL_DEFAULT ", " VIRSH_DEFAULT "\n"
+                "                         or " XE_DEFAULT "); --xl P is the same\n"
+                "  --libvirt-uri URI      libvirt's connection (default " LIBVIRT_URI_DEFAULT ")\n"
+                "  --config PATTERN       the guest's definition, %n the domain name: xl's\n"
+                "                         configuration (default " CONFIG_DEFAULT "),\n"
+                "                         libvirt's PVH XML written for virsh define (default\n"
+                "                         " LIBVIRT_CONFIG_DEFAULT "); unused by xapi\n"
                 "  --pvgrub PATH          a PV grub image kernel = may name; repeatable (default\n"
                 "                         the settings' table, else\n"
                 "                         " PVGRUB_DEFAULT " and\n"
@@ -92,7 +104,6 @@ static void migrate_help(FILE *f)
                 "  --settings FILE        the table of boot loaders (default\n"
                 "                         " SETTINGS_DEFAULT ")\n"
                 "  --config-hook PROG     switch other formats: PROG to-pvh|to-pv NAME CFG\n"
-                "  --xl PROG              the toolstack (default " XL_DEFAULT "), run without a shell\n"
                 "  --toolstack-timeout S  for each XL command (default 300)\n"
                 "  --boot-timeout S       for a guest to come back (default 300)\n"
                 "  --request-timeout S    for prepare and rollback answers (default 600)\n"
@@ -173,6 +184,8 @@ enum {
         O_AT_NEXT_REBOOT,
         O_SAME_SETTINGS,
         O_REQUIRE_TRIAL,
+        O_TOOLSTACK,
+        O_LIBVIRT_URI,
 };
 
 /*
@@ -226,6 +239,27 @@ static int set_hook(char **dst, const char *v)
         return set_str(dst, v);
 }
 
+static int set_kind(struct margs *a, const char *v)
+{
+        int k = mts_kind_from_string(v);
+
+        if (k < 0)
+                return log_error_errno(-EINVAL, "Unknown toolstack '%s' (xl, libvirt, xapi).", v);
+        a->s.kind = (enum mts_kind)k;
+        return 0;
+}
+
+/* A libvirt URI goes into virsh's argument vector: one word, printable, not an option. */
+static int set_uri(struct margs *a, const char *v)
+{
+        for (const char *p = v; *p; p++)
+                if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+                        return log_error_errno(-EINVAL, "Bad libvirt URI '%s'.", v);
+        if (!*v || v[0] == '-' || !strstr(v, "://"))
+                return log_error_errno(-EINVAL, "Bad libvirt URI '%s' (xen:///system, say).", v);
+        return set_str(&a->s.toolstack_uri, v);
+}
+
 static int parse_opt(int c, struct margs *a)
 {
         unsigned v;
@@ -260,6 +294,7 @@ static int parse_opt(int c, struct margs *a)
                 a->replace = true;
                 return 0;
         case O_BOOT_LOADER:
+                a->loaders_given = true;
                 return parse_boot_loader(a, optarg);
         case O_SETTINGS:
                 a->settings = optarg;
@@ -275,6 +310,7 @@ static int parse_opt(int c, struct margs *a)
         case O_CONFIG:
                 return set_str(&a->s.config, optarg);
         case O_PVGRUB:
+                a->loaders_given = true;
                 return add_loader(a, optarg, strlen(optarg), NULL);
         case O_PVHGRUB:
                 if (loader_path_check(optarg, strlen(optarg)) < 0)
@@ -283,7 +319,14 @@ static int parse_opt(int c, struct margs *a)
         case O_HOOK:
                 return set_str(&a->s.hook, optarg);
         case O_XL:
+                a->program_given = true;
                 return set_str(&a->s.xl, optarg);
+        case O_TOOLSTACK:
+                a->kind_given = true;
+                return set_kind(a, optarg);
+        case O_LIBVIRT_URI:
+                a->uri_given = true;
+                return set_uri(a, optarg);
         case O_TS_TO:
                 return parse_uint(optarg, 86400, &a->s.toolstack_timeout);
         case O_BOOT_TO:
@@ -347,6 +390,9 @@ static int margs_parse(int argc, char **argv, bool plan, struct margs *a)
                 { "pvhgrub", required_argument, NULL, O_PVHGRUB },
                 { "config-hook", required_argument, NULL, O_HOOK },
                 { "xl", required_argument, NULL, O_XL },
+                { "toolstack-program", required_argument, NULL, O_XL },
+                { "toolstack", required_argument, NULL, O_TOOLSTACK },
+                { "libvirt-uri", required_argument, NULL, O_LIBVIRT_URI },
                 { "toolstack-timeout", required_argument, NULL, O_TS_TO },
                 { "boot-timeout", required_argument, NULL, O_BOOT_TO },
                 { "request-timeout", required_argument, NULL, O_REQ_TO },
@@ -389,16 +435,44 @@ static int margs_parse(int argc, char **argv, bool plan, struct margs *a)
         return 1;
 }
 
-/* boot-loader = PV-IMAGE PVH-IMAGE, the settings file's one key (it may be repeated). */
+static bool key_is(const char *key, size_t kn, const char *want)
+{
+        return kn == strlen(want) && memcmp(key, want, kn) == 0;
+}
+
+/* toolstack, toolstack-program, libvirt-uri: the command line's win. */
+static int on_toolstack_setting(struct margs *a, unsigned line, const char *key, size_t kn, const char *v)
+{
+        if (key_is(key, kn, "toolstack"))
+                return a->kind_given ? 0 : set_kind(a, v);
+        if (key_is(key, kn, "libvirt-uri"))
+                return a->uri_given ? 0 : set_uri(a, v);
+        if (v[0] != '/')
+                return log_error_errno(-EINVAL, "%s: line %u: toolstack-program wants an absolute path.",
+                                       a->settings, line);
+        return a->program_given ? 0 : set_str(&a->s.xl, v);
+}
+
+/*
+ * boot-loader = PV-IMAGE PVH-IMAGE (it may be repeated; the command line's
+ * table replaces the file's), toolstack, toolstack-program, libvirt-uri.
+ */
 static int on_setting(unsigned line, const char *key, size_t kn, const char *v, size_t vn, void *userdata)
 {
         struct margs *a = userdata;
         const char *sp = memchr(v, ' ', vn);
-        _cleanup_free_ char *pvh = NULL;
+        _cleanup_free_ char *pvh = NULL, *value = NULL;
 
-        if (kn != STRLEN("boot-loader") || memcmp(key, "boot-loader", kn) != 0)
-                return log_error_errno(-EINVAL, "%s: line %u: unknown key '%.*s' (known: boot-loader).",
+        if (key_is(key, kn, "toolstack") || key_is(key, kn, "toolstack-program") || key_is(key, kn, "libvirt-uri")) {
+                value = strndup(v, vn);
+                return value ? on_toolstack_setting(a, line, key, kn, value) : log_error_errno(-ENOMEM, "Out of memory.");
+        }
+        if (!key_is(key, kn, "boot-loader"))
+                return log_error_errno(-EINVAL, "%s: line %u: unknown key '%.*s' (known: boot-loader, "
+                                       "toolstack, toolstack-program, libvirt-uri).",
                                        a->settings, line, (int)kn, key);
+        if (a->loaders_given)
+                return 0;
         if (!sp || memchr(sp + 1, ' ', vn - (size_t)(sp + 1 - v)) || memchr(v, '\t', vn))
                 return log_error_errno(-EINVAL, "%s: line %u: boot-loader takes PV-IMAGE PVH-IMAGE, "
                                        "one space between them.", a->settings, line);
@@ -408,8 +482,8 @@ static int on_setting(unsigned line, const char *key, size_t kn, const char *v, 
         return add_loader(a, v, (size_t)(sp - v), pvh);
 }
 
-/* The table of boot loaders of the settings file; a missing file has none. */
-static int settings_file_loaders(struct margs *a)
+/* The settings file: its table of boot loaders and its toolstack; a missing file has none. */
+static int settings_file(struct margs *a)
 {
         _cleanup_free_ char *text = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -460,7 +534,7 @@ static int loader_table(struct margs *a)
 {
         int r;
 
-        if (a->n_pv == 0 && (r = settings_file_loaders(a)) < 0)
+        if ((r = settings_file(a)) < 0)
                 return r;
         if (a->n_pv == 0 && (add_loader(a, PVGRUB_DEFAULT, strlen(PVGRUB_DEFAULT), NULL) < 0 ||
                              add_loader(a, PVGRUB32_DEFAULT, strlen(PVGRUB32_DEFAULT), NULL) < 0))
@@ -486,10 +560,27 @@ static void margs_done(struct margs *a)
         mig_settings_done(&a->s);
 }
 
+/* What only xl can do: read an agentless guest's disks from its file, and arm a running domain. */
+static int toolstack_check(const struct mig_settings *s)
+{
+        if (s->kind == MTS_XL)
+                return 1;
+        if (s->agentless)
+                return log_error_errno(-EINVAL, "--agentless needs --toolstack xl: a guest's disks are "
+                                       "read from its xl configuration.");
+        if (s->at_next_reboot)
+                return log_error_errno(-EINVAL, "--at-next-reboot needs --toolstack xl: the %s driver "
+                                       "cannot switch a running domain at its next reboot.",
+                                       mts_kind_to_string(s->kind));
+        if (s->toolstack_uri && s->kind != MTS_LIBVIRT)
+                return log_error_errno(-EINVAL, "--libvirt-uri belongs to --toolstack libvirt.");
+        return 1;
+}
+
 static int settings_defaults(struct mig_settings *s)
 {
-        if ((!s->xl && set_str(&s->xl, XL_DEFAULT) < 0) ||
-            (!s->config && set_str(&s->config, CONFIG_DEFAULT) < 0) ||
+        if ((!s->xl && set_str(&s->xl, mts_program_default(s->kind)) < 0) ||
+            (!s->config && set_str(&s->config, mts_config_default(s->kind)) < 0) ||
             (!s->inspector && set_str(&s->inspector, INSPECTOR_DEFAULT) < 0) ||
             (!s->console_log && set_str(&s->console_log, CONSOLE_LOG_DEFAULT) < 0))
                 return -ENOMEM;
@@ -536,22 +627,17 @@ static char *skip_reason(const struct margs *a, const struct msnap *s)
         return NULL;
 }
 
-static char *config_reason(const struct margs *a, const char *path)
+static char *config_reason(const struct margs *a, const char *name, const char *path)
 {
-        const struct xlcfg_paths p = { a->s.pvgrub, a->s.pvhgrub };
-        _cleanup_free_ char *reason = NULL;
-        enum xlcfg_type t;
-        char *r = NULL;
-        int e;
+        char *why = NULL;
+        int r;
 
         if (a->s.hook)
                 return NULL;
-        e = xlcfg_inspect_file(path, &p, &t, &reason);
-        if (e < 0)
-                return asprintf(&r, "cannot read the configuration %s: %s", path, strerror(-e)) < 0 ? NULL : r;
-        if (!reason)
-                return NULL;
-        return asprintf(&r, "%s: %s", path, reason) < 0 ? NULL : r;
+        r = mts_inspect(&a->s, name, path, &why);
+        if (r < 0 && !why)
+                return strdup(strerror(-r));
+        return why;
 }
 
 /* Whether the guest passes --filter and --exclude, judged as status judges it. */
@@ -584,7 +670,7 @@ static int guest_reason(struct xstore *x, struct mdb *d, const struct margs *a, 
         }
         *ret = skip_reason(a, s);
         if (!*ret && c->g.config)
-                *ret = config_reason(a, c->g.config);
+                *ret = config_reason(a, c->g.name, c->g.config);
         if (!*ret && a->s.require_trial)
                 return mdb_trial_reason(d, c->g.name, ret);
         return 0;
@@ -738,9 +824,12 @@ static void print_json(struct mdb *d, const struct mig *m, const struct mguest *
 
         printf("{\"id\":%" PRId64 ",\"state\":\"%s\",\"reason\":", m->id, mig_state_text(m));
         render_json_cstr(stdout, m->reason);
-        printf(",\"canary\":%u,\"growth\":%u,\"max_wave\":%u,\"max_failures\":%u,\"parallel\":%u,\"xl\":",
-               s->canary, s->growth, s->max_wave, s->max_failures, s->parallel);
+        printf(",\"canary\":%u,\"growth\":%u,\"max_wave\":%u,\"max_failures\":%u,\"parallel\":%u,"
+               "\"toolstack\":\"%s\",\"xl\":",
+               s->canary, s->growth, s->max_wave, s->max_failures, s->parallel, mts_kind_to_string(s->kind));
         render_json_cstr(stdout, s->xl);
+        printf(",\"libvirt_uri\":");
+        render_json_cstr(stdout, s->kind == MTS_LIBVIRT && !s->toolstack_uri ? LIBVIRT_URI_DEFAULT : s->toolstack_uri);
         printf(",\"config\":");
         render_json_cstr(stdout, s->config);
         printf(",\"pvgrub\":");
@@ -908,6 +997,10 @@ static int do_plan(struct mdb *d, struct margs *a)
                 mig_done(&prev);
                 return r == -EBUSY || r == -ENOENT ? EXIT_FAILED : EXIT_INTERNAL;
         }
+        if (toolstack_check(&a->s) < 0) {
+                mig_done(&prev);
+                return EXIT_USAGE;
+        }
         m.s = a->s;
         r = xstore_open(&x);
         if (r < 0) {
@@ -1061,10 +1154,11 @@ int cmd_migrate(int argc, char **argv)
                 return EXIT_USAGE;
         }
         r = margs_parse(argc - 1, argv + 1, streq(verb, "plan"), &a);
-        if (r > 0 && settings_defaults(&a.s) < 0)
-                r = -ENOMEM;
         if (r > 0 && streq(verb, "plan") && (r = loader_table(&a)) >= 0)
                 r = 1;
+        if (r > 0 && settings_defaults(&a.s) < 0)
+                r = -ENOMEM;
+
         if (r <= 0) {
                 margs_done(&a);
                 return r == -ENOMEM ? EXIT_INTERNAL : r < 0 ? EXIT_USAGE : EXIT_DONE;

@@ -216,11 +216,21 @@ static int schema_to_13(struct db *d)
                        "ALTER TABLE migrations ADD COLUMN require_trial INTEGER NOT NULL DEFAULT 0;");
 }
 
+/*
+ * 14: a migration names its toolstack's driver (xl, libvirt, xapi; every
+ * one from before drove xl) and, for libvirt, its connection.
+ */
+static int schema_to_14(struct db *d)
+{
+        return exec(d, "ALTER TABLE migrations ADD COLUMN toolstack TEXT NOT NULL DEFAULT 'xl';"
+                       "ALTER TABLE migrations ADD COLUMN toolstack_uri TEXT;");
+}
+
 static int (*const migrations[])(struct db *d) = {
         schema_to_1, schema_to_2, schema_to_3, schema_to_4,
         schema_to_5, schema_to_6, schema_to_7, schema_to_8,
         schema_to_9, schema_to_10, schema_to_11, schema_to_12,
-        schema_to_13,
+        schema_to_13, schema_to_14,
 };
 
 /* The schema version that has the inspections table. */

@@ -114,23 +114,7 @@ int magentless_ready(struct xstore *x, const char *db_path, const struct mig_set
 /* Runs the toolstack with its output kept (its start): the status, or < 0. */
 static int xl_output(const struct mig_settings *s, char *const argv[], char **ret)
 {
-        const struct spawn_cmd c = {
-                .path = argv[0],
-                .argv = argv,
-                .envp = environ,
-                .root_fd = -1,
-                .timeout_usec = (uint64_t)s->toolstack_timeout * 1000000,
-                .output_max = XL_OUTPUT_MAX,
-        };
-        struct spawn_result res;
-        int r = spawn_run(&c, &res);
-
-        if (r < 0)
-                return r;
-        r = res.timed_out ? -ETIMEDOUT : res.exec_errno ? -res.exec_errno : res.status;
-        *ret = TAKE_PTR(res.output);
-        spawn_result_done(&res);
-        return r;
+        return mexec_output(argv, s->toolstack_timeout, XL_OUTPUT_MAX, ret);
 }
 
 /* The "type" of "c_info" in xl list -l's JSON: "pv", "pvh", "hvm"; NULL when not found. */

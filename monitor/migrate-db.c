@@ -90,6 +90,7 @@ int mg_step_from_string(const char *s)
 void mig_settings_done(struct mig_settings *s)
 {
         free(s->xl);
+        free(s->toolstack_uri);
         free(s->config);
         free(s->pvgrub);
         free(s->pvhgrub);
@@ -292,9 +293,9 @@ static int insert_migration(struct mdb *d, const struct mig *m)
                        "max_failures, xl, config, pvgrub, pvhgrub, hook, toolstack_timeout, "
                        "boot_timeout, request_timeout, agentless, inspector, inspect_time, settle, "
                        "console_log, before_guest, after_guest, max_restarts, no_prepare, parallel, "
-                       "at_next_reboot, require_trial) "
+                       "at_next_reboot, require_trial, toolstack, toolstack_uri) "
                        "VALUES (?1, ?1, 'planned', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                       "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+                       "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
                     &st);
         if (r < 0)
                 return r;
@@ -323,6 +324,8 @@ static int insert_migration(struct mdb *d, const struct mig *m)
         sqlite3_bind_int(st, 23, (int)s->parallel);
         sqlite3_bind_int(st, 24, s->at_next_reboot);
         sqlite3_bind_int(st, 25, s->require_trial);
+        bind_text(st, 26, mts_kind_to_string(s->kind));
+        bind_text(st, 27, s->toolstack_uri);
         return step_done(d, st);
 }
 
@@ -423,13 +426,14 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
 {
         struct mig m = {};
         sqlite3_stmt *st;
-        int r, rc;
+        int r, rc, kind;
 
         r = prepare(d, "SELECT id, created, state, reason, abort_requested, canary, growth, "
                        "max_wave, max_failures, xl, config, pvgrub, pvhgrub, hook, "
                        "toolstack_timeout, boot_timeout, request_timeout, agentless, inspector, "
                        "inspect_time, settle, console_log, before_guest, after_guest, max_restarts, "
-                       "no_prepare, parallel, at_next_reboot, require_trial FROM migrations "
+                       "no_prepare, parallel, at_next_reboot, require_trial, toolstack, toolstack_uri "
+                       "FROM migrations "
                        "WHERE id = ?1 OR (?1 = 0 AND id = (SELECT max(id) FROM migrations))",
                     &st);
         if (r < 0)
@@ -469,6 +473,9 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
         m.s.parallel = (unsigned)sqlite3_column_int(st, 26);
         m.s.at_next_reboot = sqlite3_column_int(st, 27);
         m.s.require_trial = sqlite3_column_int(st, 28);
+        kind = mts_kind_from_string((const char *)sqlite3_column_text(st, 29));
+        m.s.kind = kind < 0 ? MTS_XL : (enum mts_kind)kind;
+        m.s.toolstack_uri = col_text(st, 30);
         sqlite3_finalize(st);
         if (m.state == MIG_RUNNING) {
                 pid_t holder;
@@ -476,7 +483,7 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
                 /* A lock file this user cannot read says nothing either way. */
                 m.interrupted = mdb_lock_holder(d->path, &holder) == 0;
         }
-        if ((int)m.state < 0 || !m.s.xl || !m.s.config || !m.s.pvgrub || !m.s.pvhgrub) {
+        if ((int)m.state < 0 || kind < 0 || !m.s.xl || !m.s.config || !m.s.pvgrub || !m.s.pvhgrub) {
                 mig_done(&m);
                 return log_error_errno(-EBADMSG, "Migration %" PRId64 " is damaged in the database.",
                                        id);

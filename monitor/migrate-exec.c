@@ -80,3 +80,26 @@ int mexec(char *const argv[], unsigned timeout_s, char **ret_output)
 {
         return mexec_tracked(argv, timeout_s, NULL, NULL, ret_output);
 }
+
+int mexec_output(char *const argv[], unsigned timeout_s, size_t max, char **ret)
+{
+        const struct spawn_cmd c = {
+                .path = argv[0],
+                .argv = argv,
+                .envp = environ,
+                .root_fd = -1,
+                .timeout_usec = (uint64_t)timeout_s * 1000000,
+                .output_max = max,
+        };
+        struct spawn_result res;
+        int r = spawn_run(&c, &res);
+
+        if (r < 0)
+                return r;
+        r = res.timed_out ? -ETIMEDOUT : res.exec_errno ? -res.exec_errno : res.status;
+        if (r >= 0 && res.omitted)
+                r = -EFBIG;
+        *ret = TAKE_PTR(res.output);
+        spawn_result_done(&res);
+        return r;
+}

@@ -22,6 +22,7 @@
 #include "monitor.h"
 #include "inspect.h"
 #include "render.h"
+#include "strv.h"
 #include "util.h"
 
 /*
@@ -338,9 +339,7 @@ static const char *cfg_path(const struct mguest *g)
 
 static int check_config(const struct ctx *c, struct mguest *g, bool *ret_ok)
 {
-        const struct xlcfg_paths p = { c->m->s.pvgrub, c->m->s.pvhgrub };
         _cleanup_free_ char *reason = NULL;
-        enum xlcfg_type t;
         int r;
 
         *ret_ok = false;
@@ -348,13 +347,11 @@ static int check_config(const struct ctx *c, struct mguest *g, bool *ret_ok)
                 *ret_ok = true;
                 return 0;
         }
-        r = xlcfg_inspect_file(cfg_path(g), &p, &t, &reason);
-        if (r == -ENOMEM)
-                return r;
+        r = mts_inspect(&c->m->s, g->name, cfg_path(g), &reason);
         if (r < 0)
-                return skip(g, "cannot read the configuration %s: %s", cfg_path(g), strerror(-r));
-        if (reason)
-                return skip(g, "%s: %s", cfg_path(g), reason);
+                return r;
+        if (r > 0)
+                return skip(g, "%s", reason);
         *ret_ok = true;
         return 0;
 }
@@ -572,20 +569,33 @@ static int hook(struct ctx *c, struct mguest *g, const char *verb)
         return run_cmd(c, g, argv, what);
 }
 
+/* The driver's command (none: nothing to run), journaled and run as every toolstack command. */
+static int run_driver_cmd(struct ctx *c, struct mguest *g, char **argv)
+{
+        _cleanup_free_ char *what = NULL;
+
+        if (!argv)
+                return STEP_OK;
+        what = mts_argv_text(argv + 1);
+        return run_cmd(c, g, argv, what ? what : argv[0]);
+}
+
 static int step_switch(struct ctx *c, struct mguest *g)
 {
-        const struct xlcfg_paths p = { c->m->s.pvgrub, c->m->s.pvhgrub };
+        _cleanup_strv_ char **cmd = NULL;
         _cleanup_free_ char *reason = NULL;
         int r;
 
         if (c->m->s.hook)
                 return hook(c, g, "to-pvh");
-        r = xlcfg_switch(g->config, &p, &reason);
-        if (r == -EINVAL && reason)
+        r = mts_switch(&c->m->s, g->name, g->config, &cmd, &reason);
+        if (r == -EINVAL && reason && c->m->s.kind == MTS_XL)
                 return fail(g, "%s: %s", g->config, reason);
+        if (r == -EINVAL && reason)
+                return fail(g, "%s", reason);
         if (r < 0)
                 return fail(g, "cannot switch %s: %s", g->config, strerror(-r));
-        return STEP_OK;
+        return run_driver_cmd(c, g, cmd);
 }
 
 static int find_or_zero(struct ctx *c, const char *name, unsigned *ret)
@@ -602,8 +612,12 @@ static int find_or_zero(struct ctx *c, const char *name, unsigned *ret)
 /* The running domain's saved configuration: what the toolstack applies when the guest reboots. */
 static int config_update(struct ctx *c, struct mguest *g)
 {
-        char *argv[] = { c->m->s.xl, (char *)"config-update", g->name, g->config, NULL };
+        _cleanup_strv_ char **argv = NULL;
+        _cleanup_free_ char *why = NULL;
+        int r = mts_command(&c->m->s, MTS_ARM, g->name, g->config, false, &argv, &why);
 
+        if (r < 0)
+                return why ? fail(g, "%s", why) : r;
         return run_cmd(c, g, argv, "config-update");
 }
 
@@ -641,10 +655,13 @@ static int step_restore(struct ctx *c, struct mguest *g)
         if (c->m->s.hook)
                 r = hook(c, g, "to-pv");
         else {
-                r = xlcfg_restore(g->config);
+                _cleanup_strv_ char **cmd = NULL;
+                _cleanup_free_ char *why = NULL;
+
+                r = mts_restore(&c->m->s, g->name, g->config, &cmd, &why);
                 if (r < 0)
-                        return fail(g, "cannot restore %s: %s", g->config, strerror(-r));
-                r = STEP_OK;
+                        return why ? fail(g, "%s", why) : fail(g, "cannot restore %s: %s", g->config, strerror(-r));
+                r = run_driver_cmd(c, g, cmd);
         }
         if (r != STEP_OK || !c->m->s.at_next_reboot || g->restarted)
                 return r;
@@ -684,8 +701,8 @@ static int wait_gone(struct ctx *c, struct mguest *g, unsigned *ret_cur)
  */
 static int restart(struct ctx *c, struct mguest *g)
 {
-        char *shut[] = { c->m->s.xl, (char *)"shutdown", (char *)"-w", g->name, NULL };
-        char *create[] = { c->m->s.xl, (char *)"create", g->config, NULL };
+        _cleanup_strv_ char **shut = NULL, **create = NULL;
+        _cleanup_free_ char *why = NULL;
         unsigned cur;
         int r;
 
@@ -693,6 +710,9 @@ static int restart(struct ctx *c, struct mguest *g)
         if (r < 0)
                 return r;
         if (cur && cur == g->domid) {
+                r = mts_command(&c->m->s, MTS_STOP, g->name, g->config, false, &shut, &why);
+                if (r < 0)
+                        return why ? fail(g, "%s", why) : r;
                 r = run_cmd(c, g, shut, "shutdown");
                 if (r != STEP_OK)
                         return r;
@@ -700,9 +720,13 @@ static int restart(struct ctx *c, struct mguest *g)
                 if (r < 0)
                         return r;
                 if (cur == g->domid)
-                        return fail(g, "domain %u still there after shutdown -w", cur);
+                        return fail(g, "domain %u still there %u s after %s", cur, c->m->s.toolstack_timeout,
+                                    shut[1]);
         }
         if (!cur) {
+                r = mts_command(&c->m->s, MTS_START, g->name, g->config, false, &create, &why);
+                if (r < 0)
+                        return why ? fail(g, "%s", why) : r;
                 if (g->agentless)
                         magentless_console_mark(&c->m->s, g);
                 child_finish = 1;
@@ -860,7 +884,7 @@ static char *lifecycle_failure(struct ctx *c, struct mguest *g, struct lifecycle
                 ask = true;
         }
         l->gone_since = cur ? 0 : l->gone_since ? l->gone_since : now;
-        if (cur && ask && mtoolstack_shutdown(&c->m->s, g->name, &down) > 0)
+        if (cur && ask && mts_shutdown_reason(&c->m->s, g->name, &down) > 0)
                 l->down = down;
         if (l->down && !streq(l->down, "reboot"))
                 return asprintf(&why, "the toolstack shows it shut down (%s) after %u restart%s", l->down,
@@ -1676,6 +1700,27 @@ static int run_abort(struct ctx *c)
 
 /* ---- dry run --------------------------------------------------------------------- */
 
+/* virsh -c URI VERB ARG, as the libvirt driver runs it. */
+static void dry_cmd(const struct ctx *c, const char *verb, const char *arg)
+{
+        printf("    run: %s -c %s %s %s (timeout %u s)\n", c->m->s.xl,
+               c->m->s.toolstack_uri ? c->m->s.toolstack_uri : LIBVIRT_URI_DEFAULT, verb, arg,
+               c->m->s.toolstack_timeout);
+}
+
+static void dry_op(const struct ctx *c, const struct mguest *g, enum mts_op op)
+{
+        _cleanup_strv_ char **argv = NULL;
+        _cleanup_free_ char *why = NULL, *text = NULL;
+
+        if (mts_command(&c->m->s, op, g->name, g->config, true, &argv, &why) < 0 || !(text = mts_argv_text(argv))) {
+                printf("    cannot: %s\n", why ? why : "out of memory");
+                return;
+        }
+        printf("    run: %s (timeout %u s)%s\n", text, c->m->s.toolstack_timeout,
+               op == MTS_STOP && c->m->s.kind == MTS_LIBVIRT ? ", then wait until the domain is gone" : "");
+}
+
 static void dry_config(const struct ctx *c, const struct mguest *g)
 {
         const struct xlcfg_paths p = { c->m->s.pvgrub, c->m->s.pvhgrub };
@@ -1683,6 +1728,17 @@ static void dry_config(const struct ctx *c, const struct mguest *g)
 
         if (c->m->s.hook) {
                 printf("    run: %s to-pvh %s %s\n", c->m->s.hook, g->name, g->config);
+                return;
+        }
+        if (c->m->s.kind == MTS_LIBVIRT) {
+                printf("    write the PVH definition to %s (the PV one, virsh dumpxml --inactive "
+                       "--security-info, kept as %s" XLCFG_BACKUP_SUFFIX ")\n", g->config, g->config);
+                dry_cmd(c, "define", g->config);
+                return;
+        }
+        if (c->m->s.kind == MTS_XAPI) {
+                printf("    run: %s vm-param-set uuid=(the UUID of the VM named %s) domain-type=pvh\n",
+                       c->m->s.xl, g->name);
                 return;
         }
         if (xlcfg_load(g->config, &text, NULL) < 0 || xlcfg_to_pvh(text, &p, &pvh) < 0) {
@@ -1740,10 +1796,8 @@ static int dry_run(struct ctx *c)
                                        s->xl, g->name, g->config, s->toolstack_timeout);
                                 continue;
                         }
-                        printf("    run: %s shutdown -w %s (timeout %u s)\n", s->xl, g->name,
-                               s->toolstack_timeout);
-                        printf("    run: %s create %s (timeout %u s)\n", s->xl, g->config,
-                               s->toolstack_timeout);
+                        dry_op(c, g, MTS_STOP);
+                        dry_op(c, g, MTS_START);
                         if (g->agentless)
                                 printf("    wait %u s for the toolstack to run it as PVH with its frontends "
                                        "connected, then %u s more without a crash or restart%s%s\n",

@@ -29,6 +29,21 @@
 #define CONSOLE_LOG_DEFAULT "/var/log/xen/console/guest-%n.log"
 #define PVHGRUB_DEFAULT "/usr/lib/grub-xen/grub-i386-xen_pvh.bin"
 
+/* The toolstack drivers (migrate-toolstack.c). */
+enum mts_kind {
+        MTS_XL,      /* xl: an xl configuration file per guest */
+        MTS_LIBVIRT, /* libvirt's libxl driver: the persistent domain XML, through virsh */
+        MTS_XAPI,    /* XAPI: the VM's domain-type, through xe */
+        _MTS_MAX,
+};
+#define VIRSH_DEFAULT "/usr/bin/virsh"
+#define LIBVIRT_URI_DEFAULT "xen:///system"
+#define XE_DEFAULT "/opt/xensource/bin/xe"
+/* Where the libvirt driver keeps each guest's PVH definition, the PV original beside it. */
+#define LIBVIRT_CONFIG_DEFAULT "/var/lib/pvh-monitor/libvirt/%n.xml"
+/* XAPI's definition is the VM's record: not a file, a name for it. */
+#define XAPI_CONFIG_DEFAULT "xapi:%n"
+
 enum mig_state {
         MIG_PLANNED,
         MIG_RUNNING,  /* started; may have been killed: resume continues it */
@@ -71,7 +86,9 @@ enum mg_step {
 
 struct mig_settings {
         unsigned canary, growth, max_wave, max_failures;
-        char *xl;          /* the toolstack: XL shutdown -w NAME, XL create CFG */
+        enum mts_kind kind; /* the toolstack's driver */
+        char *xl;          /* the toolstack's program: xl, virsh or xe */
+        char *toolstack_uri; /* libvirt: the connection (NULL: LIBVIRT_URI_DEFAULT) */
         char *config;      /* the configuration path; %n is the domain name */
         char *pvgrub, *pvhgrub;
         char *hook;        /* other formats: HOOK to-pvh|to-pv NAME CFG */
@@ -302,11 +319,58 @@ int mguest_ping(struct xstore *x, struct mdb *d, unsigned domid, const char *nam
  * *ret_output holds the last part of its output, one line.
  */
 int mexec(char *const argv[], unsigned timeout_s, char **ret_output);
+/*
+ * Runs argv (no shell, our environment) with its whole output (stdout and
+ * stderr) kept in *ret: the exit status, -EFBIG when it wrote more than max
+ * bytes, -ETIMEDOUT, or -errno (the program could not be executed).
+ */
+int mexec_output(char *const argv[], unsigned timeout_s, size_t max, char **ret);
 /* mexec() with the environment envp. */
 int mexec_env(char *const argv[], char *const envp[], unsigned timeout_s, char **ret_output);
 /* The same; started (see struct spawn_cmd) is told the child's pid before the program runs. */
 int mexec_tracked(char *const argv[], unsigned timeout_s, int (*started)(pid_t pid, void *userdata),
                   void *userdata, char **ret_output);
+
+/* ---- the toolstack drivers (migrate-toolstack.c) ---- */
+const char *mts_kind_to_string(enum mts_kind k);
+int mts_kind_from_string(const char *s);
+const char *mts_program_default(enum mts_kind k);
+/* The default pattern of a guest's definition (%n: its name). */
+const char *mts_config_default(enum mts_kind k);
+/*
+ * Why the guest's definition cannot be switched to PVH: 1 with *ret_why,
+ * 0 when it can. xl reads the file config; libvirt the persistent domain
+ * XML (virsh dumpxml --inactive); XAPI the VM's domain-type (xe).
+ */
+int mts_inspect(const struct mig_settings *s, const char *name, const char *config, char **ret_why);
+/*
+ * The guest's definition to PVH, the PV original kept: the file work is
+ * done here, and *ret_cmd (NULL: none) is the command that makes the
+ * toolstack take it (virsh define CFG; xe vm-param-set domain-type=pvh),
+ * for the run to execute and journal. Idempotent: a definition PVH already
+ * gives no command. -EINVAL with *ret_why when it cannot be switched.
+ */
+int mts_switch(const struct mig_settings *s, const char *name, const char *config, char ***ret_cmd,
+               char **ret_why);
+/* The PV original back, as mts_switch (virsh define CFG.pv-backup; xe ... domain-type=pv). */
+int mts_restore(const struct mig_settings *s, const char *name, const char *config, char ***ret_cmd,
+                char **ret_why);
+enum mts_op {
+        MTS_STOP,  /* xl shutdown -w NAME; virsh shutdown NAME (returns at once); xe vm-shutdown */
+        MTS_START, /* xl create CFG; virsh start NAME; xe vm-start */
+        MTS_ARM,   /* xl config-update NAME CFG; the others: -EOPNOTSUPP */
+};
+/*
+ * The command of op for the guest (a NULL-terminated vector, strv_free).
+ * XAPI names VMs by UUID: it is looked up (xe vm-list), except when dry.
+ * < 0 with *ret_why when there is none.
+ */
+int mts_command(const struct mig_settings *s, enum mts_op op, const char *name, const char *config, bool dry,
+                char ***ret, char **ret_why);
+/* As mtoolstack_shutdown(), from the plan's toolstack. */
+int mts_shutdown_reason(const struct mig_settings *s, const char *name, const char **ret_reason);
+/* A command's words, a space between them (malloc'd), for people. */
+char *mts_argv_text(char *const argv[]);
 
 /* ---- guests without an agent (migrate-agentless.c) ---- */
 /*

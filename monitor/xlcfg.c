@@ -177,20 +177,24 @@ static const char *list_line(const char *list, size_t i, size_t *ret_len)
         return p;
 }
 
-/* The PVH image that replaces the kernel = value; NULL when the table has no such PV image. */
-static const char *pvh_image(const struct xlcfg_paths *p, const struct xlline *kernel, size_t *ret_len)
+const char *xlcfg_pvh_loader(const struct xlcfg_paths *p, const char *pv_image, size_t len, size_t *ret_len)
 {
         const char *pv;
         size_t n;
 
         for (size_t i = 0; (pv = list_line(p->pvgrub, i, &n)); i++)
-                if (n == kernel->val_len && memcmp(pv, kernel->val, n) == 0)
+                if (n == len && memcmp(pv, pv_image, n) == 0)
                         return list_line(p->pvhgrub, i, ret_len);
         return NULL;
 }
 
-/* The file name of a path, for telling a boot loader from a kernel. */
-static bool looks_like_grub(const char *v, size_t n)
+/* The PVH image that replaces the kernel = value; NULL when the table has no such PV image. */
+static const char *pvh_image(const struct xlcfg_paths *p, const struct xlline *kernel, size_t *ret_len)
+{
+        return xlcfg_pvh_loader(p, kernel->val, kernel->val_len, ret_len);
+}
+
+bool xlcfg_looks_like_grub(const char *v, size_t n)
 {
         const char *base = v;
 
@@ -200,8 +204,7 @@ static bool looks_like_grub(const char *v, size_t n)
         return memmem(base, n - (size_t)(base - v), "grub", 4) != NULL;
 }
 
-/* The PV images of the table, a space between them, for a reason. */
-static char *table_text(const struct xlcfg_paths *p)
+char *xlcfg_table_text(const struct xlcfg_paths *p)
 {
         char *out = strdup(p->pvgrub);
 
@@ -213,13 +216,13 @@ static char *table_text(const struct xlcfg_paths *p)
 
 static int reason_not_in_table(const struct facts *f, const struct xlcfg_paths *p, char **ret)
 {
-        _cleanup_free_ char *table = table_text(p);
+        _cleanup_free_ char *table = xlcfg_table_text(p);
         const char *v = f->kernel->val;
         int n = (int)f->kernel->val_len;
 
         if (!table)
                 return -ENOMEM;
-        if (!looks_like_grub(v, f->kernel->val_len))
+        if (!xlcfg_looks_like_grub(v, f->kernel->val_len))
                 return asprintf(ret, "direct kernel boot: kernel = \"%.*s\" is a kernel dom0 loads, "
                                 "not pvgrub; boot the guest through pvgrub first (its kernel and "
                                 "menu inside the guest), then switch it", n, v) < 0 ? -ENOMEM : 1;

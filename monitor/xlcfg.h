@@ -35,6 +35,13 @@ struct xlcfg_paths {
 
 const char *xlcfg_type_to_string(enum xlcfg_type t);
 
+/* The PVH counterpart in the table of the PV image pv (len bytes); NULL when the table has none. */
+const char *xlcfg_pvh_loader(const struct xlcfg_paths *p, const char *pv, size_t len, size_t *ret_len);
+/* Whether a boot image's file name says grub: a boot loader, not a kernel dom0 loads. */
+bool xlcfg_looks_like_grub(const char *path, size_t len);
+/* The PV images of the table, a space between them, for a reason (malloc'd). */
+char *xlcfg_table_text(const struct xlcfg_paths *p);
+
 int xlcfg_load(const char *path, char **ret, size_t *ret_len);
 
 /*

@@ -23,7 +23,7 @@ open_fails() {
 }
 
 # The newest schema: the number of steps in monitor/db.c's migrations list.
-NEWEST=13
+NEWEST=14
 
 echo "# a negative schema version"
 sqlite3 "$DB" 'PRAGMA user_version = -3;' || fail "sqlite3"
@@ -70,6 +70,9 @@ for v in 2 3; do
 			JOIN migration_guests g ON g.migration = m.id')"
 	expect_eq "schema $v: one guest at a time" 1 "$(sqlite3 "$DB" 'SELECT parallel FROM migrations')"
 	expect_eq "schema $v: prepares fixable guests" 0 "$(sqlite3 "$DB" 'SELECT no_prepare FROM migrations')"
+	expect_eq "schema $v: drove xl" "xl|1" "$(sqlite3 "$DB" 'SELECT toolstack, toolstack_uri IS NULL FROM migrations')"
+	"$MONITOR" migrate status --db "$DB" --id 1 --json | jq -e '.toolstack == "xl"' >/dev/null ||
+		fail "schema $v: status does not say xl"
 	expect_eq "schema $v: domains kept" "web1|ready" "$(sqlite3 "$DB" 'SELECT name, verdict FROM domains')"
 done
 
