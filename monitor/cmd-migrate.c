@@ -136,7 +136,8 @@ static void migrate_help(FILE *f)
                 "                         not since; the others are skipped with the reason\n"
                 "  --at-next-reboot       restart nothing: run prepares each guest, writes the\n"
                 "                         PVH configuration to CFG and, with XL config-update\n"
-                "                         NAME CFG, to the running domain, and leaves it armed;\n"
+                "                         NAME CFG, to the running domain (libvirt: virsh\n"
+                "                         define does both), and leaves it armed;\n"
                 "                         it switches at its own next reboot, verified by\n"
                 "                         serve, which resumes the migration when an armed\n"
                 "                         guest restarts or its verdict turns blocked (then it\n"
@@ -560,7 +561,7 @@ static void margs_done(struct margs *a)
         mig_settings_done(&a->s);
 }
 
-/* What only xl can do: read an agentless guest's disks from its file, and arm a running domain. */
+/* What only xl can do (read an agentless guest's disks from its file), and what XAPI cannot (arm a running VM). */
 static int toolstack_check(const struct mig_settings *s)
 {
         if (s->kind == MTS_XL)
@@ -568,10 +569,9 @@ static int toolstack_check(const struct mig_settings *s)
         if (s->agentless)
                 return log_error_errno(-EINVAL, "--agentless needs --toolstack xl: a guest's disks are "
                                        "read from its xl configuration.");
-        if (s->at_next_reboot)
-                return log_error_errno(-EINVAL, "--at-next-reboot needs --toolstack xl: the %s driver "
-                                       "cannot switch a running domain at its next reboot.",
-                                       mts_kind_to_string(s->kind));
+        if (s->at_next_reboot && s->kind == MTS_XAPI)
+                return log_error_errno(-EINVAL, "--at-next-reboot needs --toolstack xl or libvirt: the "
+                                       "xapi driver cannot switch a running VM at its next reboot.");
         if (s->toolstack_uri && s->kind != MTS_LIBVIRT)
                 return log_error_errno(-EINVAL, "--libvirt-uri belongs to --toolstack libvirt.");
         return 1;

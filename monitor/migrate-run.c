@@ -618,7 +618,7 @@ static int config_update(struct ctx *c, struct mguest *g)
 
         if (r < 0)
                 return why ? fail(g, "%s", why) : r;
-        return run_cmd(c, g, argv, "config-update");
+        return run_driver_cmd(c, g, argv);
 }
 
 static int step_arm(struct ctx *c, struct mguest *g)
@@ -1790,6 +1790,11 @@ static int dry_run(struct ctx *c)
                         printf(g->agentless ? "    inspect its disks again, require verdict ready\n"
                                             : "    require verdict ready\n");
                         dry_config(c, g);
+                        if (s->at_next_reboot && s->kind == MTS_LIBVIRT) {
+                                printf("    armed: libvirt boots the new definition at the guest's next "
+                                       "reboot, verified then by serve\n");
+                                continue;
+                        }
                         if (s->at_next_reboot) {
                                 printf("    run: %s config-update %s %s (timeout %u s): armed, "
                                        "PVH at its next reboot, verified then by serve\n",

@@ -474,8 +474,15 @@ int mts_command(const struct mig_settings *s, enum mts_op op, const char *name, 
                         return asprintf(ret_why, "virsh would take the name %s for a domain id or UUID", name) < 0
                                        ? -ENOMEM
                                        : -EINVAL;
+                /*
+                 * The switch's virsh define is the arming: the libxl driver keeps
+                 * a running domain's new definition aside and starts the next
+                 * boot from it, a reboot of the guest's own included
+                 * (libxlDomainShutdownHandleRestart, after libxlDomainCleanup
+                 * made it current). Nothing more to run.
+                 */
                 if (op == MTS_ARM)
-                        break;
+                        return 0;
                 return VIRSH(s, ret, op == MTS_STOP ? "shutdown" : "start", name);
         case MTS_XAPI:
                 if (op == MTS_ARM)

@@ -358,10 +358,11 @@ int mts_restore(const struct mig_settings *s, const char *name, const char *conf
 enum mts_op {
         MTS_STOP,  /* xl shutdown -w NAME; virsh shutdown NAME (returns at once); xe vm-shutdown */
         MTS_START, /* xl create CFG; virsh start NAME; xe vm-start */
-        MTS_ARM,   /* xl config-update NAME CFG; the others: -EOPNOTSUPP */
+        MTS_ARM,   /* xl config-update NAME CFG; libvirt: none (the switch's define); XAPI: -EOPNOTSUPP */
 };
 /*
- * The command of op for the guest (a NULL-terminated vector, strv_free).
+ * The command of op for the guest (a NULL-terminated vector, strv_free;
+ * NULL when there is nothing to run).
  * XAPI names VMs by UUID: it is looked up (xe vm-list), except when dry.
  * < 0 with *ret_why when there is none.
  */

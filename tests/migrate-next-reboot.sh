@@ -21,31 +21,6 @@ mig_setup
 
 saved_type() { sed -n 's/^type *= *"\(.*\)"/\1/p' "$MIG_DIR/$1/saved.cfg"; }
 
-# serve_up: serve started (again), its log appended to $T/serve.log.
-SERVES=0
-serves_up() { [ "$(grep -c 'Serving metrics on' "$T/serve.log")" = "$SERVES" ]; }
-serve_up() {
-	SERVES=$((SERVES + 1))
-	env "$(sim_env "$H" 0)" "$MONITOR" serve --db "$DB" --listen 127.0.0.1:0 2>>"$T/serve.log" &
-	SERVE=$!
-	track $SERVE
-	wait_for 300 serves_up || fail "serve did not start: $(cat "$T/serve.log")"
-	URL=$(sed -n 's|.*\(http://127.0.0.1:[0-9]*/metrics\).*|\1|p' "$T/serve.log" | tail -n 1)
-}
-
-# metric NAME{LABELS}: its value now.
-metric() {
-	curl -sf "$URL" | awk -v k="$1" '$1 == k { print $2 }'
-}
-
-gstate_is() { [ "$(gstate "$1")" = "$2" ]; }
-
-# until_state NAME STATE: serve brings the guest there.
-until_state() {
-	wait_for 600 gstate_is "$1" "$2" ||
-		fail "$1: state $(gstate "$1"), expected $2: $(greason "$1"); serve: $(tail -n 20 "$T/serve.log")"
-}
-
 guest_add early debian12-bookworm
 guest_add noagent debian11-bullseye no-agent
 guest_add blocked debian13-trixie

@@ -13,6 +13,7 @@ set -u
 . "$top_srcdir/tests/agent/lib.sh"
 . "$top_srcdir/tests/migrate/lib.sh"
 require_migrate
+command -v curl >/dev/null || skip "curl is not installed"
 command -v virt-xml-validate >/dev/null || skip "virt-xml-validate is not installed (libvirt-clients)"
 mig_setup
 VIRSH=$top_srcdir/tests/migrate/virsh
@@ -109,7 +110,7 @@ echo "# what only xl can do is refused for the others"
 mig plan --toolstack libvirt --agentless lv-ready >"$T/out" 2>&1 && fail "libvirt --agentless planned"
 grep -q 'needs --toolstack xl' "$T/out" || fail "no reason: $(cat "$T/out")"
 mig plan --toolstack xapi --at-next-reboot xa-ready >"$T/out" 2>&1 && fail "xapi --at-next-reboot planned"
-grep -q 'needs --toolstack xl' "$T/out" || fail "no reason: $(cat "$T/out")"
+grep -q 'needs --toolstack xl or libvirt' "$T/out" || fail "no reason: $(cat "$T/out")"
 mig plan --toolstack hyperv lv-ready >"$T/out" 2>&1 && fail "an unknown toolstack planned"
 grep -q "Unknown toolstack 'hyperv'" "$T/out" || fail "no reason: $(cat "$T/out")"
 [ ! -e "$DB" ] || expect_eq "nothing planned" 0 "$(sqlite3 "$DB" 'SELECT count(*) FROM migrations' 2>/dev/null || echo 0)"
@@ -205,4 +206,42 @@ grep -q 'vm-list name-label=xa-ready params=uuid --minimal' "$MIG_DIR/xe.log" ||
 mig status >"$T/status.txt" || fail "status"
 grep -q '1 done, 1 failed, 3 skipped' "$T/status.txt" || fail "status: $(head -n 3 "$T/status.txt")"
 echo "ok: XAPI"
+
+echo "# libvirt at the next reboot: the definition arms the guest, its own reboot switches it"
+GUESTS=
+lv_add lv-arm debian12-bookworm "$PVGRUB"
+lv_add lv-armbad debian11-bullseye "$PVGRUB" no-agent
+guests_up
+arm_domid=$(domid_of lv-arm)
+mig plan --settings "$T/migrate.conf" --config "$T/lv/%n.xml" --pvgrub "$PVGRUB" --pvhgrub "$PVHGRUB" \
+	--toolstack-timeout 60 --boot-timeout 10 --canary 2 --at-next-reboot lv-arm lv-armbad \
+	>"$T/plan3.txt" 2>&1 || fail "plan: $(cat "$T/plan3.txt")"
+mig run --dry-run >"$T/dry3.txt" || fail "dry run"
+grep -q 'armed: libvirt boots the new definition at the guest.s next reboot' "$T/dry3.txt" ||
+	fail "dry run: $(cat "$T/dry3.txt")"
+before=$(wc -l <"$MIG_DIR/virsh.log")
+mig run >"$T/run3.txt" 2>&1 || fail "run: $(cat "$T/run3.txt")"
+expect_eq "migration armed" armed "$(status_json | jq -r .state)"
+for n in lv-arm lv-armbad; do
+	expect_eq "$n: armed" armed "$(gstate "$n")"
+	grep -q "<type arch='x86_64' machine='xenpvh'>xenpvh</type>" "$MIG_DIR/$n/domain.xml" ||
+		fail "$n: not defined PVH"
+	expect_eq "$n: still PV" PV "$(gkey "$n" guest_type)"
+done
+expect_eq "lv-arm: the same domain" "$arm_domid" "$(domid_of lv-arm)"
+tail -n "+$((before + 1))" "$MIG_DIR/virsh.log" | grep -qE 'system (shutdown|start) lv-arm' &&
+	fail "run restarted a guest: $(cat "$MIG_DIR/virsh.log")"
+serve_up
+"$VIRSH" -c xen:///system _reboot lv-arm || fail "reboot lv-arm"
+until_state lv-arm done
+wait_for 100 has_gkey lv-arm guest_type PVH || fail "lv-arm: not PVH"
+"$VIRSH" -c xen:///system _reboot lv-armbad || fail "reboot lv-armbad"
+until_state lv-armbad failed
+greason lv-armbad | grep -q 'not booted as PVH after 10 s: no agent' || fail "lv-armbad: $(greason lv-armbad)"
+cmp -s "$MIG_DIR/lv-armbad/original.xml" "$MIG_DIR/lv-armbad/domain.xml" || fail "lv-armbad: not defined back as PV"
+wait_for 100 has_gkey lv-armbad guest_type PV || fail "lv-armbad: not running PV again"
+expect_eq "migration" partial "$(status_json | jq -r .state)"
+kill "$SERVE"
+wait "$SERVE" || fail "serve did not exit cleanly"
+echo "ok: libvirt at the next reboot"
 echo "PASS"
