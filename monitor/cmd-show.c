@@ -34,7 +34,7 @@ struct shown {
         char *addrs;            /* "ADDR/PREFIX ..." or NULL */
         struct hrows history;
         bool have_db;
-        struct db_trial trial;  /* its newest trial boot; outcome NULL when none */
+        struct gtrial trial;    /* its newest trial boot; outcome NULL when none */
 };
 
 static void show_help(FILE *f)
@@ -140,7 +140,7 @@ static void read_db(const struct show_args *a, struct shown *s)
         if (s->g.uuid[0])
                 s->have_db = history_collect(d, &q, &s->history) >= 0;
         if (guest_get_name(&s->g) && db_trial_get(d, guest_get_name(&s->g), &s->trial) < 0)
-                s->trial = (struct db_trial){};
+                s->trial = (struct gtrial){};
         db_close(d);
 }
 
@@ -169,7 +169,7 @@ static void shown_done(struct shown *s)
                 ganswer_done(&s->answers[i]);
         free(s->addrs);
         history_done(&s->history);
-        db_trial_done(&s->trial);
+        gtrial_done(&s->trial);
 }
 
 /* ---- text ------------------------------------------------------------------- */
@@ -219,7 +219,7 @@ static void text_fact(FILE *f, const char *label, const struct gvalue *v)
 }
 
 /* "trial: booted (reason), when": the newest trial boot of a copy of the guest. */
-static void text_trial(FILE *f, const struct db_trial *t)
+static void text_trial(FILE *f, const struct gtrial *t)
 {
         char when[32] = "?";
         time_t at = (time_t)t->at;
@@ -467,16 +467,7 @@ static int show_json(FILE *f, const struct shown *s)
         json_actions(f, &s->g, false);
         json_answers(f, s);
         fputs(",\"trial\":", f);
-        if (s->trial.outcome) {
-                fputs("{\"outcome\":", f);
-                render_json_cstr(f, s->trial.outcome);
-                fprintf(f, ",\"at\":%lld,\"reason\":", (long long)s->trial.at);
-                render_json_cstr(f, s->trial.reason);
-                fputs(",\"predicted\":", f);
-                render_json_cstr(f, s->trial.predicted);
-                fputc('}', f);
-        } else
-                fputs("null", f);
+        render_trial_json(f, &s->trial);
         fputs(",\"history\":", f);
         if (s->have_db)
                 history_print_json(f, &s->history);

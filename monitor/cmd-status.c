@@ -29,7 +29,9 @@ static void status_help(FILE *f)
                    "OS, the verdict for PVH, the risk (the next reboot fails in the mode the\n"
                    "guest runs now, or the checks that warn), failing checks, agent version and\n"
                    "the last answer. A guest without an agent shows its disks' last inspection\n"
-                   "(pvh-monitor inspect) from the database, marked \"inspected\" with its age.\n"
+                   "(pvh-monitor inspect) from the database, marked \"inspected\" with its age;\n"
+                   "where some guest had a trial boot (pvh-monitor trial), a TRIAL column shows\n"
+                   "each one's newest.\n"
                    "DOMAIN is a domid or a name; without one, every guest.\n"
                    "\n"
                    "  --json               one JSON array, the failing checks by id\n"
@@ -89,6 +91,8 @@ static int read_guest(struct xstore *x, struct db *d, unsigned domid, unsigned f
 
         if (r >= 0 && db_inspection_apply(d, ret) < 0)
                 log_warning("Failed to read the inspection of domain %u from the database.", domid);
+        if (r >= 0 && db_trial_apply(d, ret) < 0)
+                log_warning("Failed to read the trial boot of domain %u from the database.", domid);
         return r;
 }
 

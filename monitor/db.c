@@ -984,7 +984,7 @@ int db_inspection_get(struct db *d, const char *name, struct db_inspection *ret)
 #define SCHEMA_TRIALS 12
 #define SCHEMA_TRIALS_PREDICTED 13
 
-int db_trial_get(struct db *d, const char *name, struct db_trial *ret)
+int db_trial_get(struct db *d, const char *name, struct gtrial *ret)
 {
         const bool predicted = !d->readonly || d->version >= SCHEMA_TRIALS_PREDICTED;
         sqlite3_stmt *st;
@@ -1003,7 +1003,7 @@ int db_trial_get(struct db *d, const char *name, struct db_trial *ret)
         sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
-                *ret = (struct db_trial){
+                *ret = (struct gtrial){
                         .at = sqlite3_column_int64(st, 0),
                         .outcome = column_dup(st, 1),
                         .reason = column_dup(st, 2),
@@ -1011,19 +1011,28 @@ int db_trial_get(struct db *d, const char *name, struct db_trial *ret)
                 };
                 r = ret->outcome ? 0 : -ENOMEM;
                 if (r < 0)
-                        db_trial_done(ret);
+                        gtrial_done(ret);
         } else if (rc != SQLITE_DONE)
                 r = sql_error(d, rc);
         sqlite3_finalize(st);
         return r;
 }
 
-void db_trial_done(struct db_trial *t)
+int db_trial_apply(struct db *d, struct guest *g)
 {
-        free(t->outcome);
-        free(t->reason);
-        free(t->predicted);
-        *t = (struct db_trial){};
+        struct gtrial *t = calloc(1, sizeof(*t));
+        int r = 0;
+
+        if (!t)
+                return -ENOMEM;
+        if (d && guest_get_name(g))
+                r = db_trial_get(d, guest_get_name(g), t);
+        if (r < 0 && r != -ENOENT) {
+                free(t);
+                return r;
+        }
+        g->trial = t;
+        return 0;
 }
 
 /*

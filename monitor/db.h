@@ -110,15 +110,9 @@ int db_inspection_put(struct db *d, const char *name, unsigned domid, int64_t at
 int db_inspection_get(struct db *d, const char *name, struct db_inspection *ret);
 void db_inspection_done(struct db_inspection *i);
 /* A guest's newest trial boot (pvh-monitor trial): -ENOENT when it had none. */
-struct db_trial {
-        int64_t at;
-        char *outcome; /* booted, failed, refused */
-        char *reason;
-        char *predicted; /* the verdict when it began; NULL when not known */
-};
-
-int db_trial_get(struct db *d, const char *name, struct db_trial *ret);
-void db_trial_done(struct db_trial *t);
+int db_trial_get(struct db *d, const char *name, struct gtrial *ret);
+/* The guest's newest trial boot into g->trial (its outcome NULL when it had none, or d is NULL). */
+int db_trial_apply(struct db *d, struct guest *g);
 /* pvh_monitor_trials: guests by their newest trial's predicted verdict and outcome. */
 int db_trial_metrics(struct db *d, FILE *f);
 /* Shows the guest's last inspection when it has no agent: the report read again, every line checked. */

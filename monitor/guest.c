@@ -432,8 +432,19 @@ void guest_done(struct guest *g)
         }
         free(g->checks);
         ginspect_free(g->insp);
+        if (g->trial)
+                gtrial_done(g->trial);
+        free(g->trial);
         ganswer_done(&g->last);
         *g = (struct guest){};
+}
+
+void gtrial_done(struct gtrial *t)
+{
+        free(t->outcome);
+        free(t->reason);
+        free(t->predicted);
+        *t = (struct gtrial){};
 }
 
 const char *guest_get(const struct guest *g, enum guest_field f)

@@ -78,6 +78,16 @@ struct ginspect {
         unsigned refused;                 /* report lines refused */
 };
 
+/* A guest's newest trial boot (pvh-monitor trial), from the database. */
+struct gtrial {
+        int64_t at;
+        char *outcome;   /* booted, failed, refused; NULL: the guest had none */
+        char *reason;
+        char *predicted; /* the verdict when it began; NULL when not known */
+};
+
+void gtrial_done(struct gtrial *t);
+
 struct guest {
         unsigned domid;
         struct gvalue name;
@@ -94,6 +104,7 @@ struct guest {
         bool summary;               /* read from the agent's summary (GUEST_READ_SUMMARY) */
         int summary_err;            /* why its summary was refused (the guest is then invalid) */
         struct ginspect *insp;      /* NULL: not inspected, or the agent's data is shown */
+        struct gtrial *trial;       /* NULL: not read (status reads it from the database) */
 };
 
 enum {

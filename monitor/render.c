@@ -122,13 +122,14 @@ enum column {
         COL_VERDICT,
         COL_RISK,
         COL_FAILING,
+        COL_TRIAL,
         COL_AGENT,
         COL_LAST,
         _COL_MAX,
 };
 
 static const char *const column_titles[_COL_MAX] = {
-        "DOMID", "NAME", "TYPE", "ARCH", "KERNEL", "OS", "VERDICT", "RISK", "FAILING", "AGENT", "LAST-ANSWER",
+        "DOMID", "NAME", "TYPE", "ARCH", "KERNEL", "OS", "VERDICT", "RISK", "FAILING", "TRIAL", "AGENT", "LAST-ANSWER",
 };
 
 /*
@@ -137,12 +138,13 @@ static const char *const column_titles[_COL_MAX] = {
  * and the name and the verdict are never cut. Before a column is hidden,
  * the cells of the shown ones are cut down to their minimum, widest first.
  */
-static const enum column drop_order[] = { COL_LAST, COL_AGENT, COL_KERNEL, COL_OS, COL_FAILING, COL_ARCH, COL_TYPE };
+static const enum column drop_order[] = { COL_LAST, COL_TRIAL, COL_AGENT, COL_KERNEL, COL_OS, COL_FAILING, COL_ARCH,
+                                          COL_TYPE };
 /* Below these, a cell says too little: the column is hidden instead. */
 static const size_t min_width[_COL_MAX] = {
         [COL_DOMID] = SIZE_MAX, [COL_NAME] = SIZE_MAX, [COL_TYPE] = 7,    [COL_ARCH] = 6,
         [COL_KERNEL] = 14,      [COL_OS] = 9,          [COL_VERDICT] = SIZE_MAX, [COL_RISK] = 15,
-        [COL_FAILING] = 14,     [COL_AGENT] = 9,       [COL_LAST] = 12,
+        [COL_FAILING] = 14,     [COL_TRIAL] = 9,       [COL_AGENT] = 9,       [COL_LAST] = 12,
 };
 #define COLUMN_GAP 2
 
@@ -405,6 +407,24 @@ static int row_data(struct cell *row, const struct guest *g, bool inspected)
 }
 
 
+/* The outcome of the guest's newest trial boot and its age: "booted 3h", "failed 2d". */
+static int cell_trial(struct cell *c, const struct guest *g)
+{
+        const char *o = g->trial ? g->trial->outcome : NULL;
+        char age[32], buf[64];
+
+        if (!o)
+                return cell_set(c, "-", NULL);
+        age_text(g->trial->at, age, sizeof(age));
+        snprintf(buf, sizeof(buf), "%.16s %s", o, age);
+        return cell_set(c, buf, streq(o, "booted") ? COLOR_GREEN : streq(o, "failed") ? COLOR_RED : COLOR_YELLOW);
+}
+
+static bool has_trial(const struct guest *g)
+{
+        return g->trial && g->trial->outcome;
+}
+
 static int row_fill(struct cell *row, const struct guest *g)
 {
         const char *verdict = guest_verdict_word(g);
@@ -416,12 +436,15 @@ static int row_fill(struct cell *row, const struct guest *g)
         r = cell_set(&row[COL_DOMID], domid, NULL);
         if (r >= 0)
                 r = cell_value(&row[COL_NAME], &g->name);
+        if (r >= 0)
+                r = cell_trial(&row[COL_TRIAL], g);
         if (r < 0 || g->agent == GUEST_AGENT_OK || inspected)
                 return r < 0 ? r : row_data(row, g, inspected);
         for (int i = COL_TYPE; i < _COL_MAX && r >= 0; i++)
-                r = i == COL_VERDICT ? cell_set(&row[i], verdict, verdict_color(verdict))
-                    : i == COL_AGENT ? cell_value(&row[i], &g->f[GF_AGENT_VERSION])
-                                     : cell_set(&row[i], "-", NULL);
+                r = i == COL_TRIAL     ? 0
+                    : i == COL_VERDICT ? cell_set(&row[i], verdict, verdict_color(verdict))
+                    : i == COL_AGENT   ? cell_value(&row[i], &g->f[GF_AGENT_VERSION])
+                                       : cell_set(&row[i], "-", NULL);
         return r;
 }
 
@@ -464,12 +487,13 @@ static bool layout_shrink(struct layout *l, size_t max)
  * as they are when the table fits; else cut, then hidden column by column
  * (drop_order) until it fits, or all of them hidden and the rest at their
  * minimum (the line is then longer than the terminal: the name is whole).
+ * A column of natural width 0 has nothing to show: it is hidden.
  */
 static void layout_fit(const size_t natural[static _COL_MAX], size_t max, struct layout *ret)
 {
         for (size_t dropped = 0; dropped <= ELEMENTSOF(drop_order); dropped++) {
                 for (int i = 0; i < _COL_MAX; i++) {
-                        ret->shown[i] = true;
+                        ret->shown[i] = natural[i] > 0;
                         ret->width[i] = natural[i];
                 }
                 for (size_t k = 0; k < dropped; k++)
@@ -522,6 +546,7 @@ int render_table(FILE *f, const struct guest *g, unsigned n, const struct render
 {
         struct cell *rows = calloc(((size_t)n + 1) * _COL_MAX, sizeof(*rows));
         size_t natural[_COL_MAX] = {};
+        bool any_trial = false;
         struct layout l;
         int r = 0;
 
@@ -535,6 +560,11 @@ int render_table(FILE *f, const struct guest *g, unsigned n, const struct render
                 for (int i = 0; i < _COL_MAX; i++)
                         if (rows[k * _COL_MAX + i].width > natural[i])
                                 natural[i] = rows[k * _COL_MAX + i].width;
+        /* The trial column only where some guest had a trial boot. */
+        for (unsigned k = 0; k < n && !any_trial; k++)
+                any_trial = has_trial(&g[k]);
+        if (!any_trial)
+                natural[COL_TRIAL] = 0;
         if (r >= 0) {
                 layout_fit(natural, o->width, &l);
                 r = rows_cut(rows, n + 1, &l);
@@ -762,6 +792,30 @@ static void json_gvalue(FILE *f, const char *key, const struct gvalue *v)
  * The disks' last inspection of a guest without an agent: when, what was
  * read, and its failure; the guest's fields above come from it then.
  */
+void render_trial_json(FILE *f, const struct gtrial *t)
+{
+        if (!t->outcome) {
+                fputs("null", f);
+                return;
+        }
+        fputs("{\"outcome\":", f);
+        render_json_cstr(f, t->outcome);
+        fprintf(f, ",\"at\":%lld,\"reason\":", (long long)t->at);
+        render_json_cstr(f, t->reason);
+        fputs(",\"predicted\":", f);
+        render_json_cstr(f, t->predicted);
+        fputc('}', f);
+}
+
+/* "trial": the newest trial boot, only where it was read (status). */
+static void json_trial(FILE *f, const struct guest *g)
+{
+        if (!g->trial)
+                return;
+        fputs(",\"trial\":", f);
+        render_trial_json(f, g->trial);
+}
+
 static void json_inspection(FILE *f, const struct guest *g)
 {
         const struct ginspect *in = g->insp;
@@ -826,6 +880,7 @@ void render_guest_json_shape(FILE *f, const struct guest *g, bool full)
         json_checks(f, g, full);
         json_last(f, g, full);
         json_inspection(f, g);
+        json_trial(f, g);
         json_invalid_map(f, g);
         fputc('}', f);
 }

@@ -78,3 +78,5 @@ void render_guest_json(FILE *f, const struct guest *g);
  * "failing"): what status --json shows without --full.
  */
 void render_guest_json_shape(FILE *f, const struct guest *g, bool full);
+/* A trial boot as JSON: {"outcome","at","reason","predicted"}, or null when there was none. */
+void render_trial_json(FILE *f, const struct gtrial *t);

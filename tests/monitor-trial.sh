@@ -262,6 +262,19 @@ grep -q '^  trial       failed (it crashed), [0-9-]* [0-9:]* UTC; predicted read
 	fail "show crashy: no prediction: $(cat "$T/show.txt")"
 expect_eq "show good: the prediction" ready "$(jq -r .trial.predicted "$T/show.json")"
 
+echo "# status: the newest trial in the table and the JSON"
+as "$H" 0 "$MONITOR" status --db "$DB" --wide good crashy >"$T/status.txt" || fail "status"
+head -n 1 "$T/status.txt" | grep -q ' TRIAL ' || fail "status: no TRIAL column: $(cat "$T/status.txt")"
+grep -qE '^[0-9]+ +good .* booted [0-9]+[smhd] ' "$T/status.txt" || fail "status: good's trial: $(cat "$T/status.txt")"
+grep -qE '^[0-9]+ +crashy .* failed [0-9]+[smhd] ' "$T/status.txt" || fail "status: crashy's trial: $(cat "$T/status.txt")"
+as "$H" 0 "$MONITOR" status --db "$DB" --json good crashy >"$T/status.json" || fail "status --json"
+expect_eq "status --json: the trials" "booted ready failed" \
+	"$(jq -r '[.[] | .trial.outcome, (select(.name == "good") | .trial.predicted)] | join(" ")' "$T/status.json")"
+as "$H" 0 "$MONITOR" status --db "$T/none.db" --wide good >"$T/status-nodb.txt" 2>/dev/null || fail "status without a database"
+head -n 1 "$T/status-nodb.txt" | grep -q TRIAL && fail "a TRIAL column without any trial: $(cat "$T/status-nodb.txt")"
+expect_eq "status --json without a database: trial null" null \
+	"$(as "$H" 0 "$MONITOR" status --db "$T/none.db" --json good 2>/dev/null | jq -c '.[0].trial')"
+
 echo "# a guest without an agent: its copy judged without one; predicted from its disks' newest inspection"
 mkdir -p "$MIG_DIR/bare" "$T/xfs/sub"
 make_root debian12-bookworm "$MIG_DIR/bare/root"
