@@ -52,6 +52,14 @@
 /* Guests whose last arming is remembered for the interval; beyond, the oldest is forgotten. */
 #define SWITCH_RECENT_MAX 64
 
+/*
+ * What serve reads of a guest whose nodes changed: the agent's summary (one
+ * request) where it writes one, else every key. The metrics, the history
+ * and the request counters need nothing the summary leaves out (check
+ * reasons and fixes, answer messages, the network).
+ */
+#define SERVE_READ GUEST_READ_SUMMARY
+
 struct serve {
         struct xstore *x;
         struct fleet fleet;
@@ -62,6 +70,7 @@ struct serve {
         struct loop_source *xs_src;    /* xenstore's descriptor, while connected */
         struct loop_source *reconnect; /* armed while not */
         bool connected;
+        unsigned long requests_before; /* xenstore requests of the connections that went */
         int64_t last_refresh;          /* when the guests were last read, seconds since the epoch */
         uint64_t watchdog_usec, last_watchdog, last_keepalive;
         const char *db_path;
@@ -200,6 +209,9 @@ static void serve_metrics(FILE *f, const struct serve *s, bool db_failed)
                s->connected);
         metric(f, "pvh_monitor_last_refresh_timestamp_seconds", "gauge",
                "When serve last read the guests from xenstore.", s->last_refresh);
+        metric(f, "pvh_monitor_xenstore_requests_total", "counter",
+               "Requests serve sent to xenstored since it started: its load on the host's xenstored.",
+               (int64_t)(s->requests_before + (s->x ? xstore_requests(s->x) : 0)));
         metrics_header(f, "pvh_monitor_scrape_errors", "gauge",
                        "1 when this scrape could not read a part: its series are missing or stale.");
         metrics_sample(f, "pvh_monitor_scrape_errors", (const char *[]){ "part", "database" }, 1, db_failed);
@@ -408,7 +420,7 @@ static int on_reconnect(struct loop_source *src, int fd, uint32_t events, void *
 
         if (xstore_open(&x) < 0)
                 return 0;
-        r = fleet_start(&f, x, 0);
+        r = fleet_start(&f, x, SERVE_READ);
         if (r >= 0)
                 r = loop_add_io(s->loop, xstore_fd(x), EPOLLIN, on_xs, s, &src);
         if (r < 0) {
@@ -417,6 +429,7 @@ static int on_reconnect(struct loop_source *src, int fd, uint32_t events, void *
                 return r == -ENOMEM ? check(s, r) : 0;
         }
         fleet_done(&s->fleet);
+        s->requests_before += xstore_requests(s->x);
         xstore_close(s->x);
         s->x = x;
         s->fleet = f;
@@ -853,7 +866,7 @@ static int serve_setup(struct serve *s, const struct serve_args *a)
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to xenstore: %m");
         s->connected = true;
-        r = fleet_start(&s->fleet, s->x, 0);
+        r = fleet_start(&s->fleet, s->x, SERVE_READ);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the domains: %m");
         r = http_start(s, a->listen);

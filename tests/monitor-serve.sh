@@ -41,6 +41,32 @@ has 'pvh_monitor_guests{guest_type="none",verdict="none"} 1' || fail "guests wit
 has 'pvh_monitor_check_failures{check="console"} 1' || fail "console failures"
 has 'pvh_monitor_check_failures{check="kernel_version"} 1' || fail "kernel_version failures"
 
+echo "# serve's own xenstore requests: counted; a burst of one guest's writes is one re-read of it"
+reqs() { scrape && awk '$1 == "pvh_monitor_xenstore_requests_total" { print $2 }' "$T/metrics"; }
+# settled: no request for a second (keepalives come every 5 s).
+settled() {
+	_a=$(reqs) && sleep 1 && [ "$(reqs)" = "$_a" ]
+}
+wait_for 300 settled || fail "serve never settled"
+r0=$(reqs)
+[ "$r0" -gt 0 ] || fail "no requests counted: '$r0'"
+as "$H" 3 "$FAKE_GUEST" cycle os/version_id 1 11 || fail "one write"
+wait_for 300 sh -c "[ \"\$(curl -sf '$URL' | awk '\$1 == \"pvh_monitor_xenstore_requests_total\" { print \$2 }')\" -gt $r0 ]" ||
+	fail "one write cost no request"
+wait_for 300 settled || fail "serve never settled after one write"
+one=$(($(reqs) - r0))
+# serve stopped meanwhile: every event waits for it, and it reads the guest once per round
+# of events it takes (one or two here; without coalescing, fifty).
+r1=$(reqs)
+kill -STOP "$SERVE"
+as "$H" 3 "$FAKE_GUEST" cycle os/version_id 50 10 11 || fail "fifty writes"
+kill -CONT "$SERVE"
+wait_for 300 settled || fail "serve never settled after the burst"
+fifty=$(($(reqs) - r1))
+echo "one write: $one requests; a burst of 50: $fifty"
+[ "$fifty" -lt $((10 * one)) ] || fail "a burst of 50 writes cost $fifty requests, one write $one: not coalesced"
+[ "$fifty" -ge "$one" ] || fail "a burst of 50 writes cost $fifty requests, fewer than one write ($one)"
+
 # The exposition format: HELP and TYPE before each family, well-formed samples.
 awk '
 	/^# HELP / { help[$3] = 1; next }
@@ -99,6 +125,22 @@ has 'pvh_monitor_inspected_guests{verdict="ready"} 0' || fail "a guest with an a
 wait_for 300 sql_is 0gone "SELECT present || new_verdict FROM domains JOIN verdict_history USING (domid) WHERE domid = 3 ORDER BY seq DESC LIMIT 1" ||
 	fail "destroyed domain not recorded"
 has 'pvh_monitor_guests{guest_type="PV",verdict="blocked"} 1' && fail "destroyed domain still counted"
+
+# A guest whose agent writes a summary (schema 1.4) is re-read from it: a
+# change costs a few requests, not one per key as for the key-by-key guest
+# measured above; and it is counted the same.
+sed 's/^schema 1\.[0-3]$/schema 1.4/' "$FIXTURES/blocked-old-kernel" >"$T/summary.state"
+as "$H" 4 "$FAKE_GUEST" publish --summary "$T/summary.state" || fail "publish a summary as 4"
+wait_for 300 has 'pvh_monitor_guests{guest_type="PV",verdict="blocked"} 1' || fail "the summary guest not counted"
+has 'pvh_monitor_check_failures{check="kernel_version"} 1' || fail "the summary guest's failing check not counted"
+wait_for 300 settled || fail "serve never settled after the summary"
+r2=$(reqs)
+as "$H" 4 "$FAKE_GUEST" publish --summary "$T/summary.state" || fail "publish the summary again"
+wait_for 300 settled || fail "serve never settled after the summary's write"
+summary=$(($(reqs) - r2))
+echo "one change of a guest with a summary: $summary requests; without: $one"
+[ "$summary" -gt 0 ] && [ "$summary" -le $((one / 2)) ] ||
+	fail "a summary guest's change cost $summary requests, a key-by-key one's $one"
 
 kill -TERM $SERVE
 wait $SERVE || fail "serve did not exit cleanly on SIGTERM"
