@@ -313,7 +313,7 @@ static int libvirt_switch(const struct mig_settings *s, const char *name, const 
         const struct xlcfg_paths p = { s->pvgrub, s->pvhgrub };
         const struct file_meta meta = { .mode = 0600 };
         _cleanup_free_ char *xml = NULL, *pvh = NULL, *bak = NULL;
-        enum xlcfg_type t;
+        enum xlcfg_type t = XLCFG_UNKNOWN;
         int r = libvirt_inspect(s, name, &xml, &t, ret_why);
 
         if (r != 0)
@@ -339,8 +339,8 @@ static int libvirt_switch(const struct mig_settings *s, const char *name, const 
 static int libvirt_restore(const struct mig_settings *s, const char *name, const char *config, char ***ret_cmd,
                            char **ret_why)
 {
-        _cleanup_free_ char *bak = NULL;
-        enum xlcfg_type t;
+        _cleanup_free_ char *bak = NULL, *why = NULL;
+        enum xlcfg_type t = XLCFG_UNKNOWN;
         int r = backup_of(config, &bak);
 
         if (r < 0)
@@ -349,14 +349,15 @@ static int libvirt_restore(const struct mig_settings *s, const char *name, const
                 return VIRSH(s, ret_cmd, "define", bak);
         if (errno != ENOENT)
                 return asprintf(ret_why, "cannot read %s: %m", bak) < 0 ? -ENOMEM : -EINVAL;
-        /* Never switched: nothing to put back while it is PV. */
-        r = libvirt_inspect(s, name, NULL, &t, ret_why);
+        /* Never switched: nothing to put back while it is PV (t stays unknown when virsh failed). */
+        r = libvirt_inspect(s, name, NULL, &t, &why);
         if (r < 0)
                 return r;
         if (t == XLCFG_PV)
                 return 0;
-        free(*ret_why);
-        return asprintf(ret_why, "no backup %s of the PV definition", bak) < 0 ? -ENOMEM : -EINVAL;
+        return asprintf(ret_why, "no backup %s of the PV definition%s%s", bak, why ? ": " : "", why ? why : "") < 0
+                       ? -ENOMEM
+                       : -EINVAL;
 }
 
 /* ---- the interface -------------------------------------------------------- */
@@ -366,7 +367,7 @@ int mts_inspect(const struct mig_settings *s, const char *name, const char *conf
         const struct xlcfg_paths p = { s->pvgrub, s->pvhgrub };
         _cleanup_free_ char *reason = NULL, *type = NULL;
         char uuid[XE_UUID_LEN + 1];
-        enum xlcfg_type t;
+        enum xlcfg_type t = XLCFG_UNKNOWN;
         int r;
 
         *ret_why = NULL;
