@@ -23,6 +23,7 @@
 #include "lvxml.h"
 #include "macro.h"
 #include "migrate.h"
+#include "render.h"
 #include "strv.h"
 #include "util.h"
 #include "xlcfg.h"
@@ -114,7 +115,9 @@ static int argv_of(char ***ret, ...)
 /* The command's output, a failure as a reason in *ret_why. */
 static int query(const struct mig_settings *s, char **argv, size_t max, char **ret, char **ret_why)
 {
-        _cleanup_free_ char *out = NULL;
+        /* The verb: after the program, and virsh's -c URI. */
+        const char *verb = argv[1] && streq(argv[1], "-c") && argv[2] ? argv[3] : argv[1];
+        _cleanup_free_ char *out = NULL, *said = NULL;
         int r = mexec_output(argv, s->toolstack_timeout, max, &out);
 
         if (r == 0) {
@@ -123,17 +126,16 @@ static int query(const struct mig_settings *s, char **argv, size_t max, char **r
         }
         if (r == -ENOMEM)
                 return r;
-        /* The first line of what it said, for the reason. */
-        if (out)
-                out[strcspn(out, "\n")] = 0;
+        /* The first line of what it said, escaped (it may repeat a name), for the reason. */
+        if (out && !(said = render_escape(out, strcspn(out, "\n"))))
+                return -ENOMEM;
         if (r == -ETIMEDOUT)
-                r = asprintf(ret_why, "%s %s: no end after %u s", argv[0], argv[s->kind == MTS_LIBVIRT ? 3 : 1],
-                             s->toolstack_timeout);
+                r = asprintf(ret_why, "%s %s: no end after %u s", argv[0], verb, s->toolstack_timeout);
         else if (r < 0)
-                r = asprintf(ret_why, "%s %s: %s", argv[0], argv[s->kind == MTS_LIBVIRT ? 3 : 1], strerror(-r));
+                r = asprintf(ret_why, "%s %s: %s", argv[0], verb, strerror(-r));
         else
-                r = asprintf(ret_why, "%s %s: exit status %d%s%s", argv[0], argv[s->kind == MTS_LIBVIRT ? 3 : 1], r,
-                             out && *out ? ": " : "", out ? out : "");
+                r = asprintf(ret_why, "%s %s: exit status %d%s%s", argv[0], verb, r, said && *said ? ": " : "",
+                             said ? said : "");
         return r < 0 ? -ENOMEM : 1;
 }
 
@@ -166,7 +168,7 @@ static int xe_uuid(const struct mig_settings *s, const char *name, char ret[stat
         return 0;
 }
 
-/* A parameter of the VM: its value, on one line (at most PROTO_WORD_MAX bytes). */
+/* A parameter of the VM: the first line of its value. */
 static int xe_param(const struct mig_settings *s, const char *uuid, const char *param, char **ret, char **ret_why)
 {
         _cleanup_strv_ char **argv = NULL;

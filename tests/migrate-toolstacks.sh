@@ -122,8 +122,11 @@ toolstack-program = $VIRSH
 libvirt-uri = xen:///system
 EOC
 mig plan --settings "$T/migrate.conf" --config "$T/lv/%n.xml" --pvgrub "$PVGRUB" --pvhgrub "$PVHGRUB" \
-	--toolstack-timeout 60 --boot-timeout 60 --max-failures 5 lv-ready lv-staypv lv-pygrub lv-direct \
+	--toolstack-timeout 60 --boot-timeout 60 --max-failures 5 lv-ready lv-staypv lv-pygrub lv-direct xa-direct \
 	>"$T/plan.txt" 2>&1 || fail "plan: $(cat "$T/plan.txt")"
+# A domain libvirt does not know: virsh's own words in the reason.
+expect_eq "xa-direct under libvirt" \
+	"$VIRSH dumpxml: exit status 1: error: failed to get domain 'xa-direct'" "$(greason xa-direct)"
 expect_eq "toolstack" "libvirt $VIRSH xen:///system" \
 	"$(status_json | jq -r '"\(.toolstack) \(.xl) \(.libvirt_uri)"')"
 expect_eq "lv-pygrub skipped" skipped "$(gstate lv-pygrub)"
