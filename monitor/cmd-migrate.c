@@ -869,6 +869,12 @@ static void print_table(struct mdb *d, const struct mig *m, const struct mguest 
                m->reason ? ": " : "", m->reason ? m->reason : "");
         printf("created %s, started %s, ended %s\n", mview_clock(m->created, true, created),
                mview_clock(t[0], true, started), mview_clock(t[1], true, ended));
+        /* xl is the default, and the line would only repeat it. */
+        if (m->s.kind == MTS_LIBVIRT)
+                printf("toolstack: libvirt, %s -c %s\n", m->s.xl,
+                       m->s.toolstack_uri ? m->s.toolstack_uri : LIBVIRT_URI_DEFAULT);
+        else if (m->s.kind == MTS_XAPI)
+                printf("toolstack: xapi, %s\n", m->s.xl);
         printf("guests: %u", n);
         for (int s = 0; s < _MG_STATE_MAX; s++)
                 if (count[s])

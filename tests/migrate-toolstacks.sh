@@ -208,6 +208,8 @@ done
 grep -q 'vm-list name-label=xa-ready params=uuid --minimal' "$MIG_DIR/xe.log" || fail "no lookup by name"
 mig status >"$T/status.txt" || fail "status"
 grep -q '1 done, 1 failed, 3 skipped' "$T/status.txt" || fail "status: $(head -n 3 "$T/status.txt")"
+grep -qx "toolstack: xapi, $XE" "$T/status.txt" || fail "status: no toolstack line: $(head -n 4 "$T/status.txt")"
+mig status --id 1 | grep -qx "toolstack: libvirt, $VIRSH -c xen:///system" || fail "status: no libvirt line"
 echo "ok: XAPI"
 
 echo "# libvirt at the next reboot: the definition arms the guest, its own reboot switches it"
