@@ -92,7 +92,7 @@ static void migrate_help(FILE *f)
                 "  --config PATTERN       the guest's definition, %n the domain name: xl's\n"
                 "                         configuration (default " CONFIG_DEFAULT "),\n"
                 "                         libvirt's PVH XML written for virsh define (default\n"
-                "                         " LIBVIRT_CONFIG_DEFAULT "); unused by xapi\n"
+                "                         " LIBVIRT_CONFIG_DEFAULT "); xapi: the plan's xapi:UUID\n"
                 "  --pvgrub PATH          a PV grub image kernel = may name; repeatable (default\n"
                 "                         the settings' table, else\n"
                 "                         " PVGRUB_DEFAULT " and\n"
@@ -714,6 +714,10 @@ static int plan_one(struct xstore *x, struct mdb *d, const struct margs *a, unsi
                                      .state = MG_PENDING, .step_done = true, .wave = -1 } };
         ret->g.verdict = strdup(s.verdict);
         ret->g.config = mig_config_path(a->s.config, ret->g.name);
+        if (ret->g.config && (r = mts_plan_config(&a->s, x, domid, &ret->g.config)) < 0) {
+                msnap_done(&s);
+                return log_error_errno(r, "Failed to read domain %u: %m", domid);
+        }
         r = guest_reason(x, d, a, ret, &s, &ret->g.reason);
         if (r < 0) {
                 msnap_done(&s);
@@ -751,6 +755,51 @@ static void assign_waves(struct cand *c, unsigned n, const struct mig_settings *
         }
 }
 
+/*
+ * migrate tells guests by name, as xl and libvirt do, which keep names
+ * unique; XAPI does not. A guest whose name another running domain has is
+ * skipped, once (the plan keeps a name once): its steps could act on the
+ * other. *n is the candidates left.
+ */
+static int skip_shared_names(struct xstore *x, struct cand *c, unsigned *n)
+{
+        struct mnames t;
+        unsigned k = 0;
+        int r = mnames_read(x, &t);
+
+        if (r < 0)
+                return r;
+        for (unsigned i = 0; i < *n; i++) {
+                bool seen = false;
+
+                for (unsigned j = 0; j < k && !seen; j++)
+                        seen = streq(c[j].g.name, c[i].g.name);
+                if (seen)
+                        mguest_done(&c[i].g);
+                else
+                        c[k++] = c[i];
+        }
+        *n = k;
+        for (unsigned i = 0; i < k && r >= 0; i++) {
+                unsigned same = 0;
+
+                for (unsigned d = 0; d < t.n; d++)
+                        same += t.name[d] && streq(t.name[d], c[i].g.name);
+                if (same < 2)
+                        continue;
+                free(c[i].g.reason);
+                if (asprintf(&c[i].g.reason, "%u running domains are named %s: migrate tells guests by name; "
+                             "rename them apart", same, c[i].g.name) < 0) {
+                        c[i].g.reason = NULL;
+                        r = -ENOMEM;
+                }
+                c[i].g.state = MG_SKIPPED;
+                c[i].rank = 3;
+        }
+        mnames_done(&t);
+        return r;
+}
+
 static int plan_select(struct xstore *x, struct mdb *d, struct margs *a, struct cand **ret, unsigned *ret_n)
 {
         _cleanup_free_ unsigned *ids = NULL;
@@ -773,6 +822,13 @@ static int plan_select(struct xstore *x, struct mdb *d, struct margs *a, struct 
                         return r;
                 }
                 k += r;
+        }
+        r = skip_shared_names(x, c, &k);
+        if (r < 0) {
+                for (unsigned j = 0; j < k; j++)
+                        mguest_done(&c[j].g);
+                free(c);
+                return log_error_errno(r, "Failed to read the domains' names: %m");
         }
         qsort(c, k, sizeof(*c), cand_cmp);
         assign_waves(c, k, &a->s);

@@ -771,6 +771,15 @@ int guest_read(struct xstore *x, unsigned domid, unsigned flags, struct guest *r
         return guest_read_from(XSTORE_SOURCE(x), domid, flags, ret);
 }
 
+int guest_read_uuid(struct xstore *x, unsigned domid, char ret[static PROTO_UUID_LEN + 1])
+{
+        struct guest g = { .domid = domid };
+        int r = read_uuid(XSTORE_SOURCE(x), &g);
+
+        memcpy(ret, g.uuid, PROTO_UUID_LEN + 1);
+        return r;
+}
+
 int guest_read_answer(struct xstore *x, unsigned domid, const char *id, struct ganswer *ret)
 {
         return read_answer(XSTORE_SOURCE(x), domid, id, ret);

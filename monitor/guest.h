@@ -119,6 +119,9 @@ enum {
         GUEST_READ_SUMMARY = 1 << 2,
 };
 
+/* The domain's UUID from the toolstack's vm path ("" when it has none); fails only on xenstore errors. */
+int guest_read_uuid(struct xstore *x, unsigned domid, char ret[static PROTO_UUID_LEN + 1]);
+
 /* Reads everything of domid; ret is cleared first. Fails only on xenstore errors. */
 int guest_read(struct xstore *x, unsigned domid, unsigned flags, struct guest *ret);
 

@@ -884,7 +884,7 @@ static char *lifecycle_failure(struct ctx *c, struct mguest *g, struct lifecycle
                 ask = true;
         }
         l->gone_since = cur ? 0 : l->gone_since ? l->gone_since : now;
-        if (cur && ask && mts_shutdown_reason(&c->m->s, g->name, &down) > 0)
+        if (cur && ask && mts_shutdown_reason(&c->m->s, g->name, g->config, &down) > 0)
                 l->down = down;
         if (l->down && !streq(l->down, "reboot"))
                 return asprintf(&why, "the toolstack shows it shut down (%s) after %u restart%s", l->down,
@@ -1737,8 +1737,13 @@ static void dry_config(const struct ctx *c, const struct mguest *g)
                 return;
         }
         if (c->m->s.kind == MTS_XAPI) {
-                printf("    run: %s vm-param-set uuid=(the UUID of the VM named %s) domain-type=pvh\n",
-                       c->m->s.xl, g->name);
+                const char *u = mts_config_uuid(g->config);
+
+                if (u)
+                        printf("    run: %s vm-param-set uuid=%s domain-type=pvh\n", c->m->s.xl, u);
+                else
+                        printf("    run: %s vm-param-set uuid=(the UUID of the VM named %s) domain-type=pvh\n",
+                               c->m->s.xl, g->name);
                 return;
         }
         if (xlcfg_load(g->config, &text, NULL) < 0 || xlcfg_to_pvh(text, &p, &pvh) < 0) {

@@ -168,6 +168,29 @@ static int xe_uuid(const struct mig_settings *s, const char *name, char ret[stat
         return 0;
 }
 
+const char *mts_config_uuid(const char *config)
+{
+        const char *u = config && startswith(config, "xapi:") ? config + STRLEN("xapi:") : NULL;
+
+        return u && strlen(u) == XE_UUID_LEN && strspn(u, "0123456789abcdef-") == XE_UUID_LEN ? u : NULL;
+}
+
+/*
+ * The guest's VM: by the UUID of its domain when the plan read one (names
+ * in XAPI need not be unique, and the domain keeps the name it started
+ * with), else by its name.
+ */
+static int xapi_vm(const struct mig_settings *s, const char *name, const char *config,
+                   char ret[static XE_UUID_LEN + 1], char **ret_why)
+{
+        const char *u = mts_config_uuid(config);
+
+        if (!u)
+                return xe_uuid(s, name, ret, ret_why);
+        memcpy(ret, u, XE_UUID_LEN + 1);
+        return 0;
+}
+
 /* A parameter of the VM: the first line of its value. */
 static int xe_param(const struct mig_settings *s, const char *uuid, const char *param, char **ret, char **ret_why)
 {
@@ -196,11 +219,11 @@ static int xe_set_type(const struct mig_settings *s, const char *uuid, const cha
 }
 
 /* Why the VM cannot be switched (1, *ret_why), 0 when it can, with its UUID and domain-type. */
-static int xapi_inspect(const struct mig_settings *s, const char *name, char uuid[static XE_UUID_LEN + 1],
-                        char **ret_type, char **ret_why)
+static int xapi_inspect(const struct mig_settings *s, const char *name, const char *config,
+                        char uuid[static XE_UUID_LEN + 1], char **ret_type, char **ret_why)
 {
         _cleanup_free_ char *type = NULL, *loader = NULL;
-        int r = xe_uuid(s, name, uuid, ret_why);
+        int r = xapi_vm(s, name, config, uuid, ret_why);
 
         if (r != 0)
                 return r;
@@ -391,7 +414,7 @@ int mts_inspect(const struct mig_settings *s, const char *name, const char *conf
                         return (*ret_why = strdup("the definition is PVH already")) ? 1 : -ENOMEM;
                 return r;
         case MTS_XAPI:
-                r = xapi_inspect(s, name, uuid, &type, ret_why);
+                r = xapi_inspect(s, name, config, uuid, &type, ret_why);
                 if (r == 0 && streq(type, "pvh"))
                         return (*ret_why = strdup("XAPI's domain-type is pvh already")) ? 1 : -ENOMEM;
                 return r;
@@ -417,7 +440,7 @@ int mts_switch(const struct mig_settings *s, const char *name, const char *confi
         case MTS_LIBVIRT:
                 return libvirt_switch(s, name, config, ret_cmd, ret_why);
         case MTS_XAPI:
-                r = xapi_inspect(s, name, uuid, &type, ret_why);
+                r = xapi_inspect(s, name, config, uuid, &type, ret_why);
                 if (r != 0)
                         return r < 0 ? r : -EINVAL;
                 return streq(type, "pvh") ? 0 : xe_set_type(s, uuid, "pvh", ret_cmd);
@@ -444,7 +467,7 @@ int mts_restore(const struct mig_settings *s, const char *name, const char *conf
         case MTS_LIBVIRT:
                 return libvirt_restore(s, name, config, ret_cmd, ret_why);
         case MTS_XAPI:
-                r = xe_uuid(s, name, uuid, ret_why);
+                r = xapi_vm(s, name, config, uuid, ret_why);
                 if (r == 0)
                         r = xe_param(s, uuid, "domain-type", &type, ret_why);
                 if (r != 0)
@@ -490,9 +513,9 @@ int mts_command(const struct mig_settings *s, enum mts_op op, const char *name, 
         case MTS_XAPI:
                 if (op == MTS_ARM)
                         break;
-                if (dry)
+                if (dry && !mts_config_uuid(config))
                         u = strdup_printf("uuid=(the UUID of the VM named %s)", name);
-                else if ((r = xe_uuid(s, name, uuid, ret_why)) != 0)
+                else if ((r = xapi_vm(s, name, config, uuid, ret_why)) != 0)
                         return r < 0 ? r : -EINVAL;
                 else
                         u = strdup_printf("uuid=%s", uuid);
@@ -539,11 +562,12 @@ static int libvirt_shutdown(const struct mig_settings *s, const char *name, cons
 }
 
 /* xe vm-param-get power-state: running, halted, paused, suspended. */
-static int xapi_shutdown(const struct mig_settings *s, const char *name, const char **ret_reason)
+static int xapi_shutdown(const struct mig_settings *s, const char *name, const char *config,
+                         const char **ret_reason)
 {
         _cleanup_free_ char *why = NULL, *state = NULL;
         char uuid[XE_UUID_LEN + 1];
-        int r = xe_uuid(s, name, uuid, &why);
+        int r = xapi_vm(s, name, config, uuid, &why);
 
         if (r == 0)
                 r = xe_param(s, uuid, "power-state", &state, &why);
@@ -556,7 +580,8 @@ static int xapi_shutdown(const struct mig_settings *s, const char *name, const c
         return 0;
 }
 
-int mts_shutdown_reason(const struct mig_settings *s, const char *name, const char **ret_reason)
+int mts_shutdown_reason(const struct mig_settings *s, const char *name, const char *config,
+                        const char **ret_reason)
 {
         switch (s->kind) {
         case MTS_XL:
@@ -564,7 +589,7 @@ int mts_shutdown_reason(const struct mig_settings *s, const char *name, const ch
         case MTS_LIBVIRT:
                 return libvirt_shutdown(s, name, ret_reason);
         case MTS_XAPI:
-                return xapi_shutdown(s, name, ret_reason);
+                return xapi_shutdown(s, name, config, ret_reason);
         case _MTS_MAX:
                 break;
         }
@@ -584,4 +609,23 @@ char *mts_argv_text(char *const argv[])
         if (fclose(f) != 0)
                 return NULL;
         return TAKE_PTR(out);
+}
+
+int mts_plan_config(const struct mig_settings *s, struct xstore *x, unsigned domid, char **config)
+{
+        char uuid[PROTO_UUID_LEN + 1];
+        char *c;
+        int r;
+
+        if (s->kind != MTS_XAPI)
+                return 0;
+        r = guest_read_uuid(x, domid, uuid);
+        if (r < 0 || !uuid[0])
+                return r;
+        c = strdup_printf("xapi:%s", uuid);
+        if (!c)
+                return -ENOMEM;
+        free(*config);
+        *config = c;
+        return 0;
 }

@@ -369,7 +369,16 @@ enum mts_op {
 int mts_command(const struct mig_settings *s, enum mts_op op, const char *name, const char *config, bool dry,
                 char ***ret, char **ret_why);
 /* As mtoolstack_shutdown(), from the plan's toolstack. */
-int mts_shutdown_reason(const struct mig_settings *s, const char *name, const char **ret_reason);
+int mts_shutdown_reason(const struct mig_settings *s, const char *name, const char *config,
+                        const char **ret_reason);
+/*
+ * XAPI names a guest's VM "xapi:UUID" in its CFG when the plan read the
+ * UUID from its domain's vm path: VMs are found by it, not by their names,
+ * which XAPI does not keep unique.
+ */
+int mts_plan_config(const struct mig_settings *s, struct xstore *x, unsigned domid, char **config);
+/* The UUID of a CFG "xapi:UUID"; NULL when it names none. */
+const char *mts_config_uuid(const char *config);
 /* A command's words, a space between them (malloc'd), for people. */
 char *mts_argv_text(char *const argv[]);
 

@@ -82,7 +82,8 @@ lv_pygrub_cfg() {
 	echo "$T/$1-pygrub.cfg"
 }
 
-# xa_add NAME CASE LOADER [BEHAVE] [LABEL]: a XAPI VM (domain-type pv, PV-bootloader LOADER).
+# xa_add NAME CASE LOADER [BEHAVE] [LABEL] [no-vm-path]: a XAPI VM (domain-type pv,
+# PV-bootloader LOADER), its domain's vm path /vm/UUID unless no-vm-path.
 xa_add() {
 	mkdir -p "$MIG_DIR/$1/xapi"
 	make_root "$2" "$MIG_DIR/$1/root"
@@ -91,6 +92,7 @@ xa_add() {
 	echo "${5:-$1}" >"$MIG_DIR/$1/xapi/name-label"
 	echo pv >"$MIG_DIR/$1/xapi/domain-type"
 	echo "$3" >"$MIG_DIR/$1/xapi/PV-bootloader"
+	[ -z "${6:-}" ] || : >"$MIG_DIR/$1/xapi/no-vm-path"
 	"$XE" vm-start "uuid=$(cat "$MIG_DIR/$1/xapi/uuid")" || fail "boot $1"
 	GUESTS="$GUESTS $1"
 }
@@ -102,8 +104,14 @@ lv_add lv-direct debian12-bookworm /boot/vmlinuz-6.1.0-13-amd64
 xa_add xa-ready debian12-bookworm pygrub
 xa_add xa-staypv ubuntu2204 pygrub stay-pv
 xa_add xa-direct debian12-bookworm ""
-xa_add xa-dup debian12-bookworm pygrub
-xa_add xa-dup2 debian12-bookworm pygrub "" xa-dup
+# Found by name: two VMs have the label xa-dup, none xa-dup2.
+xa_add xa-dup debian12-bookworm pygrub "" "" no-vm-path
+xa_add xa-dup2 debian12-bookworm pygrub "" xa-dup no-vm-path
+# Found by the UUID of its domain, though another VM has its label.
+xa_add xa-label debian12-bookworm pygrub "" xa-ready
+# Another running domain has its name.
+xa_add xa-twin debian12-bookworm pygrub
+"$XENSIM" create "$H" 90 xa-twin >/dev/null || fail "a second domain named xa-twin"
 guests_up
 
 echo "# what only xl can do is refused for the others"
@@ -178,16 +186,21 @@ echo "ok: libvirt"
 
 echo "# XAPI: the plan, then the run"
 mig plan --toolstack xapi --toolstack-program "$XE" --toolstack-timeout 60 --boot-timeout 60 --max-failures 5 \
-	xa-ready xa-staypv xa-direct xa-dup xa-dup2 >"$T/plan2.txt" 2>&1 || fail "plan: $(cat "$T/plan2.txt")"
+	xa-ready xa-staypv xa-direct xa-dup xa-dup2 xa-label xa-twin >"$T/plan2.txt" 2>&1 ||
+	fail "plan: $(cat "$T/plan2.txt")"
 expect_eq "toolstack" "xapi $XE null" "$(status_json | jq -r '"\(.toolstack) \(.xl) \(.libvirt_uri)"')"
 greason xa-direct | grep -q 'XAPI boots xa-direct a kernel of dom0.s (PV-kernel): its PVH boot reads' ||
 	fail "xa-direct: $(greason xa-direct)"
 greason xa-dup | grep -q '^XAPI has more than one VM named xa-dup' || fail "xa-dup: $(greason xa-dup)"
 greason xa-dup2 | grep -q '^XAPI has no VM named xa-dup2' || fail "xa-dup2: $(greason xa-dup2)"
+expect_eq "xa-twin" "2 running domains are named xa-twin: migrate tells guests by name; rename them apart" \
+	"$(greason xa-twin)"
+expect_eq "xa-twin planned once" 1 "$(status_json | jq '[.guests[] | select(.name == "xa-twin")] | length')"
+u=$(cat "$MIG_DIR/xa-ready/xapi/uuid")
 mig run --dry-run >"$T/dry2.txt" || fail "dry run"
-grep -q "run: $XE vm-param-set uuid=(the UUID of the VM named xa-ready) domain-type=pvh" "$T/dry2.txt" ||
+grep -q "run: $XE vm-param-set uuid=$u domain-type=pvh" "$T/dry2.txt" ||
 	fail "dry run: $(cat "$T/dry2.txt")"
-grep -q "run: $XE vm-shutdown uuid=(the UUID of the VM named xa-ready) (timeout 60 s)" "$T/dry2.txt" ||
+grep -q "run: $XE vm-shutdown uuid=$u (timeout 60 s)" "$T/dry2.txt" ||
 	fail "dry run: no shutdown: $(cat "$T/dry2.txt")"
 rc=0
 mig run >"$T/run2.txt" 2>&1 || rc=$?
@@ -195,19 +208,21 @@ mig run >"$T/run2.txt" 2>&1 || rc=$?
 expect_eq "xa-ready" done "$(gstate xa-ready)"
 expect_eq "xa-ready: domain-type" pvh "$(cat "$MIG_DIR/xa-ready/xapi/domain-type")"
 expect_eq "xa-ready: guest_type" PVH "$(gkey xa-ready guest_type)"
-u=$(cat "$MIG_DIR/xa-ready/xapi/uuid")
 expect_eq "the xe commands of xa-ready" \
 	"vm-param-set uuid=$u domain-type=pvh|vm-shutdown uuid=$u|vm-start uuid=$u" \
 	"$(grep -E "^vm-(param-set|shutdown|start) uuid=$u" "$MIG_DIR/xe.log" | tail -n 3 | tr '\n' '|' | sed 's/|$//')"
 expect_eq "xa-staypv" failed "$(gstate xa-staypv)"
 expect_eq "xa-staypv: domain-type back" pv "$(cat "$MIG_DIR/xa-staypv/xapi/domain-type")"
 wait_for 100 has_gkey xa-staypv guest_type PV || fail "xa-staypv: not running PV"
-for n in xa-direct xa-dup xa-dup2; do
+expect_eq "xa-label" done "$(gstate xa-label)"
+expect_eq "xa-label: domain-type" pvh "$(cat "$MIG_DIR/xa-label/xapi/domain-type")"
+for n in xa-direct xa-dup xa-dup2 xa-twin; do
 	expect_eq "$n: untouched" pv "$(cat "$MIG_DIR/$n/xapi/domain-type")"
 done
-grep -q 'vm-list name-label=xa-ready params=uuid --minimal' "$MIG_DIR/xe.log" || fail "no lookup by name"
+grep -q 'vm-list name-label=xa-ready ' "$MIG_DIR/xe.log" && fail "xa-ready looked up by name, its UUID known"
+grep -q 'vm-list name-label=xa-dup params=uuid --minimal' "$MIG_DIR/xe.log" || fail "no lookup by name"
 mig status >"$T/status.txt" || fail "status"
-grep -q '1 done, 1 failed, 3 skipped' "$T/status.txt" || fail "status: $(head -n 3 "$T/status.txt")"
+grep -q '2 done, 1 failed, 4 skipped' "$T/status.txt" || fail "status: $(head -n 3 "$T/status.txt")"
 grep -qx "toolstack: xapi, $XE" "$T/status.txt" || fail "status: no toolstack line: $(head -n 4 "$T/status.txt")"
 mig status --id 1 | grep -qx "toolstack: libvirt, $VIRSH -c xen:///system" || fail "status: no libvirt line"
 echo "ok: XAPI"
