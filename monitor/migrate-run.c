@@ -695,6 +695,29 @@ static int wait_gone(struct ctx *c, struct mguest *g, unsigned *ret_cur)
 }
 
 /*
+ * The domain is gone from xenstore; libvirt marks it shut off a moment
+ * after (its libxl driver destroys the domain, then cleans up), and a start
+ * before that is refused as "already active". Waits, up to the toolstack
+ * timeout, until the toolstack says so.
+ */
+static int wait_stopped(struct ctx *c, struct mguest *g)
+{
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + (uint64_t)c->m->s.toolstack_timeout * 1000000;
+        const struct timespec pause = { .tv_nsec = 200 * 1000 * 1000 };
+        int r;
+
+        while ((r = mts_stopped(&c->m->s, g->name)) == 0) {
+                if (stop_signal)
+                        return -EINTR;
+                if (now_usec(CLOCK_MONOTONIC) >= deadline)
+                        return fail(g, "the toolstack still has %s running %u s after its domain went", g->name,
+                                    c->m->s.toolstack_timeout);
+                nanosleep(&pause, NULL);
+        }
+        return r < 0 ? fail(g, "cannot ask the toolstack whether %s stopped: %s", g->name, strerror(-r)) : STEP_OK;
+}
+
+/*
  * g->domid is the domain this step replaces, recorded before acting: when a
  * domain of that name still has it, shut it down; when none has the name,
  * create it; a domain of that name with another id was created already.
@@ -724,6 +747,9 @@ static int restart(struct ctx *c, struct mguest *g)
                                     shut[1]);
         }
         if (!cur) {
+                r = wait_stopped(c, g);
+                if (r != STEP_OK)
+                        return r;
                 r = mts_command(&c->m->s, MTS_START, g->name, g->config, false, &create, &why);
                 if (r < 0)
                         return why ? fail(g, "%s", why) : r;

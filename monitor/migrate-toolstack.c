@@ -580,6 +580,25 @@ static int xapi_shutdown(const struct mig_settings *s, const char *name, const c
         return 0;
 }
 
+int mts_stopped(const struct mig_settings *s, const char *name)
+{
+        _cleanup_strv_ char **argv = NULL;
+        _cleanup_free_ char *out = NULL, *why = NULL;
+        int r;
+
+        /* xl shutdown -w and xe vm-shutdown return once the domain is stopped. */
+        if (s->kind != MTS_LIBVIRT)
+                return 1;
+        if (!virsh_name_ok(name))
+                return -EINVAL;
+        if (VIRSH(s, &argv, "domstate", "--reason", name) < 0)
+                return -ENOMEM;
+        r = query(s, argv, QUERY_OUTPUT_MAX, &out, &why);
+        if (r != 0)
+                return r < 0 ? r : -EIO;
+        return startswith(out, "shut off");
+}
+
 int mts_shutdown_reason(const struct mig_settings *s, const char *name, const char *config,
                         const char **ret_reason)
 {

@@ -368,6 +368,12 @@ enum mts_op {
  */
 int mts_command(const struct mig_settings *s, enum mts_op op, const char *name, const char *config, bool dry,
                 char ***ret, char **ret_why);
+/*
+ * Whether the toolstack has the guest stopped, once its domain is gone from
+ * xenstore: 1 yes, 0 not yet (libvirt: virsh domstate says so only after
+ * its clean-up), < 0 when it cannot say.
+ */
+int mts_stopped(const struct mig_settings *s, const char *name);
 /* As mtoolstack_shutdown(), from the plan's toolstack. */
 int mts_shutdown_reason(const struct mig_settings *s, const char *name, const char *config,
                         const char **ret_reason);
