@@ -164,7 +164,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
          * ports (about 28,000) run out within that minute at the rate
          * libFuzzer reaches (connect fails with EADDRNOTAVAIL). An address
          * still busy from an earlier run of this target (the corpus replay,
-         * a minute ago) is passed over for the next; any other failure,
+         * a minute ago) is passed over for the next, and so is a connect
+         * that libFuzzer's own timer signal interrupted (EINTR: the
+         * connection would go on in the background); any other failure,
          * the server's refusal above all, is a finding, with its errno.
          */
         for (int tries = 0;; tries++) {
@@ -174,7 +176,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (bind(fd, (struct sockaddr *)&src, sizeof(src)) == 0 &&
                     connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
                         break;
-                if ((errno != EADDRNOTAVAIL && errno != EADDRINUSE) || tries >= 16) {
+                if ((errno != EADDRNOTAVAIL && errno != EADDRINUSE && errno != EINTR) || tries >= 16) {
                         fprintf(stderr, "connect from %s: %s\n", inet_ntoa(src.sin_addr), strerror(errno));
                         FUZZ_ASSERT(!"a connection to the server");
                 }
