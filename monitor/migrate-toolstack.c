@@ -31,55 +31,36 @@
 #define QUERY_OUTPUT_MAX (16u << 10)
 #define XE_UUID_LEN 36
 
+/* Each driver's word and defaults, by kind. */
+static const struct {
+        const char *word, *program, *config;
+} drivers[_MTS_MAX] = {
+        [MTS_XL] = { "xl", XL_DEFAULT, CONFIG_DEFAULT },
+        [MTS_LIBVIRT] = { "libvirt", VIRSH_DEFAULT, LIBVIRT_CONFIG_DEFAULT },
+        [MTS_XAPI] = { "xapi", XE_DEFAULT, XAPI_CONFIG_DEFAULT },
+};
+
 const char *mts_kind_to_string(enum mts_kind k)
 {
-        switch (k) {
-        case MTS_XL:
-                return "xl";
-        case MTS_LIBVIRT:
-                return "libvirt";
-        case MTS_XAPI:
-                return "xapi";
-        case _MTS_MAX:
-                break;
-        }
-        return NULL;
+        return k < _MTS_MAX ? drivers[k].word : NULL;
 }
 
 int mts_kind_from_string(const char *s)
 {
         for (int k = 0; k < _MTS_MAX; k++)
-                if (s && streq(s, mts_kind_to_string((enum mts_kind)k)))
+                if (s && streq(s, drivers[k].word))
                         return k;
         return -EINVAL;
 }
 
 const char *mts_program_default(enum mts_kind k)
 {
-        switch (k) {
-        case MTS_XL:
-                return XL_DEFAULT;
-        case MTS_LIBVIRT:
-                return VIRSH_DEFAULT;
-        case MTS_XAPI:
-        case _MTS_MAX:
-                break;
-        }
-        return XE_DEFAULT;
+        return drivers[k < _MTS_MAX ? k : MTS_XL].program;
 }
 
 const char *mts_config_default(enum mts_kind k)
 {
-        switch (k) {
-        case MTS_XL:
-                return CONFIG_DEFAULT;
-        case MTS_LIBVIRT:
-                return LIBVIRT_CONFIG_DEFAULT;
-        case MTS_XAPI:
-        case _MTS_MAX:
-                break;
-        }
-        return XAPI_CONFIG_DEFAULT;
+        return drivers[k < _MTS_MAX ? k : MTS_XL].config;
 }
 
 /* virsh takes a name made of digits for a domain id, and one shaped as a UUID for a UUID. */
@@ -530,19 +511,27 @@ int mts_command(const struct mig_settings *s, enum mts_op op, const char *name, 
 }
 
 /* virsh domstate --reason: "shut off (crashed)", "running (booted)", "shut off (destroyed)", ... */
-static int libvirt_shutdown(const struct mig_settings *s, const char *name, const char **ret_reason)
+static int virsh_domstate(const struct mig_settings *s, const char *name, char **ret)
 {
         _cleanup_strv_ char **argv = NULL;
-        _cleanup_free_ char *out = NULL, *why = NULL;
+        _cleanup_free_ char *why = NULL;
         int r;
 
         if (!virsh_name_ok(name))
                 return -EINVAL;
         if (VIRSH(s, &argv, "domstate", "--reason", name) < 0)
                 return -ENOMEM;
-        r = query(s, argv, QUERY_OUTPUT_MAX, &out, &why);
-        if (r != 0)
-                return r < 0 ? r : -EIO;
+        r = query(s, argv, QUERY_OUTPUT_MAX, ret, &why);
+        return r > 0 ? -EIO : r;
+}
+
+static int libvirt_shutdown(const struct mig_settings *s, const char *name, const char **ret_reason)
+{
+        _cleanup_free_ char *out = NULL;
+        int r = virsh_domstate(s, name, &out);
+
+        if (r < 0)
+                return r;
         if (startswith(out, "crashed") || startswith(out, "shut off (crashed)")) {
                 *ret_reason = "crash";
                 return 1;
@@ -582,21 +571,14 @@ static int xapi_shutdown(const struct mig_settings *s, const char *name, const c
 
 int mts_stopped(const struct mig_settings *s, const char *name)
 {
-        _cleanup_strv_ char **argv = NULL;
-        _cleanup_free_ char *out = NULL, *why = NULL;
+        _cleanup_free_ char *out = NULL;
         int r;
 
         /* xl shutdown -w and xe vm-shutdown return once the domain is stopped. */
         if (s->kind != MTS_LIBVIRT)
                 return 1;
-        if (!virsh_name_ok(name))
-                return -EINVAL;
-        if (VIRSH(s, &argv, "domstate", "--reason", name) < 0)
-                return -ENOMEM;
-        r = query(s, argv, QUERY_OUTPUT_MAX, &out, &why);
-        if (r != 0)
-                return r < 0 ? r : -EIO;
-        return startswith(out, "shut off");
+        r = virsh_domstate(s, name, &out);
+        return r < 0 ? r : startswith(out, "shut off");
 }
 
 int mts_shutdown_reason(const struct mig_settings *s, const char *name, const char *config,
