@@ -50,7 +50,7 @@ cflags="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
 	-fno-sanitize-recover=undefined -include $out/config.h -I$out -I$top/protocol -I$top/shared
 	-I$top/agent -I$top/probe -I$top/monitor -I$top/tests/unit
 	-I/usr/include/lzo -DPKGLIBEXECDIR=\"/usr/libexec/pvh-agent\" -Wall -Wextra -Wno-unused-parameter"
-libs="-lz -lbz2 -llzma -llzo2 -llz4 -lzstd -lxenstore -lsystemd -luuid
+libs="-lz -lbz2 -llzma -llzo2 -llz4 -lzstd -lxenstore -luuid
 	-lsqlite3 -lmicrohttpd"
 
 # The code once, instrumented for coverage (the programs' main() and the
@@ -78,9 +78,23 @@ for t in $targets; do
 	*) objs="$common_objs $agent_objs" ;;
 	esac
 	# shellcheck disable=SC2086
-	"$clang" $cflags -fsanitize=fuzzer "$here/fuzz-$t.c" $objs $libs -o "$out/fuzz-$t" &
+	rm -f "$out/fuzz-$t"
+	"$clang" $cflags -fsanitize=fuzzer "$here/fuzz-$t.c" $objs $libs -o "$out/fuzz-$t" \
+		>"$out/link-$t.log" 2>&1 &
 done
 wait
+# A target that does not link is a broken build, not a finding.
+unlinked=
+for t in $targets; do
+	[ -x "$out/fuzz-$t" ] || unlinked="$unlinked $t"
+done
+if [ -n "$unlinked" ]; then
+	for t in $unlinked; do
+		echo "run.sh: fuzz-$t did not link:" >&2
+		head -n 5 "$out/link-$t.log" >&2
+	done
+	exit 1
+fi
 
 run_one() {
 	t=$1
