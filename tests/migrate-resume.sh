@@ -46,7 +46,9 @@ while :; do
 	mig run >/dev/null 2>&1 && fail "K=$k: run of an interrupted migration succeeded"
 	rc=0
 	mig resume --json >>"$T/run.jsonl" 2>"$T/resume.err" || rc=$?
-	[ "$rc" = 2 ] || fail "K=$k: resume's exit status: expected '2', got '$rc': $(tail -n 5 "$T/resume.err")"
+	[ "$rc" = 2 ] || fail "K=$k: resume's exit status: expected '2', got '$rc': $(tail -n 5 "$T/resume.err")
+$(mig status 2>&1)
+$(tail -n 12 "$T/run.jsonl")"
 	expect_eq "K=$k: state" partial "$(status_json | jq -r .state)"
 	no_active "$k"
 	expect_pv "$gn" failed
