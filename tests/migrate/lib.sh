@@ -152,9 +152,31 @@ cfg_type() { sed -n 's/^type = "\(.*\)"/\1/p' "$(cfg_of "$1")"; }
 # creates NAME TYPE: how many times the toolstack created NAME as TYPE.
 creates() { grep -c "^create $1 $2 [0-9]*\$" "$MIG_DIR/xl.log" || true; }
 
+# guest_story NAME: what a failure message shows of a guest: its domain on
+# the host and in the stand-in's files, its toolstack commands, the runs'
+# events (those of run.jsonl) and the end of its agent's log.
+guest_story() {
+	echo "--- $1: domid file '$(cat "$MIG_DIR/$1/domid" 2>/dev/null)'," \
+		"agent pid file '$(cat "$MIG_DIR/$1/pid" 2>/dev/null)'," \
+		"shutting-down: $([ -f "$MIG_DIR/$1/shutting-down" ] && echo yes || echo no)"
+	echo "--- domains on the host:"
+	"$XENSIM" list "$H"
+	echo "--- $1 in xl.log:"
+	grep -w -- "$1" "$MIG_DIR/xl.log" | tail -n 12
+	# The runs' --json output has each event's step and domain.
+	if [ -f "$T/run.jsonl" ]; then
+		echo "--- $1 in the runs' events:"
+		jq -rc --arg n "$1" 'select(.guest == $n) | "\(.at) \(.domid) \(.step) \(.event) \(.detail // "")"' \
+			"$T/run.jsonl" 2>/dev/null | tail -n 24
+	fi
+	echo "--- $1's agent log:"
+	tail -n 6 "$MIG_DIR/$1/agent.log" 2>/dev/null
+}
+
 # expect_pvh NAME: switched, restarted once as PVH, running PVH.
 expect_pvh() {
-	[ "$(gstate "$1")" = done ] || fail "$1: state $(gstate "$1"), expected done: $(greason "$1")"
+	[ "$(gstate "$1")" = done ] || fail "$1: state $(gstate "$1"), expected done: $(greason "$1")
+$(guest_story "$1")"
 	expect_eq "$1: config type" pvh "$(cfg_type "$1")"
 	grep -q "^kernel = \"$PVHGRUB\"" "$(cfg_of "$1")" || fail "$1: kernel not pvhgrub: $(cat "$(cfg_of "$1")")"
 	grep -q '^type = "pv"$' "$(cfg_of "$1").pv-backup" || fail "$1: no PV backup"
@@ -164,10 +186,13 @@ expect_pvh() {
 
 # expect_pv NAME STATE: the PV configuration, the guest running PV.
 expect_pv() {
-	[ "$(gstate "$1")" = "$2" ] || fail "$1: state $(gstate "$1"), expected $2: $(greason "$1")"
+	[ "$(gstate "$1")" = "$2" ] || fail "$1: state $(gstate "$1"), expected $2: $(greason "$1")
+$(guest_story "$1")"
 	expect_eq "$1: config type" pv "$(cfg_type "$1")"
 	grep -q "^kernel = \"$PVGRUB\"" "$(cfg_of "$1")" || fail "$1: kernel not pvgrub"
-	wait_for 100 has_gkey "$1" guest_type PV || fail "$1: not running PV: '$(gkey "$1" guest_type)'"
+	wait_for 100 has_gkey "$1" guest_type PV ||
+		fail "$1: not running PV: '$(gkey "$1" guest_type)'; state $(gstate "$1"): $(greason "$1")
+$(guest_story "$1")"
 }
 
 # gkey_raw NAME PATH: a node under the guest's home, as dom0 reads it ("" when absent).
