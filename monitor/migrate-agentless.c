@@ -32,7 +32,23 @@
 #define FRONTENDS_MAX 64
 #define CONSOLE_SCAN_MAX (4u << 20)
 /* What the kernel prints when it panics, on every version since 2.6. */
-#define PANIC_LINE "Kernel panic - not syncing"
+/*
+ * Lines on a console that end a boot: the guest writes its console, so only
+ * these fixed strings are looked for, and a reason quotes only them.
+ * GRUB's two are what pvhgrub prints when the kernel is not one it can
+ * load (a raw vmlinux: "invalid magic number"), before it returns to its
+ * menu and tries again, for ever.
+ */
+static const struct {
+        const char *line;
+        const char *means;
+} fatal_lines[] = {
+        { "Kernel panic - not syncing", "a kernel panic" },
+        { "error: invalid magic number", "GRUB could not load the kernel (error: invalid magic number)" },
+        { "error: you need to load the kernel first",
+          "GRUB did not load a kernel (error: you need to load the kernel first)" },
+};
+#define FATAL_LINE_MAX 64 /* longer than any of them */
 
 extern char **environ;
 
@@ -248,14 +264,12 @@ static int console_size(const char *path, uint64_t *ret)
 }
 
 /*
- * 1 when the log has the panic line after from, 0 when not, < 0 when it
- * cannot be read (-ENOENT: no log). Written by the guest: only a fixed
- * string is looked for, in a bounded part read in pieces.
+ * Which of fatal_lines the log has after from: its index + 1, 0 none, < 0
+ * when it cannot be read (-ENOENT: no log). Read in bounded pieces.
  */
-static int console_panicked(const char *path, uint64_t from)
+static int console_fatal(const char *path, uint64_t from)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-        const size_t need = STRLEN(PANIC_LINE);
         char buf[64 << 10];
         size_t keep = 0;
         struct stat st;
@@ -283,12 +297,13 @@ static int console_panicked(const char *path, uint64_t from)
                         break;
                 from += (uint64_t)n;
                 keep += (size_t)n;
-                if (memmem(buf, keep, PANIC_LINE, need))
-                        return 1;
-                /* The line may straddle two pieces: keep the end of this one. */
-                if (keep >= need) {
-                        memmove(buf, buf + keep - (need - 1), need - 1);
-                        keep = need - 1;
+                for (size_t i = 0; i < ELEMENTSOF(fatal_lines); i++)
+                        if (memmem(buf, keep, fatal_lines[i].line, strlen(fatal_lines[i].line)))
+                                return (int)i + 1;
+                /* A line may straddle two pieces: keep the end of this one. */
+                if (keep >= FATAL_LINE_MAX) {
+                        memmove(buf, buf + keep - (FATAL_LINE_MAX - 1), FATAL_LINE_MAX - 1);
+                        keep = FATAL_LINE_MAX - 1;
                 }
         }
         return 0;
@@ -312,9 +327,9 @@ char *magentless_console_missing(const struct mig_settings *s, struct mguest *g)
                 magentless_console_mark(s, g);
                 return NULL;
         }
-        r = console_panicked(path, g->console_from);
-        if (r == 1)
-                return strdup_printf("its console log %s shows a kernel panic", path);
+        r = console_fatal(path, g->console_from);
+        if (r > 0)
+                return strdup_printf("its console log %s shows %s", path, fatal_lines[r - 1].means);
         if (r < 0 && r != -ENOENT)
                 log_warning("Could not read the console log %s: %s.", path, strerror(-r));
         return NULL;

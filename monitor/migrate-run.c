@@ -538,12 +538,14 @@ static int child_started(pid_t pid, void *userdata)
         return stop_signal ? -EINTR : 0;
 }
 
-static int run_cmd(struct ctx *c, struct mguest *g, char *const argv[], const char *what)
+/* Runs a toolstack command; STEP_FAILED with *ret_why saying why, or a negative errno (a signal: -EINTR). */
+static int run_cmd_why(struct ctx *c, struct mguest *g, char *const argv[], const char *what, char **ret_why)
 {
         struct tracked t = { c, g };
         _cleanup_free_ char *out = NULL;
         int r = mexec_tracked(argv, c->m->s.toolstack_timeout, child_started, &t, &out), q;
 
+        *ret_why = NULL;
         /* Reaped: its pid may be anyone's now. */
         child_pgid = 0;
         q = mdb_child_set(c->d, g, NULL);
@@ -554,10 +556,24 @@ static int run_cmd(struct ctx *c, struct mguest *g, char *const argv[], const ch
         if (r == 0)
                 return STEP_OK;
         if (r == -ETIMEDOUT)
-                return fail(g, "%s: no end after %u s", what, c->m->s.toolstack_timeout);
-        if (r < 0)
-                return fail(g, "%s: %s", what, strerror(-r));
-        return fail(g, "%s: exit status %d%s%s", what, r, out && *out ? ": " : "", out ? out : "");
+                q = asprintf(ret_why, "%s: no end after %u s", what, c->m->s.toolstack_timeout);
+        else if (r < 0)
+                q = asprintf(ret_why, "%s: %s", what, strerror(-r));
+        else
+                q = asprintf(ret_why, "%s: exit status %d%s%s", what, r, out && *out ? ": " : "", out ? out : "");
+        if (q < 0) {
+                *ret_why = NULL;
+                return -ENOMEM;
+        }
+        return STEP_FAILED;
+}
+
+static int run_cmd(struct ctx *c, struct mguest *g, char *const argv[], const char *what)
+{
+        _cleanup_free_ char *why = NULL;
+        int r = run_cmd_why(c, g, argv, what, &why);
+
+        return r == STEP_FAILED ? fail(g, "%s", why) : r;
 }
 
 static int hook(struct ctx *c, struct mguest *g, const char *verb)
@@ -721,50 +737,108 @@ static int wait_stopped(struct ctx *c, struct mguest *g)
  * g->domid is the domain this step replaces, recorded before acting: when a
  * domain of that name still has it, shut it down; when none has the name,
  * create it; a domain of that name with another id was created already.
+ *
+ * A guest that crashed or faulted may be between two domains: shut down
+ * for a reboot while the toolstack's daemon destroys it and creates it
+ * again from its saved configuration. A shutdown then fails (xl: "invalid
+ * domain identifier"), and so may a create that meets the daemon's. Once
+ * the name has settled, the domain the toolstack created goes in its turn,
+ * a few times at most.
  */
+#define RESTART_TRIES 3
+
+/* Shuts down g->domid; *ret_cur: the domain of the name after (0: none); *ret_failed: why the command failed. */
+static int shut_down(struct ctx *c, struct mguest *g, unsigned *ret_cur, char **ret_failed)
+{
+        _cleanup_strv_ char **shut = NULL;
+        _cleanup_free_ char *why = NULL;
+        const char *down;
+        int r;
+
+        r = mts_command(&c->m->s, MTS_STOP, g->name, g->config, false, &shut, &why);
+        if (r < 0)
+                return why ? fail(g, "%s", why) : r;
+        r = run_cmd_why(c, g, shut, "shutdown", ret_failed);
+        if (r < 0)
+                return r;
+        /* A domain that runs on refused the shutdown: no use waiting for it to go. */
+        if (*ret_failed) {
+                r = find_or_zero(c, g->name, ret_cur);
+                if (r < 0)
+                        return r;
+                if (*ret_cur == g->domid && mts_shutdown_reason(&c->m->s, g->name, g->config, &down) == 0)
+                        return fail(g, "%s", *ret_failed);
+        }
+        r = wait_gone(c, g, ret_cur);
+        if (r < 0)
+                return r;
+        if (*ret_cur != g->domid)
+                return STEP_OK;
+        return *ret_failed ? fail(g, "%s", *ret_failed)
+                           : fail(g, "domain %u still there %u s after %s", *ret_cur, c->m->s.toolstack_timeout,
+                                  shut[1]);
+}
+
+static int create(struct ctx *c, struct mguest *g, char **ret_failed)
+{
+        _cleanup_strv_ char **argv = NULL;
+        _cleanup_free_ char *why = NULL;
+        int r;
+
+        r = wait_stopped(c, g);
+        if (r != STEP_OK)
+                return r;
+        r = mts_command(&c->m->s, MTS_START, g->name, g->config, false, &argv, &why);
+        if (r < 0)
+                return why ? fail(g, "%s", why) : r;
+        magentless_console_mark(&c->m->s, g);
+        child_finish = 1;
+        r = run_cmd_why(c, g, argv, "create", ret_failed);
+        child_finish = 0;
+        return r;
+}
+
 static int restart(struct ctx *c, struct mguest *g)
 {
-        _cleanup_strv_ char **shut = NULL, **create = NULL;
-        _cleanup_free_ char *why = NULL;
         unsigned cur;
         int r;
 
         r = find_or_zero(c, g->name, &cur);
         if (r < 0)
                 return r;
-        if (cur && cur == g->domid) {
-                r = mts_command(&c->m->s, MTS_STOP, g->name, g->config, false, &shut, &why);
+        for (unsigned i = 1;; i++) {
+                _cleanup_free_ char *failed = NULL, *detail = NULL;
+
+                if (cur && cur == g->domid) {
+                        r = shut_down(c, g, &cur, &failed);
+                        if (r != STEP_OK)
+                                return r;
+                }
+                if (!cur) {
+                        free(failed);
+                        r = create(c, g, &failed);
+                        if (r < 0 || (r != STEP_OK && !failed))
+                                return r;
+                        r = find_or_zero(c, g->name, &cur);
+                        if (r < 0)
+                                return r;
+                        if (!failed && !cur)
+                                return fail(g, "no domain named %s after create", g->name);
+                        if (!cur)
+                                return fail(g, "%s", failed);
+                }
+                if (!failed)
+                        break;
+                /* The toolstack created it again meanwhile: that one goes too. */
+                if (i == RESTART_TRIES)
+                        return fail(g, "%s; the toolstack created %s again %u times", failed, g->name, i);
+                if (asprintf(&detail, "domain %u, created by the toolstack in place of %u (%s)", cur, g->domid,
+                             failed) < 0)
+                        return -ENOMEM;
+                g->domid = cur;
+                r = journal(c, g, "replaced", detail);
                 if (r < 0)
-                        return why ? fail(g, "%s", why) : r;
-                r = run_cmd(c, g, shut, "shutdown");
-                if (r != STEP_OK)
                         return r;
-                r = wait_gone(c, g, &cur);
-                if (r < 0)
-                        return r;
-                if (cur == g->domid)
-                        return fail(g, "domain %u still there %u s after %s", cur, c->m->s.toolstack_timeout,
-                                    shut[1]);
-        }
-        if (!cur) {
-                r = wait_stopped(c, g);
-                if (r != STEP_OK)
-                        return r;
-                r = mts_command(&c->m->s, MTS_START, g->name, g->config, false, &create, &why);
-                if (r < 0)
-                        return why ? fail(g, "%s", why) : r;
-                if (g->agentless)
-                        magentless_console_mark(&c->m->s, g);
-                child_finish = 1;
-                r = run_cmd(c, g, create, "create");
-                child_finish = 0;
-                if (r != STEP_OK)
-                        return r;
-                r = find_or_zero(c, g->name, &cur);
-                if (r < 0)
-                        return r;
-                if (!cur)
-                        return fail(g, "no domain named %s after create", g->name);
         }
         g->domid = cur;
         return STEP_OK;
@@ -784,6 +858,28 @@ static int step_restart_pv(struct ctx *c, struct mguest *g)
         if (cur && cur == g->old_domid) {
                 g->domid = cur;
                 return STEP_OK;
+        }
+        /*
+         * The domain to replace may be one that faults and reboots: its saved
+         * configuration (PVH) is what the toolstack restarts it from. It gets
+         * the PV one first where the toolstack takes it (xl config-update),
+         * so a restart that comes meanwhile comes back PV. Best effort: a
+         * domain between two boots refuses it, and the shutdown copes.
+         */
+        if (cur) {
+                _cleanup_strv_ char **argv = NULL;
+                _cleanup_free_ char *why = NULL, *failed = NULL;
+
+                r = mts_command(&c->m->s, MTS_ARM, g->name, g->config, false, &argv, &why);
+                if (r >= 0 && argv) {
+                        _cleanup_free_ char *what = mts_argv_text(argv + 1);
+
+                        r = run_cmd_why(c, g, argv, what ? what : argv[0], &failed);
+                        if (r < 0)
+                                return r;
+                        if (failed)
+                                log_info("%s: %s; shutting it down all the same", g->name, failed);
+                }
         }
         return restart(c, g);
 }
@@ -938,12 +1034,13 @@ static int booted(struct ctx *c, struct mguest *g, unsigned cur, const char *typ
                 *ret_why = strdup("no domain");
                 return BOOT_NOT_YET;
         }
+        /* A boot its console shows failed (a panic, GRUB without a kernel) ends now, agent or not. */
+        *ret_why = magentless_console_missing(&c->m->s, g);
+        if (*ret_why) {
+                r = fail(g, "booting as %s: %s", type, *ret_why);
+                return r < 0 ? r : BOOT_FAILED;
+        }
         if (g->agentless) {
-                *ret_why = magentless_console_missing(&c->m->s, g);
-                if (*ret_why) {
-                        r = fail(g, "booting as %s: %s", type, *ret_why);
-                        return r < 0 ? r : BOOT_FAILED;
-                }
                 *ret_why = magentless_missing(c->x, &c->m->s, cur, g->name, type);
                 return *ret_why ? BOOT_NOT_YET : BOOT_YES;
         }

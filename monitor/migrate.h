@@ -418,8 +418,9 @@ int mtoolstack_shutdown(const struct mig_settings *s, const char *name, const ch
 /* Notes the size of the guest's console log before it boots, so that only what that boot writes is read. */
 void magentless_console_mark(const struct mig_settings *s, struct mguest *g);
 /*
- * Why the guest's console log says its boot failed: a kernel panic written
- * since the mark (the first 4 MiB of it are read). NULL when it does not,
+ * Why the guest's console log says its boot failed: a kernel panic, or
+ * GRUB unable to load the kernel, written since the mark (the first 4 MiB
+ * of it are read). NULL when it does not,
  * or there is no log (without a mark, as after a resume: marks it now).
  */
 char *magentless_console_missing(const struct mig_settings *s, struct mguest *g);

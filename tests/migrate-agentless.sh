@@ -11,7 +11,8 @@
 # whose kernel never connects, that crashes in the settle time, or whose
 # console log shows a kernel panic since its switch, goes back to PV the
 # same way as a guest with an agent (a panic of an earlier boot in the log
-# does not count). Armed for their next reboot (--at-next-reboot), two
+# does not count), or GRUB unable to load the kernel (also for a guest
+# with an agent: it fails at once, not at its boot timeout). Armed for their next reboot (--at-next-reboot), two
 # guests without an agent are verified by serve when they reboot: one
 # switched, one that crashes as PVH back on PV.
 set -u
@@ -38,6 +39,7 @@ agentless_add() {
 mkdir -p "$T/src" "$MIG_DIR/console"
 
 guest_add withagent debian12-bookworm
+guest_add zgrub debian12-bookworm grub-error
 agentless_add plain debian12-bookworm mbr-ext4
 agentless_add jammy ubuntu2204 gpt-btrfs
 agentless_add changed debian11-bullseye ext4
@@ -46,6 +48,7 @@ agentless_add alma alma9 gpt-boot-xfs
 agentless_add crashes debian12-bookworm ext4 crash
 agentless_add dark debian12-bookworm ext4 no-connect
 agentless_add panics debian12-bookworm ext4 panic
+agentless_add rawkernel debian12-bookworm ext4 grub-error
 # An earlier boot of plain panicked: its line is in the log before the switch.
 echo "[    2.000000] Kernel panic - not syncing: an earlier boot" >>"$MIG_DIR/console/guest-plain.log"
 guests_up
@@ -67,7 +70,7 @@ aplan --agentless --replace >"$T/plan.txt" || fail "plan --agentless: $(cat "$T/
 cat "$T/plan.txt"
 status_json >"$T/plan.json"
 expect_eq "order: the agent's guest first, then the ready ones without an agent" \
-	"withagent changed crashes dark jammy panics plain" \
+	"withagent zgrub changed crashes dark jammy panics plain rawkernel" \
 	"$(jq -r '[.guests[] | select(.state == "pending") | .name] | join(" ")' "$T/plan.json")"
 expect_eq "agentless flag" "false true" "$(jq -r '[.guests[] | select(.name == "withagent" or .name == "plain") | .agentless | tostring] | join(" ")' "$T/plan.json")"
 expect_eq "serial skipped" skipped "$(gstate serial)"
@@ -113,7 +116,7 @@ expect_eq "changed: failed" failed "$(gstate changed)"
 greason changed | grep -q '^before the switch, blocked (inspected)' || fail "changed: $(greason changed)"
 expect_eq "changed: never restarted" 0 "$(grep -c '^shutdown changed ' "$MIG_DIR/xl.log")"
 expect_eq "changed: config untouched" pv "$(cfg_type changed)"
-for n in crashes dark panics; do
+for n in crashes dark panics rawkernel zgrub; do
 	expect_eq "$n: failed" failed "$(gstate "$n")"
 	expect_eq "$n: config back to PV" pv "$(cfg_type "$n")"
 	expect_eq "$n: created as PVH once" 1 "$(creates "$n" PVH)"
@@ -123,6 +126,10 @@ done
 greason crashes | grep -q 'booted as PVH, then within 2 s: the toolstack shows it crashed' || fail "crashes: $(greason crashes)"
 greason panics | grep -q "booting as PVH: its console log $MIG_DIR/console/guest-panics.log shows a kernel panic" ||
 	fail "panics: $(greason panics)"
+for n in rawkernel zgrub; do
+	greason $n | grep -q "booting as PVH: its console log $MIG_DIR/console/guest-$n.log shows GRUB could not load the kernel (error: invalid magic number)" ||
+		fail "$n: $(greason $n)"
+done
 greason dark | grep -q 'not booted as PVH after 10 s: frontend vbd/51712 is not connected' || fail "dark: $(greason dark)"
 for n in serial alma; do
 	expect_eq "$n: never restarted" 0 "$(grep -c "^shutdown $n " "$MIG_DIR/xl.log")"

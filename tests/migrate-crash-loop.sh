@@ -56,6 +56,32 @@ faults=$(grep -c '^fault loop [0-9]* reboot$' "$MIG_DIR/xl.log")
 "$XL" shutdown -w loop || fail "shutdown loop"
 GUESTS=
 
+# On the way back the domain to shut down may be between two boots: shut
+# down for the reboot that its fault is, while the toolstack's daemon
+# replaces it from its saved (PVH) configuration. xl shutdown fails on it.
+# The run waits for the replacement, shuts that one down too, and creates
+# the guest as PV: it must not stay PVH, its file saying PV.
+echo "# the way back meets a domain the toolstack is restarting"
+guest_add back debian12-bookworm crash-loop
+echo "3 0 3" >"$MIG_DIR/back/crash-loop"
+guests_up
+plan back --max-restarts 1 --boot-timeout 120 >/dev/null || fail "back: plan"
+rc=0
+mig run --json >"$T/back.jsonl" 2>"$T/back.err" || rc=$?
+expect_eq "run's exit status" 1 "$rc"
+expect_pv back failed
+grep -q '^error shutdown back: libxl: error: invalid domain identifier' "$MIG_DIR/xl.log" ||
+	fail "no shutdown met a domain between two boots: $(cat "$MIG_DIR/xl.log")"
+replaced=$(sqlite3 "$DB" "SELECT count(*) FROM migration_events WHERE name = 'back' AND event = 'replaced'")
+[ "$replaced" -ge 1 ] || fail "no 'replaced' event in the journal: $(cat "$T/back.jsonl")"
+echo "replaced: $(event back replaced)"
+case $(greason back) in
+*"invalid domain identifier"*) fail "the shutdown's failure stayed in the reason: $(greason back)" ;;
+esac
+expect_eq "back: domains of its name" 1 "$("$XENSIM" list "$H" | awk '$3 == "back"' | wc -l)"
+"$XL" shutdown -w back || fail "shutdown back"
+GUESTS=
+
 echo "# --max-restarts 5: the same guest gets through its 3 faults"
 loop_run loop5 5
 expect_eq "run's exit status" 0 "$rc"

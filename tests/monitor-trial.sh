@@ -143,6 +143,16 @@ expect_eq "slow: outcome" failed "$(field "$T/slow.json" trial)"
 expect_eq "slow: reason" "no PVH boot within 3 s (no agent published guest_type PVH)" "$(field "$T/slow.json" reason)"
 nothing_left "after the timeout"
 
+echo "# GRUB cannot load the copy's kernel: it fails on its console's word, not at its timeout"
+echo grub-error >"$MIG_DIR/slow/trial-behave"
+trial --timeout 30 --json slow >"$T/grub.json" 2>&1 && fail "trial slow succeeded: $(cat "$T/grub.json")"
+expect_eq "grub: outcome" failed "$(field "$T/grub.json" trial)"
+expect_eq "grub: reason" \
+	"its console log $MIG_DIR/console/guest-slow-pvhtrial.log shows GRUB could not load the kernel (error: invalid magic number)" \
+	"$(field "$T/grub.json" reason)"
+echo no-agent >"$MIG_DIR/slow/trial-behave"
+nothing_left "after GRUB's error"
+
 echo "# refused: a file on ext4, and a volume group without room for the snapshot"
 trial --timeout 60 onext4 >"$T/ext4.txt" 2>&1 && fail "trial onext4 succeeded"
 grep -q "^onext4: trial refused ($T/ext4/onext4.img: ext2/3/4 has no reflink copies" "$T/ext4.txt" ||
@@ -160,13 +170,14 @@ echo "# the outcomes are kept, with their time and reason"
 expect_eq "stored outcomes" "good|booted|its agent published guest_type PVH
 crashy|failed|it crashed
 slow|failed|no PVH boot within 3 s (no agent published guest_type PVH)
+slow|failed|its console log $MIG_DIR/console/guest-slow-pvhtrial.log shows GRUB could not load the kernel (error: invalid magic number)
 onext4|refused|1
 good|refused|1" "$(sqlite3 "$DB" "SELECT name, outcome, CASE outcome WHEN 'refused' THEN reason != '' ELSE reason END
 	FROM trials WHERE at > 0 ORDER BY rowid")"
 sqlite3 "$DB" "SELECT console FROM trials WHERE name = 'crashy'" | grep -q 'BUG: unable to handle page fault' ||
 	fail "crashy: no console stored"
 # Every guest's agent said ready when its trial began.
-expect_eq "stored predictions" "ready ready ready ready ready" \
+expect_eq "stored predictions" "ready ready ready ready ready ready" \
 	"$(sqlite3 "$DB" "SELECT predicted FROM trials ORDER BY rowid" | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "good: --json's prediction" ready "$(field "$T/good.json" predicted)"
 grep -q '^  predicted: ready$' "$T/crashy.txt" || fail "crashy: no prediction printed: $(cat "$T/crashy.txt")"
