@@ -35,6 +35,7 @@
 #include "probe-job.h"
 #include "protocol.h"
 #include "requests.h"
+#include "residency.h"
 #include "rootfs.h"
 #include "state.h"
 #include "store.h"
@@ -45,6 +46,8 @@
 #define PROBE_DEBOUNCE_USEC (250 * 1000ULL)
 #define NET_DEBOUNCE_USEC (100 * 1000ULL)
 #define CONFIG_DEBOUNCE_USEC (100 * 1000ULL)
+/* After the last publication of a burst, before its program pages are given back. */
+#define TRIM_DELAY_USEC (2 * 1000000ULL)
 /* Without inotify, how often the watched files are read again. */
 #define FS_POLL_USEC (10 * 60 * 1000000ULL)
 #define BACKOFF_MIN_USEC (100 * 1000ULL)
@@ -104,6 +107,7 @@ struct daemon {
         struct compat_meminfo mem;
         bool mem_valid;
         struct loop_source *mem_timer;
+        struct loop_source *trim_timer; /* gives back the pages a burst of work ran (residency.h) */
         long long updated_sec;       /* data/updated: when compat_last last changed */
         int balloon;                 /* control/feature-balloon: 1 written, -1 refused, 0 neither */
         int compat_refused;          /* the last refusal logged, so each is logged once */
@@ -210,6 +214,8 @@ static int compat_publish(struct daemon *d)
         return 0;
 }
 
+static void trim_soon(struct daemon *d);
+
 static int publish(struct daemon *d)
 {
         struct kvset want = { 0 }, answer = { 0 };
@@ -240,7 +246,9 @@ static int publish(struct daemon *d)
                         d->ready = true;
                         notify_send("READY=1");
                         log_info("Published the guest state; verdict %s.", d->verdict);
-                }
+                        trim_soon(d);
+                } else if (r > 0)
+                        trim_soon(d);
                 daemon_status(d);
                 return 0;
         }
@@ -399,6 +407,22 @@ static bool meminfo_refresh(struct daemon *d)
         d->mem = m;
         d->mem_valid = true;
         return true;
+}
+
+/* A burst of work is over: the program pages it ran go back to the page cache. */
+static int on_trim_timer(struct loop_source *src, int fd, uint32_t events, void *userdata)
+{
+        size_t n = residency_trim();
+
+        log_debug("Gave back the pages of %zu KiB of code and constants.", n / 1024);
+        return 0;
+}
+
+/* After the last of a burst of publications, once (a one-shot timer, re-armed by each). */
+static void trim_soon(struct daemon *d)
+{
+        if (d->trim_timer)
+                loop_timer_set(d->trim_timer, TRIM_DELAY_USEC, 0);
 }
 
 /* The one periodic work, with the keys on only: a reading, and a write when it changed. */
@@ -946,6 +970,8 @@ static int setup_timers(struct daemon *d)
                 r = loop_add_timer(d->loop, on_config_timer, d, &d->config_timer);
         if (r >= 0)
                 r = loop_add_timer(d->loop, on_mem_timer, d, &d->mem_timer);
+        if (r >= 0)
+                r = loop_add_timer(d->loop, on_trim_timer, d, &d->trim_timer);
         /* The file was read before the loop existed. */
         if (r >= 0)
                 compat_timer_arm(d);
