@@ -538,12 +538,16 @@ static int child_started(pid_t pid, void *userdata)
         return stop_signal ? -EINTR : 0;
 }
 
-/* Runs a toolstack command; STEP_FAILED with *ret_why saying why, or a negative errno (a signal: -EINTR). */
-static int run_cmd_why(struct ctx *c, struct mguest *g, char *const argv[], const char *what, char **ret_why)
+/*
+ * Runs a toolstack command for up to timeout seconds; STEP_FAILED with
+ * *ret_why saying why, or a negative errno (a signal: -EINTR).
+ */
+static int run_cmd_within(struct ctx *c, struct mguest *g, char *const argv[], const char *what, unsigned timeout,
+                          char **ret_why)
 {
         struct tracked t = { c, g };
         _cleanup_free_ char *out = NULL;
-        int r = mexec_tracked(argv, c->m->s.toolstack_timeout, child_started, &t, &out), q;
+        int r = mexec_tracked(argv, timeout, child_started, &t, &out), q;
 
         *ret_why = NULL;
         /* Reaped: its pid may be anyone's now. */
@@ -556,7 +560,7 @@ static int run_cmd_why(struct ctx *c, struct mguest *g, char *const argv[], cons
         if (r == 0)
                 return STEP_OK;
         if (r == -ETIMEDOUT)
-                q = asprintf(ret_why, "%s: no end after %u s", what, c->m->s.toolstack_timeout);
+                q = asprintf(ret_why, "%s: no end after %u s", what, timeout);
         else if (r < 0)
                 q = asprintf(ret_why, "%s: %s", what, strerror(-r));
         else
@@ -566,6 +570,11 @@ static int run_cmd_why(struct ctx *c, struct mguest *g, char *const argv[], cons
                 return -ENOMEM;
         }
         return STEP_FAILED;
+}
+
+static int run_cmd_why(struct ctx *c, struct mguest *g, char *const argv[], const char *what, char **ret_why)
+{
+        return run_cmd_within(c, g, argv, what, c->m->s.toolstack_timeout, ret_why);
 }
 
 static int run_cmd(struct ctx *c, struct mguest *g, char *const argv[], const char *what)
@@ -747,27 +756,68 @@ static int wait_stopped(struct ctx *c, struct mguest *g)
  */
 #define RESTART_TRIES 3
 
+/*
+ * On the way back the domain to shut down is the boot that failed: one that
+ * never got to run its kernel, or runs it broken, may never act on a
+ * shutdown request (pvhgrub does not). It is given this long, then turned
+ * off (xl destroy): its disk holds nothing that boot wrote for good.
+ */
+#define BACK_SHUTDOWN_MAX_S 120
+
+/* Turns g->domid off at once (the way back only); *ret_failed: why it could not be. */
+static int force_off(struct ctx *c, struct mguest *g, char **ret_failed)
+{
+        _cleanup_strv_ char **argv = NULL;
+        _cleanup_free_ char *why = NULL, *detail = NULL, *refused = TAKE_PTR(*ret_failed);
+        int r;
+
+        r = mts_command(&c->m->s, MTS_KILL, g->name, g->config, false, &argv, &why);
+        if (r < 0)
+                return why ? fail(g, "%s; %s", refused, why) : r;
+        if (asprintf(&detail, "domain %u did not shut down (%s): turned off", g->domid, refused) < 0)
+                return -ENOMEM;
+        r = journal(c, g, "forced", detail);
+        if (r < 0)
+                return r;
+        r = run_cmd_why(c, g, argv, argv[1], &why);
+        if (r == STEP_FAILED)
+                return fail(g, "%s; %s", refused, why);
+        return r;
+}
+
 /* Shuts down g->domid; *ret_cur: the domain of the name after (0: none); *ret_failed: why the command failed. */
 static int shut_down(struct ctx *c, struct mguest *g, unsigned *ret_cur, char **ret_failed)
 {
         _cleanup_strv_ char **shut = NULL;
         _cleanup_free_ char *why = NULL;
+        unsigned timeout = c->m->s.toolstack_timeout;
+        bool back = g->step == MS_RESTART_PV;
         const char *down;
         int r;
 
         r = mts_command(&c->m->s, MTS_STOP, g->name, g->config, false, &shut, &why);
         if (r < 0)
                 return why ? fail(g, "%s", why) : r;
-        r = run_cmd_why(c, g, shut, "shutdown", ret_failed);
+        if (back && timeout > BACK_SHUTDOWN_MAX_S)
+                timeout = BACK_SHUTDOWN_MAX_S;
+        r = run_cmd_within(c, g, shut, "shutdown", timeout, ret_failed);
         if (r < 0)
                 return r;
-        /* A domain that runs on refused the shutdown: no use waiting for it to go. */
+        /*
+         * A domain that runs on refused the shutdown or ignored it: no use
+         * waiting for it to go. On the way back it is turned off instead.
+         */
         if (*ret_failed) {
                 r = find_or_zero(c, g->name, ret_cur);
                 if (r < 0)
                         return r;
-                if (*ret_cur == g->domid && mts_shutdown_reason(&c->m->s, g->name, g->config, &down) == 0)
-                        return fail(g, "%s", *ret_failed);
+                if (*ret_cur == g->domid && mts_shutdown_reason(&c->m->s, g->name, g->config, &down) == 0) {
+                        if (!back)
+                                return fail(g, "%s", *ret_failed);
+                        r = force_off(c, g, ret_failed);
+                        if (r != STEP_OK)
+                                return r;
+                }
         }
         r = wait_gone(c, g, ret_cur);
         if (r < 0)

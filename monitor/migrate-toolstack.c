@@ -475,6 +475,8 @@ int mts_command(const struct mig_settings *s, enum mts_op op, const char *name, 
                         return argv_of(ret, s->xl, "shutdown", "-w", name, NULL);
                 if (op == MTS_START)
                         return argv_of(ret, s->xl, "create", config, NULL);
+                if (op == MTS_KILL)
+                        return argv_of(ret, s->xl, "destroy", name, NULL);
                 return argv_of(ret, s->xl, "config-update", name, config, NULL);
         case MTS_LIBVIRT:
                 if (!virsh_name_ok(name))
@@ -490,7 +492,7 @@ int mts_command(const struct mig_settings *s, enum mts_op op, const char *name, 
                  */
                 if (op == MTS_ARM)
                         return 0;
-                return VIRSH(s, ret, op == MTS_STOP ? "shutdown" : "start", name);
+                return VIRSH(s, ret, op == MTS_STOP ? "shutdown" : op == MTS_KILL ? "destroy" : "start", name);
         case MTS_XAPI:
                 if (op == MTS_ARM)
                         break;
@@ -502,6 +504,8 @@ int mts_command(const struct mig_settings *s, enum mts_op op, const char *name, 
                         u = strdup_printf("uuid=%s", uuid);
                 if (!u)
                         return -ENOMEM;
+                if (op == MTS_KILL)
+                        return argv_of(ret, s->xl, "vm-shutdown", "--force", u, NULL);
                 return argv_of(ret, s->xl, op == MTS_STOP ? "vm-shutdown" : "vm-start", u, NULL);
         case _MTS_MAX:
                 break;

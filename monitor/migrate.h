@@ -359,6 +359,7 @@ enum mts_op {
         MTS_STOP,  /* xl shutdown -w NAME; virsh shutdown NAME (returns at once); xe vm-shutdown */
         MTS_START, /* xl create CFG; virsh start NAME; xe vm-start */
         MTS_ARM,   /* xl config-update NAME CFG; libvirt: none (the switch's define); XAPI: -EOPNOTSUPP */
+        MTS_KILL,  /* xl destroy NAME; virsh destroy NAME; xe vm-shutdown --force: the domain off at once */
 };
 /*
  * The command of op for the guest (a NULL-terminated vector, strv_free;

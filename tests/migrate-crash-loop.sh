@@ -82,6 +82,34 @@ expect_eq "back: domains of its name" 1 "$("$XENSIM" list "$H" | awk '$3 == "bac
 "$XL" shutdown -w back || fail "shutdown back"
 GUESTS=
 
+# A boot that never acts on a shutdown request (pvhgrub without a kernel it
+# can load ignores it): on the way back the shutdown is given the toolstack
+# timeout, then the domain is turned off (xl destroy, a 'forced' event) and
+# the guest created as PV.
+echo "# the way back turns off a failed boot that ignores its shutdown"
+mkdir -p "$MIG_DIR/console"
+guest_add stuck debian12-bookworm grub-error
+: >"$MIG_DIR/stuck/ignores-shutdown"
+guests_up
+plan stuck --toolstack-timeout 5 --boot-timeout 120 --console-log "$MIG_DIR/console/guest-%n.log" \
+	>/dev/null || fail "stuck: plan"
+rc=0
+mig run --json >"$T/stuck.jsonl" 2>"$T/stuck.err" || rc=$?
+expect_eq "run's exit status" 1 "$rc"
+expect_pv stuck failed
+grep -q '^shutdown stuck: ignored$' "$MIG_DIR/xl.log" || fail "stuck: its shutdown was not tried: $(cat "$MIG_DIR/xl.log")"
+grep -q '^destroy stuck [0-9]*$' "$MIG_DIR/xl.log" || fail "stuck: not turned off: $(cat "$MIG_DIR/xl.log")"
+case $(event stuck forced) in
+*"did not shut down (shutdown: no end after 5 s): turned off") ;;
+*) fail "stuck: the journal's forced event says '$(event stuck forced)'" ;;
+esac
+greason stuck | grep -q 'GRUB could not load the kernel' || fail "stuck: $(greason stuck)"
+case $(greason stuck) in
+*"no end after"*) fail "the shutdown's failure stayed in the reason: $(greason stuck)" ;;
+esac
+"$XL" shutdown -w stuck || fail "shutdown stuck"
+GUESTS=
+
 echo "# --max-restarts 5: the same guest gets through its 3 faults"
 loop_run loop5 5
 expect_eq "run's exit status" 0 "$rc"
