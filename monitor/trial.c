@@ -555,17 +555,36 @@ static int wait_boot(struct trial *t, struct xstore *x, char **why)
                        : -ENOMEM;
 }
 
+#define TRIAL_DESTROY_TRIES 10
+
 /* What a journal row names goes: the copy, its snapshots, its configuration. 0, or < 0 (logged). */
 static int undo(const struct trial_opts *o, const struct mtrial_leftover *l)
 {
         _cleanup_free_ char *out = NULL;
         int r = 0, k;
 
-        if (l->created) {
+        /*
+         * A copy that shut down (a reboot, a triple fault) is destroyed by
+         * xl's daemon meanwhile (on_reboot = "destroy"): destroy then fails
+         * ("invalid domain identifier") on a domain on its way out. It is
+         * gone once xl list no longer knows it; asked again for 10 s.
+         */
+        for (unsigned i = 0; l->created; i++) {
+                _cleanup_free_ char *listed = NULL;
+
+                free(out);
+                out = NULL;
                 k = toolstack(o, "destroy", l->copy, &out);
-                if (k != 0 && (!out || !strstr(out, "not found")))
-                        r = log_error_errno(-EIO, "Failed to destroy the trial domain %s (%d): %s",
-                                            l->copy, k, out ? out : "");
+                if (k == 0 || (out && strstr(out, "not found")))
+                        break;
+                if (toolstack(o, "list", l->copy, &listed) != 0)
+                        break;
+                if (i == TRIAL_DESTROY_TRIES) {
+                        r = log_error_errno(-EIO, "Failed to destroy the trial domain %s (%d): %s", l->copy, k,
+                                            out ? out : "");
+                        break;
+                }
+                sleep(1);
         }
         for (unsigned i = 0; i < l->n_snaps; i++)
                 if (snap_remove(o, &l->snaps[i]) < 0)

@@ -153,6 +153,24 @@ expect_eq "grub: reason" \
 echo no-agent >"$MIG_DIR/slow/trial-behave"
 nothing_left "after GRUB's error"
 
+# A triple fault is a reboot to Xen: the copy (on_reboot = "destroy") is
+# shut down, and xl's daemon destroys it while the trial does too: its xl
+# destroy fails on a domain on its way out, and the trial waits until it
+# is gone, then removes its snapshots.
+echo "# the copy faults and reboots: destroyed by the toolstack as the trial destroys it"
+echo crash-loop >"$MIG_DIR/slow/trial-behave"
+echo "1 0 2" >"$MIG_DIR/slow/trial-crash-loop"
+trial --timeout 30 --json slow >"$T/fault.json" 2>"$T/fault.err" && fail "trial slow succeeded: $(cat "$T/fault.json")"
+expect_eq "fault: outcome" failed "$(field "$T/fault.json" trial)"
+expect_eq "fault: reason" "it shut down (reboot)" "$(field "$T/fault.json" reason)"
+grep -q '^error destroy slow-pvhtrial: .*invalid domain identifier' "$MIG_DIR/xl.log" ||
+	fail "fault: the trial's destroy never met the domain on its way out: $(cat "$MIG_DIR/xl.log")"
+grep -q '^fault slow-pvhtrial [0-9]* destroyed (on_reboot destroy)$' "$MIG_DIR/xl.log" ||
+	fail "fault: the toolstack did not destroy the copy: $(cat "$MIG_DIR/xl.log")"
+echo no-agent >"$MIG_DIR/slow/trial-behave"
+rm -f "$MIG_DIR/slow/trial-crash-loop"
+nothing_left "after the fault"
+
 echo "# refused: a file on ext4, and a volume group without room for the snapshot"
 trial --timeout 60 onext4 >"$T/ext4.txt" 2>&1 && fail "trial onext4 succeeded"
 grep -q "^onext4: trial refused ($T/ext4/onext4.img: ext2/3/4 has no reflink copies" "$T/ext4.txt" ||
@@ -171,13 +189,14 @@ expect_eq "stored outcomes" "good|booted|its agent published guest_type PVH
 crashy|failed|it crashed
 slow|failed|no PVH boot within 3 s (no agent published guest_type PVH)
 slow|failed|its console log $MIG_DIR/console/guest-slow-pvhtrial.log shows GRUB could not load the kernel (error: invalid magic number)
+slow|failed|it shut down (reboot)
 onext4|refused|1
 good|refused|1" "$(sqlite3 "$DB" "SELECT name, outcome, CASE outcome WHEN 'refused' THEN reason != '' ELSE reason END
 	FROM trials WHERE at > 0 ORDER BY rowid")"
 sqlite3 "$DB" "SELECT console FROM trials WHERE name = 'crashy'" | grep -q 'BUG: unable to handle page fault' ||
 	fail "crashy: no console stored"
 # Every guest's agent said ready when its trial began.
-expect_eq "stored predictions" "ready ready ready ready ready ready" \
+expect_eq "stored predictions" "ready ready ready ready ready ready ready" \
 	"$(sqlite3 "$DB" "SELECT predicted FROM trials ORDER BY rowid" | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "good: --json's prediction" ready "$(field "$T/good.json" predicted)"
 grep -q '^  predicted: ready$' "$T/crashy.txt" || fail "crashy: no prediction printed: $(cat "$T/crashy.txt")"
