@@ -307,6 +307,7 @@ static void on_probed(void *userdata, struct kvset *kv, const char *failure)
                 d->probe_again = false;
                 probe_start(d);
         }
+        trim_soon(d);
 }
 
 static void probe_start(struct daemon *d)
@@ -418,7 +419,11 @@ static int on_trim_timer(struct loop_source *src, int fd, uint32_t events, void 
         return 0;
 }
 
-/* After the last of a burst of publications, once (a one-shot timer, re-armed by each). */
+/*
+ * 2 s after the last event of a burst (a publication, a request, a probe,
+ * a change of the network or of the configuration), once: a one-shot timer
+ * re-armed by each. The watchdog's pings do not arm it (a wake-up each).
+ */
 static void trim_soon(struct daemon *d)
 {
         if (d->trim_timer)
@@ -663,6 +668,7 @@ static void on_job_done(void *userdata, int status, const char *data, size_t len
         }
         /* What prepare changed is judged at once, without waiting for inotify. */
         loop_timer_set(d->probe_timer, 0, 0);
+        trim_soon(d);
 }
 
 static void start_job(struct daemon *d, const struct proto_request *req)
@@ -761,6 +767,7 @@ static int on_store_event(struct loop_source *src, int fd, uint32_t events, void
         }
         if (r < 0)
                 store_lost(d, r);
+        trim_soon(d);
         return 0;
 }
 
@@ -858,6 +865,7 @@ static int on_net_timer(struct loop_source *src, int fd, uint32_t events, void *
         struct daemon *d = userdata;
         int r = net_refresh(d);
 
+        trim_soon(d);
         return r < 0 ? log_error_errno(r, "Failed to read the interfaces: %m") : publish(d);
 }
 
@@ -881,6 +889,7 @@ static int on_config_timer(struct loop_source *src, int fd, uint32_t events, voi
         if (d->fs)
                 fswatch_refresh(d->fs);
         policy_reload(d);
+        trim_soon(d);
         return 0;
 }
 
