@@ -635,15 +635,27 @@ static int find_or_zero(struct ctx *c, const char *name, unsigned *ret)
 }
 
 /* The running domain's saved configuration: what the toolstack applies when the guest reboots. */
-static int config_update(struct ctx *c, struct mguest *g)
+/* As config_update(), STEP_FAILED with *ret_failed saying why (a driver that cannot: its reason). */
+static int config_update_why(struct ctx *c, struct mguest *g, char **ret_failed)
 {
         _cleanup_strv_ char **argv = NULL;
-        _cleanup_free_ char *why = NULL;
-        int r = mts_command(&c->m->s, MTS_ARM, g->name, g->config, false, &argv, &why);
+        _cleanup_free_ char *what = NULL;
+        int r = mts_command(&c->m->s, MTS_ARM, g->name, g->config, false, &argv, ret_failed);
 
         if (r < 0)
-                return why ? fail(g, "%s", why) : r;
-        return run_driver_cmd(c, g, argv);
+                return *ret_failed ? STEP_FAILED : r;
+        if (!argv)
+                return STEP_OK;
+        what = mts_argv_text(argv + 1);
+        return run_cmd_why(c, g, argv, what ? what : argv[0], ret_failed);
+}
+
+static int config_update(struct ctx *c, struct mguest *g)
+{
+        _cleanup_free_ char *why = NULL;
+        int r = config_update_why(c, g, &why);
+
+        return r == STEP_FAILED ? fail(g, "%s", why) : r;
 }
 
 static int step_arm(struct ctx *c, struct mguest *g)
@@ -917,19 +929,13 @@ static int step_restart_pv(struct ctx *c, struct mguest *g)
          * domain between two boots refuses it, and the shutdown copes.
          */
         if (cur) {
-                _cleanup_strv_ char **argv = NULL;
-                _cleanup_free_ char *why = NULL, *failed = NULL;
+                _cleanup_free_ char *failed = NULL;
 
-                r = mts_command(&c->m->s, MTS_ARM, g->name, g->config, false, &argv, &why);
-                if (r >= 0 && argv) {
-                        _cleanup_free_ char *what = mts_argv_text(argv + 1);
-
-                        r = run_cmd_why(c, g, argv, what ? what : argv[0], &failed);
-                        if (r < 0)
-                                return r;
-                        if (failed)
-                                log_info("%s: %s; shutting it down all the same", g->name, failed);
-                }
+                r = config_update_why(c, g, &failed);
+                if (r < 0)
+                        return r;
+                if (r == STEP_FAILED)
+                        log_info("%s: %s; shutting it down all the same", g->name, failed);
         }
         return restart(c, g);
 }
