@@ -344,15 +344,28 @@ _noreturn_ static void child(const struct spawn_cmd *c, const struct grant_prep 
         int e[2], r;
         char go;
 
+        /*
+         * Every signal is blocked (start() forked us so). Until setpgid, a
+         * signal for the caller's process group reaches us too: the caller's
+         * answer to it, not ours. Out of that group first, then each such
+         * signal still pending is dropped (SIG_IGN discards it) before the
+         * defaults and the empty mask: a SIGHUP the caller ignores cannot kill
+         * a command between fork and exec. The caller only ever SIGKILLs our
+         * group, which no mask holds back.
+         */
+        if (setpgid(0, 0) < 0)
+                goto fail;
+        for (int s = 1; s < NSIG; s++)
+                if (s != SIGKILL && s != SIGSTOP) {
+                        signal(s, SIG_IGN);
+                        signal(s, SIG_DFL);
+                }
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
-        for (int s = 1; s < NSIG; s++)
-                if (s != SIGKILL && s != SIGSTOP)
-                        signal(s, SIG_DFL);
         /* The parent may have died before prctl: then nothing would ever send the signal. */
         if (c->die_with_parent && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != f->parent))
                 _exit(127);
-        if (setpgid(0, 0) < 0 || dup2(f->null, 0) < 0 || dup2(f->out, 1) < 0 || dup2(f->out, 2) < 0)
+        if (dup2(f->null, 0) < 0 || dup2(f->out, 1) < 0 || dup2(f->out, 2) < 0)
                 goto fail;
         step = STEP_CHROOT;
         if (c->root_fd >= 0 && (fchdir(c->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0))
@@ -546,6 +559,7 @@ static pid_t start(const struct spawn_cmd *c, const struct grant_prep *prep, int
                 .out = out[1], .null = null_fd, .err = err[1], .go = -1, .parent = newpid ? 0 : getpid()
         };
         int go[2] = { -1, -1 }, r;
+        sigset_t all, mask;
         pid_t pid;
 
         if (c->started && pipe2(go, O_CLOEXEC) < 0) {
@@ -556,10 +570,13 @@ static pid_t start(const struct spawn_cmd *c, const struct grant_prep *prep, int
         }
         f.go = go[0];
         f.go_w = go[1];
+        sigfillset(&all);
+        sigprocmask(SIG_SETMASK, &all, &mask);
         pid = new_process(c);
         if (pid == 0)
                 child(c, prep, &f);
         r = -errno;
+        sigprocmask(SIG_SETMASK, &mask, NULL);
         close(out[1]);
         close(err[1]);
         if (go[0] >= 0)

@@ -5,9 +5,12 @@
  * ones), with close_range() or, on kernels before 5.9, without it
  * (tests/agent-old-kernel.sh runs this under a filter that refuses it); its exit
  * status and output come back. spawn_start: the same for a program left
- * running, with its stdout where the caller says.
+ * running, with its stdout where the caller says. A signal for the caller's
+ * process group that the caller ignores (a run's SIGHUP) never kills a
+ * command between fork and exec.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,10 +104,53 @@ static void test_start(void)
         close(high);
 }
 
+/*
+ * A caller in a process group of its own, SIGHUP ignored, runs /bin/true
+ * SPAWNS times while SIGHUP is sent to its group without pause; it exits
+ * with how many of them did not exit 0 (a child killed by that SIGHUP
+ * before it was in its own group).
+ */
+#define SPAWNS 400
+
+static void test_group_signal(void)
+{
+        char *const argv[] = { (char *)"/bin/true", NULL };
+        int status, sent = 0;
+        pid_t caller;
+
+        /* Ignored from the start: the caller's own reply to the signal. */
+        signal(SIGHUP, SIG_IGN);
+        caller = fork();
+        CHECK(caller >= 0);
+        if (caller == 0) {
+                int bad = 0;
+
+                setpgid(0, 0);
+                for (int i = 0; i < SPAWNS; i++) {
+                        struct spawn_result r = { 0 };
+
+                        if (run(argv, &r) < 0 || r.status != 0)
+                                bad++;
+                        spawn_result_done(&r);
+                }
+                _exit(bad > 250 ? 250 : bad);
+        }
+        setpgid(caller, caller);
+        signal(SIGHUP, SIG_DFL);
+        while (waitpid(caller, &status, WNOHANG) == 0) {
+                kill(-caller, SIGHUP);
+                sent++;
+        }
+        CHECK(WIFEXITED(status), "the caller died: status %d", status);
+        CHECK(WEXITSTATUS(status) == 0, "%d of %d commands did not run (%d SIGHUPs sent)",
+              WEXITSTATUS(status), SPAWNS, sent);
+}
+
 int main(void)
 {
         test_no_inherited_fds();
         test_status_and_output();
         test_start();
+        test_group_signal();
         return check_exit("test-spawn");
 }
