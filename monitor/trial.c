@@ -564,10 +564,12 @@ static int undo(const struct trial_opts *o, const struct mtrial_leftover *l)
         int r = 0, k;
 
         /*
-         * A copy that shut down (a reboot, a triple fault) is destroyed by
-         * xl's daemon meanwhile (on_reboot = "destroy"): destroy then fails
-         * ("invalid domain identifier") on a domain on its way out. It is
-         * gone once xl list no longer knows it; asked again for 10 s.
+         * The copy stays, shut down, when it reboots, powers off or
+         * crashes (on_reboot and the others are "preserve"). A domain
+         * already on its way out (destroyed by someone else, or a copy of
+         * an older configuration that xl's daemon destroys on its reboot)
+         * makes destroy fail ("invalid domain identifier"): it is gone
+         * once xl list no longer knows it; asked again for 10 s.
          */
         for (unsigned i = 0; l->created; i++) {
                 _cleanup_free_ char *listed = NULL;

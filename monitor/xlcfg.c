@@ -818,7 +818,7 @@ static int trial_tail(struct rewrite *w, const struct xlcfg_trial *t)
                 r = append_str(w, line);
         }
         if (r >= 0)
-                r = append_str(w, "vif = [ ]\non_poweroff = \"destroy\"\non_reboot = \"destroy\"\n"
+                r = append_str(w, "vif = [ ]\non_poweroff = \"preserve\"\non_reboot = \"preserve\"\n"
                                   "on_crash = \"preserve\"\ndisk = [");
         for (size_t i = 0; r >= 0 && i < t->n_disks; i++) {
                 r = append_str(w, i ? ", '" : " '");

@@ -109,8 +109,9 @@ void xlcfg_disks_free(struct xlcfg_disk *d, size_t n);
  * configuration text with its name, UUID, memory and disks replaced by
  * these, and without network cards, passed-through devices (pci, usbdev,
  * dtdev, iomem, ioports, irqs, rdm), 9pfs shares, vTPMs, PV calls or
- * channels, and the domain destroyed rather than
- * restarted when it reboots or powers off (a crash is kept for the console).
+ * channels, and the domain kept, shut down, rather than restarted or
+ * destroyed when it reboots, powers off or crashes: the trial reads why it
+ * stopped, then destroys it itself.
  * Every other line stays as it was.
  */
 struct xlcfg_trial {

@@ -277,7 +277,7 @@ static void test_trial(void)
         CHECK(out && streq(out, "type = \"pvh\"\nvcpus = 2\nextra = \"console=hvc0\"\n"
                                 "# pvh-monitor trial: a throwaway copy, no network\nname = \"web-pvhtrial\"\n"
                                 "uuid = \"1111-2222\"\nmemory = 1024\nmaxmem = 1024\nvif = [ ]\n"
-                                "on_poweroff = \"destroy\"\non_reboot = \"destroy\"\non_crash = \"preserve\"\n"
+                                "on_poweroff = \"preserve\"\non_reboot = \"preserve\"\non_crash = \"preserve\"\n"
                                 "disk = [ '/dev/vg0/web-pvhtrial,raw,xvda,w', '/a.img-pvhtrial,raw,xvdb,w' ]\n"),
               "to_trial: %s", out ? out : "(null)");
         CHECK(xlcfg_to_trial(in, &bad, &out2) == -EINVAL && !out2, "a name that cannot be quoted is refused");
