@@ -115,6 +115,9 @@ static void migrate_help(FILE *f)
                 "                         disk and network frontend connects, and it stays up\n"
                 "                         for the settle time\n"
                 "  --settle S             agentless guests: seconds a PVH boot must stay up (30)\n"
+                "  --agent-settle S       guests with an agent: seconds a PVH boot must stay up,\n"
+                "                         neither crashed nor shut down, once its agent reported\n"
+                "                         it (0, the default: verified at the report)\n"
                 "  --max-restarts N       a guest the toolstack restarts N times while it is\n"
                 "                         verified fails at once, as one it shows crashed (2)\n"
                 "  --no-prepare           switch only guests ready as they are: no guest is\n"
@@ -181,7 +184,7 @@ static int set_str(char **dst, const char *v)
 enum {
         O_DB = 256, O_ID, O_JSON, O_DRY, O_PARALLEL, O_ALL, O_FILTER, O_CANARY, O_GROWTH, O_MAXWAVE,
         O_MAXFAIL, O_CONFIG, O_PVGRUB, O_PVHGRUB, O_HOOK, O_XL, O_TS_TO, O_BOOT_TO, O_REQ_TO,
-        O_AGENTLESS, O_SETTLE, O_INSPECTOR, O_INSPECT_TIME, O_CONSOLE_LOG, O_EXCLUDE, O_REPLACE,
+        O_AGENTLESS, O_SETTLE, O_AGENT_SETTLE, O_INSPECTOR, O_INSPECT_TIME, O_CONSOLE_LOG, O_EXCLUDE, O_REPLACE,
         O_BOOT_LOADER, O_SETTINGS, O_BEFORE, O_AFTER, O_MAX_RESTARTS, O_NO_PREPARE,
         O_AT_NEXT_REBOOT,
         O_SAME_SETTINGS,
@@ -340,6 +343,8 @@ static int parse_opt(int c, struct margs *a)
                 return 0;
         case O_SETTLE:
                 return parse_uint(optarg, 86400, &a->s.settle);
+        case O_AGENT_SETTLE:
+                return parse_uint(optarg, 86400, &a->s.agent_settle);
         case O_INSPECTOR:
                 return set_str(&a->s.inspector, optarg);
         case O_INSPECT_TIME:
@@ -400,6 +405,7 @@ static int margs_parse(int argc, char **argv, bool plan, struct margs *a)
                 { "request-timeout", required_argument, NULL, O_REQ_TO },
                 { "agentless", no_argument, NULL, O_AGENTLESS },
                 { "settle", required_argument, NULL, O_SETTLE },
+                { "agent-settle", required_argument, NULL, O_AGENT_SETTLE },
                 { "inspector", required_argument, NULL, O_INSPECTOR },
                 { "inspect-time-limit", required_argument, NULL, O_INSPECT_TIME },
                 { "console-log", required_argument, NULL, O_CONSOLE_LOG },
@@ -903,8 +909,9 @@ static void print_json(struct mdb *d, const struct mig *m, const struct mguest *
         mview_json_time(stdout, times[0]);
         printf(",\"ended\":");
         mview_json_time(stdout, times[1]);
-        printf(",\"toolstack_timeout\":%u,\"boot_timeout\":%u,\"request_timeout\":%u,\"guests\":[",
-               s->toolstack_timeout, s->boot_timeout, s->request_timeout);
+        printf(",\"toolstack_timeout\":%u,\"boot_timeout\":%u,\"request_timeout\":%u,\"agent_settle\":%u,"
+               "\"guests\":[",
+               s->toolstack_timeout, s->boot_timeout, s->request_timeout, s->agent_settle);
         for (unsigned i = 0; i < n; i++) {
                 if (i)
                         putchar(',');

@@ -226,11 +226,21 @@ static int schema_to_14(struct db *d)
                        "ALTER TABLE migrations ADD COLUMN toolstack_uri TEXT;");
 }
 
+/*
+ * 15: how long a guest with an agent must stay up, the same domain, neither
+ * crashed nor shut down, once its agent reported the PVH boot (plan
+ * --agent-settle; 0, every plan from before: not at all).
+ */
+static int schema_to_15(struct db *d)
+{
+        return exec(d, "ALTER TABLE migrations ADD COLUMN agent_settle INTEGER NOT NULL DEFAULT 0;");
+}
+
 static int (*const migrations[])(struct db *d) = {
         schema_to_1, schema_to_2, schema_to_3, schema_to_4,
         schema_to_5, schema_to_6, schema_to_7, schema_to_8,
         schema_to_9, schema_to_10, schema_to_11, schema_to_12,
-        schema_to_13, schema_to_14,
+        schema_to_13, schema_to_14, schema_to_15,
 };
 
 /* The schema version that has the inspections table. */

@@ -293,9 +293,9 @@ static int insert_migration(struct mdb *d, const struct mig *m)
                        "max_failures, xl, config, pvgrub, pvhgrub, hook, toolstack_timeout, "
                        "boot_timeout, request_timeout, agentless, inspector, inspect_time, settle, "
                        "console_log, before_guest, after_guest, max_restarts, no_prepare, parallel, "
-                       "at_next_reboot, require_trial, toolstack, toolstack_uri) "
+                       "at_next_reboot, require_trial, toolstack, toolstack_uri, agent_settle) "
                        "VALUES (?1, ?1, 'planned', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                       "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
+                       "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
                     &st);
         if (r < 0)
                 return r;
@@ -326,6 +326,7 @@ static int insert_migration(struct mdb *d, const struct mig *m)
         sqlite3_bind_int(st, 25, s->require_trial);
         bind_text(st, 26, mts_kind_to_string(s->kind));
         bind_text(st, 27, s->toolstack_uri);
+        sqlite3_bind_int(st, 28, (int)s->agent_settle);
         return step_done(d, st);
 }
 
@@ -432,8 +433,8 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
                        "max_wave, max_failures, xl, config, pvgrub, pvhgrub, hook, "
                        "toolstack_timeout, boot_timeout, request_timeout, agentless, inspector, "
                        "inspect_time, settle, console_log, before_guest, after_guest, max_restarts, "
-                       "no_prepare, parallel, at_next_reboot, require_trial, toolstack, toolstack_uri "
-                       "FROM migrations "
+                       "no_prepare, parallel, at_next_reboot, require_trial, toolstack, toolstack_uri, "
+                       "agent_settle FROM migrations "
                        "WHERE id = ?1 OR (?1 = 0 AND id = (SELECT max(id) FROM migrations))",
                     &st);
         if (r < 0)
@@ -476,6 +477,7 @@ int mdb_load(struct mdb *d, int64_t id, struct mig *ret)
         kind = mts_kind_from_string((const char *)sqlite3_column_text(st, 29));
         m.s.kind = kind < 0 ? MTS_XL : (enum mts_kind)kind;
         m.s.toolstack_uri = col_text(st, 30);
+        m.s.agent_settle = (unsigned)sqlite3_column_int(st, 31);
         sqlite3_finalize(st);
         if (m.state == MIG_RUNNING) {
                 pid_t holder;

@@ -1007,10 +1007,39 @@ static char *agentless_missing(struct ctx *c, struct mguest *g, unsigned domid, 
         return why ? why : magentless_console_missing(&c->m->s, g);
 }
 
+/*
+ * With an agent, once it reported the boot (plan --agent-settle): the same
+ * domain stays up, neither crashed nor shut down, and its console shows no
+ * kernel panic. The toolstack is asked when ask is true (the first time,
+ * and when some domain shut down).
+ */
+static char *agent_settle_missing(struct ctx *c, struct mguest *g, bool ask)
+{
+        const char *down = NULL;
+        char *why = magentless_console_missing(&c->m->s, g);
+        int r;
+
+        if (why || !ask)
+                return why;
+        r = mts_shutdown_reason(&c->m->s, g->name, g->config, &down);
+        if (r < 0)
+                return strdup_printf("the toolstack cannot say how the domain is (%s)", strerror(-r));
+        if (r > 0)
+                return streq(down, "crash") ? strdup("the toolstack shows it crashed")
+                                            : strdup_printf("the toolstack shows it shut down (%s)", down);
+        return NULL;
+}
+
+/*
+ * The settle time of a boot verified: --settle for a guest without an agent
+ * (it counts only then), --agent-settle after an agent's report.
+ */
 static int settle(struct ctx *c, struct mguest *g, const char *type)
 {
-        uint64_t end = now_usec(CLOCK_MONOTONIC) + (uint64_t)c->m->s.settle * 1000000;
+        unsigned secs = g->agentless ? c->m->s.settle : c->m->s.agent_settle;
+        uint64_t end = now_usec(CLOCK_MONOTONIC) + (uint64_t)secs * 1000000;
         _cleanup_free_ char *why = NULL;
+        bool released = true;
         unsigned cur;
         int r;
 
@@ -1023,17 +1052,19 @@ static int settle(struct ctx *c, struct mguest *g, const char *type)
                         break;
                 free(why);
                 why = cur != g->domid ? strdup(cur ? "the domain was restarted" : "the domain is gone")
-                                      : agentless_missing(c, g, cur, type);
+                      : g->agentless  ? agentless_missing(c, g, cur, type)
+                                      : agent_settle_missing(c, g, released);
                 if (why || now_usec(CLOCK_MONOTONIC) >= end)
                         break;
                 r = poll_once(c, end);
                 if (r < 0)
                         break;
+                released = r > 0;
         }
         xstore_unwatch(c->x, "@releaseDomain", "mig:settle");
         if (r < 0)
                 return r;
-        return why ? fail(g, "booted as %s, then within %u s: %s", type, c->m->s.settle, why) : STEP_OK;
+        return why ? fail(g, "booted as %s, then within %u s: %s", type, secs, why) : STEP_OK;
 }
 
 /*
@@ -1174,7 +1205,7 @@ static int wait_boot(struct ctx *c, struct mguest *g, const char *type, bool new
         xstore_unwatch(c->x, "@introduceDomain", "mig:intro");
         if (r < 0)
                 return r;
-        if (state == BOOT_YES && g->agentless && new_boot)
+        if (state == BOOT_YES && new_boot && (g->agentless || c->m->s.agent_settle))
                 return settle(c, g, type);
         return state == BOOT_YES ? STEP_OK : STEP_FAILED;
 }
@@ -1991,6 +2022,12 @@ static int dry_run(struct ctx *c)
                                 printf("    wait %u s for the toolstack to run it as PVH with its frontends "
                                        "connected, then %u s more without a crash or restart%s%s\n",
                                        s->boot_timeout, s->settle,
+                                       s->console_log ? ", nor a kernel panic in " : "",
+                                       s->console_log ? s->console_log : "");
+                        else if (s->agent_settle)
+                                printf("    wait %u s for guest_type PVH, a new boot id, the addresses back, "
+                                       "then %u s more without a crash, shutdown or restart%s%s\n",
+                                       s->boot_timeout, s->agent_settle,
                                        s->console_log ? ", nor a kernel panic in " : "",
                                        s->console_log ? s->console_log : "");
                         else

@@ -97,6 +97,7 @@ struct mig_settings {
         char *inspector;   /* pvh-inspect */
         unsigned inspect_time; /* its CPU seconds (0: the default) */
         unsigned settle;   /* agentless: seconds a PVH boot must stay up */
+        unsigned agent_settle; /* with an agent: seconds a PVH boot must stay up once it reported (0: none) */
         char *console_log; /* agentless: the console log's path; %n is the domain name */
         char *before_guest; /* run before a guest's first step; non-zero skips it */
         char *after_guest;  /* run after a guest's last step */

@@ -23,7 +23,7 @@ open_fails() {
 }
 
 # The newest schema: the number of steps in monitor/db.c's migrations list.
-NEWEST=14
+NEWEST=15
 
 echo "# a negative schema version"
 sqlite3 "$DB" 'PRAGMA user_version = -3;' || fail "sqlite3"
@@ -73,6 +73,9 @@ for v in 2 3; do
 	expect_eq "schema $v: drove xl" "xl|1" "$(sqlite3 "$DB" 'SELECT toolstack, toolstack_uri IS NULL FROM migrations')"
 	"$MONITOR" migrate status --db "$DB" --id 1 --json | jq -e '.toolstack == "xl"' >/dev/null ||
 		fail "schema $v: status does not say xl"
+	expect_eq "schema $v: verified at the agent's report" 0 "$(sqlite3 "$DB" 'SELECT agent_settle FROM migrations')"
+	"$MONITOR" migrate status --db "$DB" --id 1 --json | jq -e '.agent_settle == 0' >/dev/null ||
+		fail "schema $v: status does not say agent_settle 0"
 	expect_eq "schema $v: domains kept" "web1|ready" "$(sqlite3 "$DB" 'SELECT name, verdict FROM domains')"
 done
 

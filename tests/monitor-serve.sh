@@ -90,7 +90,7 @@ wait_for 300 sql_is 1 "SELECT count(*) FROM verdict_history WHERE domid = 2 AND 
 wait_for 300 sql_is 1 "SELECT count(*) FROM requests WHERE domid = 1 AND action = 'ping' AND state = 'done'" ||
 	fail "request not in the database"
 # The newest schema (the number of steps in monitor/db.c's migrations list).
-expect_eq "schema version" 14 "$(sql 'PRAGMA user_version')"
+expect_eq "schema version" 15 "$(sql 'PRAGMA user_version')"
 expect_eq "WAL" wal "$(sql 'PRAGMA journal_mode')"
 history=$(sql 'SELECT count(*) FROM verdict_history')
 
