@@ -114,7 +114,7 @@ touch "$MIG_DIR/release"
 rc=0
 wait "$bg" || rc=$?
 expect_eq "interrupted run's exit status" 1 "$rc"
-toolstack_running && fail "a toolstack command outlived the run: $(ps -eo pid,pgid,args | grep -F "$XL")"
+toolstack_running && fail "a toolstack command outlived the run: ${TOOLSTACK_LEFT:-}"
 expect_eq "state" interrupted "$(status_json | jq -r .state)"
 expect_eq "no command recorded" "0 0 0" \
 	"$(sqlite3 "$DB" "SELECT child_pgid FROM migration_guests WHERE migration = (SELECT max(id) FROM migrations) ORDER BY pos" | tr '\n' ' ' | sed 's/ $//')"

@@ -100,10 +100,12 @@ domid_of() { cat "$MIG_DIR/$1/domid"; }
 # toolstack_running [NAME...]: a stand-in command of this test's (for one of
 # the NAMEs, when given) still runs; its environment tells it from another
 # test's, which may run at the same time with guests of the same names.
+# TOOLSTACK_LEFT says which (its pid and command line).
 toolstack_running() {
 	_re=$(echo "$@" | sed 's/ /|/g')
 	for _p in $(pgrep -f -- "$XL"); do
 		tr '\0' '\n' 2>/dev/null <"/proc/$_p/environ" | grep -qxF "MIG_DIR=$MIG_DIR" || continue
+		TOOLSTACK_LEFT="$_p: $(tr '\0' ' ' 2>/dev/null <"/proc/$_p/cmdline")"
 		[ $# = 0 ] && return 0
 		tr '\0' ' ' 2>/dev/null <"/proc/$_p/cmdline" | grep -qE "$T/etc/($_re)\\.cfg|-w ($_re) \$" && return 0
 	done
