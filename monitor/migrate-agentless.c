@@ -169,11 +169,13 @@ static char *toolstack_missing(const struct mig_settings *s, const char *name, c
         r = mtoolstack_shutdown(s, name, &down);
         if (r < 0)
                 return asprintf(&why, "xl list %s failed (%d)", name, r) < 0 ? NULL : why;
-        if (r > 0 && streq(down, "crash"))
-                return strdup("the toolstack shows it crashed");
-        if (r > 0)
-                return asprintf(&why, "the toolstack shows it shut down (%s)", down) < 0 ? NULL : why;
-        return NULL;
+        return r > 0 ? mtoolstack_down_why(down) : NULL;
+}
+
+char *mtoolstack_down_why(const char *down)
+{
+        return streq(down, "crash") ? strdup("the toolstack shows it crashed")
+                                    : strdup_printf("the toolstack shows it shut down (%s)", down);
 }
 
 int mtoolstack_shutdown(const struct mig_settings *s, const char *name, const char **ret_reason)

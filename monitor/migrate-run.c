@@ -1024,10 +1024,7 @@ static char *agent_settle_missing(struct ctx *c, struct mguest *g, bool ask)
         r = mts_shutdown_reason(&c->m->s, g->name, g->config, &down);
         if (r < 0)
                 return strdup_printf("the toolstack cannot say how the domain is (%s)", strerror(-r));
-        if (r > 0)
-                return streq(down, "crash") ? strdup("the toolstack shows it crashed")
-                                            : strdup_printf("the toolstack shows it shut down (%s)", down);
-        return NULL;
+        return r > 0 ? mtoolstack_down_why(down) : NULL;
 }
 
 /*

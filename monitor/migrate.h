@@ -376,6 +376,8 @@ int mts_command(const struct mig_settings *s, enum mts_op op, const char *name, 
  * its clean-up), < 0 when it cannot say.
  */
 int mts_stopped(const struct mig_settings *s, const char *name);
+/* Why a guest failed that the toolstack shows shut down for reason down (crash, reboot, ...). */
+char *mtoolstack_down_why(const char *down);
 /* As mtoolstack_shutdown(), from the plan's toolstack. */
 int mts_shutdown_reason(const struct mig_settings *s, const char *name, const char *config,
                         const char **ret_reason);
